@@ -1,0 +1,38 @@
+# monitord: `make run` starts the daemon on the example config, `make test` runs everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CONFIG ?= config/monitord.example.yaml
+
+.PHONY: run test venv debian-packages lint check-config pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/monitord check-config -c $(CONFIG)
+	$(BIN)/monitord run -c $(CONFIG)
+
+check-config: venv
+	$(BIN)/monitord check-config -c $(CONFIG)
+
+debian-packages:
+	.ci/install-debian-packages
+
+lint: venv
+	$(BIN)/ruff check monitord probes alerts tests benchmarks
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest
+
+test: debian-packages venv lint pytest
+
+clean:
+	rm -rf $(VENV) state build *.egg-info

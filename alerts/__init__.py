@@ -1,0 +1,1 @@
+"""Alert engine: rules, alert state, tickets and notifications."""

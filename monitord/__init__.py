@@ -1,0 +1,3 @@
+"""monitord: network and infrastructure monitoring daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The HTTP API (aiohttp), embedded in the daemon with ``AppRunner``."""

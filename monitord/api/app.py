@@ -1,0 +1,37 @@
+"""Building the aiohttp application: middlewares, typed state and every route module.
+
+Route modules each expose ``setup(app)``; adding an API area is one module plus
+one line in ``ROUTE_SETUPS``. Handlers reach the daemon through ``DAEMON_KEY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from monitord.api import core_routes
+from monitord.api.auth import TOKENS_KEY, TokenTable
+from monitord.api.errors import error_middleware
+
+if TYPE_CHECKING:
+    from monitord.daemon import Daemon
+
+RouteSetup = Callable[[web.Application], None]
+
+ROUTE_SETUPS: list[RouteSetup] = [
+    core_routes.setup,
+]
+
+
+def build_app(daemon: Daemon) -> web.Application:
+    from monitord.api.keys import DAEMON_KEY
+
+    config = daemon.loaded.config.http
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    app[DAEMON_KEY] = daemon
+    app[TOKENS_KEY] = TokenTable(config.tokens)
+    for setup in ROUTE_SETUPS:
+        setup(app)
+    return app

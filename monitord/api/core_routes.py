@@ -1,0 +1,105 @@
+"""Core routes: ``/healthz``, ``/metrics``, ``/api/v1/targets`` and ``/api/v1/series``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from monitord.api.auth import require
+from monitord.api.keys import DAEMON_KEY
+from monitord.cli.output import result_json
+from monitord.config.resolve import ResolvedTarget
+from monitord.errors import NotFoundError
+from monitord.results import ProbeResult
+
+
+async def healthz(request: web.Request) -> web.Response:
+    daemon = request.app[DAEMON_KEY]
+    board = daemon.health.snapshot()
+    body = {
+        "status": "ok" if daemon.health.ok else "degraded",
+        "subsystems": {
+            name: {
+                "ok": health.ok,
+                "detail": health.detail,
+                "since": datetime.fromtimestamp(health.since, UTC).isoformat(),
+            }
+            for name, health in sorted(board.items())
+        },
+        "buffers": daemon.bus.depth(),
+    }
+    return web.json_response(body, status=200 if daemon.health.ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    daemon = request.app[DAEMON_KEY]
+    payload = generate_latest(daemon.registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _target_json(resolved: ResolvedTarget, last: dict[str, ProbeResult]) -> dict[str, Any]:
+    target = resolved.target
+    probes = {}
+    for kind in resolved.probes:
+        result = last.get(kind)
+        probes[kind] = {
+            "state": "pending" if result is None else ("up" if result.ok else "down"),
+            "last": result_json(result) if result is not None else None,
+        }
+    states = [p["state"] for p in probes.values()]
+    overall = "down" if "down" in states else ("up" if states and "pending" not in states else "pending")
+    return {
+        "name": target.name,
+        "address": target.address,
+        "site": target.site,
+        "zone": target.zone,
+        "parent": target.parent,
+        "criticality": target.criticality,
+        "tags": list(target.tags),
+        "state": overall if states else "unmonitored",
+        "probes": probes,
+    }
+
+
+def _last_by_target(request: web.Request) -> dict[str, dict[str, ProbeResult]]:
+    daemon = request.app[DAEMON_KEY]
+    grouped: dict[str, dict[str, ProbeResult]] = {}
+    for (target, kind), result in daemon.scheduler.last_results().items():
+        grouped.setdefault(target, {})[kind] = result
+    return grouped
+
+
+async def list_targets(request: web.Request) -> web.Response:
+    require(request, "read")
+    daemon = request.app[DAEMON_KEY]
+    site = request.query.get("site")
+    state = request.query.get("state")
+    last = _last_by_target(request)
+    items = [
+        _target_json(r, last.get(r.target.name, {}))
+        for r in daemon.loaded.targets
+        if site is None or r.target.site == site
+    ]
+    if state is not None:
+        items = [i for i in items if i["state"] == state]
+    return web.json_response({"targets": items, "count": len(items)})
+
+
+async def get_target(request: web.Request) -> web.Response:
+    require(request, "read")
+    daemon = request.app[DAEMON_KEY]
+    name = request.match_info["name"]
+    resolved = daemon.loaded.target(name)
+    if resolved is None:
+        raise NotFoundError(f"no target named {name!r}", field="name")
+    return web.json_response(_target_json(resolved, _last_by_target(request).get(name, {})))
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/v1/targets", list_targets)
+    app.router.add_get("/api/v1/targets/{name}", get_target)

@@ -1,0 +1,44 @@
+"""The ``monitord`` command: run, check-config, probe, version (and more per subsystem).
+
+Each sub-command is a module with ``register(subparsers)``; the handler it sets
+returns the exit code. Exit 2 means bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from monitord.cli import check_config, probe, run, version
+
+COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="monitord", description="Network and infrastructure monitoring daemon."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

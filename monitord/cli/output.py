@@ -1,0 +1,49 @@
+"""What one-shot probe commands share: the deadline around a run and how results print."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from monitord.results import ProbeResult
+from probes.base import ProbeKind, ProbeSettings, ProbeTarget
+
+
+async def run_with_deadline(
+    kind: ProbeKind[Any], target: ProbeTarget, settings: ProbeSettings
+) -> list[ProbeResult]:
+    """One run bounded by ``settings.timeout``, as the scheduler would run it."""
+    try:
+        async with asyncio.timeout(settings.timeout):
+            produced = await kind.probe(target, settings)
+    except TimeoutError:
+        produced = kind.timeout_result(target, settings)
+    return produced if isinstance(produced, list) else [produced]
+
+
+def result_json(result: ProbeResult) -> dict[str, Any]:
+    """A result as the JSON the CLI prints and the API returns."""
+    return {
+        "target": result.target,
+        "kind": result.kind,
+        "measurement": result.measurement,
+        "time_ns": result.time_ns,
+        "ok": result.ok,
+        "reason": result.reason,
+        "fields": dict(result.fields),
+        "tags": dict(result.tags),
+    }
+
+
+def print_results(results: Sequence[ProbeResult], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([result_json(r) for r in results], indent=2))
+        return
+    for result in results:
+        values = " ".join(
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.fields.items()
+        )
+        state = "up" if result.ok else f"DOWN ({result.reason})"
+        print(f"{result.target} {result.kind}: {state} {values}".rstrip())

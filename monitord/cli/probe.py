@@ -1,0 +1,22 @@
+"""``monitord probe KIND ...``: run one probe once from the command line.
+
+Each probe kind's command lives in its own ``probe_<kind>`` module with
+``register(subparsers)``; add yours to ``PROBE_COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from types import ModuleType
+from typing import Any
+
+from monitord.cli import probe_tcp
+
+PROBE_COMMANDS: list[ModuleType] = [probe_tcp]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("probe", help="run a probe once")
+    kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for module in PROBE_COMMANDS:
+        module.register(kinds)

@@ -1,0 +1,75 @@
+"""``http:``: the API listener and its bearer tokens."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from monitord.config.secrets import Secret
+from monitord.config.section import Section
+
+Role = Literal["read", "admin"]
+
+
+class ApiToken(Section):
+    """A named bearer token; the name is what audit logs record, never the token."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    role: Role = "read"
+    token: Secret
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: Secret) -> Secret:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("a token must be at least 16 characters")
+        return value
+
+
+class HttpConfig(Section):
+    """Listen on loopback unless told otherwise."""
+
+    listen: str = "127.0.0.1:8470"
+    tokens: list[ApiToken] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, port = split_listen(value)
+        if not 0 < port < 65536:
+            raise ValueError("port must be 1-65535")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError("listen must be IP:PORT (e.g. 127.0.0.1:8470 or [::1]:8470)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_tokens(self) -> HttpConfig:
+        names = [t.name for t in self.tokens]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"token name {name!r} is used twice")
+        values = [t.token.get_secret_value() for t in self.tokens]
+        if len(set(values)) != len(values):
+            raise ValueError("two tokens have the same value")
+        return self
+
+    @property
+    def host(self) -> str:
+        return split_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        return split_listen(self.listen)[1]
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """``"[::1]:8470"`` -> ``("::1", 8470)``; raises ValueError on anything else."""
+    host, sep, port_text = value.rpartition(":")
+    if not sep or not port_text.isdigit():
+        raise ValueError("listen must be IP:PORT (e.g. 127.0.0.1:8470 or [::1]:8470)")
+    return host.strip("[]"), int(port_text)

@@ -1,0 +1,57 @@
+"""The root configuration model: a YAML file overridden by ``MONITORD_*`` variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitord.config.alerts import AlertsConfig
+from monitord.config.daemon import DaemonConfig
+from monitord.config.http import HttpConfig
+from monitord.config.ipam import IpamConfig
+from monitord.config.notify import NotifyConfig
+from monitord.config.pos import PosConfig
+from monitord.config.storage import StorageConfig
+from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
+
+
+class MonitordConfig(BaseSettings):
+    """Everything the daemon is configured with.
+
+    Sources, strongest first: ``MONITORD_SECTION__KEY`` environment variables,
+    then the YAML file. Unknown keys anywhere are errors.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="MONITORD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    probes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sites: dict[str, SiteConfig] = Field(default_factory=dict)
+    groups: dict[str, GroupConfig] = Field(default_factory=dict)
+    targets: list[TargetConfig] = Field(default_factory=list)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    ipam: IpamConfig = Field(default_factory=IpamConfig)
+    pos: PosConfig = Field(default_factory=PosConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML document arrives as init arguments; environment variables win over it.
+        return (env_settings, init_settings)

@@ -1,0 +1,91 @@
+"""``sites:``, ``groups:`` and ``targets:``: what is monitored and how.
+
+A target inherits from its site's defaults, then from each of its groups in
+order, then its own settings win; so 2,000 stores need one line per device.
+Probe settings per kind merge the same way, on top of ``probes:``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from monitord.config.section import Section
+from probes.base import Criticality
+
+_HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$"
+
+# A probe entry: settings to merge (a mapping), ``null``/``true`` to enable with
+# inherited settings, or ``false`` to switch off a kind a site or group enabled.
+ProbeOverrides = dict[str, dict[str, Any] | bool | None]
+
+
+def validate_address(value: str) -> str:
+    """An IPv4/IPv6 literal or an RFC 1123 host name."""
+    candidate = value.strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        pass
+    name = candidate.rstrip(".")
+    labels = name.split(".")
+    if 0 < len(name) <= 253 and all(_HOSTNAME_LABEL.match(p) for p in labels) and not labels[-1].isdigit():
+        return candidate
+    raise ValueError("not an IP address or host name")
+
+
+class TargetDefaults(Section):
+    """What a site or group hands down to its targets."""
+
+    zone: str | None = None
+    parent: str | None = None
+    criticality: Criticality | None = None
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    probes: ProbeOverrides = Field(default_factory=dict)
+
+
+class SiteConfig(TargetDefaults):
+    """A head office, branch or store."""
+
+    description: str = ""
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class GroupConfig(TargetDefaults):
+    """A reusable bundle of defaults (e.g. ``pos-till``, ``core-switch``)."""
+
+
+class TargetConfig(Section):
+    """One monitored device or service."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    address: str
+    site: str = Field(min_length=1)
+    zone: str | None = None
+    parent: str | None = None
+    criticality: Criticality | None = None
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    groups: list[str] = Field(default_factory=list)
+    probes: ProbeOverrides = Field(default_factory=dict)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return validate_address(value)

@@ -1,0 +1,68 @@
+"""Probe results: the one value type that flows from probes to sinks and alerts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+FieldValue = float | int | bool | str
+
+def now_ns() -> int:
+    """Wall-clock UTC timestamp in nanoseconds, the resolution every sink accepts."""
+    return time.time_ns()
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What one probe run observed about one target.
+
+    ``fields`` are the measured values (numbers, booleans, short strings); ``tags``
+    identify the series beyond ``target`` (e.g. ``ifName`` for an interface).
+    ``ok`` is the probe's verdict and ``reason`` says why it failed.
+    ``evidence`` carries lines that explain the result (log lines for the alert
+    engine to attach to a ticket); sinks ignore it.
+    """
+
+    measurement: str
+    target: str
+    kind: str
+    time_ns: int
+    ok: bool
+    reason: str | None = None
+    fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+
+    @classmethod
+    def failure(
+        cls,
+        *,
+        measurement: str,
+        target: str,
+        kind: str,
+        reason: str,
+        tags: Mapping[str, str] | None = None,
+        fields: Mapping[str, FieldValue] | None = None,
+        time_ns: int | None = None,
+    ) -> ProbeResult:
+        """A failed run: ``up=0`` plus whatever fields the probe could still fill."""
+        merged: dict[str, FieldValue] = {"up": 0}
+        if fields:
+            merged.update(fields)
+        return cls(
+            measurement=measurement,
+            target=target,
+            kind=kind,
+            time_ns=now_ns() if time_ns is None else time_ns,
+            ok=False,
+            reason=reason,
+            fields=merged,
+            tags=tags if tags is not None else {},
+        )
+
+    def all_tags(self) -> dict[str, str]:
+        """Tags including ``target``, as sinks write them."""
+        merged = {"target": self.target}
+        merged.update(self.tags)
+        return merged

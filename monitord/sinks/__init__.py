@@ -1,0 +1,1 @@
+"""Time-series sinks: where every probe result is written."""

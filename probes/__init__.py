@@ -1,0 +1,22 @@
+"""The static registry of probe kinds: adding a kind is one module plus one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from probes.base import ProbeKind, ProbeSettings, ProbeTarget
+from probes.tcp import TcpProbe
+
+ProbeFactory = Callable[[], ProbeKind[ProbeSettings]]
+
+REGISTRY: dict[str, type[ProbeKind]] = {  # type: ignore[type-arg]
+    TcpProbe.name: TcpProbe,
+}
+
+
+def kind_names() -> list[str]:
+    """Registered probe kinds, sorted, for messages and summaries."""
+    return sorted(REGISTRY)
+
+
+__all__ = ["REGISTRY", "ProbeKind", "ProbeSettings", "ProbeTarget", "kind_names"]

@@ -1,0 +1,95 @@
+"""TCP connect probe: is a service port accepting connections, and how fast.
+
+Used for POS service ports, SSH and web services. The connect is a bare
+non-blocking ``sock_connect`` (no stream objects) so thousands of targets cost
+little; a refused, reset or unreachable connect is a failed result, not an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from monitord.results import ProbeResult, now_ns
+from probes.base import ProbeKind, ProbeSettings, ProbeTarget
+
+
+class TcpSettings(ProbeSettings):
+    """``port`` is required; everything else has a default."""
+
+    port: int = Field(ge=1, le=65535)
+
+
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connect timed out",
+    errno.EACCES: "permission denied (blocked locally)",
+    errno.EPERM: "operation not permitted (blocked locally)",
+}
+
+
+async def resolve(address: str, port: int) -> tuple[int, tuple[Any, ...]]:
+    """Socket family and sockaddr for ``address``; IP literals skip the resolver."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            address, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+        )
+        family, _, _, _, sockaddr = infos[0]
+        return family, sockaddr
+    if ip.version == 6:
+        return socket.AF_INET6, (str(ip), port, 0, 0)
+    return socket.AF_INET, (str(ip), port)
+
+
+class TcpProbe(ProbeKind[TcpSettings]):
+    """Measures TCP connect time to ``address:port``."""
+
+    name: ClassVar[str] = "tcp"
+    measurement: ClassVar[str] = "tcp"
+    settings_model: ClassVar[type[TcpSettings]] = TcpSettings
+    default_concurrency: ClassVar[int] = 1024
+
+    async def probe(self, target: ProbeTarget, settings: TcpSettings) -> ProbeResult:
+        tags = {**target.base_tags(), "port": str(settings.port)}
+        started_ns = now_ns()
+        try:
+            family, sockaddr = await resolve(target.address, settings.port)
+        except OSError as exc:
+            return ProbeResult.failure(
+                measurement=self.measurement, target=target.name, kind=self.name,
+                reason=f"name not resolved: {exc.strerror or exc}", tags=tags, time_ns=started_ns,
+            )
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        begin = loop.time()
+        try:
+            await loop.sock_connect(sock, sockaddr)
+        except OSError as exc:
+            reason = _ERRNO_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+            return ProbeResult.failure(
+                measurement=self.measurement, target=target.name, kind=self.name,
+                reason=reason, tags=tags, time_ns=started_ns,
+            )
+        finally:
+            sock.close()
+        connect_ms = (loop.time() - begin) * 1000.0
+        return ProbeResult(
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            time_ns=started_ns,
+            ok=True,
+            fields={"up": 1, "connect_ms": connect_ms},
+            tags=tags,
+        )
