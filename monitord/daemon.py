@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Sequence
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 
 from monitord.bus import ResultBus, Subscription
 from monitord.config.loader import LoadedConfig, load_config
@@ -28,10 +29,14 @@ from monitord.services import SERVICE_FACTORIES, SINK_FACTORIES, Service
 from monitord.sinks.base import Sink
 from monitord.store.engine import StateStore
 from monitord.systemd import Notifier
+from monitord.tsdb.store import SeriesStore
 from probes import REGISTRY
 from probes.base import ProbeContext, ProbeKind, ProbeSettings
 
 log = logging.getLogger("monitord")
+
+# The *_created series double every counter on /metrics and no dashboard reads them.
+disable_created_metrics()
 
 SINK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
@@ -51,6 +56,8 @@ class Daemon:
         self.sinks: list[Sink] = []
         self.services: list[Service] = []
         self.http_port: int | None = None
+        self.series: SeriesStore | None = None
+        self._sink_names: set[str] = set()
         self.started = asyncio.Event()
         self._scheduler: Scheduler | None = None
         self._stop = asyncio.Event()
@@ -112,6 +119,7 @@ class Daemon:
                         await sink.start()
                         self.sinks.append(sink)
                         subscription = self.bus.subscribe(f"sink:{sink.name}", config.daemon.buffer_size)
+                        self._sink_names.add(subscription.name)
                         subscriptions.append(subscription)
                         consumers.append(group.create_task(self._consume(sink, subscription)))
                 for service_factory in SERVICE_FACTORIES:
@@ -150,6 +158,7 @@ class Daemon:
         finally:
             self._remove_signals()
             await self._close()
+            log.info("stopped: %s", self._totals())
 
     async def reload(self) -> bool:
         """Re-read the config file; a bad file keeps the running config. True if applied."""
@@ -284,7 +293,8 @@ class Daemon:
         try:
             await site.start()
         except OSError as exc:
-            raise StartupError(f"http.listen {http.listen}: {exc.strerror or exc}") from exc
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise StartupError(f"http.listen {http.listen}: {reason}") from exc
         addresses = self._runner.addresses
         self.http_port = int(addresses[0][1]) if addresses else http.port
         self.health.set("http", True, f"listening on {http.host}:{self.http_port}")
@@ -311,6 +321,17 @@ class Daemon:
             await asyncio.sleep(period)
             self.notifier.watchdog()
             self.notifier.status(self._status())
+
+    def _totals(self) -> str:
+        """What went in and what came out, so a lossy shutdown shows in the journal."""
+        sample = self.registry.get_sample_value
+        published = int(sample("monitord_results_published_total") or 0)
+        parts = [f"published={published}"]
+        for name in sorted({s.split(":", 1)[1] for s in self._sink_names}):
+            written = int(sample("monitord_sink_points_total", {"sink": name}) or 0)
+            dropped = int(sample("monitord_buffer_dropped_total", {"consumer": f"sink:{name}"}) or 0)
+            parts.append(f"{name}: written={written} dropped={dropped}")
+        return ", ".join(parts)
 
     def _status(self) -> str:
         jobs = len(self._scheduler.jobs()) if self._scheduler else 0

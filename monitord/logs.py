@@ -35,5 +35,5 @@ def setup_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Libraries that log every retry or connection at INFO would drown transitions.
-    for noisy in ("asyncssh", "aiohttp.access", "apprise", "urllib3"):
+    for noisy in ("asyncssh", "aiohttp.access", "apprise", "urllib3", "alembic", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

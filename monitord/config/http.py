@@ -39,8 +39,8 @@ class HttpConfig(Section):
     @classmethod
     def _host_port(cls, value: str) -> str:
         host, port = split_listen(value)
-        if not 0 < port < 65536:
-            raise ValueError("port must be 1-65535")
+        if not 0 <= port < 65536:
+            raise ValueError("port must be 0-65535 (0: any free port)")
         try:
             ipaddress.ip_address(host)
         except ValueError:

@@ -18,6 +18,7 @@ from probes.base import Criticality
 
 _HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$"
+_NAME = re.compile(NAME_PATTERN)
 
 # A probe entry: settings to merge (a mapping), ``null``/``true`` to enable with
 # inherited settings, or ``false`` to switch off a kind a site or group enabled.
@@ -74,7 +75,7 @@ class GroupConfig(TargetDefaults):
 class TargetConfig(Section):
     """One monitored device or service."""
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str
     address: str
     site: str = Field(min_length=1)
     zone: str | None = None
@@ -84,6 +85,15 @@ class TargetConfig(Section):
     labels: dict[str, str] = Field(default_factory=dict)
     groups: list[str] = Field(default_factory=list)
     probes: ProbeOverrides = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(
+                "a name is 1-128 letters, digits or . _ : @ / -, starting with a letter or digit"
+            )
+        return value
 
     @field_validator("address")
     @classmethod

@@ -1,0 +1,96 @@
+"""``GET /api/v1/series``: read the embedded time series.
+
+``since``/``until`` take a duration back from now (``90m``), an ISO 8601 time
+or Unix seconds; ``limit`` caps the points per series.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from monitord.api.auth import require
+from monitord.api.bodies import read_query
+from monitord.api.keys import DAEMON_KEY
+from monitord.config.durations import parse_duration
+from monitord.errors import NotFoundError, RequestError
+
+
+def parse_time(text: str, now_ns: int) -> int:
+    """Nanoseconds since the epoch from a duration ago, an ISO time or Unix seconds."""
+    value = text.strip()
+    if value.replace(".", "", 1).isdigit() and len(value) >= 9:
+        return int(float(value) * 1_000_000_000)
+    try:
+        return now_ns - int(parse_duration(value) * 1_000_000_000)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("use a duration (90m), an ISO 8601 time or Unix seconds") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1_000_000_000)
+
+
+class SeriesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(min_length=1)
+    measurement: str | None = None
+    field: str | None = None
+    since: str = "1h"
+    until: str | None = None
+    limit: int = Field(default=1000, ge=1, le=100_000)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_time(value, time.time_ns())
+        return value
+
+
+async def get_series(request: web.Request) -> web.Response:
+    require(request, "read")
+    daemon = request.app[DAEMON_KEY]
+    query = read_query(request.query, SeriesQuery)
+    store = daemon.series
+    if store is None:
+        raise RequestError(
+            "the embedded store is disabled (storage.embedded.enabled); query InfluxDB instead",
+            status=409,
+        )
+    now = time.time_ns()
+    since = parse_time(query.since, now)
+    until = parse_time(query.until, now) if query.until else now
+    if since > until:
+        raise RequestError("since is after until", field="since")
+    if daemon.loaded.target(query.target) is None and not await store.known_target(query.target):
+        raise NotFoundError(f"no target named {query.target!r}", field="target")
+    found = await store.query(
+        target=query.target, measurement=query.measurement, field=query.field,
+        since_ns=since, until_ns=until, limit=query.limit,
+    )
+    return web.json_response({
+        "target": query.target,
+        "since": datetime.fromtimestamp(since / 1e9, UTC).isoformat(),
+        "until": datetime.fromtimestamp(until / 1e9, UTC).isoformat(),
+        "series": [
+            {
+                "measurement": s.measurement,
+                "field": s.field,
+                "tags": s.tags,
+                "points": [[ts, value] for ts, value in s.points],
+            }
+            for s in found
+        ],
+    })
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/series", get_series)

@@ -1,0 +1,61 @@
+"""The embedded SQLite sink: the default when no InfluxDB is configured.
+
+Writes go to the store's writer thread; an hourly task drops day tables older
+than ``storage.embedded.retention``. The daemon keeps the store reachable as
+``daemon.series`` for ``GET /api/v1/series``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from monitord.results import ProbeResult
+from monitord.tsdb.store import SeriesStore
+
+if TYPE_CHECKING:
+    from monitord.daemon import Daemon
+
+log = logging.getLogger("monitord.sinks.embedded")
+
+PRUNE_EVERY_S = 3600.0
+
+
+class EmbeddedSink:
+    """Feeds the embedded series store and prunes it."""
+
+    name = "embedded"
+
+    def __init__(self, daemon: Daemon) -> None:
+        config = daemon.loaded.config
+        self.store = SeriesStore(
+            config.daemon.state_dir / "series.db", config.storage.embedded.retention
+        )
+        self._daemon = daemon
+        self._pruner: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.store.open()
+        self._daemon.series = self.store
+        self._pruner = asyncio.create_task(self._prune_forever(), name="embedded-prune")
+
+    async def write(self, batch: Sequence[ProbeResult]) -> None:
+        await self.store.write(batch)
+
+    async def stop(self) -> None:
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruner
+        self._daemon.series = None
+        await self.store.close()
+
+    async def _prune_forever(self) -> None:
+        while True:
+            dropped = await self.store.prune()
+            if dropped:
+                log.info("retention: dropped %s", ", ".join(dropped))
+            await asyncio.sleep(PRUNE_EVERY_S)
