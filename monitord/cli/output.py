@@ -43,7 +43,9 @@ def print_results(results: Sequence[ProbeResult], as_json: bool) -> None:
         return
     for result in results:
         values = " ".join(
-            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.fields.items()
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in result.fields.items()
+            if k != "up"
         )
         state = "up" if result.ok else f"DOWN ({result.reason})"
         print(f"{result.target} {result.kind}: {state} {values}".rstrip())
