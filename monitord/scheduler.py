@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -78,6 +79,9 @@ class Scheduler:
         self._jobs: dict[JobKey, Job] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._group: asyncio.TaskGroup | None = None
+        # The most recent start lags, for benchmarks and debugging beside the histogram.
+        self.recent_lags: deque[float] = deque(maxlen=200_000)
+        self._per_kind: dict[str, tuple[Histogram, Histogram]] = {}
         self._stopping = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._lag = Histogram(
@@ -173,14 +177,26 @@ class Scheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _kind_metrics(self, kind: str) -> tuple[Histogram, Histogram]:
+        """The labelled lag and duration histograms of a kind (label lookup off the hot path)."""
+        metrics = self._per_kind.get(kind)
+        if metrics is None:
+            metrics = self._per_kind[kind] = (
+                self._lag.labels(kind=kind), self._duration.labels(kind=kind)
+            )
+        return metrics
+
     async def _run(self, job: Job, planned: float) -> None:
         kind_name = job.kind.name
+        lag_metric, duration_metric = self._kind_metrics(kind_name)
         try:
             async with self._semaphore(kind_name):
                 started = self._loop.time()
-                self._lag.labels(kind=kind_name).observe(max(0.0, started - planned))
+                lag = max(0.0, started - planned)
+                lag_metric.observe(lag)
+                self.recent_lags.append(lag)
                 results = await self.run_once(job.kind, job.target, job.settings)
-                self._duration.labels(kind=kind_name).observe(self._loop.time() - started)
+                duration_metric.observe(self._loop.time() - started)
         finally:
             job.running = False
         self._record(job, results)

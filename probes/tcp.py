@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import socket
 from typing import Any, ClassVar
@@ -36,19 +37,29 @@ _ERRNO_REASONS = {
 }
 
 
-async def resolve(address: str, port: int) -> tuple[int, tuple[Any, ...]]:
-    """Socket family and sockaddr for ``address``; IP literals skip the resolver."""
+@functools.lru_cache(maxsize=65536)
+def _literal(address: str) -> tuple[int, str] | None:
+    """(family, normalised address) for an IP literal, else None; cached (hot path)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
+        return None
+    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip)
+
+
+async def resolve(address: str, port: int) -> tuple[int, tuple[Any, ...]]:
+    """Socket family and sockaddr for ``address``; IP literals skip the resolver."""
+    literal = _literal(address)
+    if literal is None:
         infos = await asyncio.get_running_loop().getaddrinfo(
             address, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
-        family, _, _, _, sockaddr = infos[0]
-        return family, sockaddr
-    if ip.version == 6:
-        return socket.AF_INET6, (str(ip), port, 0, 0)
-    return socket.AF_INET, (str(ip), port)
+        resolved_family, _, _, _, sockaddr = infos[0]
+        return int(resolved_family), sockaddr
+    family, host = literal
+    if family == socket.AF_INET6:
+        return family, (host, port, 0, 0)
+    return family, (host, port)
 
 
 class TcpProbe(ProbeKind[TcpSettings]):

@@ -10,6 +10,7 @@ run beside the writer).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sqlite3
 import time
@@ -78,7 +79,10 @@ class SeriesStore:
         since_ns: int, until_ns: int, limit: int,
     ) -> list[Series]:
         return await asyncio.to_thread(
-            self._query_sync, target, measurement, field, since_ns, until_ns, limit
+            functools.partial(
+                self._query_sync, target, measurement=measurement, field=field,
+                since_ns=since_ns, until_ns=until_ns, limit=limit,
+            )
         )
 
     async def known_target(self, target: str) -> bool:
@@ -145,8 +149,8 @@ class SeriesStore:
                 if day not in self._tables:
                     create_day_table(conn, day)
                     self._tables.add(day)
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO {table_for(day)} (series_id, ts, value, text) "
+                conn.executemany(  # table names come from table_for(), never from input
+                    f"INSERT OR REPLACE INTO {table_for(day)} (series_id, ts, value, text) "  # noqa: S608
                     "VALUES (?,?,?,?)",
                     bucket,
                 )
@@ -181,10 +185,11 @@ class SeriesStore:
         if not self.path.exists():
             return False
         with self._reader() as conn:
-            return conn.execute("SELECT 1 FROM series WHERE target=? LIMIT 1", (target,)).fetchone() is not None
+            row = conn.execute("SELECT 1 FROM series WHERE target=? LIMIT 1", (target,)).fetchone()
+            return row is not None
 
     def _query_sync(
-        self, target: str, measurement: str | None, field: str | None,
+        self, target: str, *, measurement: str | None, field: str | None,
         since_ns: int, until_ns: int, limit: int,
     ) -> list[Series]:
         if not self.path.exists():
@@ -198,8 +203,8 @@ class SeriesStore:
             if field:
                 clauses.append("field = ?")
                 params.append(field)
-            found = conn.execute(
-                f"SELECT id, measurement, field, tags FROM series WHERE {' AND '.join(clauses)} "
+            found = conn.execute(  # the clauses are fixed strings; values are bound
+                f"SELECT id, measurement, field, tags FROM series WHERE {' AND '.join(clauses)} "  # noqa: S608
                 "ORDER BY measurement, field, tags",
                 params,
             ).fetchall()
@@ -213,7 +218,7 @@ class SeriesStore:
                     if remaining <= 0:
                         break
                     for ts, value, text in conn.execute(
-                        f"SELECT ts, value, text FROM {table} WHERE series_id=? AND ts>=? AND ts<=? "
+                        f"SELECT ts, value, text FROM {table} WHERE series_id=? AND ts>=? AND ts<=? "  # noqa: S608
                         "ORDER BY ts LIMIT ?",
                         (series_id, since_ns, until_ns, remaining),
                     ):

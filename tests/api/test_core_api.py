@@ -46,7 +46,9 @@ async def daemon(tmp_path: Path, listener: socket.socket) -> AsyncIterator[Daemo
         yield running
 
 
-async def wait_for_state(session: aiohttp.ClientSession, daemon: Daemon, name: str, state: str) -> dict[str, Any]:
+async def wait_for_state(
+    session: aiohttp.ClientSession, daemon: Daemon, name: str, state: str
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for _ in range(100):
         async with session.get(url(daemon, f"/api/v1/targets/{name}"), headers=auth(READ_TOKEN)) as r:

@@ -104,13 +104,15 @@ def test_lifecycle_notify_reload_and_clean_stop(tmp_path: Path, listener: int) -
         assert len(get_json(http_port, "/api/v1/targets")["targets"]) == 3
 
         # A good file adds two targets and removes one without a restart.
-        document["targets"] = targets(3, listener)[1:] + [
+        document["targets"] = [
+            *targets(3, listener)[1:],
             {"name": "new-1", "address": "127.0.0.1", "site": "s", "probes": {"tcp": {"port": listener}}},
             {"name": "new-2", "address": "127.0.0.1", "site": "s", "probes": {"tcp": {"port": listener}}},
         ]
         write_config(config, document)
         process.send_signal(signal.SIGHUP)
-        wait_until(lambda: "2 jobs added, 0 changed, 1 removed" in log.read_text(), 10, "reload", process, log)
+        wait_until(lambda: "2 jobs added, 0 changed, 1 removed" in log.read_text(), 10, "reload",
+                   process, log)
         names = {t["name"] for t in get_json(http_port, "/api/v1/targets")["targets"]}
         assert names == {"t1", "t2", "new-1", "new-2"}
         wait_until(lambda: get_json(http_port, "/api/v1/targets/new-2")["state"] == "up", 10, "new-2 up")
