@@ -23,7 +23,7 @@ from typing import Any
 
 from benchmarks.stats import CpuClock, percentile, rss_mb
 from monitord.config.loader import build_config
-from monitord.daemon import Daemon
+from monitord.daemon import Daemon, tune_garbage_collector
 
 LISTENER = r"""
 import asyncio, json, sys
@@ -87,6 +87,7 @@ def main() -> None:
     try:
         assert listener.stdout is not None
         ports = json.loads(listener.stdout.readline())
+        tune_garbage_collector()  # as `monitord run` does
         with tempfile.TemporaryDirectory() as tmp:
             began = time.perf_counter()
             stats = asyncio.run(measure(document(Path(tmp), ports, args.targets, args.interval),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -39,6 +40,19 @@ log = logging.getLogger("monitord")
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 SINK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
+
+
+def tune_garbage_collector() -> None:
+    """Fewer, cheaper collections for a process that allocates many short-lived objects.
+
+    Every probe run allocates a task, a timer, a result and its dicts; with the
+    default generation-0 threshold (700) the collector runs hundreds of times a
+    second and was measured at about 20 % of the ICMP path. Objects alive after
+    start-up (config, modules) are frozen out of every later collection.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 class Daemon:

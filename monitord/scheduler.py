@@ -82,6 +82,7 @@ class Scheduler:
         # The most recent start lags, for benchmarks and debugging beside the histogram.
         self.recent_lags: deque[float] = deque(maxlen=200_000)
         self._per_kind: dict[str, tuple[Histogram, Histogram]] = {}
+        self._run_counters: dict[tuple[str, str], Counter] = {}
         self._stopping = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._lag = Histogram(
@@ -224,7 +225,12 @@ class Scheduler:
         results = produced if isinstance(produced, list) else [produced]
         if outcome == "ok" and results and not results[0].ok:
             outcome = "failed"
-        self._runs.labels(kind=kind.name, outcome=outcome).inc()
+        counter = self._run_counters.get((kind.name, outcome))
+        if counter is None:
+            counter = self._run_counters[(kind.name, outcome)] = self._runs.labels(
+                kind=kind.name, outcome=outcome
+            )
+        counter.inc()
         return results
 
     def _record(self, job: Job, results: list[ProbeResult]) -> None:

@@ -35,6 +35,12 @@ ServiceFactory = Callable[["Daemon"], "Service | None"]
 SinkFactory = Callable[["Daemon"], "Sink | None"]
 
 
+def _influx_sink(daemon: Daemon) -> Sink | None:
+    from monitord.sinks.influx import build_sink
+
+    return build_sink(daemon)
+
+
 def _embedded_sink(daemon: Daemon) -> Sink | None:
     from monitord.sinks.embedded import EmbeddedSink
 
@@ -43,10 +49,33 @@ def _embedded_sink(daemon: Daemon) -> Sink | None:
     return EmbeddedSink(daemon)
 
 
+def _pos_service(daemon: Daemon) -> Service | None:
+    from monitord.pos.service import PosService
+
+    return PosService(daemon) if daemon.loaded.config.pos.enabled else None
+
+
+def _alert_service(daemon: Daemon) -> Service | None:
+    from alerts.service import alert_service
+
+    return alert_service(daemon)
+
+
+def _ipam_reconcile_service(daemon: Daemon) -> Service | None:
+    from monitord.ipam.service import reconcile_service
+
+    return reconcile_service(daemon)
+
+
 # Sinks fed from the result bus, each through its own bounded subscription.
 SINK_FACTORIES: list[SinkFactory] = [
     _embedded_sink,
+    _influx_sink,
 ]
 
 # Subsystems started in this order and stopped in reverse.
-SERVICE_FACTORIES: list[ServiceFactory] = []
+SERVICE_FACTORIES: list[ServiceFactory] = [
+    _alert_service,
+    _pos_service,
+    _ipam_reconcile_service,
+]

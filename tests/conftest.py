@@ -9,6 +9,12 @@ import pytest
 
 pytest_plugins = [
     "tests.servers.postgres",
+    "tests.servers.receiver",
+    "tests.servers.victoria",
+    "tests.servers.influxdb",
+    "tests.servers.sshd",
+    "tests.servers.snmpd",
+    "tests.lab.plugin",
 ]
 
 IS_ROOT = os.geteuid() == 0

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from monitord.api import core_routes
+from monitord.api import alerts_routes, core_routes, ipam_routes, pos_routes, series_routes
 from monitord.api.auth import TOKENS_KEY, TokenTable
 from monitord.api.errors import error_middleware
 
@@ -22,6 +22,10 @@ RouteSetup = Callable[[web.Application], None]
 
 ROUTE_SETUPS: list[RouteSetup] = [
     core_routes.setup,
+    alerts_routes.setup,
+    series_routes.setup,
+    pos_routes.setup,
+    ipam_routes.setup,
 ]
 
 

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from monitord.cli import check_config, probe, run, version
+from monitord.cli import check_config, ipam, probe, run, tickets, version
 
-COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version]
+COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version, ipam, tickets]
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -44,7 +44,10 @@ def summary(loaded: LoadedConfig) -> list[str]:
                  f"under {config.daemon.state_dir}")
     tokens = Counter(t.role for t in config.http.tokens)
     lines.append(f"http: {config.http.listen}, tokens: {tokens['admin']} admin, {tokens['read']} read")
-    for section in (config.alerts, config.notify, config.ipam, config.pos):
+    sections = [config.alerts, config.notify, config.ipam, config.pos]
+    if config.storage.influxdb is not None:
+        sections.insert(0, config.storage.influxdb)
+    for section in sections:
         lines.extend(section.summary())
     return lines
 

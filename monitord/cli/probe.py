@@ -10,9 +10,9 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-from monitord.cli import probe_tcp
+from monitord.cli import probe_backup, probe_icmp, probe_snmp, probe_ssh_log, probe_tcp
 
-PROBE_COMMANDS: list[ModuleType] = [probe_tcp]
+PROBE_COMMANDS: list[ModuleType] = [probe_tcp, probe_icmp, probe_ssh_log, probe_backup, probe_snmp]
 
 
 def register(subparsers: Any) -> None:

@@ -29,8 +29,9 @@ def handle(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return 2
     setup_logging(loaded.config.daemon.log_level)
-    from monitord.daemon import Daemon
+    from monitord.daemon import Daemon, tune_garbage_collector
 
+    tune_garbage_collector()
     try:
         asyncio.run(Daemon(loaded, handle_signals=True).run())
     except StartupError as exc:

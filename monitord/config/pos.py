@@ -1,9 +1,196 @@
-"""``pos:``: POS terminal heartbeats (filled by the POS subsystem)."""
+"""``pos:``: the register of stores and POS terminals, and how their heartbeats are judged.
+
+A store inherits ``hours``, ``holidays``, ``interval`` and the thresholds from the
+section's defaults, so 2,000 stores with the same opening hours need one line of
+hours. Tokens (HTTP) and UDP keys are secrets: never logged, never in API output.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from monitord.config.durations import PositiveDuration
+from monitord.config.http import split_listen
+from monitord.config.secrets import Secret
 from monitord.config.section import Section
+from monitord.config.targets import NAME_PATTERN, validate_address
+from monitord.pos.hours import HoursSpec, parse_hours
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
+MIN_SECRET_LENGTH = 16
+
+
+def _long_secret(value: Secret | None, what: str) -> Secret | None:
+    if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{what} must be at least {MIN_SECRET_LENGTH} characters")
+    return value
+
+
+class TerminalConfig(Section):
+    """One till. Everything is optional: ``till-1: {}`` registers it with the store's defaults."""
+
+    address: str | None = None
+    interval: PositiveDuration | None = None
+    token: Secret | None = None
+    poll: str | None = Field(default=None, description="a target whose tcp/icmp results count as heartbeats")
+    description: str = ""
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else validate_address(value)
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: Secret | None) -> Secret | None:
+        return _long_secret(value, "a terminal token")
+
+
+class StoreConfig(Section):
+    """A store: its site (time zone), WAN router, credentials, hours and terminals."""
+
+    site: str | None = Field(default=None, description="default: the store's own name")
+    router: str | None = Field(default=None, description="default: the site's parent target")
+    token: Secret | None = None
+    udp_key: Secret | None = None
+    hours: HoursSpec | None = None
+    holidays: list[dt.date] = Field(default_factory=list)
+    interval: PositiveDuration | None = None
+    missed_intervals: int | None = Field(default=None, ge=1)
+    down_terminals: int | None = Field(default=None, ge=1)
+    auto_register: bool | None = None
+    description: str = ""
+    terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
+
+    @field_validator("terminals", mode="before")
+    @classmethod
+    def _empty_terminals(cls, value: Any) -> Any:
+        # ``till-1:`` with no settings is YAML null; it means "all defaults".
+        if isinstance(value, dict):
+            return {key: ({} if item is None else item) for key, item in value.items()}
+        return value
+
+    @field_validator("terminals")
+    @classmethod
+    def _terminal_ids(cls, value: dict[str, TerminalConfig]) -> dict[str, TerminalConfig]:
+        import re
+
+        for key in value:
+            if not re.match(ID_PATTERN, key):
+                raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: HoursSpec | None) -> HoursSpec | None:
+        if value is not None:
+            parse_hours(value)
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: Secret | None) -> Secret | None:
+        return _long_secret(value, "a store token")
+
+    @field_validator("udp_key")
+    @classmethod
+    def _udp_key(cls, value: Secret | None) -> Secret | None:
+        return _long_secret(value, "a UDP key")
+
+
+class UdpListenConfig(Section):
+    """The compact signed-datagram listener; ``listen: null`` (default) turns it off."""
+
+    listen: str | None = None
+    max_datagram_bytes: int = Field(default=512, ge=64, le=65507)
+    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import ipaddress
+
+        host, port = split_listen(value)
+        if not 0 <= port < 65536:
+            raise ValueError("port must be 0-65535")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError("listen must be IP:PORT (e.g. 127.0.0.1:8471)") from None
+        return value
 
 
 class PosConfig(Section):
-    """POS terminal register and heartbeat settings."""
+    """POS terminal register and heartbeat settings; off while ``stores`` is empty."""
+
+    interval: PositiveDuration = 30.0
+    missed_intervals: int = Field(default=3, ge=1)
+    down_terminals: int = Field(default=2, ge=1)
+    evaluate_every: PositiveDuration = 1.0
+    auto_register: bool = False
+    replay_window: PositiveDuration = 120.0
+    max_heartbeat_bytes: int = Field(default=4096, ge=256, le=1024 * 1024)
+    hours: HoursSpec | None = None
+    holidays: list[dt.date] = Field(default_factory=list)
+    udp: UdpListenConfig = Field(default_factory=UdpListenConfig)
+    stores: dict[str, StoreConfig] = Field(default_factory=dict)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: HoursSpec | None) -> HoursSpec | None:
+        if value is not None:
+            parse_hours(value)
+        return value
+
+    @field_validator("stores")
+    @classmethod
+    def _store_names(cls, value: dict[str, StoreConfig]) -> dict[str, StoreConfig]:
+        import re
+
+        for key in value:
+            if not re.match(NAME_PATTERN, key) or "/" in key:
+                raise ValueError(f"store name {key!r}: use letters, digits and ._:@- (at most 128)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_secrets(self) -> PosConfig:
+        seen: dict[str, str] = {}
+        for store_name, store in self.stores.items():
+            owners: list[tuple[str, Secret | None]] = [(f"stores.{store_name}.token", store.token)]
+            owners += [
+                (f"stores.{store_name}.terminals.{tid}.token", term.token)
+                for tid, term in store.terminals.items()
+            ]
+            for where, secret in owners:
+                if secret is None:
+                    continue
+                value = secret.get_secret_value()
+                if value in seen:
+                    raise ValueError(f"{where} has the same value as {seen[value]}")
+                seen[value] = where
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.stores)
+
+    def summary(self) -> list[str]:
+        if not self.stores:
+            return []
+        terminals = sum(len(s.terminals) for s in self.stores.values())
+        polled = sum(1 for s in self.stores.values() for t in s.terminals.values() if t.poll)
+        udp = self.udp.listen or "off"
+        auto = sum(1 for s in self.stores.values() if (s.auto_register is None and self.auto_register)
+                   or s.auto_register)
+        return [
+            f"pos: {len(self.stores)} stores, {terminals} terminals ({polled} polled), "
+            f"down after {self.missed_intervals} missed intervals, store alert at "
+            f"{self.down_terminals} terminals down",
+            f"pos: HTTP heartbeats on /api/v1/pos/heartbeat, UDP {udp}, "
+            f"auto-register in {auto} stores",
+        ]

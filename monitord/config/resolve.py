@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from alerts.config_checks import check_alerts
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
+from monitord.pos.checks import check_pos
 from probes import REGISTRY, kind_names
 from probes.base import ProbeSettings, ProbeTarget
 
@@ -33,7 +35,10 @@ class ResolvedTarget:
 
 # Later subsystems append checks that span sections (alert routes -> notify, ...).
 SemanticCheck = Callable[[MonitordConfig], list[Problem]]
-SEMANTIC_CHECKS: list[SemanticCheck] = []
+SEMANTIC_CHECKS: list[SemanticCheck] = [
+    check_pos,
+    check_alerts,
+]
 
 
 def format_loc(loc: Iterable[int | str]) -> str:
@@ -182,7 +187,8 @@ def _merge_probes(
             for err in exc.errors(include_url=False):
                 key = str(err["loc"][0]) if err["loc"] else ""
                 where = origin.get(key, f"targets[{index}].probes.{kind}")
-                problems.append((f"{where}.{format_loc(err['loc'])}", clean_message(err)))
+                loc = format_loc(err["loc"])  # empty for a model-level (cross-field) check
+                problems.append((f"{where}.{loc}" if loc else where, clean_message(err)))
     return settings, problems
 
 

@@ -16,7 +16,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from monitord.errors import StartupError
-from monitord.store.migrations import upgrade_to_heads
 
 _MIGRATION_LOCK_ID = 0x6D6F6E69  # "moni": the advisory lock that serialises migrations
 
@@ -72,6 +71,9 @@ class StateStore:
 
     async def migrate(self) -> None:
         """Apply every component's pending migrations, serialised across processes."""
+        # Alembic costs a third of a second to import; only start-up needs it.
+        from monitord.store.migrations import upgrade_to_heads
+
         async with self.engine.begin() as conn:
             await self._lock(conn)
             await conn.run_sync(upgrade_to_heads)

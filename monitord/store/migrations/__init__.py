@@ -25,6 +25,8 @@ _ROOT = _HERE.parent.parent.parent
 # One entry per component that owns tables; add yours here.
 VERSION_LOCATIONS: list[Path] = [
     _HERE / "versions",
+    _ROOT / "monitord" / "ipam" / "migrations",
+    _ROOT / "alerts" / "migrations",
 ]
 
 

@@ -1,0 +1,288 @@
+"""Stage 1: evaluate probe results against rules and move alert states.
+
+Pure and synchronous (no I/O), so it can be tested with plain values and
+benchmarked on its own. Holds (``for``/``clear_for``) use the results' own
+timestamps; absence is checked on the clock by ``check_absence``. Every change
+worth acting on (fired, resolved, flapping started or stopped) is appended to
+``transitions``; every alert whose row must be saved goes to ``dirty``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from alerts.flapping import FlapPolicy, is_flapping, record
+from alerts.rules import CompiledRule, render_summary
+from alerts.state import NON_IDENTIFYING_TAGS, Alert, fingerprint
+from monitord.config.resolve import ResolvedTarget
+from monitord.results import ProbeResult
+from probes.base import ProbeTarget
+
+EVIDENCE_LINES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    alert: Alert
+    event: str  # fired | resolved | flapping | stable
+
+
+def priority_of(rule: CompiledRule, target: ProbeTarget) -> str:
+    """Urgent when an urgent target has a critical problem, unless the rule says otherwise."""
+    if rule.rule.priority is not None:
+        return rule.rule.priority
+    return "urgent" if target.criticality == "urgent" and rule.rule.severity == "critical" else "normal"
+
+
+class Evaluator:
+    """Holds every alert in memory; the service persists ``dirty`` ones after each batch."""
+
+    def __init__(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
+                 policy: FlapPolicy, started_at: float) -> None:
+        self.alerts: dict[str, Alert] = {}
+        self.transitions: list[Transition] = []
+        self.dirty: set[str] = set()
+        # fingerprint -> evidence lines that arrived while the alert was already firing
+        self.new_evidence: dict[str, list[str]] = {}
+        self.evaluated = 0
+        self._started_at = started_at
+        self._last_seen: dict[tuple[str, str], float] = {}
+        self._live: set[tuple[int, str]] = set()
+        self._keys: dict[tuple[int, str, tuple[tuple[str, str], ...]], tuple[str, dict[str, str]]] = {}
+        self.configure(rules, targets, policy)
+
+    def configure(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
+                  policy: FlapPolicy) -> None:
+        """Swap rules and targets (config reload); alert states are kept."""
+        self.rules = rules
+        self.policy = policy
+        self.targets: dict[str, ResolvedTarget] = {r.target.name: r for r in targets}
+        self.parents = {r.target.parent for r in self.targets.values() if r.target.parent}
+        self._by_rule = {r.name: r for r in rules}
+        self._rules_for: dict[tuple[str, str, str], list[CompiledRule]] = {}
+        self._absent = [r for r in rules if r.rule.condition == "absent"]
+        self._absent_kinds = {r.rule.kind for r in self._absent}
+        self._keys.clear()
+        # Rule indices may have moved: rebuild the "has an alert" index, and resolve
+        # what a removed rule left firing (its receivers get their resolved message).
+        self._live = set()
+        now = time.time()
+        for alert in self.alerts.values():
+            rule = self._by_rule.get(alert.rule)
+            if rule is not None:
+                self._live.add((rule.index, alert.target))
+            elif alert.status in ("firing", "pending"):
+                was_firing = alert.status == "firing"
+                alert.status = "resolved" if was_firing else "inactive"
+                alert.resolved_at = now if was_firing else alert.resolved_at
+                alert.reason = "rule removed from the configuration"
+                self.dirty.add(alert.fingerprint)
+                if was_firing:
+                    self.transitions.append(Transition(alert, "resolved"))
+
+    def restore(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            self.alerts[alert.fingerprint] = alert
+            rule = self._by_rule.get(alert.rule)
+            if rule is not None:
+                self._live.add((rule.index, alert.target))
+
+    def target(self, name: str, site: str = "") -> ProbeTarget:
+        resolved = self.targets.get(name)
+        return resolved.target if resolved else ProbeTarget(name=name, address="", site=site)
+
+    def depth(self, name: str) -> int:
+        """How many ancestors ``name`` has (0 for a site router without a parent)."""
+        depth = 0
+        current = self.target(name).parent
+        while current is not None and depth < 16:
+            depth += 1
+            current = self.target(current).parent
+        return depth
+
+    def rule(self, name: str) -> CompiledRule | None:
+        return self._by_rule.get(name)
+
+    # -- the hot path ---------------------------------------------------------------------
+
+    def evaluate(self, results: Iterable[ProbeResult]) -> None:
+        rules_for = self._rules_for
+        live = self._live
+        track_seen = self._absent_kinds
+        count = 0
+        for result in results:
+            count += 1
+            key = (result.target, result.kind, result.measurement)
+            rules = rules_for.get(key)
+            if rules is None:
+                rules = self._applicable(result)
+                rules_for[key] = rules
+            if track_seen and result.kind in track_seen:
+                self._last_seen[(result.target, result.kind)] = result.time_ns / 1e9
+            for rule in rules:
+                if rule.rule.match.result_tags and not rule.applies_to(result):
+                    continue
+                if rule.rule.condition == "absent":
+                    if (rule.index, result.target) in live:
+                        self._apply(rule, result.target, {}, breached=False, now=result.time_ns / 1e9,
+                                    result=None)
+                    continue
+                if (rule.index, result.target) not in live and not rule.breached(result, False):
+                    continue
+                alert = self._alert(rule, result)
+                breached = rule.breached(result, alert.status == "firing")
+                if breached is None:
+                    continue
+                self._step(rule, alert, breached, result.time_ns / 1e9, result)
+        self.evaluated += count
+
+    def _applicable(self, result: ProbeResult) -> list[CompiledRule]:
+        target = self.target(result.target, result.tags.get("site", ""))
+        out = []
+        for rule in self.rules:
+            spec = rule.rule
+            if spec.kind is not None and spec.kind != result.kind:
+                continue
+            if spec.measurement is not None and spec.measurement != result.measurement:
+                continue
+            if spec.match.covers(target):
+                out.append(rule)
+        return out
+
+    def _alert(self, rule: CompiledRule, result: ProbeResult) -> Alert:
+        tags = tuple(sorted(result.tags.items())) if result.tags else ()
+        cache_key = (rule.index, result.target, tags)
+        known = self._keys.get(cache_key)
+        if known is None:
+            series = {k: v for k, v in tags if k not in NON_IDENTIFYING_TAGS}
+            known = (fingerprint(rule.name, result.target, series),
+                     self._labels(rule, result.target, series, result.tags.get("site", "")))
+            self._keys[cache_key] = known
+        fp, labels = known
+        alert = self.alerts.get(fp)
+        if alert is None:
+            alert = Alert(fingerprint=fp, rule=rule.name, target=result.target, labels=dict(labels))
+            self.alerts[fp] = alert
+            self._live.add((rule.index, result.target))
+        return alert
+
+    def _labels(self, rule: CompiledRule, target_name: str, series: Mapping[str, str],
+                site: str) -> dict[str, str]:
+        target = self.target(target_name, site)
+        labels = {**series, "rule": rule.name, "target": target_name, "site": target.site,
+                  "severity": rule.rule.severity, "priority": priority_of(rule, target)}
+        if target.zone:
+            labels["zone"] = target.zone
+        if target.parent:
+            labels["parent"] = target.parent
+        if target.tags:
+            labels["tags"] = ",".join(target.tags)
+        return labels
+
+    def _step(self, rule: CompiledRule, alert: Alert, breached: bool, now: float,
+              result: ProbeResult | None) -> None:
+        spec = rule.rule
+        before = alert.status
+        if result is not None:
+            alert.value = rule.value_of(result)
+            if result.evidence and breached:
+                alert.evidence = [*alert.evidence, *result.evidence][-EVIDENCE_LINES:]
+                if alert.status == "firing":
+                    lines = self.new_evidence.setdefault(alert.fingerprint, [])
+                    lines.extend(result.evidence)
+                    del lines[:-EVIDENCE_LINES]
+            if breached:
+                alert.reason = result.reason
+        if self.policy.enabled:
+            record(alert.history, breached, self.policy)
+            flapping = is_flapping(alert.history, alert.flapping, self.policy)
+            if flapping != alert.flapping:
+                alert.flapping = flapping
+                self.transitions.append(Transition(alert, "flapping" if flapping else "stable"))
+                self.dirty.add(alert.fingerprint)
+        if alert.status in ("inactive", "resolved") and breached:
+            alert.status = "pending"
+            alert.pending_since = now
+        if alert.status == "pending":
+            if not breached:
+                alert.status = "inactive" if alert.fired_at is None else "resolved"
+                alert.pending_since = None
+            elif now - (now if alert.pending_since is None else alert.pending_since) >= spec.hold:
+                alert.status = "firing"
+                alert.fired_at = now
+                alert.resolved_at = None
+                alert.clear_since = None
+                alert.summary = self._summary(rule, alert, result)
+                self.transitions.append(Transition(alert, "fired"))
+        elif alert.status == "firing":
+            if breached:
+                alert.clear_since = None
+            else:
+                if alert.clear_since is None:
+                    alert.clear_since = now
+                if now - alert.clear_since >= spec.clear_for:
+                    alert.status = "resolved"
+                    alert.resolved_at = now
+                    alert.pending_since = None
+                    self.transitions.append(Transition(alert, "resolved"))
+        if alert.status != before:
+            alert.updated_at = now
+            self.dirty.add(alert.fingerprint)
+
+    def _apply(self, rule: CompiledRule, target: str, tags: Mapping[str, str], *, breached: bool,
+               now: float, result: ProbeResult | None) -> None:
+        fp = fingerprint(rule.name, target, tags)
+        alert = self.alerts.get(fp)
+        if alert is None:
+            if not breached:
+                return
+            site = self.target(target).site
+            alert = Alert(fingerprint=fp, rule=rule.name, target=target,
+                          labels=self._labels(rule, target, tags, site))
+            self.alerts[fp] = alert
+            self._live.add((rule.index, target))
+        self._step(rule, alert, breached, now, result)
+
+    def _summary(self, rule: CompiledRule, alert: Alert, result: ProbeResult | None) -> str:
+        variables: dict[str, object] = {
+            **alert.labels, "value": alert.value if alert.value is not None else "?",
+            "reason": alert.reason or "",
+        }
+        if result is not None:
+            variables.update(result.fields)
+            variables.update(result.tags)
+            variables["target"] = result.target
+        return render_summary(rule.rule.summary, variables)
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def check_absence(self, now: float) -> None:
+        """Absent rules: no result of the rule's kind for ``intervals`` probe intervals."""
+        for rule in self._absent:
+            kind = rule.rule.kind or ""
+            for name, resolved in self.targets.items():
+                settings = resolved.probes.get(kind)
+                if settings is None or not rule.rule.match.covers(resolved.target):
+                    continue
+                last = self._last_seen.get((name, kind), self._started_at)
+                if now - last > rule.rule.intervals * settings.interval:
+                    self._apply(rule, name, {}, breached=True, now=now, result=None)
+
+    def take(self) -> tuple[list[Transition], set[str]]:
+        transitions, dirty = self.transitions, self.dirty
+        self.transitions, self.dirty = [], set()
+        return transitions, dirty
+
+    def forget_quiet(self, keep: set[str]) -> list[str]:
+        """Drop inactive alerts nobody needs any more (never notified, no ticket)."""
+        gone = [fp for fp, a in self.alerts.items()
+                if a.status == "inactive" and not a.notified and a.ticket_id is None
+                and not a.flapping and fp not in keep and not any(a.history)]
+        for fp in gone:
+            alert = self.alerts.pop(fp)
+            rule = self._by_rule.get(alert.rule)
+            if rule is not None:
+                self._live.discard((rule.index, alert.target))
+        return gone

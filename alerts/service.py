@@ -1,0 +1,232 @@
+"""The alert engine as a daemon service: bus subscription -> evaluate -> dispatch -> notify.
+
+It owns three tasks, started in ``start`` and ended in ``stop``: the evaluation
+loop (its own bounded subscription on the result bus), the outbox notifier, and
+housekeeping (auto-close, pruning). ``stop`` drains what is buffered and saves
+every live alert, so a restart resumes mid-incident without a duplicate message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import Counter, Gauge
+
+from alerts.alert_store import AlertStore
+from alerts.dispatcher import Dispatcher
+from alerts.evaluator import Evaluator
+from alerts.flapping import FlapPolicy
+from alerts.notifier import Notifier
+from alerts.outbox import Outbox
+from alerts.rules import compile_rules
+from alerts.silences import Silence, SilenceBook, SilenceSpec
+from monitord.bus import Subscription
+from monitord.config.loader import LoadedConfig
+
+if TYPE_CHECKING:
+    from monitord.daemon import Daemon
+
+log = logging.getLogger("monitord.alerts")
+
+BATCH = 10_000
+SNAPSHOT_EVERY = 60.0
+HOUSEKEEPING_EVERY = 60.0
+DELIVERED_KEPT = 30 * 86400.0
+
+
+def _policy(loaded: LoadedConfig) -> FlapPolicy:
+    flapping = loaded.config.alerts.flapping
+    return FlapPolicy(flapping.enabled, flapping.window, flapping.high, flapping.low)
+
+
+class AlertService:
+    name = "alerts"
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        loaded = daemon.loaded
+        self.silences = SilenceBook()
+        self.silences.set_config(loaded.config.alerts.silences)
+        self.evaluator = Evaluator(compile_rules(loaded.config.alerts.effective_rules()), loaded.targets,
+                                   _policy(loaded), time.time())
+        self._subscription: Subscription | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lock = asyncio.Lock()
+        self.notifier: Notifier | None = None
+        self.dispatcher: Dispatcher | None = None
+        registry = daemon.registry
+        self._evaluated = Counter("monitord_alert_results_evaluated", "Results evaluated by alert rules",
+                                  registry=registry)
+        self._transitions = Counter("monitord_alert_transitions", "Alert state changes", ["event"],
+                                    registry=registry)
+        self._firing = Gauge("monitord_alerts_firing", "Alerts firing now", registry=registry)
+        self._firing.set_function(
+            lambda: sum(1 for a in self.evaluator.alerts.values() if a.status == "firing"))
+
+    async def start(self) -> None:
+        store = self.daemon.state_store
+        config = self.daemon.loaded.config
+        self.evaluator.restore(await AlertStore(store).load())
+        for silence in await AlertStore(store).load_silences():
+            self.silences.add(silence)
+        self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry)
+        self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
+                                     silences=self.silences, wake=self.notifier.wake)
+        self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
+        self._tasks = [
+            asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
+            asyncio.create_task(self.notifier.run(), name="alerts:notify"),
+            asyncio.create_task(self._housekeeping(), name="alerts:housekeeping"),
+        ]
+        self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+
+    async def reload(self, loaded: LoadedConfig) -> None:
+        async with self._lock:
+            alerts = loaded.config.alerts
+            self.evaluator.configure(compile_rules(alerts.effective_rules()), loaded.targets,
+                                     _policy(loaded))
+            self.silences.set_config(alerts.silences)
+            if self.dispatcher is not None:
+                self.dispatcher.configure(alerts, loaded.config.notify)
+            if self.notifier is not None:
+                self.notifier.config = loaded.config.notify
+        self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            self.daemon.bus.unsubscribe(self._subscription)
+        evaluate = self._tasks[0] if self._tasks else None
+        if evaluate is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(10):
+                    await asyncio.shield(evaluate)
+        if self.notifier is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await self.notifier.deliver_due()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self.dispatcher is not None:
+            await self.dispatcher.alert_store.save(
+                [a for a in self.evaluator.alerts.values() if a.status != "inactive" or a.notified])
+        if self.notifier is not None:
+            self.notifier.close()
+
+    # -- API helpers -----------------------------------------------------------------------
+
+    async def add_silence(self, spec: SilenceSpec, actor: str) -> Silence:
+        silence = Silence.from_spec(spec, created_by=actor, source="api")
+        await AlertStore(self.daemon.state_store).add_silence(silence)
+        self.silences.add(silence)
+        return silence
+
+    async def remove_silence(self, silence_id: str) -> Silence | None:
+        silence = self.silences.remove(silence_id)
+        if silence is not None:
+            await AlertStore(self.daemon.state_store).delete_silence(silence_id)
+        return silence
+
+    # -- loops -----------------------------------------------------------------------------
+
+    async def _evaluate_loop(self) -> None:
+        subscription = self._subscription
+        dispatcher = self.dispatcher
+        assert subscription is not None and dispatcher is not None
+        interval = self.daemon.loaded.config.alerts.evaluation_interval
+        last_tick = 0.0
+        last_snapshot = time.time()
+        failing = False
+        while True:
+            next_flush = dispatcher.next_flush()
+            now = time.time()
+            wait = interval if next_flush is None else max(0.0, min(interval, next_flush - now))
+            batch = await subscription.get_batch(BATCH, timeout=wait)
+            now = time.time()
+            try:
+                async with self._lock:
+                    if batch:
+                        self.evaluator.evaluate(batch)
+                        self._evaluated.inc(len(batch))
+                    tick = now - last_tick >= interval
+                    if tick:
+                        self.evaluator.check_absence(now)
+                    transitions = await self._record(dispatcher, now)
+                    if transitions or tick:
+                        dispatcher.plan(now)
+                    if tick:
+                        last_tick = now
+                        await dispatcher.plan_reminders(now)
+                    await dispatcher.flush(now)
+                    if now - last_snapshot >= SNAPSHOT_EVERY:
+                        last_snapshot = now
+                        await dispatcher.alert_store.save(
+                            [a for a in self.evaluator.alerts.values() if a.status != "inactive"])
+                if failing:
+                    failing = False
+                    log.info("alert engine writes to the state store again")
+                    self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # State stays in memory and every change is re-planned next round.
+                if not failing:
+                    log.exception("alert engine failed to record a change: %s", exc)
+                    failing = True
+                self.daemon.health.set("alerts", False, f"state store: {exc}")
+                await asyncio.sleep(1.0)
+            if subscription.closed and not len(subscription):
+                return
+
+    async def _record(self, dispatcher: Dispatcher, now: float) -> int:
+        """Write this round's transitions; on failure keep them for the next round."""
+        evaluator = self.evaluator
+        transitions, dirty = evaluator.take()
+        evidence, evaluator.new_evidence = evaluator.new_evidence, {}
+        if not (transitions or dirty or evidence):
+            return 0
+        try:
+            await dispatcher.record(transitions, dirty, now, evidence)
+        except BaseException:
+            evaluator.transitions[:0] = transitions
+            evaluator.dirty |= dirty
+            for fp, lines in evidence.items():
+                evaluator.new_evidence.setdefault(fp, [])[:0] = lines
+            raise
+        for transition in transitions:
+            self._transitions.labels(event=transition.event).inc()
+        return len(transitions)
+
+    async def _housekeeping(self) -> None:
+        assert self.dispatcher is not None and self.notifier is not None
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            now = time.time()
+            try:
+                tickets = self.daemon.loaded.config.alerts.tickets
+                closed = await self.dispatcher.tickets.auto_close(tickets.auto_close_after, now)
+                if closed:
+                    log.info("auto-closed %d quiet tickets", len(closed))
+                await self.notifier.outbox.prune(now - DELIVERED_KEPT)
+                self.dispatcher.groups.forget_idle(now, 86400.0)
+                async with self._lock:
+                    gone = self.evaluator.forget_quiet(set())
+                await self.dispatcher.alert_store.drop(gone)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("alert housekeeping failed; trying again later")
+
+
+def alert_service(daemon: Daemon) -> AlertService | None:
+    """The SERVICE_FACTORIES entry: on unless ``alerts.enabled`` is false."""
+    if not daemon.loaded.config.alerts.enabled:
+        return None
+    return AlertService(daemon)

@@ -1,0 +1,127 @@
+"""``monitord probe icmp ADDR|NAME|CIDR ... [--count N] [--interval MS] [--timeout MS] [--json]``.
+
+One sweep through the shared engine (every address in one batch), one
+fping-style summary line per target. CIDR ranges expand like ``fping -g``
+(network and broadcast addresses left out, except for /31 and /32). Exit 0 when
+every target answered, 1 otherwise, 2 for bad usage, 3 when ICMP sockets cannot
+be opened (the message names CAP_NET_RAW and net.ipv4.ping_group_range).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import sys
+from typing import Any
+
+from monitord.cli.output import result_json
+from monitord.config.targets import validate_address
+from monitord.errors import StartupError
+from monitord.icmp.engine import IcmpEngine
+from monitord.icmp.resolver import NameNotResolved, Resolver
+from monitord.icmp.stats import PingStats
+from monitord.results import ProbeResult, now_ns
+from probes.icmp import stats_fields
+
+MAX_TARGETS = 65536
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "icmp", help="ICMP echo to addresses, names or CIDR ranges (like fping -g)")
+    parser.add_argument("targets", nargs="+", metavar="ADDR|NAME|CIDR")
+    parser.add_argument("--count", type=int, default=1, help="echoes per target (default 1)")
+    parser.add_argument("--interval", type=float, default=200.0,
+                        help="milliseconds between echoes to one target (default 200)")
+    parser.add_argument("--timeout", type=float, default=1000.0,
+                        help="milliseconds to wait for each reply (default 1000)")
+    parser.add_argument("--json", action="store_true", help="print JSON results")
+    parser.set_defaults(handler=handle)
+
+
+def expand(text: str) -> list[str]:
+    """One target, or every host of a CIDR range; raises ValueError with the reason."""
+    if "/" not in text:
+        validate_address(text)
+        return [text]
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise ValueError(f"{text}: not a CIDR range ({exc})") from None
+    if network.num_addresses > MAX_TARGETS + 2:
+        raise ValueError(f"{text}: {network.num_addresses} addresses; at most {MAX_TARGETS} per run")
+    return [str(host) for host in network.hosts()]
+
+
+def summary_line(name: str, stats: PingStats | None, reason: str | None) -> str:
+    """``ADDR : xmt/rcv/%loss = 5/5/0%, min/avg/max = 0.03/0.04/0.06`` like ``fping -c``."""
+    if stats is None:
+        return f"{name} : {reason}"
+    line = f"{name} : xmt/rcv/%loss = {stats.sent}/{stats.received}/{stats.loss_pct:.0f}%"
+    if stats.rtts_ms:
+        line += (f", min/avg/max = {stats.rtt_min_ms:.3f}/{stats.rtt_avg_ms:.3f}/"
+                 f"{stats.rtt_max_ms:.3f}")
+    elif stats.error:
+        line += f" ({stats.error})"
+    return line
+
+
+async def sweep(names: list[str], count: int, interval: float, timeout: float,
+                ) -> list[tuple[str, PingStats | None, str | None]]:
+    """Resolve every name, then echo every address in one batch."""
+    resolver = Resolver()
+    resolved: list[str | None] = []
+    failures: dict[int, str] = {}
+    for index, name in enumerate(names):
+        try:
+            resolved.append(await resolver.resolve(name))
+        except NameNotResolved as exc:
+            resolved.append(None)
+            failures[index] = str(exc)
+    addresses = [address for address in resolved if address is not None]
+    async with IcmpEngine.open() as engine:
+        stats = iter(await engine.ping_many(addresses, count=count, interval=interval, timeout=timeout))
+    return [(name, None if address is None else next(stats), failures.get(index))
+            for index, (name, address) in enumerate(zip(names, resolved, strict=True))]
+
+
+def to_result(name: str, stats: PingStats | None, reason: str | None) -> ProbeResult:
+    tags = {"site": "cli", "address": stats.address if stats else name}
+    if stats is None or not stats.alive:
+        return ProbeResult.failure(
+            measurement="icmp", target=name, kind="icmp", tags=tags,
+            reason=reason or (stats.failure_reason() if stats else "no result"),
+            fields=stats_fields(stats) if stats else {"sent": 0, "received": 0, "loss_pct": 100.0},
+        )
+    return ProbeResult(measurement="icmp", target=name, kind="icmp", time_ns=now_ns(), ok=True,
+                       fields=stats_fields(stats), tags=tags)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.count < 1 or args.interval < 0 or args.timeout <= 0:
+        print("monitord probe icmp: --count must be >= 1, --interval >= 0, --timeout > 0",
+              file=sys.stderr)
+        return 2
+    names: list[str] = []
+    try:
+        for text in args.targets:
+            names.extend(expand(text))
+    except ValueError as exc:
+        print(f"monitord probe icmp: {exc}", file=sys.stderr)
+        return 2
+    if len(names) > MAX_TARGETS:
+        print(f"monitord probe icmp: {len(names)} targets; at most {MAX_TARGETS} per run", file=sys.stderr)
+        return 2
+    try:
+        outcome = asyncio.run(sweep(names, args.count, args.interval / 1000.0, args.timeout / 1000.0))
+    except StartupError as exc:
+        print(f"monitord probe icmp: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps([result_json(to_result(*row)) for row in outcome], indent=2))
+    else:
+        for row in outcome:
+            print(summary_line(*row))
+    return 0 if all(stats is not None and stats.alive for _, stats, _ in outcome) else 1

@@ -1,0 +1,156 @@
+"""The reconciliation service: sweeps the configured subnets on a schedule and reports.
+
+Each sweep's findings go to the API (``/api/v1/ipam/findings``) and, as probe
+results of measurement ``ipam_reconcile``, onto the result bus, where the alert
+engine turns conflicts and MAC changes into alerts (see ``alerts/defaults.py``)
+and the sinks store the per-subnet counts. Failures are logged on the transition,
+not on every sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from monitord.config.ipam import ReconcileConfig
+from monitord.errors import NotFoundError
+from monitord.ipam.arp import arp_sweep
+from monitord.ipam.metrics import FindingMetrics
+from monitord.ipam.pinger import EnginePinger, Pinger
+from monitord.ipam.reconcile import SweepReport, SweepSettings, sweep
+from monitord.results import ProbeResult, now_ns
+
+if TYPE_CHECKING:
+    from monitord.config.loader import LoadedConfig
+    from monitord.daemon import Daemon
+
+log = logging.getLogger("monitord.ipam.reconcile")
+
+MEASUREMENT = "ipam_reconcile"
+KIND = "ipam"
+SERVICE_NAME = "ipam-reconcile"
+
+
+def report_results(report: SweepReport) -> list[ProbeResult]:
+    """One summary result for the subnet, one per address with a finding now or one that just cleared.
+
+    Every sweep repeats the active findings (state, not transitions), so an alert
+    engine that restarted still sees them; a cleared finding is sent once as 0.
+    """
+    stamp = now_ns()
+    tags = {"subnet": report.subnet, **({"site": report.site} if report.site else {})}
+    counts = {k: report.active.get(k, 0) for k in ("conflict", "stale", "mac_change")}
+    results = [ProbeResult(
+        measurement=MEASUREMENT, target=report.subnet, kind=KIND, time_ns=stamp, ok=True,
+        fields={"up": 1, "swept": report.swept, "alive": report.alive, "registered": report.registered,
+                "conflicts": counts["conflict"], "stale": counts["stale"],
+                "mac_changes": counts["mac_change"]},
+        tags=tags)]
+    per_address: dict[str, dict[str, int]] = {}
+    details: dict[str, list[str]] = {}
+    for item in report.resolved:
+        per_address.setdefault(item["address"], {})[item["kind"]] = 0
+    for item in report.current:
+        per_address.setdefault(item["address"], {})[item["kind"]] = 1
+        details.setdefault(item["address"], []).append(f"{item['kind']}: {item['detail']}")
+    for address, kinds in sorted(per_address.items()):
+        fields: dict[str, int] = {"up": 1, **kinds}
+        results.append(ProbeResult(
+            measurement=MEASUREMENT, target=address, kind=KIND, time_ns=stamp, ok=True,
+            reason="; ".join(details.get(address, [])) or None, fields=fields, tags=tags,
+            evidence=tuple(details.get(address, []))))
+    return results
+
+
+class ReconcileService:
+    """Sweeps ``ipam.reconcile.subnets`` every ``interval``; ``sweep_now`` runs one on demand."""
+
+    name = SERVICE_NAME
+
+    def __init__(self, daemon: Daemon, pinger: Pinger | None = None) -> None:
+        self._daemon = daemon
+        self._config: ReconcileConfig = daemon.loaded.config.ipam.reconcile
+        self._pinger = pinger or EnginePinger(count=self._config.count)
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._failing: set[str] = set()
+        self._unregistered: set[str] = set()
+        self.last_reports: dict[str, SweepReport] = {}
+        self._metrics = FindingMetrics(daemon.registry)
+
+    @property
+    def subnets(self) -> list[str]:
+        return list(self._config.subnets)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=self.name)
+
+    async def reload(self, loaded: LoadedConfig) -> None:
+        self._config = loaded.config.ipam.reconcile
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._pinger.close()
+
+    async def _loop(self) -> None:
+        while True:
+            await self.sweep_all()
+            await asyncio.sleep(self._config.interval)
+
+    async def sweep_all(self) -> list[SweepReport]:
+        reports = []
+        for cidr in self._config.subnets:
+            report = await self.sweep_now(cidr)
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    async def sweep_now(self, cidr: str) -> SweepReport | None:
+        """Sweep one configured subnet; None (logged once) when it cannot be swept."""
+        if cidr not in self._config.subnets:
+            raise ValueError(f"{cidr} is not in ipam.reconcile.subnets")
+        config = self._config
+        settings = SweepSettings(config.stale_after, config.timeout, config.max_addresses)
+        async with self._lock:
+            try:
+                report = await sweep(self._daemon.state_store.engine, cidr, self._pinger,
+                                     arp_sweep if config.arp else None, settings)
+            except asyncio.CancelledError:
+                raise
+            except NotFoundError as exc:
+                # Listed for sweeps but not registered yet: nothing to compare against, not a fault.
+                self._daemon.health.set(f"ipam:{cidr}", True, str(exc))
+                if cidr not in self._unregistered:
+                    log.warning("not sweeping %s: %s", cidr, exc)
+                self._unregistered.add(cidr)
+                return None
+            except Exception as exc:
+                self._daemon.health.set(f"ipam:{cidr}", False, str(exc))
+                if cidr not in self._failing:
+                    log.error("reconciliation of %s failed: %s", cidr, exc)
+                self._failing.add(cidr)
+                return None
+        self._unregistered.discard(cidr)
+        if cidr in self._failing:
+            log.info("reconciliation of %s works again", cidr)
+            self._failing.discard(cidr)
+        self._daemon.health.set(f"ipam:{cidr}", True, f"swept {report.swept}, {report.alive} alive")
+        self.last_reports[cidr] = report
+        for kind in ("conflict", "stale", "mac_change"):
+            self._metrics.open.labels(subnet=cidr, kind=kind).set(report.active.get(kind, 0))
+        self._metrics.swept.labels(subnet=cidr).set(report.at.timestamp())
+        self._daemon.publish(report_results(report))
+        return report
+
+
+def reconcile_service(daemon: Daemon) -> ReconcileService | None:
+    """The factory in ``SERVICE_FACTORIES``: only when subnets are configured for sweeps."""
+    if not daemon.loaded.config.ipam.reconcile.subnets:
+        return None
+    return ReconcileService(daemon)

@@ -1,0 +1,48 @@
+"""Log pattern rules as configured: named regular expressions with a severity.
+
+How they are compiled and matched is ``monitord.ssh.matching``; the lines they
+match are collected by ``monitord.ssh.evidence``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Severity = Literal["critical", "error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "error", "warning", "info")
+
+
+class LogRule(BaseModel):
+    """One named pattern; ``files`` (globs on the path) limits it to some files."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
+    pattern: str = Field(min_length=1)
+    severity: Severity = "error"
+    ignore_case: bool = False
+    files: tuple[str, ...] = ()
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    def applies_to(self, path: str) -> bool:
+        return not self.files or any(fnmatch.fnmatchcase(path, glob) for glob in self.files)
+
+
+DEFAULT_RULES: tuple[LogRule, ...] = (
+    LogRule(name="oom", pattern=r"Out of memory|oom-kill", severity="critical"),
+    LogRule(name="disk_io", severity="critical",
+            pattern=r"I/O error|EXT4-fs error|XFS .*(?:corruption|error)|Medium Error|blk_update_request"),
+    LogRule(name="error", pattern=r"\b(?:error|fatal|segfault|panic)\b", ignore_case=True),
+)

@@ -1,0 +1,113 @@
+"""Running a real Daemon with the alert engine, tcp probes against loopback listeners
+we open and close, and the receiver behind apprise ``json://``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from monitord.config.loader import build_config
+from monitord.daemon import Daemon
+from tests.servers.processes import free_port
+
+ADMIN_TOKEN = "alerts-admin-token-0123456789"
+READ_TOKEN = "alerts-read-token-0123456789"
+
+
+class Listener:
+    """A TCP port on 127.0.0.1 we can open (target up) and close (target down)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+
+    async def open(self) -> None:
+        async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.close()
+
+        self._server = await asyncio.start_server(accept, "127.0.0.1", self.port, reuse_address=True)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+
+def tcp_target(name: str, port: int, *, site: str = "store-1", parent: str | None = None,
+               interval: float = 0.25, criticality: str = "normal") -> dict[str, Any]:
+    target: dict[str, Any] = {
+        "name": name, "address": "127.0.0.1", "site": site, "criticality": criticality,
+        "probes": {"tcp": {"port": port, "interval": interval, "timeout": 1}},
+    }
+    if parent:
+        target["parent"] = parent
+    return target
+
+
+DOWN_RULE = {"name": "service-down", "kind": "tcp", "condition": "down", "severity": "critical",
+             "marks_down": True, "summary": "{target} port {port} down: {reason}"}
+
+
+def config_doc(tmp_path: Path, targets: list[dict[str, Any]], url: str, *, state_url: str | None = None,
+               rules: list[dict[str, Any]] | None = None, route: dict[str, Any] | None = None,
+               alerts: dict[str, Any] | None = None, notify: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    route_doc = {"name": "oncall", "urls": [url], "group_wait": "0.5s", "group_interval": "1s",
+                 "repeat_interval": "1h", **(route or {})}
+    doc: dict[str, Any] = {
+        "daemon": {"state_dir": str(tmp_path / "state"), "shutdown_timeout": 20},
+        "http": {"listen": "127.0.0.1:0", "tokens": [
+            {"name": "oncall-admin", "role": "admin", "token": ADMIN_TOKEN},
+            {"name": "viewer", "role": "read", "token": READ_TOKEN},
+        ]},
+        "targets": targets,
+        "alerts": {"default_rules": False, "rules": rules if rules is not None else [DOWN_RULE],
+                   "evaluation_interval": "0.2s", "dependency_grace": "3s", **(alerts or {})},
+        "notify": {"routes": [route_doc], "retry_initial": "0.5s", "retry_max": "2s",
+                   "send_timeout": "5s", **(notify or {})},
+    }
+    if state_url:
+        doc["storage"] = {"state_url": state_url}
+    return doc
+
+
+@contextlib.asynccontextmanager
+async def running(doc: dict[str, Any]) -> AsyncIterator[Daemon]:
+    daemon = Daemon(build_config(doc))
+    task = asyncio.create_task(daemon.run())
+    try:
+        await asyncio.wait_for(daemon.started.wait(), 30)
+        yield daemon
+    finally:
+        daemon.request_stop()
+        await asyncio.wait_for(task, 60)
+
+
+async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN,
+              json: Any = None) -> tuple[int, Any]:
+    url = f"http://127.0.0.1:{daemon.http_port}{path}"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as session, session.request(
+        method, url, headers=headers, json=json, timeout=aiohttp.ClientTimeout(total=10)
+    ) as response:
+        return response.status, await response.json()
+
+
+async def wait_until(check: Any, timeout: float, what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.1)

@@ -1,0 +1,90 @@
+"""The ticket, alert and silence API (auth, 4xx answers) and the ``monitord tickets`` CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from monitord.daemon import Daemon
+from tests.alerts.harness import (
+    ADMIN_TOKEN,
+    READ_TOKEN,
+    Listener,
+    api,
+    config_doc,
+    running,
+    tcp_target,
+    wait_until,
+)
+from tests.servers.receiver import Receiver
+
+
+async def _cli(daemon: Daemon, *args: str, token: str = ADMIN_TOKEN) -> tuple[int, str, str]:
+    env = {**os.environ, "MONITORD_URL": f"http://127.0.0.1:{daemon.http_port}", "MONITORD_TOKEN": token}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitord", "tickets", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
+                                  listeners: Callable[[], Listener]) -> None:
+    service = listeners()
+    doc = config_doc(tmp_path, [tcp_target("nas-1", service.port, site="head-office")], receiver.url())
+    async with running(doc) as daemon:
+        async def has_ticket() -> bool:
+            _, body = await api(daemon, "GET", "/api/v1/tickets", token=READ_TOKEN)
+            return len(body["tickets"]) == 1
+
+        await wait_until(has_ticket, 15, "a ticket")
+        _, body = await api(daemon, "GET", "/api/v1/tickets?status=&site=head-office&priority=normal")
+        ticket_id = body["tickets"][0]["id"]
+
+        # reads with a read token, writes need admin
+        status, alerts = await api(daemon, "GET", "/api/v1/alerts?status=firing", token=READ_TOKEN)
+        assert status == 200 and alerts["alerts"][0]["target"] == "nas-1"
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/ack", token=READ_TOKEN)
+        assert status == 403 and "admin" in error["error"]
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/ack", token="")
+        assert status == 401
+        status, error = await api(daemon, "GET", "/api/v1/tickets/abc")
+        assert status == 400 and error["field"] == "id"
+        status, error = await api(daemon, "GET", "/api/v1/tickets/4242")
+        assert status == 404
+        status, error = await api(daemon, "GET", "/api/v1/tickets?status=bogus")
+        assert status == 422 and error["field"] == "status"
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes", json={"text": ""})
+        assert status == 422 and error["field"] == "text"
+        status, error = await api(daemon, "POST", "/api/v1/silences", json={"matchers": ["x"]})
+        assert status == 422
+        status, error = await api(daemon, "DELETE", "/api/v1/silences/nope")
+        assert status == 404
+
+        status, noted = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes",
+                                  json={"text": "disk shelf beeping"})
+        assert status == 200 and noted["history"][-1]["text"] == "disk shelf beeping"
+        status, assigned = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/assign",
+                                     json={"assignee": "bob"})
+        assert status == 200 and assigned["assignee"] == "bob"
+
+        code, out, _ = await _cli(daemon, "list", "--status", "open")
+        assert code == 0 and f"#{ticket_id}" in out and "nas-1" in out, out
+        code, out, _ = await _cli(daemon, "show", str(ticket_id))
+        assert code == 0 and "disk shelf beeping" in out and "history:" in out
+        code, _, err = await _cli(daemon, "ack", str(ticket_id), token=READ_TOKEN)
+        assert code == 1 and "403" in err, err
+        code, out, _ = await _cli(daemon, "--json", "ack", str(ticket_id), "--note", "looking")
+        assert code == 0 and json.loads(out)["status"] == "acknowledged"
+        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
+        assert code == 0 and "closed" in out
+        code, _, err = await _cli(daemon, "close", str(ticket_id))
+        assert code == 1 and "already closed" in err, err
+
+        status, faults = await api(daemon, "GET", "/api/v1/faults/recurring", token=READ_TOKEN)
+        assert status == 200 and faults["faults"] == []

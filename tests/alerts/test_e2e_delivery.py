@@ -1,0 +1,137 @@
+"""End to end: an endpoint outage delays but never loses a message; a restart
+mid-incident neither repeats a message nor loses the ticket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.alerts.harness import Listener, api, config_doc, running, tcp_target, wait_until
+from tests.servers.receiver import Receiver
+
+
+@pytest.mark.slow
+async def test_message_arrives_once_after_receiver_was_down_30s(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("till-3", service.port)], receiver.url(),
+                     notify={"retry_initial": "1s", "retry_max": "4s"})
+    await receiver.down()
+    async with running(doc) as daemon:
+        await service.close()
+
+        async def tried() -> bool:
+            _, body = await api(daemon, "GET", "/api/v1/tickets")
+            if not body["tickets"]:
+                return False
+            _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
+            return any(e["kind"] == "notified" for e in ticket["history"])
+
+        await wait_until(tried, 15, "the message to be queued")
+        await asyncio.sleep(30)
+        assert receiver.messages == []
+        await receiver.up()
+        await receiver.wait_for(1, 15)
+        await asyncio.sleep(5)  # a second copy would have arrived by now
+        assert len(receiver.messages) == 1
+        assert "FIRING" in receiver.messages[0].title and receiver.messages[0].key
+
+
+async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener], state_url: str
+) -> None:
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("core-switch", service.port, criticality="urgent")],
+                     receiver.url(), state_url=state_url)
+    async with running(doc) as daemon:
+        await asyncio.sleep(0.8)
+        await service.close()
+        await receiver.wait_for(1, 15)
+        _, body = await api(daemon, "GET", "/api/v1/tickets")
+        (before,) = body["tickets"]
+        assert before["priority"] == "urgent"
+        status, acked = await api(daemon, "POST", f"/api/v1/tickets/{before['id']}/ack",
+                                  json={"text": "on my way"})
+        assert status == 200 and acked["status"] == "acknowledged"
+        assert acked["assignee"] == "oncall-admin"
+
+    async with running(doc) as daemon:
+        await asyncio.sleep(3.0)
+        assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
+        _, body = await api(daemon, "GET", "/api/v1/tickets")
+        (after,) = body["tickets"]
+        assert after["id"] == before["id"] and after["status"] == "acknowledged"
+        _, alerts = await api(daemon, "GET", "/api/v1/alerts")
+        assert alerts["alerts"][0]["status"] == "firing"
+        assert alerts["alerts"][0]["ticket_id"] == before["id"]
+
+        await service.open()
+        await receiver.wait_for(2, 15)
+        await asyncio.sleep(1.5)
+        assert len(receiver.messages) == 2
+        assert "RESOLVED" in receiver.messages[1].title
+
+        async def resolved() -> bool:
+            _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{before['id']}")
+            return bool(ticket["status"] == "resolved")
+
+        await wait_until(resolved, 10, "the ticket to resolve")
+
+
+async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_neither(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("mail-server", service.port)], receiver.url())
+    async with running(doc) as daemon:
+        await asyncio.sleep(0.8)
+        engine = daemon.state_store.engine
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE ticket_events RENAME TO ticket_events_away")
+            await conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
+        await service.close()
+        await wait_until(lambda: not daemon.health.snapshot()["alerts"].ok, 10, "alerts to be unhealthy")
+        await asyncio.sleep(1.5)
+        assert receiver.messages == []
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE ticket_events_away RENAME TO ticket_events")
+            await conn.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
+        await receiver.wait_for(1, 15)
+        await asyncio.sleep(2.0)
+        assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
+        assert daemon.health.snapshot()["alerts"].ok
+        _, body = await api(daemon, "GET", "/api/v1/tickets")
+        assert len(body["tickets"]) == 1
+
+
+async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    service = listeners()
+    doc = config_doc(tmp_path, [tcp_target("dvr", service.port, site="store-5")], receiver.url())
+    await receiver.down()
+    async with running(doc) as daemon:
+        async def queued() -> bool:
+            _, body = await api(daemon, "GET", "/api/v1/tickets")
+            if not body["tickets"]:
+                return False
+            _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
+            return any(e["kind"] == "notified" for e in ticket["history"])
+
+        await wait_until(queued, 15, "the message to be in the outbox")
+    await receiver.up()
+    await service.open()  # back up while the daemon was away: the resolved news is due too
+    async with running(doc):
+        await receiver.wait_for(2, 20)
+        await asyncio.sleep(2.0)
+    titles = [m.title for m in receiver.messages]
+    assert len(titles) == 2, titles
+    assert "FIRING" in titles[0] and "RESOLVED" in titles[1]
+    assert len({m.key for m in receiver.messages}) == 2

@@ -1,0 +1,131 @@
+"""End to end with a real daemon: dependencies, flapping and silences."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.alerts.harness import Listener, api, config_doc, running, tcp_target, wait_until
+from tests.servers.receiver import Receiver
+
+
+async def test_parent_down_gives_one_incident_message_not_n(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    router = listeners()
+    children = [listeners() for _ in range(6)]
+    for listener in [router, *children]:
+        await listener.open()
+    targets = [tcp_target("store-7-router", router.port, site="store-7")]
+    targets += [tcp_target(f"store-7-till-{i}", c.port, site="store-7", parent="store-7-router")
+                for i, c in enumerate(children)]
+    doc = config_doc(tmp_path, targets, receiver.url(), route={"group_wait": "2s"})
+    async with running(doc) as daemon:
+        await asyncio.sleep(1.0)
+        for listener in [*children, router]:
+            await listener.close()
+        await receiver.wait_for(1, 15)
+        await asyncio.sleep(3.0)
+        assert len(receiver.messages) == 1, [m.body for m in receiver.messages]
+        message = receiver.messages[0]
+        assert "store-7-router" in message.body and "+6 dependent alerts" in message.body
+        assert "till" not in message.body
+
+        _, body = await api(daemon, "GET", "/api/v1/tickets?status=open")
+        assert [t["target"] for t in body["tickets"]] == ["store-7-router"]
+        _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
+        assert len(ticket["alerts"]) == 7
+
+        for listener in [router, *children]:
+            await listener.open()
+        await receiver.wait_for(2, 15)
+        await asyncio.sleep(4.0)  # past dependency_grace: the children's recoveries stay quiet
+        assert len(receiver.messages) == 2, [m.body for m in receiver.messages]
+        assert "RESOLVED" in receiver.messages[1].title
+
+        async def all_recovered() -> bool:
+            _, now = await api(daemon, "GET", f"/api/v1/tickets/{ticket['id']}")
+            return all(a["resolved_at"] for a in now["alerts"]) and now["status"] == "resolved"
+
+        await wait_until(all_recovered, 10, "every child's recovery on the parent's ticket")
+
+
+async def test_flapping_target_sends_one_flapping_message(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    flaky = listeners()
+    await flaky.open()
+    doc = config_doc(tmp_path, [tcp_target("wan-link", flaky.port)], receiver.url(),
+                     route={"group_wait": "3s", "group_interval": "1s"},
+                     alerts={"flapping": {"window": 10, "high": 0.3, "low": 0.1}})
+    async with running(doc) as daemon:
+        await asyncio.sleep(1.0)
+        deadline = time.monotonic() + 9.0
+        while time.monotonic() < deadline:
+            await flaky.close()
+            await asyncio.sleep(0.5)
+            await flaky.open()
+            await asyncio.sleep(0.5)
+        await flaky.close()
+        await asyncio.sleep(1.0)
+        assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
+        assert "FLAPPING" in receiver.messages[0].title
+        _, body = await api(daemon, "GET", "/api/v1/alerts")
+        assert body["alerts"][0]["flapping"] is True
+
+
+async def test_resolved_message_arrives_when_the_silence_ends(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("pos-server", service.port)], receiver.url())
+    async with running(doc) as daemon:
+        await asyncio.sleep(0.8)
+        await service.close()
+        await receiver.wait_for(1, 15)
+        assert "FIRING" in receiver.messages[0].title
+
+        ends = datetime.now(UTC) + timedelta(seconds=5)
+        status, silence = await api(daemon, "POST", "/api/v1/silences", json={
+            "matchers": ["target=pos-server"], "ends_at": ends.isoformat(), "comment": "maintenance",
+        })
+        assert status == 201 and silence["active"] is True and silence["created_by"] == "oncall-admin"
+        await service.open()
+        await asyncio.sleep(2.5)
+        assert len(receiver.messages) == 1  # recovered during the silence: held back
+        _, alerts = await api(daemon, "GET", "/api/v1/alerts")
+        assert alerts["alerts"][0]["status"] == "resolved"
+
+        await receiver.wait_for(2, 15)
+        assert len(receiver.messages) == 2
+        assert "RESOLVED" in receiver.messages[1].title
+        assert datetime.now(UTC) >= ends
+
+
+async def test_silenced_alert_still_gets_its_ticket(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("backoffice", service.port, site="store-9")], receiver.url(),
+                     alerts={"silences": [{"matchers": ["site=store-9"],
+                                           "weekly": {"start": "00:00", "end": "23:59"},
+                                           "comment": "store closed"}]})
+    async with running(doc) as daemon:
+        await service.close()
+
+        async def ticket_open() -> bool:
+            _, body = await api(daemon, "GET", "/api/v1/tickets?site=store-9")
+            return len(body["tickets"]) == 1
+
+        await wait_until(ticket_open, 15, "a ticket for the silenced alert")
+        await asyncio.sleep(1.5)
+        assert receiver.messages == []
+        _, silences = await api(daemon, "GET", "/api/v1/silences")
+        assert silences["silences"][0]["source"] == "config"
+        status, error = await api(daemon, "DELETE", "/api/v1/silences/config-0")
+        assert status == 409 and "config file" in error["error"]

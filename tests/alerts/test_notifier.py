@@ -1,0 +1,64 @@
+"""The outbox notifier against the real receiver: digests, keys, a refusing endpoint."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from alerts.notifier import Notifier, with_key
+from alerts.outbox import Outbox
+from monitord.config.loader import build_config
+from monitord.store.engine import StateStore
+from tests.servers.receiver import Receiver
+
+
+def _row(key: str, title: str, *, digest: bool, now: float) -> dict[str, object]:
+    return {"key": key, "route": "chat", "url_index": 0, "title": title, "body": f"{title} body",
+            "short": f"{title} short", "notify_type": "failure", "created_at": now,
+            "next_attempt_at": now, "digest": digest}
+
+
+async def test_digest_rows_go_out_as_one_message_and_plain_rows_alone(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    config = build_config({"notify": {"routes": [{"name": "chat", "urls": [receiver.url()]}],
+                                      "retry_initial": "1s"}}).config.notify
+    store = await StateStore.open(None, tmp_path)
+    notifier = Notifier(Outbox(store), config, CollectorRegistry())
+    try:
+        now = time.time()
+        async with store.engine.begin() as conn:
+            await Outbox.add(conn, [_row("a-0", "store-1 printer", digest=True, now=now),
+                                    _row("b-0", "store-2 printer", digest=True, now=now),
+                                    _row("c-0", "urgent router", digest=False, now=now)])
+        assert await notifier.deliver_due() == 3
+        titles = sorted(m.title for m in receiver.messages)
+        assert titles == ["Digest: 2 normal-priority updates", "urgent router"]
+        digest = next(m for m in receiver.messages if m.title.startswith("Digest"))
+        assert "store-1 printer body" in digest.body and "store-2 printer body" in digest.body
+        assert {m.key for m in receiver.messages} == {"a-0", "c-0"}
+        assert await notifier.deliver_due() == 0  # delivered rows are never sent again
+
+        await receiver.down()
+        now = time.time()
+        async with store.engine.begin() as conn:
+            await Outbox.add(conn, [_row("d-0", "first", digest=False, now=now),
+                                    _row("e-0", "second", digest=False, now=now)])
+        assert await notifier.deliver_due() == 0
+        assert await Outbox(store).counts() == {"pending": 2, "gave_up": 0}
+        # the second waits for the first: nothing is due again before the backoff is over
+        assert await Outbox(store).due(time.time()) == []
+        await receiver.up()
+        due = await Outbox(store).due(time.time() + 5)
+        assert [row.key for row in due] == ["d-0", "e-0"] and [row.attempts for row in due] == [1, 0]
+    finally:
+        notifier.close()
+        await store.close()
+
+
+def test_idempotency_key_only_on_schemes_with_headers() -> None:
+    assert with_key("json://127.0.0.1:1/x", "k1") == "json://127.0.0.1:1/x?+X-Idempotency-Key=k1"
+    assert with_key("json://127.0.0.1:1/x?a=b", "k1").endswith("&+X-Idempotency-Key=k1")
+    assert with_key("tgram://bot/chat", "k1") == "tgram://bot/chat"
