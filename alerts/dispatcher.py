@@ -79,7 +79,6 @@ class Dispatcher:
     async def record(self, transitions: list[Transition], dirty: set[str], now: float,
                      evidence: dict[str, list[str]] | None = None) -> None:
         evaluator = self.evaluator
-        parents = evaluator.parents
 
         def depth(t: Transition) -> int:
             """Fired alerts of ancestors first, so children find their incident open."""
@@ -88,6 +87,22 @@ class Dispatcher:
             return evaluator.depth(t.alert.target)
 
         ordered = sorted(transitions, key=depth)
+        # Ticket ids set below are only real once the transaction commits; a rollback
+        # (SQLite reuses ids) must not leave an alert pointing at someone else's ticket.
+        touched = {id(a): a for a in evaluator.alerts.values()}
+        touched.update((id(t.alert), t.alert) for t in transitions)
+        ticket_ids = [(a, a.ticket_id) for a in touched.values()]
+        try:
+            await self._record(ordered, dirty, now, evidence)
+        except BaseException:
+            for alert, ticket_id in ticket_ids:
+                alert.ticket_id = ticket_id
+            raise
+
+    async def _record(self, ordered: list[Transition], dirty: set[str], now: float,
+                      evidence: dict[str, list[str]] | None) -> None:
+        evaluator = self.evaluator
+        parents = evaluator.parents
         deps = self._deps(now)
         async with self.store.engine.begin() as conn:
             for transition in ordered:

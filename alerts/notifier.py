@@ -12,9 +12,11 @@ key goes out as an ``X-Idempotency-Key`` header where the scheme has headers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,6 +28,8 @@ from monitord.config.notify import NotifyConfig
 
 log = logging.getLogger("monitord.alerts.notify")
 
+RUN_BACKOFF_INITIAL = 1.0
+RUN_BACKOFF_MAX = 30.0
 HEADER_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 
@@ -54,10 +58,13 @@ def _send_blocking(url: str, title: str, body: str, notify_type: str, timeout: f
 class Notifier:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
-    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry) -> None:
+    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry,
+                 health: Callable[[bool, str], None] | None = None) -> None:
         self.outbox = outbox
         self.config = config
+        self._health = health
         self._wake = asyncio.Event()
+        self._pass_lock = asyncio.Lock()
         self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="apprise")
         self._failing: set[tuple[str, int]] = set()
         self.sent = Counter("monitord_notifications_sent", "Messages accepted by an endpoint",
@@ -70,11 +77,35 @@ class Notifier:
     def wake(self) -> None:
         self._wake.set()
 
+    def _report(self, ok: bool, detail: str) -> None:
+        if self._health is not None:
+            self._health(ok, detail)
+
     async def run(self) -> None:
+        """Deliver forever; a database or sender error degrades health and backs off, never ends it."""
+        failures = 0
         while True:
             self._wake.clear()
-            await self.deliver_due()
-            due = await self.outbox.next_due()
+            try:
+                await self.deliver_due()
+                due = await self.outbox.next_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.exception("notifier failed to read or update the outbox; retrying: %s", exc)
+                self._report(False, f"outbox unreachable ({type(exc).__name__}); retrying")
+                backoff = RUN_BACKOFF_INITIAL * 2.0 ** min(failures - 1, 10)
+                # A wake() means new rows were written: the database works again, so try now.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(RUN_BACKOFF_MAX, backoff)):
+                        await self._wake.wait()
+                continue
+            if failures:
+                failures = 0
+                log.info("notifier reaches the outbox again")
+                self._report(True, "delivering")
             wait = 30.0 if due is None else max(0.0, min(30.0, due - time.time()))
             if wait > 0:
                 try:
@@ -84,7 +115,15 @@ class Notifier:
                     pass
 
     async def deliver_due(self) -> int:
-        """Send every due row; digest rows of one destination go out as one message."""
+        """Send every due row; digest rows of one destination go out as one message.
+
+        One pass at a time: the run loop and the final pass at shutdown would
+        otherwise read the same due rows and send them twice.
+        """
+        async with self._pass_lock:
+            return await self._deliver_due()
+
+    async def _deliver_due(self) -> int:
         blocked: set[tuple[str, int]] = set()
         parcels: list[list[Pending]] = []
         digests: dict[tuple[str, int], list[Pending]] = {}
@@ -169,6 +208,9 @@ class Notifier:
             return f"no answer within {timeout:g}s"
         except ValueError as exc:
             return str(exc)
+        except Exception as exc:
+            # Retried with backoff like a refusal; the type only, as the text may hold the URL.
+            return f"the sender failed ({type(exc).__name__})"
         return None if ok else "the endpoint did not accept the message"
 
     def close(self) -> None:

@@ -9,7 +9,6 @@ every live alert, so a restart resumes mid-incident without a duplicate message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -36,6 +35,9 @@ BATCH = 10_000
 SNAPSHOT_EVERY = 60.0
 HOUSEKEEPING_EVERY = 60.0
 DELIVERED_KEPT = 30 * 86400.0
+NOTIFIER_HEALTH = "alerts:notifier"
+STOP_BUDGET = 7.5  # seconds for all of stop(), inside the daemon's default 10 s shutdown_timeout
+SAVE_RESERVE = 1.5  # of STOP_BUDGET, kept for the final save of alert state
 
 
 def _policy(loaded: LoadedConfig) -> FlapPolicy:
@@ -73,7 +75,9 @@ class AlertService:
         self.evaluator.restore(await AlertStore(store).load())
         for silence in await AlertStore(store).load_silences():
             self.silences.add(silence)
-        self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry)
+        health = self.daemon.health
+        self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry,
+                                 health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail))
         self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
                                      silences=self.silences, wake=self.notifier.wake)
         self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
@@ -83,6 +87,7 @@ class AlertService:
             asyncio.create_task(self._housekeeping(), name="alerts:housekeeping"),
         ]
         self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+        self.daemon.health.set(NOTIFIER_HEALTH, True, "delivering")
 
     async def reload(self, loaded: LoadedConfig) -> None:
         async with self._lock:
@@ -97,28 +102,44 @@ class AlertService:
         self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
 
     async def stop(self) -> None:
+        """Drain, deliver and save within ``STOP_BUDGET``; a cancellation of stop itself propagates."""
         if self._subscription is not None:
             self.daemon.bus.unsubscribe(self._subscription)
-        evaluate = self._tasks[0] if self._tasks else None
-        if evaluate is not None:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(10):
-                    await asyncio.shield(evaluate)
-        if self.notifier is not None:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(5):
-                    await self.notifier.deliver_due()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
-        if self.dispatcher is not None:
-            await self.dispatcher.alert_store.save(
-                [a for a in self.evaluator.alerts.values() if a.status != "inactive" or a.notified])
-        if self.notifier is not None:
-            self.notifier.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_BUDGET
+        drain_until = deadline - SAVE_RESERVE
+        try:
+            evaluate = self._tasks[0] if self._tasks else None
+            if evaluate is not None:
+                # asyncio.wait neither cancels the task on timeout nor raises its exception.
+                await asyncio.wait([evaluate], timeout=max(0.0, drain_until - loop.time()))
+            if self.notifier is not None and loop.time() < drain_until:
+                try:
+                    async with asyncio.timeout_at(drain_until):
+                        await self.notifier.deliver_due()
+                except TimeoutError:
+                    log.warning("outbox not fully delivered at shutdown; the rest goes out after restart")
+                except Exception:
+                    log.exception("outbox delivery at shutdown failed; it goes out after restart")
+            tasks, self._tasks = self._tasks, []
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+            for task in tasks:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("%s ended with an error: %r", task.get_name(), task.exception())
+            if self.dispatcher is not None:
+                try:
+                    async with asyncio.timeout_at(max(deadline, loop.time() + 0.5)):
+                        await self.dispatcher.alert_store.save(
+                            [a for a in self.evaluator.alerts.values()
+                             if a.status != "inactive" or a.notified])
+                except Exception:
+                    log.exception("could not save alert state at shutdown; the last snapshot is kept")
+        finally:
+            if self.notifier is not None:
+                self.notifier.close()
 
     # -- API helpers -----------------------------------------------------------------------
 

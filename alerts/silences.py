@@ -41,7 +41,8 @@ class WeeklyWindow(BaseModel):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a directory ("Europe") or a name too long for the file system.
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

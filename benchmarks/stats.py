@@ -31,14 +31,17 @@ class CpuClock:
 
     wall: float = 0.0
     cpu: float = 0.0
+    system: float = 0.0
 
     def start(self) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         self.wall, self.cpu = time.perf_counter(), usage.ru_utime + usage.ru_stime
+        self.system = usage.ru_stime
 
     def stop(self) -> tuple[float, float]:
-        """(wall seconds, cpu seconds) since ``start``."""
+        """(wall seconds, cpu seconds) since ``start``; ``system`` becomes the kernel share."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        self.system = usage.ru_stime - self.system
         return time.perf_counter() - self.wall, usage.ru_utime + usage.ru_stime - self.cpu
 
 

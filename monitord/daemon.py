@@ -10,7 +10,6 @@ the sinks and exits within ``daemon.shutdown_timeout``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
@@ -39,6 +38,8 @@ log = logging.getLogger("monitord")
 # The *_created series double every counter on /metrics and no dashboard reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
+SINK_RETRY_FIRST = 0.25
+SINK_RETRY_MAX = 10.0
 SINK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
 
@@ -72,6 +73,7 @@ class Daemon:
         self.http_port: int | None = None
         self.series: SeriesStore | None = None
         self._sink_names: set[str] = set()
+        self._failing_sinks: set[str] = set()
         self.started = asyncio.Event()
         self._scheduler: Scheduler | None = None
         self._stop = asyncio.Event()
@@ -86,6 +88,10 @@ class Daemon:
         )
         self._sink_points = Counter(
             "monitord_sink_points", "Results written by a sink", ["sink"], registry=self.registry
+        )
+        self._sink_lost = Counter(
+            "monitord_sink_lost", "Results a failing sink could not write before shutdown", ["sink"],
+            registry=self.registry,
         )
         self._reloads = Counter(
             "monitord_config_reloads", "Configuration reloads by outcome", ["outcome"],
@@ -189,7 +195,19 @@ class Daemon:
                 log.error("reload rejected, keeping the running config: %s", "; ".join(exc.lines()))
                 self.notifier.ready(self._status())
                 return False
-            await self.apply(loaded)
+            except Exception:
+                self._reloads.labels(outcome="rejected").inc()
+                log.exception("reload failed, keeping the running config")
+                self.notifier.ready(self._status())
+                return False
+            try:
+                await self.apply(loaded)
+            except Exception:
+                # A reload must never take the daemon down: whatever applied stays applied.
+                self._reloads.labels(outcome="failed").inc()
+                log.exception("reload could not be applied completely")
+                self.notifier.ready(self._status())
+                return False
             self._reloads.labels(outcome="applied").inc()
             self.notifier.ready(self._status())
             return True
@@ -227,31 +245,50 @@ class Daemon:
         batch_size = storage.embedded.batch_size
         interval = storage.embedded.flush_interval
         loop = asyncio.get_running_loop()
-        failing = False
         while True:
-            batch = await subscription.get_batch(batch_size, timeout=interval)
+            batch = await subscription.get_batch(batch_size, timeout=interval, linger=interval)
             if not batch:
                 if subscription.closed and not len(subscription):
                     return
                 continue
             begin = loop.time()
+            if not await self._write_with_retry(sink, batch, subscription):
+                continue
+            self._sink_latency.labels(sink=sink.name).observe(loop.time() - begin)
+            self._sink_points.labels(sink=sink.name).inc(len(batch))
+            self.health.set(f"sink:{sink.name}", True, "writing")
+            if sink.name in self._failing_sinks:
+                self._failing_sinks.discard(sink.name)
+                log.info("sink %s writes again", sink.name)
+
+    async def _write_with_retry(
+        self, sink: Sink, batch: list[ProbeResult], subscription: Subscription
+    ) -> bool:
+        """Write ``batch``, retrying with backoff: a failed batch is kept, not dropped.
+
+        While the sink fails, newer results wait in its bounded buffer (which counts
+        what it has to drop). Only at shutdown is a batch given up, and counted.
+        """
+        delay = SINK_RETRY_FIRST
+        while True:
             try:
                 await sink.write(batch)
+                return True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self._sink_errors.labels(sink=sink.name).inc()
                 self.health.set(f"sink:{sink.name}", False, str(exc))
-                if not failing:
-                    log.error("sink %s failed to write %d results: %s", sink.name, len(batch), exc)
-                failing = True
-                continue
-            self._sink_latency.labels(sink=sink.name).observe(loop.time() - begin)
-            self._sink_points.labels(sink=sink.name).inc(len(batch))
-            self.health.set(f"sink:{sink.name}", True, "writing")
-            if failing:
-                log.info("sink %s writes again", sink.name)
-                failing = False
+                if sink.name not in self._failing_sinks:
+                    self._failing_sinks.add(sink.name)
+                    log.error("sink %s failed to write %d results, retrying: %s",
+                              sink.name, len(batch), exc)
+                if subscription.closed:
+                    self._sink_lost.labels(sink=sink.name).inc(len(batch))
+                    log.error("sink %s: %d results not written at shutdown", sink.name, len(batch))
+                    return False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, SINK_RETRY_MAX)
 
     async def _drain(
         self,
@@ -264,13 +301,23 @@ class Daemon:
             self._runner = None
         self.scheduler.stop()
         await scheduler_task
+        # Services first: they may still publish (POS verdicts, IPAM findings) until stopped.
+        await self._stop_services()
         for subscription in subscriptions:
             subscription.close()
-        for service in reversed(self.services):
-            await service.stop()
-        self.services.clear()
         # Consumers end by themselves once their closed buffers are empty.
         await asyncio.gather(*consumers)
+
+    async def _stop_services(self) -> None:
+        """Stop subsystems in reverse start order; one failing to stop does not stop the rest."""
+        while self.services:
+            service = self.services.pop()
+            try:
+                await service.stop()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed to stop cleanly", service.name)
 
     async def _close(self) -> None:
         if self._runner is not None:
@@ -282,10 +329,7 @@ class Daemon:
             except Exception:
                 log.exception("sink %s failed to stop cleanly", sink.name)
         self.sinks.clear()
-        for service in reversed(self.services):
-            with contextlib.suppress(Exception):
-                await service.stop()
-        self.services.clear()
+        await self._stop_services()
         for kind in self.kinds.values():
             try:
                 await kind.close()

@@ -121,6 +121,14 @@ class IcmpProbe(ProbeKind[IcmpSettings]):
                 fields={"sent": 0, "received": 0, "loss_pct": 100.0},
             )
         tags["address"] = address
+        if "%" in address:
+            # fe80::1%eth0 passes config validation, but the engine's sockets take no zone:
+            # a failed result, never a ValueError on every run.
+            return ProbeResult.failure(
+                measurement=self.measurement, target=target.name, kind=self.name,
+                reason=f"{address}: scoped IPv6 addresses (with a %zone) are not supported",
+                tags=tags, time_ns=started_ns, fields={"sent": 0, "received": 0, "loss_pct": 100.0},
+            )
         stats = await self._engine.ping(address, count=settings.count, interval=settings.echo_interval,
                                         timeout=settings.echo_timeout)
         fields = stats_fields(stats)

@@ -79,7 +79,7 @@ def _given(request: web.Request) -> dict[str, str]:
 
 def _ticket_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise RequestError(f"ticket id must be a number, not {raw!r}", field="id")
     return int(raw)
 

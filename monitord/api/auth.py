@@ -51,7 +51,8 @@ class TokenTable:
         return not self._tokens
 
     def identify(self, presented: str) -> Identity | None:
-        candidate = presented.encode()
+        # aiohttp decodes headers with surrogateescape; undecodable bytes must not raise.
+        candidate = presented.encode("utf-8", "surrogateescape")
         found: Identity | None = None
         for value, identity in self._tokens:
             if hmac.compare_digest(value, candidate):

@@ -34,6 +34,8 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         document: Any = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise RequestError("body is nested too deeply") from None
     if not isinstance(document, dict):
         raise RequestError("body must be a JSON object")
     try:

@@ -46,7 +46,7 @@ async def import_register(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     query = read_query({k: v for k, v in request.query.items() if k != "line_offset"}, ImportQuery)
     offset_text = request.query.get("line_offset", "0")
-    if not offset_text.isdigit():
+    if not (offset_text.isascii() and offset_text.isdigit() and len(offset_text) <= 18):
         raise RequestError("line_offset must be a non-negative number", field="line_offset")
     if request.content_type not in ("text/csv", "text/plain"):
         raise RequestError("send the CSV with Content-Type: text/csv", status=415)

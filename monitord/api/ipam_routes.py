@@ -17,10 +17,11 @@ from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.ipam_state import METRICS_KEY, allocator_ctx, allocator_of, guarded
 from monitord.api.keys import DAEMON_KEY
-from monitord.errors import NotFoundError, RequestError
+from monitord.errors import NotFoundError, RequestError, StartupError
 from monitord.ipam import assignments, queries, subnets
 from monitord.ipam.addressing import parse_cidr
 from monitord.ipam.bodies import (
+    MAX_ID,
     AddressPatch,
     AddressQuery,
     AllocateBody,
@@ -39,8 +40,10 @@ MAX_IDEMPOTENCY_KEY = 200
 
 def _subnet_id(request: web.Request) -> int:
     text = request.match_info["subnet_id"]
-    if not text.isdigit():
-        raise RequestError(f"subnet id must be a number, not {text!r}", field="subnet_id")
+    # isdigit() alone accepts "²", which int() rejects; the bound keeps ids the database can hold.
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID):
+        raise RequestError(f"subnet id must be a number up to {MAX_ID}, not {text[:40]!r}",
+                           field="subnet_id")
     return int(text)
 
 
@@ -141,7 +144,8 @@ async def _allocate(request: web.Request) -> web.Response:
     try:
         result = await allocator.allocate(_subnet_id(request), wanted, identity.name,
                                           key.strip() if key else None)
-    except OSError as exc:
+    except (OSError, StartupError) as exc:
+        # StartupError: the ICMP engine cannot open its socket (no CAP_NET_RAW / ping_group_range).
         if not wanted.check:
             raise
         raise RequestError(f"check: true needs ICMP, which is unavailable: {exc}", field="check",

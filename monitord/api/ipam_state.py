@@ -53,6 +53,9 @@ def guarded(handler: Handler, *, network_errors: bool = True) -> Handler:
             return await handler(request)
         except IntegrityError:
             raise ConflictError("the change conflicts with one written at the same time; retry") from None
+        except OverflowError:
+            # A number too big for the database driver (SQLite's 64-bit integers) is bad input.
+            raise RequestError("a number in the request is too large", status=422) from None
         except caught as exc:
             log.warning("IPAM request %s %s failed on the state database: %s", request.method,
                         request.path, exc)

@@ -8,8 +8,9 @@ role; adding and removing run-time terminals needs an admin token.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -37,7 +38,16 @@ def _service(request: web.Request) -> PosService:
 
 
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+    """ISO 8601 for a unix time; None for a missing or unrepresentable one (NaN, inf, year > 9999).
+
+    A bad time reported by one till must not turn every register read into a 500.
+    """
+    if ts is None or not math.isfinite(ts):
+        return None
+    try:
+        return datetime.fromtimestamp(ts, UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 async def _body(request: web.Request, limit: int, ingest_count: Any) -> bytes:
@@ -190,7 +200,8 @@ async def list_terminals(request: web.Request) -> web.Response:
 class TerminalBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     address: str | None = None
-    interval: PositiveDuration | None = Field(default=None)
+    # json.loads takes Infinity and 1e400 (= inf); a terminal that never goes overdue is refused.
+    interval: Annotated[PositiveDuration, Field(allow_inf_nan=False)] | None = Field(default=None)
 
     def checked_address(self) -> str | None:
         if self.address is None:

@@ -6,6 +6,7 @@ or Unix seconds; ``limit`` caps the points per series.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 
@@ -18,23 +19,38 @@ from monitord.api.keys import DAEMON_KEY
 from monitord.config.durations import parse_duration
 from monitord.errors import NotFoundError, RequestError
 
+_LATEST_NS = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp()) * 1_000_000_000
+
 
 def parse_time(text: str, now_ns: int) -> int:
     """Nanoseconds since the epoch from a duration ago, an ISO time or Unix seconds."""
     value = text.strip()
-    if value.replace(".", "", 1).isdigit() and len(value) >= 9:
-        return int(float(value) * 1_000_000_000)
+    if value.replace(".", "", 1).isascii() and value.replace(".", "", 1).isdigit() and len(value) >= 9:
+        return _in_range(int(float(value) * 1_000_000_000))
     try:
-        return now_ns - int(parse_duration(value) * 1_000_000_000)
+        ago = parse_duration(value)
     except ValueError:
-        pass
+        ago = None
+    if ago is not None:
+        if not math.isfinite(ago):
+            raise ValueError("time out of range (1970 to 9999)")
+        return _in_range(now_ns - int(ago * 1_000_000_000))
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError("use a duration (90m), an ISO 8601 time or Unix seconds") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1_000_000_000)
+    try:
+        return _in_range(int(moment.timestamp() * 1_000_000_000))
+    except OverflowError:
+        raise ValueError("time out of range (1970 to 9999)") from None
+
+
+def _in_range(ns: int) -> int:
+    if not 0 <= ns <= _LATEST_NS:
+        raise ValueError("time out of range (1970 to 9999)")
+    return ns
 
 
 class SeriesQuery(BaseModel):

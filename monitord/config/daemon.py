@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -18,7 +18,7 @@ class DaemonConfig(Section):
 
     state_dir: Path = Path("/var/lib/monitord")
     log_level: LogLevel = "info"
-    max_concurrency: dict[str, int] = Field(
+    max_concurrency: dict[str, Annotated[int, Field(ge=1, le=1_000_000)]] = Field(
         default_factory=dict,
         description="per probe kind: runs in flight at once (default: the kind's own)",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from monitord.config.durations import Duration, PositiveDuration, format_duration
 from monitord.config.secrets import Secret
@@ -42,6 +42,21 @@ class InfluxConfig(Section):
     retry_max: PositiveDuration = 60.0
     spool_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024 * 1024)
     spool_fsync: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials_in_url(cls, url: HttpUrl) -> HttpUrl:
+        # The URL is printed by check-config, the sink's /healthz detail and log lines.
+        if url.username is not None or url.password is not None:
+            raise ValueError("put credentials in token or username/password, not in the URL")
+        return url
+
+    @field_validator("username")
+    @classmethod
+    def _username_fits_basic_auth(cls, username: str | None) -> str | None:
+        if username is not None and ":" in username:
+            raise ValueError("must not contain ':' (HTTP basic auth cannot carry it)")
+        return username
 
     @model_validator(mode="after")
     def _credentials_fit_api(self) -> InfluxConfig:

@@ -63,7 +63,7 @@ class SiteConfig(TargetDefaults):
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a directory
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

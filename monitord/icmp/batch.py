@@ -36,6 +36,8 @@ def sockaddr_of(address: str) -> tuple[int, str, tuple[Any, ...]]:
         try:
             text = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, address))
         except OSError:
+            if "%" in address:
+                raise ValueError(f"{address!r}: scoped IPv6 addresses are not supported") from None
             raise ValueError(f"{address!r} does not appear to be an IPv4 or IPv6 address") from None
         entry = (socket.AF_INET6, text, (text, 0, 0, 0))
     if len(_SOCKADDRS) >= _SOCKADDR_CACHE_LIMIT:

@@ -111,8 +111,10 @@ class Allocator:
                 if not item.future.done():
                     batch = [i for i in self._queues.pop(item.subnet_id, []) if not i.future.done()]
                     await run_batch(self, item.subnet_id, batch)
-        except asyncio.CancelledError:
-            # A caller that gave up must not get an address allocated behind its back.
+        except BaseException:
+            # A caller that gave up, or got an error (e.g. a lock timeout: a 503), must not get
+            # an address allocated behind its back by a later turn: settle its request now so
+            # the next batch skips it. The others were queued again and get their own turn.
             item.future.cancel()
             raise
         return item.future.result()

@@ -13,6 +13,10 @@ Status = Literal["allocated", "reserved", "dhcp", "offline"]
 RangeKind = Literal["pool", "dhcp", "reserved"]
 HOSTNAME = r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$"
 NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+# Bigger numbers would reach the database as an OverflowError (SQLite) or DataError (PostgreSQL)
+# instead of a 4xx: ids are INTEGER columns (32-bit on PostgreSQL), OFFSET is a 64-bit integer.
+MAX_ID = 2**31 - 1
+MAX_OFFSET = 2**63 - 1
 
 
 class Body(BaseModel):
@@ -98,7 +102,7 @@ class BlocksQuery(Body):
 
 
 class AddressQuery(Body):
-    subnet_id: int | None = None
+    subnet_id: int | None = Field(default=None, ge=0, le=MAX_ID)
     status: Status | None = None
     hostname: str | None = None
     mac: str | None = None
@@ -106,14 +110,14 @@ class AddressQuery(Body):
     range: str | None = None
     q: str | None = Field(default=None, min_length=1, max_length=128)
     limit: int = Field(default=100, ge=1, le=10000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class AuditQuery(Body):
     object: str | None = None
     actor: str | None = None
     limit: int = Field(default=100, ge=1, le=10000)
-    before_id: int | None = Field(default=None, ge=1)
+    before_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ImportQuery(Body):
@@ -121,12 +125,12 @@ class ImportQuery(Body):
 
 
 class ExportQuery(Body):
-    subnet_id: int | None = None
+    subnet_id: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class FindingsQuery(Body):
     kind: Literal["conflict", "stale", "mac_change"] | None = None
-    subnet_id: int | None = None
+    subnet_id: int | None = Field(default=None, ge=0, le=MAX_ID)
     include_resolved: bool = False
 
 

@@ -89,15 +89,19 @@ def next_free(state: SubnetState, count: int, range_name: str | None = None) -> 
     avoid = [s for s in state.ranges.values() if s.kind in AVOIDED_RANGE_KINDS]
     out: list[str] = []
     cursor: int | None = None
+    # Each pass either adds addresses or jumps a whole avoided range (as ``choice._first_free``
+    # does), so a 2M-address dhcp range, or one in an IPv6 /64, costs one pass, not millions.
     while len(out) < count:
         values = state.index.free_values(count - len(out), cursor)
         if not values:
             break
+        cursor = values[-1] + 1
         for value in values:
             blocking = next((s for s in avoid if s.first <= value <= s.last), None)
-            if blocking is None:
-                out.append(canonical(value, version))
-        cursor = values[-1] + 1
+            if blocking is not None:
+                cursor = blocking.last + 1
+                break
+            out.append(canonical(value, version))
     return out
 
 

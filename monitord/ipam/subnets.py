@@ -69,6 +69,11 @@ async def create_subnet(engine: AsyncEngine, spec: NewSubnet, actor: str) -> dic
         parent = _most_specific_parent(network, existing)
         parent_id = parent[0] if parent else None
         if parent_id is not None:
+            # Hold the parent's row lock (as allocations and range changes in it do) before
+            # reading its ranges and addresses, so neither changes until the child is in. The
+            # foreign-key check of the INSERT below locks the parent too, but only after the
+            # range check, and only by accident of the schema.
+            await lock_subnet(conn, parent_id)
             for r in (await conn.execute(sa.select(ranges).where(ranges.c.subnet_id == parent_id))).all():
                 first, last = int(IPAddress(r.first)), int(IPAddress(r.last))
                 if first <= network.last and last >= network.first:
@@ -130,9 +135,8 @@ async def _rehome_addresses(conn: AsyncConnection, parent_id: int, child_id: int
 
 async def delete_subnet(engine: AsyncEngine, subnet_id: int, actor: str) -> None:
     async with write_transaction(engine) as conn:
-        row = (await conn.execute(sa.select(subnets).where(subnets.c.id == subnet_id))).mappings().first()
-        if row is None:
-            raise NotFoundError(f"no subnet with id {subnet_id}", field="subnet_id")
+        await lock_subnet(conn, subnet_id)  # waits for allocations running in it; 404 if missing
+        row = (await conn.execute(sa.select(subnets).where(subnets.c.id == subnet_id))).mappings().one()
         used = (await conn.execute(sa.select(sa.func.count()).select_from(addresses)
                                    .where(addresses.c.subnet_id == subnet_id))).scalar_one()
         if used:
@@ -143,6 +147,9 @@ async def delete_subnet(engine: AsyncEngine, subnet_id: int, actor: str) -> None
         if children:
             raise ConflictError(f"subnet {row['cidr']} has {children} child subnets; delete them first",
                                 field="subnet_id")
+        if row["parent_id"] is not None:
+            # The space returns to the parent: wait for allocations running in the parent.
+            await lock_subnet(conn, row["parent_id"])
         await conn.execute(ranges.delete().where(ranges.c.subnet_id == subnet_id))
         await conn.execute(findings.delete().where(findings.c.subnet_id == subnet_id))
         await conn.execute(subnets.delete().where(subnets.c.id == subnet_id))

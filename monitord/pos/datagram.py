@@ -15,6 +15,7 @@ keys: ``version``, ``queue`` (queue length), ``printer``, ``last_txn`` (unix s).
 from __future__ import annotations
 
 import hmac
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -107,6 +108,11 @@ def verify(envelope: Envelope, key: bytes) -> DatagramHeartbeat:
 
 _INT_KEYS = {"queue": "queue_length"}
 _TEXT_KEYS = {"version": "version", "printer": "printer"}
+# The same bound the HTTP form puts on ``status.queue_length``.
+MAX_QUEUE = 1_000_000
+# ``last_txn`` must be a finite time a datetime can show: NaN/inf would break the API's
+# ISO rendering and reach the sinks. 253402300799 is 9999-12-31T23:59:59Z.
+MAX_TIMESTAMP = 253_402_300_799.0
 
 
 def _status(raw: bytes) -> dict[str, FieldValue]:
@@ -118,13 +124,19 @@ def _status(raw: bytes) -> dict[str, FieldValue]:
         if not sep:
             raise ValueError(item)
         if key in _INT_KEYS:
-            status[_INT_KEYS[key]] = int(value)
+            number = int(value)
+            if not 0 <= number <= MAX_QUEUE:
+                raise ValueError(key)
+            status[_INT_KEYS[key]] = number
         elif key in _TEXT_KEYS:
             if len(value) > 64:
                 raise ValueError(key)
             status[_TEXT_KEYS[key]] = value
         elif key == "last_txn":
-            status["last_transaction"] = float(value)
+            when = float(value)
+            if not (math.isfinite(when) and 0.0 <= when <= MAX_TIMESTAMP):
+                raise ValueError(key)
+            status["last_transaction"] = when
         else:
             raise ValueError(key)
     return status

@@ -45,7 +45,8 @@ class Terminal:
     poll: str | None = None
     description: str = ""
     source: Source = "config"
-    token_digest: bytes | None = None
+    # A SHA-256 of the till's token: offline-guessable for a weak token, so kept out of reprs.
+    token_digest: bytes | None = field(default=None, repr=False)
     last_seen: float | None = None
     seen_address: str | None = None
     transport: str | None = None
@@ -83,7 +84,8 @@ class Store:
     down_terminals: int
     auto_register: bool
     interval: float
-    udp_key: bytes | None = None
+    # The HMAC key of the store's UDP heartbeats: a secret, never in a repr or a log line.
+    udp_key: bytes | None = field(default=None, repr=False)
     description: str = ""
     terminals: dict[str, Terminal] = field(default_factory=dict)
     state: StoreState = "pending"

@@ -8,7 +8,6 @@ than ``storage.embedded.retention``. The daemon keeps the store reachable as
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -46,16 +45,21 @@ class EmbeddedSink:
         await self.store.write(batch)
 
     async def stop(self) -> None:
-        if self._pruner is not None:
-            self._pruner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pruner
-        self._daemon.series = None
-        await self.store.close()
+        try:
+            if self._pruner is not None:
+                self._pruner.cancel()
+                await asyncio.wait([self._pruner])
+        finally:
+            self._daemon.series = None
+            await self.store.close()
 
     async def _prune_forever(self) -> None:
         while True:
-            dropped = await self.store.prune()
-            if dropped:
-                log.info("retention: dropped %s", ", ".join(dropped))
+            try:
+                dropped = await self.store.prune()
+            except Exception:
+                log.exception("retention pruning failed; trying again in an hour")
+            else:
+                if dropped:
+                    log.info("retention: dropped %s", ", ".join(dropped))
             await asyncio.sleep(PRUNE_EVERY_S)

@@ -120,8 +120,11 @@ class SnmpTransport:
         for transport, _ in self._endpoints.values():
             transport.close()
         self._endpoints.clear()
+        # Requests in flight fail with an error their probe turns into a result; cancel()
+        # would raise CancelledError in tasks nobody cancelled.
         for waiter in self._pending.values():
-            waiter.cancel()
+            if not waiter.done():
+                waiter.set_exception(SnmpError("transport closed"))
         self._pending.clear()
 
     def next_request_id(self) -> int:

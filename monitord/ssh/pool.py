@@ -94,10 +94,13 @@ class HostSession:
             shlex.join(["env", "LC_ALL=C", *argv]), encoding=None, stdin=asyncssh.DEVNULL,
             stdout=asyncssh.PIPE if keep_stdout else asyncssh.DEVNULL,
         )
-        async with asyncio.TaskGroup() as group:
-            stdout = group.create_task(_bounded(process.stdout, STDOUT_LIMIT, keep_tail=False))
-            stderr = group.create_task(_bounded(process.stderr, STDERR_TAIL, keep_tail=True))
-        completed = await process.wait()
+        try:
+            async with asyncio.TaskGroup() as group:
+                stdout = group.create_task(_bounded(process.stdout, STDOUT_LIMIT, keep_tail=False))
+                stderr = group.create_task(_bounded(process.stderr, STDERR_TAIL, keep_tail=True))
+            completed = await process.wait()
+        finally:
+            await _close_process(process)
         status = completed.exit_status if completed.exit_status is not None else 255
         return CommandResult(status, stdout.result().decode("utf-8", "replace"),
                              stderr.result().decode("utf-8", "replace"))
@@ -105,6 +108,29 @@ class HostSession:
 
 STDOUT_LIMIT = 1024 * 1024
 STDERR_TAIL = 4096
+_CHANNEL_CLOSE_TIMEOUT = 2.0
+
+
+async def _close_process(process: asyncssh.SSHClientProcess[bytes]) -> None:
+    """End a remote command we stop waiting for (run cancelled or timed out); tidy a finished one.
+
+    Left alone, a timed-out ``sha256sum`` of a large backup keeps hashing with its
+    channel open, and every later timed-out run adds another. TERM asks sshd to
+    signal the command's process group (OpenSSH >= 7.9; older servers ignore it),
+    closing the channel ends its pipes. Both are best effort and the wait is
+    bounded: cleanup must neither hang the run nor hide its CancelledError (a
+    cancellation during the wait propagates; only errors of the dying channel are
+    swallowed).
+    """
+    if process.exit_status is None and process.exit_signal is None:
+        with contextlib.suppress(OSError, *_CONNECTION_ERRORS):
+            process.terminate()
+    with contextlib.suppress(OSError, *_CONNECTION_ERRORS):
+        process.close()
+    # asyncio.timeout, not wait_for: 3.11's wait_for can drop a cancellation that races completion.
+    with contextlib.suppress(TimeoutError, OSError, *_CONNECTION_ERRORS):
+        async with asyncio.timeout(_CHANNEL_CLOSE_TIMEOUT):
+            await process.wait_closed()
 
 
 async def _bounded(stream: asyncssh.SSHReader[bytes], limit: int, *, keep_tail: bool) -> bytes:

@@ -52,7 +52,10 @@ class StateStore:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             options = {"connect_args": {"timeout": 30}}
         else:
-            options.update(pool_size=10, max_overflow=20, connect_args={"timeout": 10})
+            # A server that stops answering must not hang callers: bound connect and statements.
+            options.update(
+                pool_size=10, max_overflow=20, connect_args={"timeout": 10, "command_timeout": 60}
+            )
         engine = create_async_engine(target, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

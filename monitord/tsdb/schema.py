@@ -8,7 +8,7 @@ deleting rows (no vacuum storms, no index scans).
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 DAY_NS = 86_400 * 1_000_000_000
 
@@ -69,12 +69,6 @@ def day_tables(conn: sqlite3.Connection) -> dict[date, str]:
         if day is not None:
             found[day] = name
     return found
-
-
-def days_between(since_ns: int, until_ns: int) -> list[date]:
-    first, last = day_of(since_ns), day_of(until_ns)
-    count = (last - first).days
-    return [first + timedelta(days=i) for i in range(count + 1)]
 
 
 def open_connection(path: str) -> sqlite3.Connection:

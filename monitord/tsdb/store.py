@@ -27,7 +27,6 @@ from monitord.tsdb.schema import (
     create_day_table,
     day_of,
     day_tables,
-    days_between,
     open_connection,
     table_for,
 )
@@ -96,11 +95,7 @@ class SeriesStore:
     def _open_sync(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = open_connection(str(self.path))
-        for series_id, measurement, target, field, tags in conn.execute(
-            "SELECT id, measurement, target, field, tags FROM series"
-        ):
-            self._series[(measurement, target, field, tags)] = series_id
-        self._tables = set(day_tables(conn))
+        self._reload_caches(conn)
         self._conn = conn
 
     def _close_sync(self) -> None:
@@ -157,9 +152,21 @@ class SeriesStore:
                 written += len(bucket)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL)
+                conn.execute("ROLLBACK")
+            # The rollback undid new series rows and day tables; the caches must forget them.
+            self._reload_caches(conn)
             raise
         return written
+
+    def _reload_caches(self, conn: sqlite3.Connection) -> None:
+        self._series = {
+            (measurement, target, field, tags): series_id
+            for series_id, measurement, target, field, tags in conn.execute(
+                "SELECT id, measurement, target, field, tags FROM series"
+            )
+        }
+        self._tables = set(day_tables(conn))
 
     def _prune_sync(self, now_ns: int) -> list[str]:
         conn = self._conn
@@ -208,8 +215,8 @@ class SeriesStore:
                 "ORDER BY measurement, field, tags",
                 params,
             ).fetchall()
-            existing = day_tables(conn)
-            tables = [existing[d] for d in days_between(since_ns, until_ns) if d in existing]
+            first, last = day_of(since_ns), day_of(until_ns)
+            tables = [name for day, name in sorted(day_tables(conn).items()) if first <= day <= last]
             out: list[Series] = []
             for series_id, meas, fname, tags in found:
                 points: list[tuple[int, float | str | None]] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,26 @@ ADMIN_TOKEN = "alerts-admin-token-0123456789"
 READ_TOKEN = "alerts-read-token-0123456789"
 
 
+def _port_below_ephemeral_range() -> int:
+    """A free port the kernel never hands out to outgoing connections (32768 and up on Linux),
+    so no client socket, not even the probe's own, takes it while the listener is closed."""
+    start = random.randrange(20000, 32000)
+    for offset in range(500):
+        port = 20000 + (start - 20000 + offset) % 12000
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 class Listener:
     """A TCP port on 127.0.0.1 we can open (target up) and close (target down)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = _port_below_ephemeral_range()
         self._server: asyncio.Server | None = None
 
     async def open(self) -> None:
@@ -111,3 +128,13 @@ async def wait_until(check: Any, timeout: float, what: str) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def wait_probed(daemon: Daemon, target: str, *, up: bool, kind: str = "tcp",
+                      timeout: float = 60.0) -> None:
+    """Wait until the scheduler's latest ``kind`` result for ``target`` is up (or down)."""
+    def seen() -> bool:
+        result = daemon.scheduler.last_results().get((target, kind))
+        return result is not None and result.ok is up
+
+    await wait_until(seen, timeout, f"{target} to be probed {'up' if up else 'down'}")

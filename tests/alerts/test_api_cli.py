@@ -42,7 +42,7 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
             _, body = await api(daemon, "GET", "/api/v1/tickets", token=READ_TOKEN)
             return len(body["tickets"]) == 1
 
-        await wait_until(has_ticket, 15, "a ticket")
+        await wait_until(has_ticket, 60, "a ticket")
         _, body = await api(daemon, "GET", "/api/v1/tickets?status=&site=head-office&priority=normal")
         ticket_id = body["tickets"][0]["id"]
 
@@ -55,6 +55,10 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert status == 401
         status, error = await api(daemon, "GET", "/api/v1/tickets/abc")
         assert status == 400 and error["field"] == "id"
+        status, error = await api(daemon, "GET", "/api/v1/tickets/%C2%B2")  # "²" passes isdigit()
+        assert status == 400 and error["field"] == "id"
+        status, error = await api(daemon, "GET", "/api/v1/tickets/9999999999999999999999")
+        assert status == 400 and error["field"] == "id"
         status, error = await api(daemon, "GET", "/api/v1/tickets/4242")
         assert status == 404
         status, error = await api(daemon, "GET", "/api/v1/tickets?status=bogus")
@@ -63,6 +67,10 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert status == 422 and error["field"] == "text"
         status, error = await api(daemon, "POST", "/api/v1/silences", json={"matchers": ["x"]})
         assert status == 422
+        status, error = await api(daemon, "POST", "/api/v1/silences", json={
+            "matchers": ["site=head-office"],
+            "weekly": {"start": "20:00", "end": "07:00", "timezone": "Europe"}})
+        assert status == 422 and "unknown time zone 'Europe'" in error["error"], error
         status, error = await api(daemon, "DELETE", "/api/v1/silences/nope")
         assert status == 404
 

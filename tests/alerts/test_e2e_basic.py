@@ -6,7 +6,15 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.alerts.harness import Listener, api, config_doc, running, tcp_target, wait_until
+from tests.alerts.harness import (
+    Listener,
+    api,
+    config_doc,
+    running,
+    tcp_target,
+    wait_probed,
+    wait_until,
+)
 from tests.servers.receiver import Receiver
 
 
@@ -18,10 +26,10 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
     doc = config_doc(tmp_path, [tcp_target("till-1", service.port)], receiver.url(),
                      state_url=state_url)
     async with running(doc) as daemon:
-        await asyncio.sleep(1.0)
+        await wait_probed(daemon, "till-1", up=True)
         assert receiver.messages == []
         await service.close()
-        messages = await receiver.wait_for(1, 15)
+        messages = await receiver.wait_for(1, 60)
         await asyncio.sleep(2.0)  # nothing more may arrive while it stays down
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         first = messages[0]
@@ -36,8 +44,8 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         ticket_id = tickets[0]["id"]
 
         await service.open()
-        await receiver.wait_for(2, 15)
-        await asyncio.sleep(1.5)
+        await receiver.wait_for(2, 60)
+        await asyncio.sleep(1.5)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
         assert receiver.messages[1].key != first.key
@@ -46,7 +54,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
             _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{ticket_id}")
             return bool(ticket["status"] == "resolved")
 
-        await wait_until(resolved, 10, "the ticket to auto-resolve")
+        await wait_until(resolved, 60, "the ticket to auto-resolve")
         _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{ticket_id}")
         kinds = [event["kind"] for event in ticket["history"]]
         assert kinds[0] == "opened" and "recovered" in kinds and "notified" in kinds

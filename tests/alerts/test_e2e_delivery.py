@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.harness import Listener, api, config_doc, running, tcp_target, wait_until
+from tests.alerts.harness import (
+    Listener,
+    api,
+    config_doc,
+    running,
+    tcp_target,
+    wait_probed,
+    wait_until,
+)
 from tests.servers.receiver import Receiver
 
 
@@ -32,11 +40,11 @@ async def test_message_arrives_once_after_receiver_was_down_30s(
             _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
             return any(e["kind"] == "notified" for e in ticket["history"])
 
-        await wait_until(tried, 15, "the message to be queued")
-        await asyncio.sleep(30)
+        await wait_until(tried, 60, "the message to be queued")
+        await asyncio.sleep(30)  # the outage itself
         assert receiver.messages == []
         await receiver.up()
-        await receiver.wait_for(1, 15)
+        await receiver.wait_for(1, 60)
         await asyncio.sleep(5)  # a second copy would have arrived by now
         assert len(receiver.messages) == 1
         assert "FIRING" in receiver.messages[0].title and receiver.messages[0].key
@@ -50,9 +58,9 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
     doc = config_doc(tmp_path, [tcp_target("core-switch", service.port, criticality="urgent")],
                      receiver.url(), state_url=state_url)
     async with running(doc) as daemon:
-        await asyncio.sleep(0.8)
+        await wait_probed(daemon, "core-switch", up=True)
         await service.close()
-        await receiver.wait_for(1, 15)
+        await receiver.wait_for(1, 60)
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         (before,) = body["tickets"]
         assert before["priority"] == "urgent"
@@ -62,7 +70,8 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
         assert acked["assignee"] == "oncall-admin"
 
     async with running(doc) as daemon:
-        await asyncio.sleep(3.0)
+        await wait_probed(daemon, "core-switch", up=False)
+        await asyncio.sleep(2.0)  # still down after the restart: no second FIRING may arrive
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         (after,) = body["tickets"]
@@ -72,8 +81,8 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
         assert alerts["alerts"][0]["ticket_id"] == before["id"]
 
         await service.open()
-        await receiver.wait_for(2, 15)
-        await asyncio.sleep(1.5)
+        await receiver.wait_for(2, 60)
+        await asyncio.sleep(1.5)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
 
@@ -81,7 +90,7 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
             _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{before['id']}")
             return bool(ticket["status"] == "resolved")
 
-        await wait_until(resolved, 10, "the ticket to resolve")
+        await wait_until(resolved, 60, "the ticket to resolve")
 
 
 async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_neither(
@@ -91,22 +100,24 @@ async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_n
     await service.open()
     doc = config_doc(tmp_path, [tcp_target("mail-server", service.port)], receiver.url())
     async with running(doc) as daemon:
-        await asyncio.sleep(0.8)
+        await wait_probed(daemon, "mail-server", up=True)
         engine = daemon.state_store.engine
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE ticket_events RENAME TO ticket_events_away")
             await conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
         await service.close()
-        await wait_until(lambda: not daemon.health.snapshot()["alerts"].ok, 10, "alerts to be unhealthy")
-        await asyncio.sleep(1.5)
+        await wait_until(lambda: not daemon.health.snapshot()["alerts"].ok, 60, "alerts to be unhealthy")
+        await asyncio.sleep(1.5)  # nothing may arrive while the store refuses writes
         assert receiver.messages == []
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE ticket_events_away RENAME TO ticket_events")
             await conn.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
-        await receiver.wait_for(1, 15)
-        await asyncio.sleep(2.0)
+        await receiver.wait_for(1, 60)
+        await asyncio.sleep(2.0)  # a second copy would have arrived by now
         assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
-        assert daemon.health.snapshot()["alerts"].ok
+        await wait_until(lambda: daemon.health.snapshot()["alerts"].ok, 60, "alerts to be healthy")
+        await wait_until(lambda: daemon.health.snapshot()["alerts:notifier"].ok, 60,
+                         "the notifier to be healthy")
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         assert len(body["tickets"]) == 1
 
@@ -125,12 +136,12 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
             _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
             return any(e["kind"] == "notified" for e in ticket["history"])
 
-        await wait_until(queued, 15, "the message to be in the outbox")
+        await wait_until(queued, 60, "the message to be in the outbox")
     await receiver.up()
     await service.open()  # back up while the daemon was away: the resolved news is due too
     async with running(doc):
-        await receiver.wait_for(2, 20)
-        await asyncio.sleep(2.0)
+        await receiver.wait_for(2, 60)
+        await asyncio.sleep(2.0)  # nothing more may arrive
     titles = [m.title for m in receiver.messages]
     assert len(titles) == 2, titles
     assert "FIRING" in titles[0] and "RESOLVED" in titles[1]

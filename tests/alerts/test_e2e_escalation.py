@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alerts.business_hours import next_delivery
 from alerts.silences import WeeklyWindow
-from tests.alerts.harness import Listener, api, config_doc, running, tcp_target
+from tests.alerts.harness import Listener, api, config_doc, running, tcp_target, wait_until
 from tests.servers.receiver import Receiver
 
 
@@ -32,8 +32,12 @@ async def test_repeat_and_escalation_until_acknowledged(
         ]},
     )
     async with running(doc) as daemon:
-        await receiver.wait_for(3, 15)
-        await asyncio.sleep(0.5)
+        def escalated_and_repeated() -> bool:
+            paths = [(m.path, m.title) for m in receiver.messages]
+            return (any(path == "/sms" for path, _ in paths)
+                    and any(path == "/urgent" and "STILL FIRING" in title for path, title in paths))
+
+        await wait_until(escalated_and_repeated, 60, "an escalation and a repeat")
         by_path = [(m.path, m.title, m.body) for m in receiver.messages]
         assert by_path[0][0] == "/urgent" and "[URGENT] FIRING" in by_path[0][1]
         sms = [m for m in receiver.messages if m.path == "/sms"]
@@ -46,7 +50,7 @@ async def test_repeat_and_escalation_until_acknowledged(
         status, _ = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/ack")
         assert status == 200
         count = len(receiver.messages)
-        await asyncio.sleep(4.0)
+        await asyncio.sleep(4.0)  # nothing more may arrive
         assert len(receiver.messages) == count  # acknowledged: no more repeats or escalations
         assert len([m for m in receiver.messages if m.path == "/sms"]) == 1
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.alerts.harness import api, config_doc, running, wait_until
+from tests.alerts.harness import api, config_doc, running, wait_probed, wait_until
 from tests.servers.receiver import Receiver
 
 SILENT = "127.0.0.9"
@@ -26,11 +26,11 @@ async def test_silent_host_gives_alert_ticket_and_exactly_one_message(
                      alerts={"default_rules": True, "disabled_rules": ["high-rtt", "packet-loss"]})
     with lab.icmp_sockets():
         async with running(doc) as daemon:
-            await asyncio.sleep(1.5)
+            await wait_probed(daemon, "store-2-router", up=True, kind="icmp")
             assert receiver.messages == []  # it answers: nothing to say
             lab.silence(SILENT)
-            await receiver.wait_for(1, 15)
-            await asyncio.sleep(2.0)
+            await receiver.wait_for(1, 60)
+            await asyncio.sleep(2.0)  # nothing more may arrive
             assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
             message = receiver.messages[0]
             assert "[URGENT] FIRING" in message.title and "host-down on store-2-router" in message.body
@@ -40,11 +40,11 @@ async def test_silent_host_gives_alert_ticket_and_exactly_one_message(
             assert ticket["rule"] == "host-down" and ticket["priority"] == "urgent"
 
             lab.restore(SILENT)
-            await receiver.wait_for(2, 15)
+            await receiver.wait_for(2, 60)
 
             async def resolved() -> bool:
                 _, now = await api(daemon, "GET", f"/api/v1/tickets/{ticket['id']}")
                 return bool(now["status"] == "resolved")
 
-            await wait_until(resolved, 10, "the ticket to resolve")
+            await wait_until(resolved, 60, "the ticket to resolve")
             assert [("RESOLVED" in m.title) for m in receiver.messages] == [False, True]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from alerts.notifier import Notifier, with_key
 from alerts.outbox import Outbox
 from monitord.config.loader import build_config
 from monitord.store.engine import StateStore
+from tests.alerts.harness import wait_until
 from tests.servers.receiver import Receiver
 
 
@@ -54,6 +58,43 @@ async def test_digest_rows_go_out_as_one_message_and_plain_rows_alone(
         due = await Outbox(store).due(time.time() + 5)
         assert [row.key for row in due] == ["d-0", "e-0"] and [row.attempts for row in due] == [1, 0]
     finally:
+        notifier.close()
+        await store.close()
+
+
+async def test_run_survives_an_outbox_outage_and_delivers_afterwards(
+    receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = build_config({"notify": {"routes": [{"name": "chat", "urls": [receiver.url()]}]}}
+                          ).config.notify
+    store = await StateStore.open(None, tmp_path)
+    reports: list[tuple[bool, str]] = []
+    notifier = Notifier(Outbox(store), config, CollectorRegistry(),
+                        health=lambda ok, detail: reports.append((ok, detail)))
+    task: asyncio.Task[None] | None = None
+    try:
+        async with store.engine.begin() as conn:
+            await Outbox.add(conn, [_row("f-0", "queued during the outage", digest=False, now=time.time())])
+            await conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
+        task = asyncio.create_task(notifier.run())
+        await wait_until(lambda: sum(1 for ok, _ in reports if not ok) >= 2, 30,
+                         "two failed passes reported as degraded")
+        assert not task.done()
+        assert receiver.messages == []
+        async with store.engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
+        await receiver.wait_for(1, 60)
+        assert [m.key for m in receiver.messages] == ["f-0"]
+        await wait_until(lambda: reports[-1][0], 30, "health back to ok")
+        errors = [r for r in caplog.records
+                  if r.name == "monitord.alerts.notify" and r.levelno >= logging.ERROR]
+        assert len(errors) == 1, [r.getMessage() for r in errors]  # once per failure streak
+        assert not task.done()
+    finally:
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
+            assert task.cancelled()
         notifier.close()
         await store.close()
 

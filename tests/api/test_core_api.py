@@ -99,8 +99,13 @@ async def test_healthz_and_metrics(daemon: Daemon) -> None:
         assert health["subsystems"]["state"]["ok"] is True
         assert health["subsystems"]["http"]["ok"] is True
         await wait_for_state(session, daemon, "till-1", "down")
-        async with session.get(url(daemon, "/metrics")) as r:
-            text = await r.text()
+        text = ""
+        for _ in range(100):  # the sink writes once per flush interval
+            async with session.get(url(daemon, "/metrics")) as r:
+                text = await r.text()
+            if "monitord_sink_write_seconds_bucket" in text:
+                break
+            await asyncio.sleep(0.1)
         assert 'monitord_probe_runs_total{kind="tcp",outcome="failed"}' in text
         assert "monitord_scheduler_lag_seconds_bucket" in text
         assert "monitord_buffer_dropped_total" in text or "monitord_buffer_depth" in text
@@ -120,6 +125,11 @@ async def test_healthz_and_metrics(daemon: Daemon) -> None:
         ("/api/v1/series?target=web-1&limit=0", auth(READ_TOKEN), 422,
          "limit: Input should be greater than or equal to 1"),
         ("/api/v1/series?target=web-1&colour=red", auth(READ_TOKEN), 422, "colour: unknown key"),
+        ("/api/v1/series?target=web-1&since=100000000000d", auth(READ_TOKEN), 422,
+         "since: time out of range (1970 to 9999)"),
+        ("/api/v1/series?target=web-1&until=9999-12-31T23:59:59-14:00", auth(READ_TOKEN), 422,
+         "until: time out of range (1970 to 9999)"),
+        ("/api/v1/targets", {"Authorization": "Bearer caf\u00e9-not-a-token"}, 401, "invalid token"),
         ("/api/v1/nothing-here", auth(READ_TOKEN), 404, "Not Found"),
     ],
 )
@@ -149,3 +159,12 @@ async def test_tokens_never_appear_in_output(daemon: Daemon) -> None:
                 text = await r.text()
             assert READ_TOKEN not in text and ADMIN_TOKEN not in text
     assert ADMIN_TOKEN not in repr(daemon.loaded.config)
+
+
+async def test_pathological_json_body_is_a_400(daemon: Daemon) -> None:
+    headers = {**auth(ADMIN_TOKEN), "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as session, session.post(
+        url(daemon, "/api/v1/silences"), headers=headers, data=b"[" * 100_000
+    ) as r:
+        assert r.status == 400
+        assert (await r.json())["error"] == "body is nested too deeply"

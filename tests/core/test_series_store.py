@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from monitord.results import ProbeResult
 from monitord.tsdb.schema import DAY_NS
 from monitord.tsdb.store import SeriesStore
@@ -62,5 +64,25 @@ async def test_reopen_keeps_series_ids_and_limit_applies(tmp_path: Path) -> None
         assert len(series) == 1  # the same series, not a second one after re-open
         assert len(series[0].points) == 10
         assert series[0].points[0] == (now - 49, 49.0)
+    finally:
+        await store.close()
+
+
+async def test_failed_batch_rolls_back_without_poisoning_caches(tmp_path: Path) -> None:
+    store = SeriesStore(tmp_path / "series.db", retention_s=86400)
+    await store.open()
+    now = time.time_ns()
+    try:
+        bad = ProbeResult(measurement="tcp", target="a", kind="tcp", time_ns=now, ok=True,
+                          fields={"up": 1, "broken": [1, 2]},  # type: ignore[dict-item]
+                          tags={"site": "s"})
+        with pytest.raises(TypeError):
+            await store.write([bad])  # the day's first batch: its table and series roll back
+        assert await store.write([result("a", now + 1, connect_ms=2.5)]) == 2
+        series = await store.query(target="a", measurement="tcp", field=None,
+                                   since_ns=now - 1, until_ns=now + 1, limit=10)
+        assert {(s.field, tuple(s.points)) for s in series} == {
+            ("up", ((now + 1, 1.0),)), ("connect_ms", ((now + 1, 2.5),)),
+        }
     finally:
         await store.close()

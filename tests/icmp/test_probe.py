@@ -82,6 +82,18 @@ async def test_silent_and_unreachable_targets_fail_with_the_reason(lab: Lab, pro
 
 
 @pytest.mark.root
+@pytest.mark.parametrize("address", ["fe80::1%eth0", "fe80::1%1", "FE80::0001%lo"])
+async def test_scoped_ipv6_target_is_a_failed_result(probe: IcmpProbe, address: str) -> None:
+    # Refused before any echo is sent: nothing goes to fe80::.
+    result = await probe.probe(target(address), FAST)
+    assert not result.ok
+    assert result.reason is not None and "scoped IPv6 addresses" in result.reason
+    assert result.reason.endswith("are not supported")
+    assert result.fields["up"] == 0 and result.fields["sent"] == 0 and result.fields["loss_pct"] == 100.0
+    assert result.tags["address"].lower().startswith("fe80::1%")
+
+
+@pytest.mark.root
 async def test_unresolvable_name_is_a_failed_result(lab: Lab) -> None:
     async with dns_zone() as (zone, port):
         zone.records[("till-2.store.test", "A")] = ("127.0.0.1", 60)

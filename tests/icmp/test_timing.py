@@ -77,3 +77,5 @@ def test_addresses_are_normalised_and_names_refused() -> None:
     assert sockaddr_of("127.0.0.1")[1:] == ("127.0.0.1", ("127.0.0.1", 0))
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
         sockaddr_of("till-1")
+    with pytest.raises(ValueError, match="scoped IPv6 addresses are not supported"):
+        sockaddr_of("fe80::1%eth0")

@@ -42,10 +42,18 @@ def problems(document: dict[str, Any]) -> list[str]:
          "storage.influxdb.spool_max_bytes: Input should be greater than or equal to 1048576"),
         ({"url": "http://127.0.0.1:8086", "colour": "red"},
          "storage.influxdb.colour: unknown key"),
+        ({"url": "http://admin:hunter2@127.0.0.1:8086", "api": "v1"},
+         "storage.influxdb.url: put credentials in token or username/password, not in the URL"),
+        ({"url": "https://admin@127.0.0.1:8086"},
+         "storage.influxdb.url: put credentials in token or username/password, not in the URL"),
+        ({"url": "http://127.0.0.1:8086", "api": "v1", "username": "a:b", "password": "p"},
+         "storage.influxdb.username: must not contain ':' (HTTP basic auth cannot carry it)"),
     ],
 )
 def test_bad_influxdb_settings_name_the_field(tmp_path: Path, influx: dict[str, Any], message: str) -> None:
-    assert message in problems(base_config(tmp_path, storage={"influxdb": influx}))
+    lines = problems(base_config(tmp_path, storage={"influxdb": influx}))
+    assert message in lines
+    assert not any("hunter2" in line for line in lines)  # the error does not repeat the password
 
 
 def test_token_from_a_file_stays_secret(tmp_path: Path) -> None:

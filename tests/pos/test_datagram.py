@@ -68,3 +68,33 @@ def test_replay_window() -> None:
     assert admit(window, boot=2, sequence=1, ts=103.0)
     # The old boot's traffic replayed later is refused.
     assert not admit(window, boot=1, sequence=201, ts=102.5)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {"last_txn": "nan"},
+        {"last_txn": "inf"},
+        {"last_txn": "-inf"},
+        {"last_txn": "1e400"},
+        {"last_txn": "-1"},
+        {"last_txn": "253402300800"},  # after 9999-12-31: no datetime can show it
+        {"queue": "-1"},
+        {"queue": "1000001"},
+        {"queue": "9" * 30},
+    ],
+)
+def test_out_of_range_status_is_malformed(status: dict[str, FieldValue]) -> None:
+    signed = encode(KEY, "s1", "t1", ts=1.0, boot=1, sequence=1, status=status)
+    with pytest.raises(DatagramError) as caught:
+        verify(open_envelope(signed), KEY)
+    assert caught.value.outcome == "malformed"
+
+
+def test_status_bounds_are_inclusive() -> None:
+    signed = encode(KEY, "s1", "t1", ts=1.0, boot=1, sequence=1,
+                    status={"queue": 1_000_000, "last_txn": "253402300799"})
+    beat = verify(open_envelope(signed), KEY)
+    assert beat.status == {"queue_length": 1_000_000, "last_transaction": 253_402_300_799.0}
+    zero = encode(KEY, "s1", "t1", ts=1.0, boot=1, sequence=2, status={"queue": 0, "last_txn": 0})
+    assert verify(open_envelope(zero), KEY).status == {"queue_length": 0, "last_transaction": 0.0}

@@ -141,6 +141,12 @@ async def test_register_api_needs_admin_and_keeps_secrets(
                                headers=auth(ADMIN_TOKEN)) as response:
             assert response.status == 422
             assert (await response.json())["field"] == "address"
+        for interval in ("Infinity", "1e400", "NaN", "-Infinity"):  # json.loads takes all four
+            async with session.put(path, data=f'{{"interval": {interval}}}',
+                                   headers={**auth(ADMIN_TOKEN), "Content-Type": "application/json"}
+                                   ) as response:
+                assert response.status == 422, interval
+                assert (await response.json())["field"] == "interval"
         async with session.put(path, json={"address": "127.0.0.77", "interval": "20s"},
                                headers=auth(ADMIN_TOKEN)) as response:
             assert response.status == 201

@@ -12,7 +12,7 @@ from monitord.daemon import Daemon
 from monitord.pos.clock import ManualClock
 from monitord.pos.datagram import encode
 from monitord.pos.service import PosService
-from tests.daemon_harness import READ_TOKEN, auth
+from tests.daemon_harness import READ_TOKEN, auth, url
 from tests.pos.harness import UDP_KEY, eventually, local, metric, pos_daemon, pos_document
 
 OPEN_TIME = local("2026-11-30T12:00:00")
@@ -85,6 +85,12 @@ async def test_udp_heartbeats_and_drops(tmp_path: Path, monkeypatch: pytest.Monk
         await _counted(session, daemon, "unknown_terminal", 1)
         sender.send(encode(KEY, "store-a", "a1", ts=now, boot=7, sequence=6, status={"queue": "many"}))
         await _counted(session, daemon, "malformed", 2)
+        # Non-finite or absurd numbers are dropped as malformed, never stored or passed on.
+        for sequence, bad in enumerate(({"last_txn": "nan"}, {"last_txn": "inf"}, {"last_txn": "1e400"},
+                                        {"queue": 1_000_001}), start=6):
+            sender.send(encode(KEY, "store-a", "a1", ts=now, boot=7, sequence=sequence, status=bad))
+            await _counted(session, daemon, "malformed", sequence - 3)
+        assert "last_transaction" not in terminal.reported
         # An old boot id replayed after a newer boot is refused; the newer stream goes on.
         clock.advance(5)
         sender.send(encode(KEY, "store-a", "a1", ts=clock.now(), boot=8, sequence=1))
@@ -103,4 +109,15 @@ async def test_udp_heartbeats_and_drops(tmp_path: Path, monkeypatch: pytest.Monk
         # The listener is still alive after all that.
         sender.send(encode(KEY, "store-a", "a2", ts=clock.now(), boot=1, sequence=1))
         await _counted(session, daemon, "accepted", 5)
+        # The register reads still answer after all that, even for a time no datetime can show
+        # (say, restored from state written before the datagram bounds existed).
+        for odd in (float("nan"), float("inf"), 1e300, 1_799_999_000.0):
+            terminal.reported["last_transaction"] = odd
+            for path in ("/api/v1/pos/terminals", "/api/v1/pos/stores/store-a"):
+                async with session.get(url(daemon, path)) as response:
+                    assert response.status == 200, await response.text()
+                    body = await response.json()
+            shown = next(t for t in body["terminal_list"] if t["terminal"] == "a1")
+            expected = "2027-01-15T07:43:20+00:00" if odd == 1_799_999_000.0 else None
+            assert shown["reported"]["last_transaction"] == expected
         sender.transport.close()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from monitord.snmp.client import SnmpTransport, V2cSession
-from monitord.snmp.errors import SnmpAuthError, SnmpErrorStatus, SnmpTimeout
+from monitord.snmp.errors import SnmpAuthError, SnmpError, SnmpErrorStatus, SnmpTimeout
 from monitord.snmp.table import walk, walk_columns
 from monitord.snmp.v3 import V3Engine, V3Session
 from monitord.snmp.values import ValueKind
@@ -129,3 +129,21 @@ async def test_v3_auth_priv_and_wrong_key(snmpd: SnmpdServer) -> None:
             await bad.get([SYS_UPTIME])
     finally:
         engine.close()
+
+
+async def test_closing_the_transport_fails_requests_in_flight_without_cancelling_them() -> None:
+    shared = SnmpTransport()
+    silent = V2cSession(shared, socket.AF_INET, ("127.0.0.1", free_port()), "public",
+                        timeout=30.0, retries=0)  # nothing listens there: no reply ever comes
+    request = asyncio.create_task(silent.get([SYS_UPTIME]))
+    for _ in range(200):  # bounded: until the request is in flight
+        if shared._pending:
+            break
+        await asyncio.sleep(0.01)
+    assert shared._pending, "the request never went out"
+    shared.close()
+    with pytest.raises(SnmpError, match="transport closed") as caught:
+        await asyncio.wait_for(request, 5)
+    assert not isinstance(caught.value, SnmpTimeout)
+    assert not request.cancelled()
+    assert not shared._pending

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -305,3 +306,40 @@ async def test_start_at_tail_and_beginning(
     other = TARGET.__class__(name="other", address=TARGET.address, site=TARGET.site)
     beginning = await log_probe.probe(other, settings(sshd_server, [str(log)], start_at="beginning"))
     assert beginning.fields["rule_error"] == 1000
+
+
+async def test_large_reads_are_scanned_off_the_event_loop(
+    sshd_server: SshdServer, ssh_files: Path, log_probe: SshLogProbe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import probes.ssh_log as ssh_log_module
+
+    scanned_on: list[tuple[int, bool]] = []
+    real_scan = ssh_log_module.scan
+
+    def recording_scan(text: str, *args: Any) -> None:
+        scanned_on.append((len(text), threading.current_thread() is threading.main_thread()))
+        real_scan(text, *args)
+
+    monkeypatch.setattr(ssh_log_module, "scan", recording_scan)
+    log = ssh_files / "app.log"
+    write(log, "")
+    config = settings(sshd_server, [str(log)])
+    await log_probe.probe(TARGET, config)
+
+    write(log, "small\nERROR one\n")
+    small = await log_probe.probe(TARGET, config)
+    assert small.fields["rule_error"] == 1 and small.fields["lines"] == 2
+    assert scanned_on == [(16, True)]  # a small block is scanned inline
+
+    filler = "routine line that matches no rule at all, padding the file out\n"
+    count = (ssh_log_module.INLINE_SCAN_BYTES // len(filler)) + 10
+    write(log, filler * count + "ERROR two\nkernel: Out of memory: Killed process 7\n")
+    large = await log_probe.probe(TARGET, config)
+    assert large.fields["lines"] == count + 2
+    assert large.fields["rule_error"] == 1 and large.fields["rule_oom"] == 1
+    assert any("ERROR two" in line for line in large.evidence)
+    assert len(scanned_on) == 2
+    size, on_main = scanned_on[1]
+    assert size > ssh_log_module.INLINE_SCAN_BYTES and not on_main  # a large one in a worker thread

@@ -13,6 +13,7 @@ server's message) and returns normally on 2xx. Retrying is the caller's job.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import time
@@ -75,6 +76,19 @@ def server_message(body: bytes | str | None) -> str:
     return text.strip()[:2000]
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A transport failure as text for logs and /healthz, without the request URL.
+
+    aiohttp's response errors (``ClientResponseError``, ``TooManyRedirects``...) print
+    the full request URL with its query string; only the status and message are kept.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__}: HTTP {exc.status} {exc.message}".strip()
+    if isinstance(exc, aiohttp.InvalidURL):
+        return type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
 def classify(status: int, body: bytes | str | None, retry_after: str | None) -> Exception | None:
     """None for success, else the error to raise for this response."""
     if 200 <= status < 300:
@@ -94,10 +108,14 @@ class V1Transport:
         params = {"db": config.database, "precision": _V1_PRECISION[config.precision]}
         if config.retention_policy:
             params["rp"] = config.retention_policy
-        if config.username is not None and config.password is not None:
-            params["u"] = config.username
-            params["p"] = config.password.get_secret_value()
         self.params = params
+        # Basic auth (InfluxDB 1.x accepts it), not ``?u=&p=``: a URL ends up in error texts,
+        # and those reach logs and the unauthenticated /healthz detail.
+        # (Built by hand: aiohttp.BasicAuth is deprecated, encode_basic_auth is 3.14+ only.)
+        self._authorization: str | None = None
+        if config.username is not None and config.password is not None:
+            credentials = f"{config.username}:{config.password.get_secret_value()}".encode()
+            self._authorization = "Basic " + base64.b64encode(credentials).decode("ascii")
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
@@ -112,14 +130,18 @@ class V1Transport:
         headers = {"Content-Type": "text/plain; charset=utf-8", "User-Agent": _USER_AGENT}
         if gzipped:
             headers["Content-Encoding"] = "gzip"
+        if self._authorization is not None:
+            headers["Authorization"] = self._authorization
         try:
+            # No redirects: a 3xx is reported (WriteRejected), the credentials go nowhere else.
             async with asyncio.timeout(self.config.timeout), self._open().post(
-                self.url, params=self.params, data=body, headers=headers
+                self.url, params=self.params, data=body, headers=headers,
+                allow_redirects=False,
             ) as response:
                 text = await response.read()
                 error = classify(response.status, text, response.headers.get("Retry-After"))
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise RetryableError(f"cannot reach {self.config.url}: {exc or type(exc).__name__}") from exc
+            raise RetryableError(f"cannot reach {self.config.url}: {describe_failure(exc)}") from None
         if error is not None:
             raise error
 
@@ -175,7 +197,7 @@ class V2Transport:
                 raise RetryableError(f"cannot reach {self.config.url}: {exc.reason}") from exc
             raise error from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise RetryableError(f"cannot reach {self.config.url}: {exc or type(exc).__name__}") from exc
+            raise RetryableError(f"cannot reach {self.config.url}: {describe_failure(exc)}") from None
 
     async def close(self) -> None:
         if self._client is not None:
