@@ -138,6 +138,8 @@ class AlertService:
                 except Exception:
                     log.exception("could not save alert state at shutdown; the last snapshot is kept")
         finally:
+            for task in self._tasks:  # left only if stop() itself was cancelled
+                task.cancel()
             if self.notifier is not None:
                 self.notifier.close()
 

@@ -146,3 +146,17 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
     assert len(titles) == 2, titles
     assert "FIRING" in titles[0] and "RESOLVED" in titles[1]
     assert len({m.key for m in receiver.messages}) == 2
+
+
+async def test_shutdown_completes_when_the_state_store_refuses_the_final_save(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener],
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    service = listeners()
+    doc = config_doc(tmp_path, [tcp_target("nvr", service.port, site="store-6")], receiver.url())
+    async with running(doc) as daemon:
+        await receiver.wait_for(1, 60)  # a firing alert: stop() has state to save
+        async with daemon.state_store.engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE alert_state RENAME TO alert_state_away")
+    # running() awaited the daemon: it stopped without an error despite the failed save
+    assert any("could not save alert state at shutdown" in r.getMessage() for r in caplog.records)
