@@ -18,12 +18,13 @@ import time as clock
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import ClassVar, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import asyncssh
 from pydantic import ByteSize, Field, field_validator
 
 from monitord.config.durations import PositiveDuration
+from monitord.config.zones import validate_timezone
 from monitord.results import FieldValue, ProbeResult, now_ns
 from monitord.ssh.backup_history import BackupHistory
 from monitord.ssh.backups import BackupFile, judge, newest_of, oldest_acceptable
@@ -63,11 +64,7 @@ class BackupSettings(SshSettings):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return validate_timezone(value)
 
     def freshness(self) -> tuple[float | None, time | None]:
         """``(max_age, due_by)``; 26 hours of age when neither is set."""

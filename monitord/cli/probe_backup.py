@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shlex
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
-
-from monitord.cli.output import run_with_deadline
-from monitord.cli.probe_ssh_log import print_with_evidence
-from monitord.cli.ssh_options import add_connection_arguments, connection_settings, describe_errors
-from monitord.config.targets import validate_address
-from monitord.results import ProbeResult
-from monitord.ssh.pool import SshPool
+from monitord.cli.ssh_options import add_connection_arguments, connection_settings, run_ssh_command
 from probes.backup import BackupProbe, BackupSettings
-from probes.base import ProbeContext, ProbeTarget
 
 
 def register(subparsers: Any) -> None:
@@ -61,28 +49,5 @@ def build_settings(args: argparse.Namespace) -> BackupSettings:
     return BackupSettings.model_validate(fields)
 
 
-async def verify_once(host: str, settings: BackupSettings) -> list[ProbeResult]:
-    pool = SshPool()
-    kind = BackupProbe(pool)
-    with tempfile.TemporaryDirectory() as scratch:
-        await kind.open(ProbeContext(state_dir=Path(scratch), registry=CollectorRegistry()))
-        try:
-            return await run_with_deadline(kind, ProbeTarget(name=host, address=host, site="cli"), settings)
-        finally:
-            await kind.close()
-            await pool.close()
-
-
 def handle(args: argparse.Namespace) -> int:
-    try:
-        validate_address(args.host)
-        settings = build_settings(args)
-    except ValidationError as exc:
-        print(describe_errors("backup", exc))
-        return 2
-    except ValueError as exc:
-        print(f"monitord probe backup: {exc}")
-        return 2
-    results = asyncio.run(verify_once(args.host, settings))
-    print_with_evidence(results, args.json)
-    return 0 if all(r.ok for r in results) else 1
+    return run_ssh_command(args, "backup", BackupProbe, build_settings)

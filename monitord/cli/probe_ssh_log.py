@@ -8,21 +8,9 @@ and prints the counts and the matching lines.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
-
-from monitord.cli.output import print_results, result_json, run_with_deadline
-from monitord.cli.ssh_options import add_connection_arguments, connection_settings, describe_errors
-from monitord.config.targets import validate_address
-from monitord.results import ProbeResult
-from monitord.ssh.pool import SshPool
-from probes.base import ProbeContext, ProbeTarget
+from monitord.cli.ssh_options import add_connection_arguments, connection_settings, run_ssh_command
 from probes.ssh_log import SshLogProbe, SshLogSettings
 
 
@@ -53,39 +41,5 @@ def build_settings(args: argparse.Namespace) -> SshLogSettings:
     return SshLogSettings.model_validate(fields)
 
 
-async def scan_once(host: str, settings: SshLogSettings) -> list[ProbeResult]:
-    pool = SshPool()
-    kind = SshLogProbe(pool)
-    with tempfile.TemporaryDirectory() as scratch:
-        await kind.open(ProbeContext(state_dir=Path(scratch), registry=CollectorRegistry()))
-        try:
-            return await run_with_deadline(kind, ProbeTarget(name=host, address=host, site="cli"), settings)
-        finally:
-            await kind.close()
-            await pool.close()
-
-
 def handle(args: argparse.Namespace) -> int:
-    try:
-        validate_address(args.host)
-        settings = build_settings(args)
-    except ValidationError as exc:
-        print(describe_errors("ssh-log", exc))
-        return 2
-    except ValueError as exc:
-        print(f"monitord probe ssh-log: {exc}")
-        return 2
-    results = asyncio.run(scan_once(args.host, settings))
-    print_with_evidence(results, args.json)
-    return 0 if all(r.ok for r in results) else 1
-
-
-def print_with_evidence(results: list[ProbeResult], as_json: bool) -> None:
-    """Like ``print_results``, plus each result's evidence lines (matching log lines, problems)."""
-    if as_json:
-        print(json.dumps([{**result_json(r), "evidence": list(r.evidence)} for r in results], indent=2))
-        return
-    print_results(results, as_json=False)
-    for result in results:
-        for line in result.evidence:
-            print(f"  {line}")
+    return run_ssh_command(args, "ssh-log", SshLogProbe, build_settings)

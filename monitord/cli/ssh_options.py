@@ -1,13 +1,25 @@
-"""Connection options shared by ``monitord probe ssh-log`` and ``monitord probe backup``."""
+"""What ``monitord probe ssh-log`` and ``monitord probe backup`` share: the connection
+options, running the probe once over a fresh SSH pool, and printing its evidence."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import json
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
+
+from monitord.cli.output import print_results, result_json, run_with_deadline
+from monitord.config.targets import validate_address
+from monitord.results import ProbeResult
+from monitord.ssh.pool import SshPool
+from probes.base import ProbeContext, ProbeKind, ProbeSettings, ProbeTarget
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,3 +57,51 @@ def describe_errors(command: str, exc: ValidationError) -> str:
         where = ".".join(str(part) for part in error["loc"]) or "arguments"
         lines.append(f"monitord probe {command}: {where}: {error['msg']}")
     return "\n".join(lines)
+
+
+SshProbeClass = Callable[[SshPool], ProbeKind[Any]]
+
+
+async def run_over_ssh(kind_class: SshProbeClass, host: str, settings: ProbeSettings) -> list[ProbeResult]:
+    """One run of an SSH probe kind against ``host`` with a throw-away state directory."""
+    pool = SshPool()
+    kind = kind_class(pool)
+    with tempfile.TemporaryDirectory() as scratch:
+        await kind.open(ProbeContext(state_dir=Path(scratch), registry=CollectorRegistry()))
+        try:
+            return await run_with_deadline(kind, ProbeTarget(name=host, address=host, site="cli"), settings)
+        finally:
+            await kind.close()
+            await pool.close()
+
+
+def run_ssh_command(
+    args: argparse.Namespace,
+    command: str,
+    kind_class: SshProbeClass,
+    build_settings: Callable[[argparse.Namespace], ProbeSettings],
+) -> int:
+    """Validate the arguments (exit 2 naming the field), run once, print; exit 0 if all ok."""
+    try:
+        validate_address(args.host)
+        settings = build_settings(args)
+    except ValidationError as exc:
+        print(describe_errors(command, exc))
+        return 2
+    except ValueError as exc:
+        print(f"monitord probe {command}: {exc}")
+        return 2
+    results = asyncio.run(run_over_ssh(kind_class, args.host, settings))
+    print_with_evidence(results, args.json)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def print_with_evidence(results: list[ProbeResult], as_json: bool) -> None:
+    """Like ``print_results``, plus each result's evidence lines (matching log lines, problems)."""
+    if as_json:
+        print(json.dumps([{**result_json(r), "evidence": list(r.evidence)} for r in results], indent=2))
+        return
+    print_results(results, as_json=False)
+    for result in results:
+        for line in result.evidence:
+            print(f"  {line}")

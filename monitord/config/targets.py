@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from monitord.config.section import Section
+from monitord.config.zones import validate_timezone
 from probes.base import Criticality
 
 _HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -59,13 +60,7 @@ class SiteConfig(TargetDefaults):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a directory
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return validate_timezone(value)
 
 
 class GroupConfig(TargetDefaults):
