@@ -8,9 +8,9 @@ hours. Tokens (HTTP) and UDP keys are secrets: never logged, never in API output
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitord.config.durations import PositiveDuration
 from monitord.config.http import split_listen
@@ -18,6 +18,15 @@ from monitord.config.secrets import Secret
 from monitord.config.section import Section
 from monitord.config.targets import NAME_PATTERN, validate_address
 from monitord.pos.hours import HoursSpec, parse_hours
+
+
+def _check_hours(value: HoursSpec) -> HoursSpec:
+    parse_hours(value)  # raises ValueError naming the bad weekday or time range
+    return value
+
+
+# Opening hours as written in the config, validated the same way for stores and defaults.
+CheckedHours = Annotated[HoursSpec, AfterValidator(_check_hours)]
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
 MIN_SECRET_LENGTH = 16
@@ -56,7 +65,7 @@ class StoreConfig(Section):
     router: str | None = Field(default=None, description="default: the site's parent target")
     token: Secret | None = None
     udp_key: Secret | None = None
-    hours: HoursSpec | None = None
+    hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
     interval: PositiveDuration | None = None
     missed_intervals: int | None = Field(default=None, ge=1)
@@ -81,13 +90,6 @@ class StoreConfig(Section):
         for key in value:
             if not re.match(ID_PATTERN, key):
                 raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: HoursSpec | None) -> HoursSpec | None:
-        if value is not None:
-            parse_hours(value)
         return value
 
     @field_validator("token")
@@ -135,17 +137,10 @@ class PosConfig(Section):
     auto_register: bool = False
     replay_window: PositiveDuration = 120.0
     max_heartbeat_bytes: int = Field(default=4096, ge=256, le=1024 * 1024)
-    hours: HoursSpec | None = None
+    hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
     udp: UdpListenConfig = Field(default_factory=UdpListenConfig)
     stores: dict[str, StoreConfig] = Field(default_factory=dict)
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: HoursSpec | None) -> HoursSpec | None:
-        if value is not None:
-            parse_hours(value)
-        return value
 
     @field_validator("stores")
     @classmethod
