@@ -9,7 +9,6 @@ monitor store) is off. ``stop``/``start`` keep the port and data directory.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 import urllib.parse
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers.processes import free_port, need_binary, stop, tcp_open, wait_until
+from tests.servers.processes import free_port, need_binary, started, stop, tcp_open, wait_until
 
 _CONFIG = """\
 reporting-disabled = true
@@ -126,13 +125,8 @@ class InfluxServer:
 def influx_server() -> Iterator[InfluxServer]:
     """A running InfluxDB 1.6 shared by the session (tests use their own databases)."""
     root = Path(tempfile.mkdtemp(prefix="monitord-influx-"))
-    server = InfluxServer(root)
-    server.start()
-    try:
+    with started(InfluxServer(root), remove=root) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -140,9 +134,5 @@ def influx_private(tmp_path: Path) -> Iterator[InfluxServer]:
     """An InfluxDB of this test's own, which the test may stop and restart."""
     root = tmp_path / "influx"
     root.mkdir()
-    server = InfluxServer(root)
-    server.start()
-    try:
+    with started(InfluxServer(root)) as server:
         yield server
-    finally:
-        server.stop()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -67,3 +69,23 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+class Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=Server)
+
+
+@contextlib.contextmanager
+def started(server: ServerT, remove: Path | None = None) -> Iterator[ServerT]:
+    """Start ``server`` and hand it out; stop it (and delete ``remove``) whatever happens."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if remove is not None:
+            shutil.rmtree(remove, ignore_errors=True)

@@ -9,7 +9,6 @@ the same port and data directory, which the outage tests need.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers.processes import free_port, need_binary, stop, tcp_open, wait_until
+from tests.servers.processes import free_port, need_binary, started, stop, tcp_open, wait_until
 
 
 class VictoriaServer:
@@ -78,22 +77,13 @@ class VictoriaServer:
 def victoria_server() -> Iterator[VictoriaServer]:
     """A running VictoriaMetrics shared by the session (tests use distinct measurements)."""
     root = Path(tempfile.mkdtemp(prefix="monitord-vm-"))
-    server = VictoriaServer(root)
-    server.start()
-    try:
+    with started(VictoriaServer(root), remove=root) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
 def victoria_private(tmp_path: Path) -> Iterator[VictoriaServer]:
     """A VictoriaMetrics of this test's own, which the test may stop and restart."""
-    server = VictoriaServer(tmp_path / "vm")
-    server.root.mkdir()
-    server.start()
-    try:
+    (tmp_path / "vm").mkdir()
+    with started(VictoriaServer(tmp_path / "vm")) as server:
         yield server
-    finally:
-        server.stop()
