@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from probes.backup import BackupProbe
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 from probes.icmp import IcmpProbe
 from probes.snmp import SnmpProbe
 from probes.ssh_log import SshLogProbe
 from probes.tcp import TcpProbe
-
-ProbeFactory = Callable[[], ProbeKind[ProbeSettings]]
 
 REGISTRY: dict[str, type[ProbeKind]] = {  # type: ignore[type-arg]
     TcpProbe.name: TcpProbe,
