@@ -8,16 +8,19 @@ lock so two daemons starting together do not race.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from monitord.errors import StartupError
 
 _MIGRATION_LOCK_ID = 0x6D6F6E69  # "moni": the advisory lock that serialises migrations
+WAL_SWITCH_TIMEOUT = 10.0  # seconds: the same patience as the busy timeout
 
 
 def default_url(state_dir: Path) -> str:
@@ -26,12 +29,36 @@ def default_url(state_dir: Path) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection settings. The busy timeout comes first so that nothing after it fails
+    at once on a lock; WAL is a property of the file, switched once in ``_enable_wal``."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+async def _enable_wal(engine: AsyncEngine) -> None:
+    """Switch the file to WAL, retrying while another process holds it.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is
+    locked" at once (without waiting out the busy timeout) when several processes open a
+    new file together. Once one of them has switched, the mode is stored in the file and
+    the others' switch is a no-op, so a short bounded retry always settles.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAL_SWITCH_TIMEOUT
+    delay = 0.01
+    while True:
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() + delay > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 class StateStore:
@@ -61,6 +88,8 @@ class StateStore:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         store = cls(engine)
         try:
+            if engine.dialect.name == "sqlite":
+                await _enable_wal(engine)
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             if migrate:

@@ -4,6 +4,7 @@ start-ups serialised, probe state persisted across re-opens."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,26 @@ async def test_concurrent_startups_migrate_once(state_url: str, tmp_path: Path) 
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_sqlite_start_up_waits_for_another_writer_on_a_new_file(tmp_path: Path) -> None:
+    """Switching a new file to WAL fails at once, busy timeout or not, while another process
+    is writing to it (SQLite avoids the deadlock by not waiting); start-up must retry."""
+    path = tmp_path / "state.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("CREATE TABLE other_process (x INTEGER)")
+        other.execute("BEGIN IMMEDIATE")
+        asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+        store = await StateStore.open(None, tmp_path)
+        try:
+            async with store.engine.connect() as conn:
+                mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+            assert mode == "wal"
+        finally:
+            await store.close()
+    finally:
+        other.close()
 
 
 async def test_unreachable_database_is_a_startup_error(tmp_path: Path) -> None:
