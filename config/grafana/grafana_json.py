@@ -16,7 +16,8 @@ GRID_COLUMNS = 24
 
 INFLUXQL = {"type": "influxdb", "uid": "monitord-influxql"}
 PROMETHEUS = {"type": "prometheus", "uid": "monitord-prometheus"}
-POSTGRES = {"type": "postgres", "uid": "monitord-postgres"}  # Grafana 11 shows it as grafana-postgresql-datasource
+# "postgres" as provisioning files spell it; Grafana 11+ shows it as grafana-postgresql-datasource.
+POSTGRES = {"type": "postgres", "uid": "monitord-postgres"}
 
 VARIANTS = {"influxql": ("", INFLUXQL), "promql": ("-victoriametrics", PROMETHEUS)}
 
@@ -24,7 +25,8 @@ VARIANTS = {"influxql": ("", INFLUXQL), "promql": ("-victoriametrics", PROMETHEU
 OPER_STATUS = {1: ("up", "green"), 2: ("down", "red"), 3: ("testing", "blue"), 4: ("unknown", "gray"),
                5: ("dormant", "purple"), 6: ("notPresent", "gray"), 7: ("lowerLayerDown", "orange")}
 ADMIN_STATUS = {1: ("up", "green"), 2: ("down", "gray"), 3: ("testing", "blue")}
-BATTERY_STATUS = {1: ("unknown", "gray"), 2: ("normal", "green"), 3: ("low", "orange"), 4: ("depleted", "red")}
+BATTERY_STATUS = {1: ("unknown", "gray"), 2: ("normal", "green"), 3: ("low", "orange"),
+                  4: ("depleted", "red")}
 UP_DOWN = {0: ("DOWN", "red"), 1: ("up", "green")}
 YES_NO = {0: ("no", "red"), 1: ("yes", "green")}
 PROBLEM = {0: ("ok", "green"), 1: ("PROBLEM", "red")}
@@ -132,7 +134,7 @@ def _targets(panel: Panel, variant: str) -> list[dict[str, Any]]:
             targets.append(_prom_target(ref, query, table, instant))
         elif variant == "sql" and query.sql:
             targets.append({"refId": ref, "datasource": POSTGRES, "rawQuery": True, "editorMode": "code",
-                            "format": "table" if table or panel.kind in ("bargauge", "stat") else "time_series",
+                            "format": "time_series" if panel.kind == "timeseries" else "table",
                             "rawSql": query.sql})
     return targets
 
@@ -189,7 +191,8 @@ def _field_config(panel: Panel) -> dict[str, Any]:
 
 def _options(panel: Panel) -> dict[str, Any]:
     if panel.kind == "timeseries":
-        return {"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["mean", "max", "lastNotNull"]},
+        return {"legend": {"displayMode": "table", "placement": "bottom",
+                           "calcs": ["mean", "max", "lastNotNull"]},
                 "tooltip": {"mode": "multi", "sort": "desc"}}
     if panel.kind == "state-timeline":
         return {"showValue": "never", "mergeValues": True, "rowHeight": 0.8, "legend": {"showLegend": False}}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.grafana.scenario import Fed, DeviceSnmpd, run
+from tests.grafana.scenario import DeviceSnmpd, Fed, run
 from tests.servers.influxdb import InfluxServer
 from tests.servers.sshd import SshdServer
 from tests.servers.victoria import VictoriaServer

@@ -84,8 +84,22 @@ def panel_queries() -> list[PanelQuery]:
                 if (name, source) in NOT_FROM_THE_SINK:
                     continue
                 text = target.get("query") or target.get("expr") or target.get("rawSql")
-                found.append(PanelQuery(name, panel["id"], panel["title"], panel["type"], target["refId"], source,
-                                        text, target.get("legendFormat", ""), bool(target.get("instant"))))
+                found.append(PanelQuery(name, panel["id"], panel["title"], panel["type"], target["refId"],
+                                        source, text, target.get("legendFormat", ""),
+                                        bool(target.get("instant"))))
+    return found
+
+
+def overlapping(panels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of panel titles whose grid rectangles share a cell."""
+    found = []
+    for index, one in enumerate(panels):
+        for other in panels[index + 1:]:
+            a, b = one["gridPos"], other["gridPos"]
+            apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                     or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
+            if not apart:
+                found.append((one["title"], other["title"]))
     return found
 
 
@@ -164,8 +178,11 @@ SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def expand_sql(text: str, start: float, end: float) -> str:
     """Grafana's SQL macros for epoch-second columns, as its PostgreSQL datasource expands them."""
-    text = SQL_GROUP.sub(lambda m: f'floor({m[1]}/{int(m[2]) * SECONDS[m[3]]})*{int(m[2]) * SECONDS[m[3]]} AS "time"',
-                         text)
+    def group(found: re.Match[str]) -> str:
+        seconds = int(found[2]) * SECONDS[found[3]]
+        return f'floor({found[1]}/{seconds})*{seconds} AS "time"'
+
+    text = SQL_GROUP.sub(group, text)
     text = SQL_FILTER.sub(lambda m: f"{m[1]} >= {start:.0f} AND {m[1]} <= {end:.0f}", text)
     assert "$__" not in text, f"unexpanded macro in {text}"
     return text

@@ -15,8 +15,11 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
+import json
 import os
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -274,6 +277,26 @@ def _prepare_files(files: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
+MEASUREMENTS = ("tcp", "icmp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos")
+
+
+def _same_counts(influx: InfluxServer, database: str, victoria: VictoriaServer) -> bool:
+    """Both sinks were fed the same results: once VictoriaMetrics has made them all searchable,
+    it counts as many ``up`` samples per measurement as InfluxDB."""
+    urllib.request.urlopen(f"{victoria.url}/internal/force_flush", timeout=10).close()
+    for measurement in MEASUREMENTS:
+        rows = influx.query(database, f'SELECT count("up") FROM "{measurement}"')
+        in_influx = rows[0]["values"][0][1] if rows else 0
+        query = urllib.parse.urlencode({"query": f"sum(count_over_time({measurement}_up[1h]))",
+                                         "time": f"{time.time():.3f}"})
+        with urllib.request.urlopen(f"{victoria.url}/api/v1/query?{query}", timeout=10) as response:
+            result = json.loads(response.read())["data"]["result"]
+        in_victoria = int(float(result[0]["value"][1])) if result else 0
+        if not in_influx or in_influx != in_victoria:
+            return False
+    return True
+
+
 def _influx_has(influx: InfluxServer, database: str, query: str) -> bool:
     return bool(influx.query(database, query))
 
@@ -311,14 +334,17 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
                     'SELECT last("up") FROM "pos" WHERE "store" = \'store-b\' AND "terminal" = \'\' '
                     'AND "up" = 0'), "store-b down in InfluxDB")
                 await eventually(lambda: asyncio.to_thread(
-                    _influx_has, influx, database, 'SELECT last("state") FROM "pos" WHERE "terminal" = \'a3\' '
-                    'AND "state" = \'down\''), "till a3 down in InfluxDB")
+                    _influx_has, influx, database,
+                    'SELECT last("state") FROM "pos" WHERE "terminal" = \'a3\' AND "state" = \'down\''),
+                    "till a3 down in InfluxDB")
             finally:
                 stop.set()
                 await asyncio.gather(*background)
     await till_service.close()
     await web.close()
     await router.close()
+    await eventually(lambda: asyncio.to_thread(_same_counts, influx, database, victoria),
+                     "VictoriaMetrics holding every point InfluxDB holds", timeout=30)
     return Fed(influx=influx, database=database, victoria=victoria,
                postgres_dsn=f"{postgres}/{pg_database}", started=started, finished=time.time())
 
@@ -333,7 +359,8 @@ async def _tickets(session: aiohttp.ClientSession, daemon: Daemon, till_service:
         assert status == 200, body
         return next((t for t in body["tickets"] if t["target"] == target), None)
 
-    pos_ticket = await eventually(lambda: ticket_of("store-a-pos-service"), "a ticket for store-a-pos-service")
+    pos_ticket = await eventually(lambda: ticket_of("store-a-pos-service"),
+                                  "a ticket for store-a-pos-service")
     status, body = await _api(session, daemon, "POST", f"/api/v1/tickets/{pos_ticket['id']}/ack", {})
     assert status == 200, body
     await till_service.open()

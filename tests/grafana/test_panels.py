@@ -57,7 +57,8 @@ def variable_values(fed: Fed, variable: dict[str, Any], resolved: dict[str, str]
     query = variable["query"]["query"] if isinstance(variable["query"], dict) else variable["query"]
     query = substitute(query, resolved)
     if source == "influxdb":
-        return sorted({str(row[1]) for series in fed.influx.query(fed.database, query) for row in series["values"]})
+        found = fed.influx.query(fed.database, query)
+        return sorted({str(row[1]) for series in found for row in series["values"]})
     if source == "prometheus":
         return prom_variable_values(fed.victoria.url, query)
     return sorted(str(next(iter(row.values()))) for row in sql_rows(fed, query))
@@ -127,7 +128,7 @@ def check_promql(fed: Fed, item: PanelQuery, expr: str) -> None:
         points = [series["value"]] if item.instant else series["values"]
         assert points, f"a series without samples for {expr}: {series['metric']}"
         for label in _legend_labels(item.legend):
-            assert series["metric"].get(label), f"legend label {label} missing in {series['metric']} for {expr}"
+            assert series["metric"].get(label), f"legend label {label} missing: {series['metric']}, {expr}"
 
 
 def check_sql(fed: Fed, text: str) -> None:
@@ -137,10 +138,13 @@ def check_sql(fed: Fed, text: str) -> None:
 
 
 @pytest.mark.parametrize("item", QUERIES, ids=[item.name for item in QUERIES])
-def test_panel_query_returns_data(fed: Fed, variables: dict[str, dict[str, list[str]]], item: PanelQuery) -> None:
+def test_panel_query_returns_data(
+    fed: Fed, variables: dict[str, dict[str, list[str]]], item: PanelQuery
+) -> None:
     dashboard = dashboards()[item.dashboard]
     sources = {v["name"]: v["datasource"]["type"] for v in dashboard["templating"]["list"]}
-    values = {name: formatted(sources[name], found) for name, found in variables[item.dashboard].items() if found}
+    values = {name: formatted(sources[name], found)
+              for name, found in variables[item.dashboard].items() if found}
     text = substitute(item.text, values)
     assert not re.search(r"\$(?!__unixEpoch)\w", text), f"{item.name}: unresolved variable in {text}"
     if item.source == "influxdb":
