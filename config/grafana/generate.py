@@ -9,6 +9,7 @@ through Grafana's PostgreSQL datasource (``monitord-postgres``) and has one vari
 
     python3 config/grafana/generate.py          # rewrite the generated dashboards
     python3 config/grafana/generate.py --check  # exit 1 when a file is out of date
+    python3 config/grafana/generate.py --sketch # print each layout as text
 
 ``tests/grafana`` runs every query against real InfluxDB 1.6, VictoriaMetrics and
 PostgreSQL fed by a real daemon; docs/dashboards.md describes the dashboards.
@@ -41,6 +42,7 @@ from grafana_json import (  # the sibling module, found through the line above
     Query,
     Variable,
     render,
+    sketch,
     text,
 )
 
@@ -701,6 +703,11 @@ def rendered() -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
+    if "--sketch" in argv:  # the layouts drawn in docs/dashboards.md
+        for name, model in rendered().items():
+            if not name.endswith("-victoriametrics.json"):
+                print(f"{name}\n{sketch(model)}")
+        return 0
     stale = []
     for name, model in rendered().items():
         path = DASHBOARDS / name

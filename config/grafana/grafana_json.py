@@ -224,6 +224,24 @@ def layout(panels: tuple[Panel, ...]) -> list[dict[str, int]]:
     return places
 
 
+def sketch(model: dict[str, Any]) -> str:
+    """The dashboard's grid as text: three characters per column, one line per two grid rows."""
+    panels = model["panels"]
+    height = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels) // 2 + 1
+    canvas = [[" "] * (GRID_COLUMNS * 3 + 1) for _ in range(height)]
+    for panel in panels:
+        grid = panel["gridPos"]
+        left, right = grid["x"] * 3, (grid["x"] + grid["w"]) * 3
+        top, bottom = grid["y"] // 2, (grid["y"] + grid["h"]) // 2
+        for x in range(left, right + 1):
+            canvas[top][x] = canvas[bottom][x] = "-"
+        for y in range(top, bottom + 1):
+            canvas[y][left] = canvas[y][right] = "|" if y not in (top, bottom) else "+"
+        label = f"{panel['id']} {panel['title']}"[: right - left - 2]
+        canvas[top + 1][left + 2:left + 2 + len(label)] = list(label)
+    return "\n".join("".join(line).rstrip() for line in canvas) + "\n"
+
+
 def _variable(variable: Variable, variant: str, source: dict[str, str]) -> dict[str, Any]:
     query = {"influxql": variable.influxql, "promql": variable.promql, "sql": variable.sql}[variant]
     found: dict[str, Any] = {
