@@ -33,6 +33,7 @@ from monitord import services
 from monitord.config.influx import InfluxConfig
 from monitord.daemon import Daemon
 from monitord.sinks.influx.sink import InfluxSink
+from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
 from tests.servers.influxdb import InfluxServer
 from tests.servers.processes import free_port
@@ -94,26 +95,6 @@ class Fed:
     postgres_dsn: str  # host:port/database for asyncpg
     started: float
     finished: float
-
-
-class Listener:
-    """A loopback TCP port we open (service up) and close (service down)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._server: asyncio.Server | None = None
-
-    async def open(self) -> None:
-        async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writer.close()
-
-        self._server = await asyncio.start_server(accept, "127.0.0.1", self.port)
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
 
 
 def write_backup(directory: Path, name: str, size: int, age_s: float) -> None:

@@ -24,7 +24,8 @@ def influxql_examples() -> list[str]:
     statements = []
     for block in blocks("sql"):
         for chunk in block.split("\n\n"):
-            lines = [line for line in chunk.splitlines() if line.strip() and not line.strip().startswith("--")]
+            lines = [line for line in chunk.splitlines()
+                     if line.strip() and not line.strip().startswith("--")]
             if lines:
                 statements.append(" ".join(line.strip() for line in lines))
     return statements
