@@ -163,3 +163,41 @@ def test_every_panel_is_tested() -> None:
             if (name, panel["id"]) not in tested:
                 assert name == "monitord-health.json", f"{name}: panel {panel['title']} has no tested query"
     assert len(tested) > 100
+
+
+KEY_LABELS = ("target", "store", "terminal", "ifName", "storage", "directory", "site")
+PAIRS = [(name, name.replace("-victoriametrics", "")) for name in sorted(dashboards())
+         if name.endswith("-victoriametrics.json") and name != "monitord-icmp-victoriametrics.json"]
+
+
+def _values(dashboard: str, variables: dict[str, dict[str, list[str]]]) -> dict[str, str]:
+    sources = {v["name"]: v["datasource"]["type"] for v in dashboards()[dashboard]["templating"]["list"]}
+    return {name: formatted(sources[name], found) for name, found in variables[dashboard].items() if found}
+
+
+@pytest.mark.parametrize(("promql_file", "influxql_file"), PAIRS)
+def test_both_variants_show_the_same_things(
+    fed: Fed, variables: dict[str, dict[str, list[str]]], promql_file: str, influxql_file: str
+) -> None:
+    """Panel by panel, the InfluxQL and the PromQL variant show the same targets, interfaces,
+    stores, tills, volumes and directories (the labels their series carry)."""
+    by_id = {item.panel_id: item for item in QUERIES if item.dashboard == influxql_file}
+    compared = 0
+    for panel in dashboards()[promql_file]["panels"]:
+        influx = by_id[panel["id"]]
+        query = substitute(influx.text, _values(influxql_file, variables))
+        influx_series = fed.influx.query(fed.database, query)
+        influx_keys = {(key, value) for one in influx_series for key, value in (one.get("tags") or {}).items()
+                       if key in KEY_LABELS and value}
+        prom_keys = set()
+        for target in panel["targets"]:
+            item = next(q for q in QUERIES if q.dashboard == promql_file and q.panel_id == panel["id"]
+                        and q.ref == target["refId"])
+            for series in promql(fed.victoria.url, substitute(item.text, _values(promql_file, variables)),
+                                 instant=item.instant):
+                prom_keys |= {(k, v) for k, v in series["metric"].items() if k in KEY_LABELS and v}
+        grouped = {key for key, _ in influx_keys}
+        prom_keys = {(key, value) for key, value in prom_keys if key in grouped}
+        assert influx_keys == prom_keys, f"{influxql_file} / {promql_file}: {panel['title']}"
+        compared += bool(influx_keys)
+    assert compared >= len(dashboards()[promql_file]["panels"]) - 1
