@@ -658,12 +658,12 @@ TICKETS = Dashboard(
                              "AND priority IN ($priority) GROUP BY priority ORDER BY priority"),)),
         Panel("Tickets opened per day by priority", kind="timeseries", bars=True, stacked=True, unit="short",
               width=8,
-              queries=(sql("SELECT $__unixEpochGroupAlias(opened_at, 1d), priority AS metric, count(*) AS value "
+              queries=(sql("SELECT $__unixEpochGroupAlias(opened_at, '1d'), priority AS metric, count(*) AS value "
                              "FROM tickets WHERE $__unixEpochFilter(opened_at) AND site IN ($site) "
                              "AND priority IN ($priority) GROUP BY 1, 2 ORDER BY 1"),)),
         Panel("Tickets closed per day by priority", kind="timeseries", bars=True, stacked=True, unit="short",
               width=8,
-              queries=(sql("SELECT $__unixEpochGroupAlias(closed_at, 1d), priority AS metric, count(*) AS value "
+              queries=(sql("SELECT $__unixEpochGroupAlias(closed_at, '1d'), priority AS metric, count(*) AS value "
                              "FROM tickets WHERE closed_at IS NOT NULL AND $__unixEpochFilter(closed_at) "
                              "AND site IN ($site) AND priority IN ($priority) GROUP BY 1, 2 ORDER BY 1"),)),
         Panel("Time to acknowledge and repair by priority", kind="table",
@@ -676,7 +676,7 @@ TICKETS = Dashboard(
                              "WHERE $__unixEpochFilter(opened_at) AND site IN ($site) AND priority IN ($priority) "
                              "GROUP BY priority ORDER BY priority"),)),
         Panel("Mean repair time per day", kind="timeseries", unit="s",
-              queries=(sql("SELECT $__unixEpochGroupAlias(resolved_at, 1d), priority AS metric, "
+              queries=(sql("SELECT $__unixEpochGroupAlias(resolved_at, '1d'), priority AS metric, "
                              "avg(resolved_at - opened_at) AS value FROM tickets "
                              "WHERE resolved_at IS NOT NULL AND $__unixEpochFilter(resolved_at) "
                              "AND site IN ($site) AND priority IN ($priority) GROUP BY 1, 2 ORDER BY 1"),)),

@@ -251,8 +251,6 @@ def _variable(variable: Variable, variant: str, source: dict[str, str]) -> dict[
     }
     if variant != "sql":
         found["allValue"] = ".*"  # matches series without the tag too (e.g. no ifAlias)
-    if variant == "promql":
-        found["query"] = {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"}
     return found
 
 

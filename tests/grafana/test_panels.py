@@ -137,15 +137,27 @@ def check_sql(fed: Fed, text: str) -> None:
     assert rows, f"no rows for {query}"
 
 
+def selected(
+    dashboard: str, variables: dict[str, dict[str, list[str]]], *, everything: bool
+) -> dict[str, str]:
+    """Each variable as Grafana substitutes it: every value its query returned, or (the dashboard's
+    default) *All*, which is the variable's ``allValue`` where it has one."""
+    values = {}
+    for variable in dashboards()[dashboard]["templating"]["list"]:
+        found = variables[dashboard][variable["name"]]
+        if everything and "allValue" in variable:
+            values[variable["name"]] = variable["allValue"]
+        elif found:
+            values[variable["name"]] = formatted(variable["datasource"]["type"], found)
+    return values
+
+
+@pytest.mark.parametrize("everything", [False, True], ids=["values", "all"])
 @pytest.mark.parametrize("item", QUERIES, ids=[item.name for item in QUERIES])
 def test_panel_query_returns_data(
-    fed: Fed, variables: dict[str, dict[str, list[str]]], item: PanelQuery
+    fed: Fed, variables: dict[str, dict[str, list[str]]], item: PanelQuery, everything: bool
 ) -> None:
-    dashboard = dashboards()[item.dashboard]
-    sources = {v["name"]: v["datasource"]["type"] for v in dashboard["templating"]["list"]}
-    values = {name: formatted(sources[name], found)
-              for name, found in variables[item.dashboard].items() if found}
-    text = substitute(item.text, values)
+    text = substitute(item.text, selected(item.dashboard, variables, everything=everything))
     assert not re.search(r"\$(?!__unixEpoch)\w", text), f"{item.name}: unresolved variable in {text}"
     if item.source == "influxdb":
         check_influxql(fed, text)
@@ -170,11 +182,6 @@ PAIRS = [(name, name.replace("-victoriametrics", "")) for name in sorted(dashboa
          if name.endswith("-victoriametrics.json") and name != "monitord-icmp-victoriametrics.json"]
 
 
-def _values(dashboard: str, variables: dict[str, dict[str, list[str]]]) -> dict[str, str]:
-    sources = {v["name"]: v["datasource"]["type"] for v in dashboards()[dashboard]["templating"]["list"]}
-    return {name: formatted(sources[name], found) for name, found in variables[dashboard].items() if found}
-
-
 @pytest.mark.parametrize(("promql_file", "influxql_file"), PAIRS)
 def test_both_variants_show_the_same_things(
     fed: Fed, variables: dict[str, dict[str, list[str]]], promql_file: str, influxql_file: str
@@ -185,7 +192,7 @@ def test_both_variants_show_the_same_things(
     compared = 0
     for panel in dashboards()[promql_file]["panels"]:
         influx = by_id[panel["id"]]
-        query = substitute(influx.text, _values(influxql_file, variables))
+        query = substitute(influx.text, selected(influxql_file, variables, everything=True))
         influx_series = fed.influx.query(fed.database, query)
         influx_keys = {(key, value) for one in influx_series for key, value in (one.get("tags") or {}).items()
                        if key in KEY_LABELS and value}
@@ -193,11 +200,25 @@ def test_both_variants_show_the_same_things(
         for target in panel["targets"]:
             item = next(q for q in QUERIES if q.dashboard == promql_file and q.panel_id == panel["id"]
                         and q.ref == target["refId"])
-            for series in promql(fed.victoria.url, substitute(item.text, _values(promql_file, variables)),
-                                 instant=item.instant):
+            expr = substitute(item.text, selected(promql_file, variables, everything=True))
+            for series in promql(fed.victoria.url, expr, instant=item.instant):
                 prom_keys |= {(k, v) for k, v in series["metric"].items() if k in KEY_LABELS and v}
         grouped = {key for key, _ in influx_keys}
         prom_keys = {(key, value) for key, value in prom_keys if key in grouped}
         assert influx_keys == prom_keys, f"{influxql_file} / {promql_file}: {panel['title']}"
         compared += bool(influx_keys)
     assert compared >= len(dashboards()[promql_file]["panels"]) - 1
+
+
+@pytest.mark.parametrize("name", ["monitord-interfaces.json", "monitord-interfaces-victoriametrics.json"])
+def test_all_interfaces_includes_those_without_a_description(
+    fed: Fed, variables: dict[str, dict[str, list[str]]], name: str
+) -> None:
+    """*All* descriptions must not hide Gi0/3, which has no ifAlias (so no ifAlias tag or label)."""
+    item = next(q for q in QUERIES if q.dashboard == name and q.title == "Interfaces now" and q.ref == "A")
+    text = substitute(item.text, selected(name, variables, everything=True))
+    if item.source == "influxdb":
+        names = {series["tags"]["ifName"] for series in fed.influx.query(fed.database, text)}
+    else:
+        names = {series["metric"]["ifName"] for series in promql(fed.victoria.url, text, instant=True)}
+    assert names == {"Gi0/1", "Gi0/2", "Gi0/3"}
