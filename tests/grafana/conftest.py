@@ -19,7 +19,7 @@ from tests.servers.victoria import VictoriaServer
 @pytest.fixture(scope="session")
 def fed(influx_server: InfluxServer, victoria_server: VictoriaServer, postgres_server: str,
         sshd_server: SshdServer) -> Iterator[Fed]:
-    """The servers after the scenario in ``tests.grafana.scenario`` has run (about 20 s)."""
+    """The servers after the scenario in ``tests.grafana.scenario`` has run (a few seconds)."""
     root = Path(tempfile.mkdtemp(prefix="monitord-grafana-"))
     files = Path(tempfile.mkdtemp(prefix="grafana-", dir=sshd_server.data_dir))
     files.chmod(0o755)
