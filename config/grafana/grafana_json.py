@@ -96,6 +96,22 @@ class Dashboard:
     time_from: str = "now-6h"
 
 
+# -- query text ------------------------------------------------------------------------------
+
+
+def influx_where(*conditions: str) -> str:
+    return " AND ".join((*conditions, "$timeFilter"))
+
+
+def matches(tag: str, variable: str) -> str:
+    """InfluxQL: the tag matches the (multi-value) template variable."""
+    return f'"{tag}" =~ /^${variable}$/'
+
+
+def series(metric: str, selector: str) -> str:
+    return f"{metric}{{{selector}}}"
+
+
 # -- panel JSON --------------------------------------------------------------------------
 
 
