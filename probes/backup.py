@@ -36,6 +36,11 @@ from probes.base import ProbeContext, ProbeKind, ProbeTarget
 _CHECKSUM_TOOLS = {"sha256": "sha256sum", "sha512": "sha512sum", "sha1": "sha1sum", "md5": "md5sum"}
 _CHECKSUM_FILE_LIMIT = 64 * 1024
 DEFAULT_MAX_AGE = 26 * 3600.0
+# Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
+# each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
+WRITES: dict[str, dict[str, str]] = {"backup": dict.fromkeys((
+    "up", "files", "missing", "stale", "too_small", "shrunk", "age_s", "size_bytes", "previous_size_bytes",
+    "shrink_share", "checksum_ok", "verify_ok", "verified"), "number")}
 
 
 class BackupSettings(SshSettings):

@@ -22,6 +22,12 @@ from monitord.icmp.stats import PingStats
 from monitord.results import FieldValue, ProbeResult, now_ns
 from probes.base import ProbeContext, ProbeKind, ProbeSettings, ProbeTarget
 
+# Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
+# each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
+WRITES: dict[str, dict[str, str]] = {"icmp": dict.fromkeys((
+    "up", "sent", "received", "loss_pct", "rtt_min_ms", "rtt_avg_ms", "rtt_median_ms", "rtt_max_ms",
+    "rtt_stddev_ms"), "number")}
+
 
 class IcmpSettings(ProbeSettings):
     """``interval``/``timeout`` are the schedule and the run's deadline, as for every kind;

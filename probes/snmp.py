@@ -37,6 +37,24 @@ from probes.base import ProbeContext, ProbeKind, ProbeSettings, ProbeTarget
 
 BUILTIN_PROFILES = ("system", "interfaces", "host")
 FIELD_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+# Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
+# each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
+# Custom profiles add fields named in the config (to snmp_system): not declarable here.
+WRITES: dict[str, dict[str, str]] = {
+    "snmp_system": {
+        **dict.fromkeys(("up", "uptime_s", "rebooted", "response_ms", "profile_errors", "missing_oids",
+                         "interfaces", "interfaces_up", "interfaces_down", "cpu_load_avg", "cpu_load_max",
+                         "disk_used_pct_max", "memory_used_pct"), "number"),
+        **dict.fromkeys(("sys_name", "sys_descr", "sys_object_id", "error"), "text"),
+    },
+    "snmp_interface": dict.fromkeys((
+        "up", "oper_down", "described_down", "admin_status", "oper_status", "speed_mbps", "counter_bits",
+        "in_octets", "out_octets", "in_ucast_pkts", "out_ucast_pkts", "in_errors", "out_errors",
+        "in_discards", "out_discards", "in_bps", "out_bps", "in_util_pct", "out_util_pct", "util_pct",
+        "in_pps", "out_pps", "in_errors_per_s", "out_errors_per_s", "in_discards_per_s",
+        "out_discards_per_s", "errors_per_s"), "number"),
+    "snmp_storage": dict.fromkeys(("up", "size_bytes", "used_bytes", "used_pct"), "number"),
+}
 
 
 class V3Settings(BaseModel):

@@ -31,6 +31,12 @@ from monitord.ssh.tail import FileRead, StartAt, read_new
 from probes.base import ProbeContext, ProbeKind, ProbeTarget
 
 _SKIPPED_NAMES = re.compile(r"\.(?:gz|bz2|xz|zst|lz4|lzma|z|zip|\d+)$", re.IGNORECASE)
+# Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
+# each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
+# ``rule_*``: one field per log rule (rule_<name>), ``severity_*``: one per severity.
+WRITES: dict[str, dict[str, str]] = {"log": dict.fromkeys((
+    "up", "files", "files_missing", "files_unreadable", "lines", "bytes", "backlog_bytes", "rotations",
+    "rotations_lost", "truncations", "rule_*", "severity_*"), "number")}
 
 
 class SshLogSettings(SshSettings):

@@ -19,6 +19,10 @@ from pydantic import Field
 from monitord.results import ProbeResult, now_ns
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 
+# Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
+# each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
+WRITES: dict[str, dict[str, str]] = {"tcp": {"up": "number", "connect_ms": "number"}}
+
 
 class TcpSettings(ProbeSettings):
     """``port`` is required; everything else has a default."""

@@ -28,6 +28,14 @@ MEASUREMENT = "pos"
 TERMINAL_KIND = "pos_terminal"
 STORE_KIND = "pos_store"
 JobKey = tuple[str, str]
+# Fields the POS evaluator writes ("number" or "text"; store rows have no terminal tag): the
+# Grafana dashboards must show each one (tests/grafana/test_coverage.py).
+WRITES: dict[str, dict[str, str]] = {MEASUREMENT: {
+    **dict.fromkeys(("up", "open", "terminals_up", "terminals_expected", "terminals_down", "terminals_closed",
+                     "router_up", "alive", "interval", "heartbeats", "heartbeat_age", "last_transaction_age",
+                     "queue_length"), "number"),
+    **dict.fromkeys(("state", "version", "printer"), "text"),
+}}
 
 
 def _phase(name: str) -> float:
