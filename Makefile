@@ -26,7 +26,8 @@ debian-packages:
 	.ci/install-debian-packages
 
 lint: venv
-	$(BIN)/ruff check monitord probes alerts tests benchmarks
+	$(BIN)/ruff check monitord probes alerts tests benchmarks config/grafana
+	$(BIN)/mypy --strict config/grafana
 	$(BIN)/mypy
 
 pytest: venv
