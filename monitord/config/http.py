@@ -33,7 +33,7 @@ class HttpConfig(Section):
 
     listen: str = "127.0.0.1:8470"
     tokens: list[ApiToken] = Field(default_factory=list)
-    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("listen")
     @classmethod

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from monitord.config.durations import PositiveDuration
+from monitord.config.durations import Bounds, Duration, PositiveDuration
 from monitord.config.http import split_listen
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
@@ -28,6 +28,9 @@ def _check_hours(value: HoursSpec) -> HoursSpec:
 # Opening hours as written in the config, validated the same way for stores and defaults.
 CheckedHours = Annotated[HoursSpec, AfterValidator(_check_hours)]
 
+# How often a till reports: under a second is a flood, over a day is a till never missed.
+HeartbeatInterval = Annotated[Duration, Bounds(1.0, 86400.0)]
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
 MIN_SECRET_LENGTH = 16
 
@@ -42,7 +45,7 @@ class TerminalConfig(Section):
     """One till. Everything is optional: ``till-1: {}`` registers it with the store's defaults."""
 
     address: str | None = None
-    interval: PositiveDuration | None = None
+    interval: HeartbeatInterval | None = None
     token: Secret | None = None
     poll: str | None = Field(default=None, description="a target whose tcp/icmp results count as heartbeats")
     description: str = ""
@@ -67,9 +70,9 @@ class StoreConfig(Section):
     udp_key: Secret | None = None
     hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
-    interval: PositiveDuration | None = None
-    missed_intervals: int | None = Field(default=None, ge=1)
-    down_terminals: int | None = Field(default=None, ge=1)
+    interval: HeartbeatInterval | None = None
+    missed_intervals: int | None = Field(default=None, ge=1, le=1000)
+    down_terminals: int | None = Field(default=None, ge=1, le=1000)
     auto_register: bool | None = None
     description: str = ""
     terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
@@ -108,7 +111,7 @@ class UdpListenConfig(Section):
 
     listen: str | None = None
     max_datagram_bytes: int = Field(default=512, ge=64, le=65507)
-    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)
+    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536, le=1 << 30)
 
     @field_validator("listen")
     @classmethod
@@ -130,9 +133,9 @@ class UdpListenConfig(Section):
 class PosConfig(Section):
     """POS terminal register and heartbeat settings; off while ``stores`` is empty."""
 
-    interval: PositiveDuration = 30.0
-    missed_intervals: int = Field(default=3, ge=1)
-    down_terminals: int = Field(default=2, ge=1)
+    interval: HeartbeatInterval = 30.0
+    missed_intervals: int = Field(default=3, ge=1, le=1000)
+    down_terminals: int = Field(default=2, ge=1, le=1000)
     evaluate_every: PositiveDuration = 1.0
     auto_register: bool = False
     replay_window: PositiveDuration = 120.0

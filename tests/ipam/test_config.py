@@ -17,7 +17,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"reconcile": {"interval": "soon"}},
      "ipam.reconcile.interval: not a duration (use e.g. 500ms, 30s, 5m, 2h, 1d)"),
     ({"reconcile": {"count": 0}}, "ipam.reconcile.count: Input should be greater than or equal to 1"),
-    ({"check_timeout": 0}, "ipam.check_timeout: Input should be greater than 0"),
+    ({"check_timeout": 0}, "ipam.check_timeout: must be between 1ms and 3650d"),
     ({"sweep": {}}, "ipam.sweep: unknown key"),
 ]
 
