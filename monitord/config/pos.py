@@ -8,9 +8,10 @@ hours. Tokens (HTTP) and UDP keys are secrets: never logged, never in API output
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monitord.config.durations import Bounds, Duration, PositiveDuration
 from monitord.config.http import split_listen
@@ -32,6 +33,23 @@ CheckedHours = Annotated[HoursSpec, AfterValidator(_check_hours)]
 HeartbeatInterval = Annotated[Duration, Bounds(1.0, 86400.0)]
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
+
+
+def _terminal_id(key: str) -> str:
+    if not re.match(ID_PATTERN, key):
+        raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
+    return key
+
+
+def _store_name(key: str) -> str:
+    if not re.match(NAME_PATTERN, key) or "/" in key:
+        raise ValueError(f"store name {key!r}: use letters, digits and ._:@- (at most 128)")
+    return key
+
+
+# Checked per key, so every bad store name or terminal id is reported in one run.
+TerminalId = Annotated[str, AfterValidator(_terminal_id)]
+StoreName = Annotated[str, AfterValidator(_store_name)]
 MIN_SECRET_LENGTH = 16
 
 
@@ -75,7 +93,7 @@ class StoreConfig(Section):
     down_terminals: int | None = Field(default=None, ge=1, le=1000)
     auto_register: bool | None = None
     description: str = ""
-    terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
+    terminals: dict[TerminalId, TerminalConfig] = Field(default_factory=dict)
 
     @field_validator("terminals", mode="before")
     @classmethod
@@ -83,16 +101,6 @@ class StoreConfig(Section):
         # ``till-1:`` with no settings is YAML null; it means "all defaults".
         if isinstance(value, dict):
             return {key: ({} if item is None else item) for key, item in value.items()}
-        return value
-
-    @field_validator("terminals")
-    @classmethod
-    def _terminal_ids(cls, value: dict[str, TerminalConfig]) -> dict[str, TerminalConfig]:
-        import re
-
-        for key in value:
-            if not re.match(ID_PATTERN, key):
-                raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
         return value
 
     @field_validator("token")
@@ -143,35 +151,7 @@ class PosConfig(Section):
     hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
     udp: UdpListenConfig = Field(default_factory=UdpListenConfig)
-    stores: dict[str, StoreConfig] = Field(default_factory=dict)
-
-    @field_validator("stores")
-    @classmethod
-    def _store_names(cls, value: dict[str, StoreConfig]) -> dict[str, StoreConfig]:
-        import re
-
-        for key in value:
-            if not re.match(NAME_PATTERN, key) or "/" in key:
-                raise ValueError(f"store name {key!r}: use letters, digits and ._:@- (at most 128)")
-        return value
-
-    @model_validator(mode="after")
-    def _unique_secrets(self) -> PosConfig:
-        seen: dict[str, str] = {}
-        for store_name, store in self.stores.items():
-            owners: list[tuple[str, Secret | None]] = [(f"stores.{store_name}.token", store.token)]
-            owners += [
-                (f"stores.{store_name}.terminals.{tid}.token", term.token)
-                for tid, term in store.terminals.items()
-            ]
-            for where, secret in owners:
-                if secret is None:
-                    continue
-                value = secret.get_secret_value()
-                if value in seen:
-                    raise ValueError(f"{where} has the same value as {seen[value]}")
-                seen[value] = where
-        return self
+    stores: dict[StoreName, StoreConfig] = Field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
