@@ -23,6 +23,7 @@ from monitord.config.resolve import (
     semantic_problems,
     validation_problems,
 )
+from monitord.config.targets import TargetConfig
 from monitord.config.yamlfile import read_yaml
 from monitord.errors import ConfigError
 
@@ -75,6 +76,10 @@ def build_config(document: dict[str, Any], path: Path | None = None) -> LoadedCo
                 break
             broken |= failed
             remaining = {key: value for key, value in document.items() if key not in broken}
+            if "targets" in broken and isinstance(document.get("targets"), list):
+                # One bad target must not hide the probe settings of the other 1,999.
+                remaining["targets"] = _targets_with_stand_ins(document["targets"])
+                broken -= {"targets"}
     if config is None:
         raise ConfigError(dedupe(problems))
     problems.extend(semantic_problems(config, broken))
@@ -86,6 +91,32 @@ def build_config(document: dict[str, Any], path: Path | None = None) -> LoadedCo
     if problems:
         raise ConfigError(problems)
     return LoadedConfig(path=path, config=config, targets=tuple(resolved))
+
+
+def _targets_with_stand_ins(items: list[Any]) -> list[Any]:
+    """The targets list with each invalid entry replaced by an unvalidated stand-in.
+
+    The stand-in keeps the entry's place (so ``targets[i]`` paths stay right)
+    and its name (so other targets' ``parent:`` still finds it), but has no
+    probes, parent or groups of its own, so it adds no problems of its own:
+    those were reported when the entry failed.
+    """
+    out: list[Any] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(TargetConfig.model_validate(item))
+            continue
+        except ValidationError:
+            pass
+        raw = item if isinstance(item, dict) else {}
+        name = raw.get("name")
+        site = raw.get("site")
+        out.append(TargetConfig.model_construct(
+            name=name if isinstance(name, str) else f"targets[{index}]",
+            address="0.0.0.0",
+            site=site if isinstance(site, str) else "",
+        ))
+    return out
 
 
 def load_config(path: Path) -> LoadedConfig:

@@ -37,10 +37,12 @@ def yaml_blocks(text: str) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)
 def test_every_file_reference_parses(document: Path) -> None:
-    references = file_references(document.read_text())
+    text = document.read_text()
+    lines = text.splitlines()
+    references = file_references(text)
     for line, snippet in references:
-        if snippet == "{file: PATH}":
-            continue  # the placeholder in prose
+        if snippet == "{file: PATH}" or "invalid YAML" in lines[line - 1]:
+            continue  # the placeholder in prose; a documented mistake shown with its error
         try:
             parsed = yaml.safe_load(f"secret: {snippet}")
         except yaml.YAMLError as exc:
