@@ -18,6 +18,7 @@ from monitord.config.http import split_listen
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
 from monitord.config.targets import NAME_PATTERN, validate_address
+from monitord.inputs import Name, Text
 from monitord.pos.hours import HoursSpec, parse_hours
 
 
@@ -66,7 +67,7 @@ class TerminalConfig(Section):
     interval: HeartbeatInterval | None = None
     token: Secret | None = None
     poll: str | None = Field(default=None, description="a target whose tcp/icmp results count as heartbeats")
-    description: str = ""
+    description: Text = ""
 
     @field_validator("address")
     @classmethod
@@ -82,8 +83,8 @@ class TerminalConfig(Section):
 class StoreConfig(Section):
     """A store: its site (time zone), WAN router, credentials, hours and terminals."""
 
-    site: str | None = Field(default=None, description="default: the store's own name")
-    router: str | None = Field(default=None, description="default: the site's parent target")
+    site: Name | None = Field(default=None, description="default: the store's own name")
+    router: Name | None = Field(default=None, description="default: the site's parent target")
     token: Secret | None = None
     udp_key: Secret | None = None
     hours: CheckedHours | None = None
@@ -92,7 +93,7 @@ class StoreConfig(Section):
     missed_intervals: int | None = Field(default=None, ge=1, le=1000)
     down_terminals: int | None = Field(default=None, ge=1, le=1000)
     auto_register: bool | None = None
-    description: str = ""
+    description: Text = ""
     terminals: dict[TerminalId, TerminalConfig] = Field(default_factory=dict)
 
     @field_validator("terminals", mode="before")
