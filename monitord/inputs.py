@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 
-_MULTILINE = frozenset("\t\n\r")
+_MULTILINE = frozenset("\t\n\r\u2028\u2029")  # line breaks, in whatever spelling
 _SEPARATORS = frozenset("\u2028\u2029")
 
 
@@ -78,8 +78,6 @@ Text = Annotated[
 ]
 QueryFlag = Annotated[bool, BeforeValidator(_flag)]
 
-__all__ = ["Line", "Name", "QueryFlag", "StrictBool", "Text", "control_character"]
-
 
 def find_nul(document: Any, path: str = "") -> str | None:
     """The path (``a.b[2]``) of the first string or key in a JSON document holding NUL, else None.
@@ -104,3 +102,6 @@ def find_nul(document: Any, path: str = "") -> str | None:
             for index in range(len(node) - 1, -1, -1):
                 stack.append((f"{where}[{index}]", node[index]))
     return None
+
+
+__all__ = ["Line", "Name", "QueryFlag", "StrictBool", "Text", "control_character", "find_nul"]
