@@ -9,12 +9,14 @@ appears in logs, reprs or API output.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, SecretStr
 
 _FILE_LIMIT = 64 * 1024
+_VARIABLE_PATH = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/")
 
 
 def load_secret(value: Any) -> Any:
@@ -37,6 +39,9 @@ def load_secret(value: Any) -> Any:
         except UnicodeDecodeError:
             raise ValueError(f"secret file {path} is not UTF-8 text") from None
         return text.rstrip("\r\n")
+    if isinstance(value, str) and _VARIABLE_PATH.match(value):
+        # ``token: ${CREDENTIALS_DIRECTORY}/x`` is a 30-character token, not the file's content.
+        raise ValueError(f'this is a path, not a secret: write {{file: "{value}"}} to read the file')
     return value
 
 
