@@ -14,7 +14,16 @@ import pytest
 from alerts.matchers import parse_matcher
 from alerts.silences import Silence, SilenceSpec
 from monitord.daemon import Daemon
-from tests.alerts.harness import DOWN_RULE, Listener, api, config_doc, running, tcp_target, wait_probed, wait_until
+from tests.alerts.harness import (
+    DOWN_RULE,
+    Listener,
+    api,
+    config_doc,
+    running,
+    tcp_target,
+    wait_probed,
+    wait_until,
+)
 from tests.servers.receiver import Receiver
 
 ENDS = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
@@ -39,7 +48,7 @@ def test_matcher_grammar_is_exact_and_names_the_position(text: str, message: str
 
 @pytest.mark.parametrize("pattern", ["(a)\\1", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b"])
 def test_backreferences_and_lookaround_are_refused_saying_re2(pattern: str) -> None:
-    with pytest.raises(ValueError, match="bad regular expression: .*RE2 syntax"):
+    with pytest.raises(ValueError, match=r"bad regular expression: .*RE2 syntax"):
         parse_matcher(f"rule=~{pattern}")
 
 
