@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from alerts.service import AlertService
 from alerts.silences import SilenceSpec
@@ -52,10 +52,24 @@ class OptionalNoteBody(BaseModel):
     text: str | None = Field(default=None, max_length=10_000)
 
 
+class ResolveBody(BaseModel):
+    """``force`` resolves although an alert still fires; ``note`` (required then) says why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=10_000)
+    force: StrictBool = False
+    note: str | None = Field(default=None, max_length=10_000)
+
+
 class CloseBody(BaseModel):
+    """``root_cause`` must not be blank; ``force`` and ``note`` as for resolve."""
+
     model_config = ConfigDict(extra="forbid")
 
     root_cause: str | None = Field(default=None, max_length=10_000)
+    force: StrictBool = False
+    note: str | None = Field(default=None, max_length=10_000)
 
 
 class AssignBody(BaseModel):
@@ -133,16 +147,16 @@ async def ack_ticket(request: web.Request) -> web.Response:
 
 async def resolve_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    body = await _optional(request, OptionalNoteBody)
-    text = body.text if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "resolve", identity.name, text))
+    body = await _optional(request, ResolveBody) or ResolveBody()
+    return web.json_response(await _repo(request).act(
+        _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note))
 
 
 async def close_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    body = await _optional(request, CloseBody)
-    cause = body.root_cause if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "close", identity.name, cause))
+    body = await _optional(request, CloseBody) or CloseBody()
+    return web.json_response(await _repo(request).act(
+        _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note))
 
 
 async def note_ticket(request: web.Request) -> web.Response:
