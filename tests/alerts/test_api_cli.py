@@ -89,8 +89,27 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert code == 1 and "403" in err, err
         code, out, _ = await _cli(daemon, "--json", "ack", str(ticket_id), "--note", "looking")
         assert code == 0 and json.loads(out)["status"] == "acknowledged"
-        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
-        assert code == 0 and "closed" in out
+        # issue 12 findings 3 and 4: no blank root cause; nas-1 still fires, so no resolve or close
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/close",
+                                  json={"root_cause": "   "})
+        assert (status, error["field"]) == (422, "root_cause"), error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve")
+        assert status == 409 and "still fires (service-down on nas-1)" in error["error"], error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve",
+                                  json={"force": True})
+        assert (status, error["field"]) == (422, "note"), error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve",
+                                  json={"force": "yes", "note": "x"})
+        assert (status, error["field"]) == (422, "force"), error
+        code, _, err = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
+        assert code == 1 and "still fires" in err and "409" in err, err
+        code, _, err = await _cli(daemon, "resolve", str(ticket_id), "--force")
+        assert code == 1 and "needs a note" in err and "422" in err, err
+        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed",
+                                  "--force", "--note", "NAS decommissioned today")
+        assert code == 0 and "closed" in out, out
+        code, out, _ = await _cli(daemon, "show", str(ticket_id))
+        assert "forced" in out and "still fired: NAS decommissioned today" in out, out
         code, _, err = await _cli(daemon, "close", str(ticket_id))
         assert code == 1 and "already closed" in err, err
 
