@@ -88,7 +88,8 @@ async def test_no_resolve_or_close_while_an_alert_fires_unless_forced_with_a_not
         unchanged = await repo.get(ticket_id)
         assert unchanged is not None and unchanged["status"] == "open"
 
-        done = await repo.act(ticket_id, action, "alice", cause, force=True, note="customer asked, ERP retired")
+        done = await repo.act(ticket_id, action, "alice", cause, force=True,
+                              note="customer asked, ERP retired")
         assert done["status"] == ("closed" if action == "close" else "resolved")
         forced = [e for e in done["history"] if e["kind"] == "forced"]
         assert len(forced) == 1 and forced[0]["actor"] == "alice"
