@@ -71,6 +71,15 @@ class SilenceSpec(BaseModel):
     weekly: WeeklyWindow | None = None
     comment: str = Field(default="", max_length=1000)
 
+    @field_validator("comment")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        """Line breaks and tabs are fine; NUL (PostgreSQL refuses it) and other controls are not."""
+        for index, char in enumerate(value):
+            if (char < " " and char not in "\t\n") or char == "\x7f":
+                raise ValueError(f"control character {char!r} at position {index}")
+        return value
+
     @field_validator("starts_at", "ends_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:

@@ -82,6 +82,9 @@ async def test_api_refuses_a_silence_typo_naming_the_matcher_and_position(
         status, error = await api(daemon, "POST", "/api/v1/silences", json={
             "matchers": ["rule=~(x)\\1"], "ends_at": ENDS})
         assert status == 422 and error["field"] == "matchers[0]" and "RE2 syntax" in error["error"]
+        status, error = await api(daemon, "POST", "/api/v1/silences", json={
+            "matchers": ["target=till-1"], "ends_at": ENDS, "comment": "till\u0000 swap"})
+        assert status == 422 and error["field"] == "comment", error
         _, listed = await api(daemon, "GET", "/api/v1/silences")
         assert listed["silences"] == []
 
