@@ -116,28 +116,48 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connection_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """``--url --token --timeout --json``, accepted before and after the action.
+
+    The action's copies default to "not given" so they never overwrite a value
+    given before the action (``tickets --json list`` and ``tickets list --json``).
+    """
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--url", default=default(None),
+                        help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
+    parser.add_argument("--token", default=default(None), help="bearer token (default: $MONITORD_TOKEN)")
+    parser.add_argument("--timeout", type=float, default=default(15.0), help="seconds per request")
+    parser.add_argument("--json", action="store_true", default=default(False), help="print JSON")
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("tickets", help="list and work on tickets")
-    parser.add_argument("--url", help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
-    parser.add_argument("--token", help="bearer token (default: $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    _connection_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _connection_options(common, defaults=False)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="tickets, newest first")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        action: argparse.ArgumentParser = actions.add_parser(name, help=help_text, parents=[common])
+        return action
+
+    listing = add("list", "tickets, newest first")
     listing.add_argument("--status", choices=["open", "acknowledged", "resolved", "closed"])
     listing.add_argument("--priority", choices=["urgent", "normal"])
     listing.add_argument("--site")
-    show = actions.add_parser("show", help="one ticket with its history and earlier faults")
+    show = add("show", "one ticket with its history and earlier faults")
     show.add_argument("id", type=int)
-    ack = actions.add_parser("ack", help="acknowledge (you take it)")
+    ack = add("ack", "acknowledge (you take it)")
     ack.add_argument("id", type=int)
     ack.add_argument("--note", help="a note for the history")
-    resolve = actions.add_parser("resolve", help="resolve by hand (refused while an alert still fires)")
+    resolve = add("resolve", "resolve by hand (refused while an alert still fires)")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--note", help="a note for the history; with --force, the reason (required)")
     resolve.add_argument("--force", action="store_true",
                          help="resolve although an alert still fires (needs --note)")
-    close = actions.add_parser("close", help="close; recurring faults need --root-cause")
+    close = add("close", "close; recurring faults need --root-cause")
     close.add_argument("id", type=int)
     close.add_argument("--root-cause", help="what caused the fault (required for recurring ones)")
     close.add_argument("--force", action="store_true",

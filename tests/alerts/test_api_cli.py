@@ -92,6 +92,9 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert code == 0 and f"#{ticket_id}" in out and "nas-1" in out, out
         code, out, _ = await _cli(daemon, "show", str(ticket_id))
         assert code == 0 and "disk shelf beeping" in out and "history:" in out
+        # global flags after the action too (issue 12 finding 13)
+        code, out, err = await _cli(daemon, "list", "--status", "open", "--json")
+        assert code == 0 and json.loads(out)[0]["id"] == ticket_id, err
         code, _, err = await _cli(daemon, "ack", str(ticket_id), token=READ_TOKEN)
         assert code == 1 and "403" in err, err
         code, out, _ = await _cli(daemon, "--json", "ack", str(ticket_id), "--note", "looking")
