@@ -134,3 +134,31 @@ async def test_catastrophic_pattern_in_a_silence_does_not_stall_the_daemon(
         assert max(latencies) < 2.0, latencies
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         assert [t["target"] for t in body["tickets"]] == ["nas-1"]
+
+
+async def test_saved_silence_the_strict_grammar_refuses_does_not_stop_a_restart(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A silence saved before matchers became strict (``site==x`` was accepted) is skipped with
+    one warning at start; the daemon starts and the row is kept for the admin to delete."""
+    from sqlalchemy import select, update
+
+    from alerts.tables import silences
+
+    service = listeners()
+    await service.open()
+    doc = config_doc(tmp_path, [tcp_target("till-1", service.port, site="store-0001")], receiver.url())
+    async with running(doc) as daemon:
+        status, saved = await api(daemon, "POST", "/api/v1/silences", json={
+            "matchers": ["site=store-0001"], "ends_at": ENDS})
+        assert status == 201
+        async with daemon.state_store.engine.begin() as conn:
+            await conn.execute(update(silences).where(silences.c.id == saved["id"]).values(
+                spec={"matchers": ["site==store-0001"], "ends_at": ENDS, "comment": ""}))
+    async with running(doc) as daemon:
+        _, listed = await api(daemon, "GET", "/api/v1/silences")
+        assert listed["silences"] == []
+        async with daemon.state_store.engine.connect() as conn:
+            assert (await conn.execute(select(silences.c.id))).scalars().all() == [saved["id"]]
+    warnings = [r.getMessage() for r in caplog.records if "not valid any more" in r.getMessage()]
+    assert len(warnings) == 1 and saved["id"] in warnings[0] and "unknown operator '=='" in warnings[0]
