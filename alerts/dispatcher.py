@@ -129,8 +129,7 @@ class Dispatcher:
             for fp, lines in (evidence or {}).items():
                 holder = evaluator.alerts.get(fp)
                 if holder is not None and holder.ticket_id is not None and lines:
-                    await self.tickets.evidence(conn, holder.ticket_id,
-                                                f"{holder.target}:\n" + "\n".join(lines), now)
+                    await self.tickets.evidence(conn, holder.ticket_id, holder.target, lines, now)
             live = [evaluator.alerts[fp] for fp in dirty if fp in evaluator.alerts]
             await self.alert_store.save(live, conn)
 

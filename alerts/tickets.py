@@ -24,6 +24,7 @@ the engine share them:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -70,7 +71,7 @@ class TicketRepo:
                              f"fault #{len(earlier) + 1} in the window; earlier tickets "
                              + ", ".join(f"#{t}" for t in earlier), now)
         if alert.evidence:
-            await self.evidence(conn, ticket_id, "\n".join(alert.evidence), now)
+            await self.evidence(conn, ticket_id, alert.target, alert.evidence, now)
         return ticket_id
 
     async def attach(self, conn: AsyncConnection, ticket_id: int, alert: Alert, now: float,
@@ -143,13 +144,14 @@ class TicketRepo:
             text=text[:20000],
         ))
 
-    async def evidence(self, conn: AsyncConnection, ticket_id: int, text: str, now: float) -> None:
-        """Evidence for the history; the same text seen again counts on its first entry.
+    async def evidence(self, conn: AsyncConnection, ticket_id: int, target: str,
+                       lines: Sequence[str], now: float) -> None:
+        """Evidence lines of ``target`` for the history; seen again, they count on their first entry.
 
         A store that stays dark reports the same dark tills every evaluation round:
         one entry with "seen 19 times, last at ..." says that, 19 entries bury it.
         """
-        text = text[:20000]
+        text = (f"{target}:\n" + "\n".join(lines))[:20000]
         seen = (await conn.execute(
             select(ticket_events.c.id).where(
                 ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind == "evidence",

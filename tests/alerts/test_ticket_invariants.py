@@ -143,10 +143,10 @@ async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_p
         assert ticket is not None
         evidence = [e for e in ticket["history"] if e["kind"] == "evidence"]
         assert [(e["count"], e["last_at"]) for e in evidence] == [
-            (1, None),  # the lines the ticket opened with
-            (18, datetime.fromtimestamp(start + 180, UTC).isoformat()),
+            (19, datetime.fromtimestamp(start + 180, UTC).isoformat()),  # opened with, then 18 rounds
             (1, None),
         ], evidence
-        assert "till-1" in evidence[1]["text"] and "till-2" in evidence[2]["text"]
+        assert evidence[0]["text"] == "store-0001:\n" + dark[0]
+        assert "till-2" in evidence[1]["text"]
     finally:
         await store.close()
