@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -14,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.silences import Silence, SilenceSpec
 from alerts.state import Alert
 from alerts.tables import alert_state, silences
+from monitord.config.resolve import validation_problems
 from monitord.store.engine import StateStore
+
+log = logging.getLogger("monitord.alerts")
 
 UPSERT_CHUNK = 500
 
@@ -61,13 +66,24 @@ class AlertStore:
             await conn.execute(delete(alert_state).where(alert_state.c.fingerprint.in_(fingerprints)))
 
     async def load_silences(self) -> list[Silence]:
+        """Saved API silences; one that today's rules refuse is skipped, said once, and kept.
+
+        Matchers became strict (RE2, exact operators) after some were saved: such a
+        row must not stop the daemon from starting, and deleting it is the admin's call.
+        """
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(select(silences))).mappings().all()
-        return [
-            Silence.from_spec(SilenceSpec.model_validate(row["spec"]), created_by=row["created_by"],
-                              source="api", silence_id=row["id"])
-            for row in rows
-        ]
+        loaded = []
+        for row in rows:
+            try:
+                spec = SilenceSpec.model_validate(row["spec"])
+            except ValidationError as exc:
+                problems = "; ".join(f"{p}: {m}" if p else m for p, m in validation_problems(exc))
+                log.warning("saved silence %s is not valid any more and is ignored: %s", row["id"], problems)
+                continue
+            loaded.append(Silence.from_spec(spec, created_by=row["created_by"], source="api",
+                                            silence_id=row["id"]))
+        return loaded
 
     async def add_silence(self, silence: Silence) -> None:
         async with self.store.engine.begin() as conn:

@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -33,10 +33,11 @@ from alerts.routing import group_key, routes_for
 from alerts.silences import SilenceBook
 from alerts.state import Alert
 from alerts.tables import tickets as tickets_table
-from alerts.templates import Notice, render
+from alerts.templates import Notice, render, site_zones
 from alerts.tickets import OPEN_STATES, SYSTEM, TicketRepo
 from monitord.config.alerts import AlertsConfig
 from monitord.config.notify import NotifyConfig, RouteConfig
+from monitord.config.targets import SiteConfig
 from monitord.store.engine import StateStore
 
 log = logging.getLogger("monitord.alerts")
@@ -56,7 +57,8 @@ def desired(alert: Alert, route: RouteConfig) -> str | None:
 
 class Dispatcher:
     def __init__(self, evaluator: Evaluator, alerts: AlertsConfig, notify: NotifyConfig,
-                 store: StateStore, *, silences: SilenceBook, wake: Callable[[], None]) -> None:
+                 store: StateStore, *, silences: SilenceBook, wake: Callable[[], None],
+                 sites: Mapping[str, SiteConfig] | None = None) -> None:
         self.evaluator = evaluator
         self.store = store
         self.silences = silences
@@ -64,11 +66,15 @@ class Dispatcher:
         self.outbox = Outbox(store)
         self.groups = GroupBook()
         self._wake = wake
-        self.configure(alerts, notify)
+        self.zones: dict[str, str] = {}
+        self.configure(alerts, notify, sites)
 
-    def configure(self, alerts: AlertsConfig, notify: NotifyConfig) -> None:
+    def configure(self, alerts: AlertsConfig, notify: NotifyConfig,
+                  sites: Mapping[str, SiteConfig] | None = None) -> None:
         self.alerts_config = alerts
         self.notify = notify
+        if sites is not None:
+            self.zones = site_zones(sites)
         self.tickets = TicketRepo(self.store, alerts.tickets.recurring_window)
 
     def _deps(self, now: float) -> Dependencies:
@@ -123,8 +129,7 @@ class Dispatcher:
             for fp, lines in (evidence or {}).items():
                 holder = evaluator.alerts.get(fp)
                 if holder is not None and holder.ticket_id is not None and lines:
-                    await self.tickets.event(conn, holder.ticket_id, "evidence", SYSTEM,
-                                             f"{holder.target}:\n" + "\n".join(lines), now)
+                    await self.tickets.evidence(conn, holder.ticket_id, holder.target, lines, now)
             live = [evaluator.alerts[fp] for fp in dirty if fp in evaluator.alerts]
             await self.alert_store.save(live, conn)
 
@@ -322,7 +327,7 @@ class Dispatcher:
 
     async def _write(self, conn: AsyncConnection, route: RouteConfig, key: str, notices: list[Notice],
                      now: float) -> None:
-        message = render(self.notify.templates, key, notices)
+        message = render(self.notify.templates, key, notices, self.zones)
         urgent = any(n.priority == "urgent" for n in notices)
         not_before = now
         digest = not urgent and self.notify.normal_delivery == "digest"

@@ -23,6 +23,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter
 
 from alerts.outbox import Outbox, Pending
+from alerts.sms import fit_sms
 from alerts.templates import wants_short
 from monitord.config.notify import NotifyConfig
 
@@ -224,7 +225,7 @@ def _combined(parcel: list[Pending]) -> tuple[str, str, str, str]:
         return row.title, row.body, row.short, row.notify_type
     title = f"Digest: {len(parcel)} normal-priority updates"
     body = "\n\n".join(f"{row.title}\n{row.body}" for row in parcel)
-    short = (f"{len(parcel)} updates: " + " | ".join(row.short for row in parcel))[:600]
+    short = fit_sms(f"{len(parcel)} updates: " + " | ".join(row.short for row in parcel))
     kinds = {row.notify_type for row in parcel}
     kind = "failure" if "failure" in kinds else ("warning" if "warning" in kinds else "success")
     return title, body, short, kind

@@ -79,7 +79,7 @@ class AlertService:
         self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry,
                                  health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail))
         self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
-                                     silences=self.silences, wake=self.notifier.wake)
+                                     silences=self.silences, wake=self.notifier.wake, sites=config.sites)
         self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
         self._tasks = [
             asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
@@ -96,7 +96,7 @@ class AlertService:
                                      _policy(loaded))
             self.silences.set_config(alerts.silences)
             if self.dispatcher is not None:
-                self.dispatcher.configure(alerts, loaded.config.notify)
+                self.dispatcher.configure(alerts, loaded.config.notify, loaded.config.sites)
             if self.notifier is not None:
                 self.notifier.config = loaded.config.notify
         self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")

@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.matchers import Matcher, all_match, parse_matcher
 from monitord.config.zones import validate_timezone
@@ -54,23 +54,31 @@ class WeeklyWindow(BaseModel):
         )
 
 
+def _matcher(value: str) -> str:
+    """Checked one by one, so an error names ``matchers[i]``."""
+    parse_matcher(value)
+    return value
+
+
 class SilenceSpec(BaseModel):
     """A silence as written in ``alerts.silences`` or posted to ``/api/v1/silences``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    matchers: list[str] = Field(min_length=1)
+    matchers: list[Annotated[str, AfterValidator(_matcher)]] = Field(min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     weekly: WeeklyWindow | None = None
     comment: str = Field(default="", max_length=1000)
 
-    @field_validator("matchers")
+    @field_validator("comment")
     @classmethod
-    def _parse(cls, values: list[str]) -> list[str]:
-        for value in values:
-            parse_matcher(value)
-        return values
+    def _printable(cls, value: str) -> str:
+        """Line breaks and tabs are fine; NUL (PostgreSQL refuses it) and other controls are not."""
+        for index, char in enumerate(value):
+            if (char < " " and char not in "\t\n") or char == "\x7f":
+                raise ValueError(f"control character {char!r} at position {index}")
+        return value
 
     @field_validator("starts_at", "ends_at")
     @classmethod

@@ -85,6 +85,9 @@ ticket_events = Table(
     Column("kind", String(32), nullable=False),
     Column("actor", String(128), nullable=False),
     Column("text", Text(), nullable=False),
+    # Evidence seen again: counted here, with when it was last seen, instead of a new row.
+    Column("count", Integer(), nullable=False, server_default="1"),
+    Column("last_at", Float()),
 )
 
 silences = Table(

@@ -6,11 +6,25 @@ closed, with every step, note and notification in ``ticket_events``. A
 fingerprint that fires again within ``recurring_window`` links to its earlier
 tickets, counts the repeats and marks the ticket ``recurring``; such a ticket
 cannot be closed without a root-cause note.
+
+The invariants live here, so the API, the CLI (which goes through the API) and
+the engine share them:
+
+- a root cause is text after trimming; a blank one is refused (422, ``root_cause``);
+- a ticket with an alert still firing cannot be resolved or closed (409), unless
+  the caller says ``force`` and gives a non-blank ``note``, which the history
+  records. "Firing" is read from the saved alert rows (``alert_state``), written
+  in the same transaction as the ticket records, so it holds after a restart and
+  matches what the engine will resume from; the quiet-period auto-close obeys
+  the same rule;
+- evidence seen again (the same text on the same ticket) is counted on its
+  first history entry with the time it was last seen, not appended each round.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
@@ -18,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.clock import iso
 from alerts.state import Alert
-from alerts.tables import ticket_alerts, ticket_events, tickets
+from alerts.tables import alert_state, ticket_alerts, ticket_events, tickets
 from monitord.errors import ConflictError, NotFoundError, RequestError
 from monitord.store.engine import StateStore
 
@@ -57,7 +71,7 @@ class TicketRepo:
                              f"fault #{len(earlier) + 1} in the window; earlier tickets "
                              + ", ".join(f"#{t}" for t in earlier), now)
         if alert.evidence:
-            await self.event(conn, ticket_id, "evidence", SYSTEM, "\n".join(alert.evidence), now)
+            await self.evidence(conn, ticket_id, alert.target, alert.evidence, now)
         return ticket_id
 
     async def attach(self, conn: AsyncConnection, ticket_id: int, alert: Alert, now: float,
@@ -130,12 +144,47 @@ class TicketRepo:
             text=text[:20000],
         ))
 
+    async def evidence(self, conn: AsyncConnection, ticket_id: int, target: str,
+                       lines: Sequence[str], now: float) -> None:
+        """Evidence lines of ``target`` for the history; seen again, they count on their first entry.
+
+        A store that stays dark reports the same dark tills every evaluation round:
+        one entry with "seen 19 times, last at ..." says that, 19 entries bury it.
+        """
+        text = (f"{target}:\n" + "\n".join(lines))[:20000]
+        seen = (await conn.execute(
+            select(ticket_events.c.id).where(
+                ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind == "evidence",
+                ticket_events.c.text == text,
+            ).order_by(ticket_events.c.id.desc()).limit(1)
+        )).scalar()
+        if seen is None:
+            await self.event(conn, ticket_id, "evidence", SYSTEM, text, now)
+            return
+        await conn.execute(update(ticket_events).where(ticket_events.c.id == seen).values(
+            count=ticket_events.c.count + 1, last_at=now))
+
+    async def firing(self, conn: AsyncConnection, ticket_id: int) -> list[str]:
+        """``rule on target`` for every saved alert of the ticket that still fires."""
+        rows = (await conn.execute(
+            select(alert_state.c.rule, alert_state.c.target).where(
+                alert_state.c.ticket_id == ticket_id, alert_state.c.status == "firing",
+            ).order_by(alert_state.c.rule, alert_state.c.target)
+        )).all()
+        return [f"{rule} on {target}" for rule, target in rows]
+
     async def auto_close(self, quiet: float, now: float) -> list[int]:
-        """Close resolved tickets quiet for ``quiet`` seconds (recurring ones need a root cause)."""
+        """Close resolved tickets quiet for ``quiet`` seconds (recurring ones need a root cause).
+
+        A ticket resolved by force while an alert still fires stays resolved until it stops.
+        """
+        still_firing = select(alert_state.c.ticket_id).where(
+            alert_state.c.status == "firing", alert_state.c.ticket_id.is_not(None))
         async with self.store.engine.begin() as conn:
             ids = (await conn.execute(select(tickets.c.id).where(
                 tickets.c.status == "resolved", tickets.c.resolved_at <= now - quiet,
                 ~and_(tickets.c.recurring.is_(True), tickets.c.root_cause.is_(None)),
+                tickets.c.id.not_in(still_firing),
             ))).scalars().all()
             for ticket_id in ids:
                 await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
@@ -146,14 +195,24 @@ class TicketRepo:
     # -- on-call actions (API) -------------------------------------------------------------
 
     async def act(self, ticket_id: int, action: str, actor: str, text: str | None = None,
-                  assignee: str | None = None) -> dict[str, Any]:
+                  assignee: str | None = None, *, force: bool = False,
+                  note: str | None = None) -> dict[str, Any]:
+        """One on-call action; ``text`` is the note, or the root cause for ``close``.
+
+        ``force`` (resolve and close only) overrides "an alert still fires" and
+        needs ``note``, the reason, which the history records.
+        """
         now = time.time()
+        forced_note = _force_note(action, force, note)
+        if action == "close" and text is not None:
+            text = root_cause(text)
         async with self.store.engine.begin() as conn:
             row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).mappings().first()
             if row is None:
                 raise NotFoundError(f"ticket {ticket_id} does not exist", field="id")
             status = row["status"]
             values: dict[str, Any] = {"updated_at": now}
+            firing: list[str] = []
             if action == "ack":
                 if status != "open":
                     raise ConflictError(f"ticket {ticket_id} is {status}; only an open ticket can be "
@@ -164,6 +223,7 @@ class TicketRepo:
             elif action == "resolve":
                 if status not in OPEN_STATES:
                     raise ConflictError(f"ticket {ticket_id} is already {status}")
+                firing = await self._check_firing(conn, ticket_id, "resolved", forced_note)
                 values.update(status="resolved", resolved_at=now)
                 if row["acknowledged_at"] is None:
                     values["acknowledged_at"] = now
@@ -175,6 +235,7 @@ class TicketRepo:
                     raise ConflictError(
                         f"ticket {ticket_id} is a recurring fault: closing it needs a root-cause note",
                         field="root_cause")
+                firing = await self._check_firing(conn, ticket_id, "closed", forced_note)
                 values.update(status="closed", closed_at=now, root_cause=cause)
                 if row["resolved_at"] is None:
                     values["resolved_at"] = now
@@ -189,9 +250,25 @@ class TicketRepo:
                       "assign": f"assigned to {assignee}", "note": ""}[action]
             message = f"{detail}: {text}" if text and detail else (text or detail)
             await self.event(conn, ticket_id, "note" if action == "note" else action, actor, message, now)
+            if firing:
+                await self.event(conn, ticket_id, "forced", actor,
+                                 f"{detail} while {', '.join(firing)} still fired: {forced_note}", now)
+            elif forced_note is not None:
+                await self.event(conn, ticket_id, "note", actor, forced_note, now)
         found = await self.get(ticket_id)
         assert found is not None
         return found
+
+    async def _check_firing(self, conn: AsyncConnection, ticket_id: int, outcome: str,
+                            forced_note: str | None) -> list[str]:
+        """The firing alerts a forced action overrides; 409 when they fire and it is not forced."""
+        firing = await self.firing(conn, ticket_id)
+        if firing and forced_note is None:
+            raise ConflictError(
+                f"ticket {ticket_id} cannot be {outcome} while an alert on it still fires "
+                f"({', '.join(firing)}); wait for the recovery, or send force: true with a note "
+                "saying why", field="force")
+        return firing
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -221,7 +298,8 @@ class TicketRepo:
             earlier = (await conn.execute(select(tickets).where(tickets.c.id.in_(earlier_ids))
                                           .order_by(tickets.c.id))).mappings().all() if earlier_ids else []
         body = ticket_json(row)
-        body["history"] = [{"at": iso(e["at"]), "kind": e["kind"], "actor": e["actor"], "text": e["text"]}
+        body["history"] = [{"at": iso(e["at"]), "kind": e["kind"], "actor": e["actor"], "text": e["text"],
+                            "count": e["count"], "last_at": iso(e["last_at"])}
                            for e in events]
         body["alerts"] = [{"fingerprint": a["fingerprint"], "rule": a["rule"], "target": a["target"],
                            "attached_at": iso(a["attached_at"]), "resolved_at": iso(a["resolved_at"])}
@@ -253,6 +331,30 @@ class TicketRepo:
                     "root_causes": [{"ticket": t, "root_cause": c} for t, c in causes],
                 })
         return out
+
+
+def root_cause(text: str) -> str:
+    """A root cause as stored: trimmed, and never blank."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise RequestError("root_cause must not be blank", field="root_cause", status=422)
+    return cleaned
+
+
+def _force_note(action: str, force: bool, note: str | None) -> str | None:
+    """The trimmed reason for a forced action; a force without one, or a stray note, is 422."""
+    if not force:
+        if note is not None:
+            raise RequestError("note goes with force: true (the reason for forcing)", field="note",
+                               status=422)
+        return None
+    if action not in ("resolve", "close"):
+        raise RequestError(f"force applies to resolve and close, not {action}", field="force", status=422)
+    cleaned = (note or "").strip()
+    if not cleaned:
+        raise RequestError("force: true needs a note saying why (it goes into the ticket history)",
+                           field="note", status=422)
+    return cleaned
 
 
 def ticket_json(row: Any) -> dict[str, Any]:

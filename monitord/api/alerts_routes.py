@@ -6,11 +6,12 @@ needs an admin token, and the token's name is what the ticket history records.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from alerts.service import AlertService
 from alerts.silences import SilenceSpec
@@ -21,6 +22,18 @@ from monitord.api.keys import DAEMON_KEY
 from monitord.errors import NotFoundError, RequestError
 
 M = TypeVar("M", bound=BaseModel)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """Notes keep line breaks and tabs; NUL (which PostgreSQL refuses) and other controls are 422."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"control character {found.group()!r} at position {found.start()}")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
 
 
 class TicketQuery(BaseModel):
@@ -43,25 +56,39 @@ class AlertQuery(BaseModel):
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
 
 
 class OptionalNoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(default=None, max_length=10_000)
+    text: Text | None = Field(default=None, max_length=10_000)
+
+
+class ResolveBody(BaseModel):
+    """``force`` resolves although an alert still fires; ``note`` (required then) says why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text | None = Field(default=None, max_length=10_000)
+    force: StrictBool = False
+    note: Text | None = Field(default=None, max_length=10_000)
 
 
 class CloseBody(BaseModel):
+    """``root_cause`` must not be blank; ``force`` and ``note`` as for resolve."""
+
     model_config = ConfigDict(extra="forbid")
 
-    root_cause: str | None = Field(default=None, max_length=10_000)
+    root_cause: Text | None = Field(default=None, max_length=10_000)
+    force: StrictBool = False
+    note: Text | None = Field(default=None, max_length=10_000)
 
 
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str = Field(min_length=1, max_length=128)
+    assignee: Text = Field(min_length=1, max_length=128, pattern=r"^[^\t\n]*$")
 
 
 def _service(request: web.Request) -> AlertService:
@@ -133,16 +160,16 @@ async def ack_ticket(request: web.Request) -> web.Response:
 
 async def resolve_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    body = await _optional(request, OptionalNoteBody)
-    text = body.text if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "resolve", identity.name, text))
+    body = await _optional(request, ResolveBody) or ResolveBody()
+    return web.json_response(await _repo(request).act(
+        _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note))
 
 
 async def close_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    body = await _optional(request, CloseBody)
-    cause = body.root_cause if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "close", identity.name, cause))
+    body = await _optional(request, CloseBody) or CloseBody()
+    return web.json_response(await _repo(request).act(
+        _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note))
 
 
 async def note_ticket(request: web.Request) -> web.Response:

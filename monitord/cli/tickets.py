@@ -1,4 +1,8 @@
-"""``monitord tickets list|show|ack|close``: on-call work on tickets through the daemon's API.
+"""``monitord tickets list|show|ack|resolve|close``: on-call work on tickets through the daemon's API.
+
+The rules (a root cause is never blank; no resolve or close while an alert on
+the ticket still fires unless ``--force`` with ``--note`` saying why) are the
+daemon's (``alerts.tickets``): the CLI only passes the request on.
 
 The CLI runs no event loop, so it uses blocking stdlib HTTP with a timeout. The
 daemon comes from ``--url`` or ``$MONITORD_URL``; the token from ``--token`` or
@@ -73,7 +77,8 @@ def _show(ticket: dict[str, Any]) -> str:
         lines.append(f"  {alert['rule']} on {alert['target']}: {state}")
     lines.append("history:")
     for event in ticket.get("history", []):
-        lines.append(f"  {event['at']} {event['kind']:<10} {event['actor']}: {event['text']}")
+        seen = f" (seen {event['count']} times, last {event['last_at']})" if event.get("count", 1) > 1 else ""
+        lines.append(f"  {event['at']} {event['kind']:<10} {event['actor']}: {event['text']}{seen}")
     return "\n".join(lines)
 
 
@@ -89,8 +94,19 @@ def handle(args: argparse.Namespace) -> int:
         elif args.action == "ack":
             ticket = _call(args, "POST", f"/tickets/{args.id}/ack", body={"text": args.note})
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
+        elif args.action == "resolve":
+            body = ({"force": True, "note": args.note} if args.force else {"text": args.note})
+            ticket = _call(args, "POST", f"/tickets/{args.id}/resolve", body=body)
+            output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         else:
-            ticket = _call(args, "POST", f"/tickets/{args.id}/close", body={"root_cause": args.root_cause})
+            body = {"root_cause": args.root_cause}
+            if args.force:
+                body.update(force=True, note=args.note)
+            elif args.note is not None:
+                print("monitord tickets close: --note goes with --force (use --root-cause for the cause)",
+                      file=sys.stderr)
+                return 2
+            ticket = _call(args, "POST", f"/tickets/{args.id}/close", body=body)
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
     except ApiFailure as exc:
         print(f"monitord tickets {args.action}: {exc}", file=sys.stderr)
@@ -100,23 +116,51 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connection_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """``--url --token --timeout --json``, accepted before and after the action.
+
+    The action's copies default to "not given" so they never overwrite a value
+    given before the action (``tickets --json list`` and ``tickets list --json``).
+    """
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--url", default=default(None),
+                        help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
+    parser.add_argument("--token", default=default(None), help="bearer token (default: $MONITORD_TOKEN)")
+    parser.add_argument("--timeout", type=float, default=default(15.0), help="seconds per request")
+    parser.add_argument("--json", action="store_true", default=default(False), help="print JSON")
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("tickets", help="list and work on tickets")
-    parser.add_argument("--url", help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
-    parser.add_argument("--token", help="bearer token (default: $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    _connection_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _connection_options(common, defaults=False)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="tickets, newest first")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        action: argparse.ArgumentParser = actions.add_parser(name, help=help_text, parents=[common])
+        return action
+
+    listing = add("list", "tickets, newest first")
     listing.add_argument("--status", choices=["open", "acknowledged", "resolved", "closed"])
     listing.add_argument("--priority", choices=["urgent", "normal"])
     listing.add_argument("--site")
-    show = actions.add_parser("show", help="one ticket with its history and earlier faults")
+    show = add("show", "one ticket with its history and earlier faults")
     show.add_argument("id", type=int)
-    ack = actions.add_parser("ack", help="acknowledge (you take it)")
+    ack = add("ack", "acknowledge (you take it)")
     ack.add_argument("id", type=int)
     ack.add_argument("--note", help="a note for the history")
-    close = actions.add_parser("close", help="close; recurring faults need --root-cause")
+    resolve = add("resolve", "resolve by hand (refused while an alert still fires)")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("--note", help="a note for the history; with --force, the reason (required)")
+    resolve.add_argument("--force", action="store_true",
+                         help="resolve although an alert still fires (needs --note)")
+    close = add("close", "close; recurring faults need --root-cause")
     close.add_argument("id", type=int)
     close.add_argument("--root-cause", help="what caused the fault (required for recurring ones)")
+    close.add_argument("--force", action="store_true",
+                       help="close although an alert still fires (needs --note)")
+    close.add_argument("--note", help="with --force: why (recorded in the history)")
     parser.set_defaults(handler=handle)

@@ -1,4 +1,4 @@
-"""Log pattern rules as configured: named regular expressions with a severity.
+"""Log pattern rules as configured: named regular expressions (RE2 syntax) with a severity.
 
 How they are compiled and matched is ``monitord.ssh.matching``; the lines they
 match are collected by ``monitord.ssh.evidence``.
@@ -7,10 +7,11 @@ match are collected by ``monitord.ssh.evidence``.
 from __future__ import annotations
 
 import fnmatch
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from monitord.patterns import PatternError, compile_pattern
 
 Severity = Literal["critical", "error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "error", "warning", "info")
@@ -31,8 +32,8 @@ class LogRule(BaseModel):
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
-            re.compile(value)
-        except re.error as exc:
+            compile_pattern(value)
+        except PatternError as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
         return value
 

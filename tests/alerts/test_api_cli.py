@@ -65,6 +65,13 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert status == 422 and error["field"] == "status"
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes", json={"text": ""})
         assert status == 422 and error["field"] == "text"
+        # NUL (PostgreSQL refuses it in text) and other control characters; line breaks are fine
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes",
+                                  json={"text": "disk\u0000 shelf"})
+        assert (status, error["field"]) == (422, "text") and "position 4" in error["error"], error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/assign",
+                                  json={"assignee": "bob\u001b[31m"})
+        assert (status, error["field"]) == (422, "assignee"), error
         status, error = await api(daemon, "POST", "/api/v1/silences", json={"matchers": ["x"]})
         assert status == 422
         status, error = await api(daemon, "POST", "/api/v1/silences", json={
@@ -85,12 +92,34 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         assert code == 0 and f"#{ticket_id}" in out and "nas-1" in out, out
         code, out, _ = await _cli(daemon, "show", str(ticket_id))
         assert code == 0 and "disk shelf beeping" in out and "history:" in out
+        # global flags after the action too (issue 12 finding 13)
+        code, out, err = await _cli(daemon, "list", "--status", "open", "--json")
+        assert code == 0 and json.loads(out)[0]["id"] == ticket_id, err
         code, _, err = await _cli(daemon, "ack", str(ticket_id), token=READ_TOKEN)
         assert code == 1 and "403" in err, err
         code, out, _ = await _cli(daemon, "--json", "ack", str(ticket_id), "--note", "looking")
         assert code == 0 and json.loads(out)["status"] == "acknowledged"
-        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
-        assert code == 0 and "closed" in out
+        # issue 12 findings 3 and 4: no blank root cause; nas-1 still fires, so no resolve or close
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/close",
+                                  json={"root_cause": "   "})
+        assert (status, error["field"]) == (422, "root_cause"), error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve")
+        assert status == 409 and "still fires (service-down on nas-1)" in error["error"], error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve",
+                                  json={"force": True})
+        assert (status, error["field"]) == (422, "note"), error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve",
+                                  json={"force": "yes", "note": "x"})
+        assert (status, error["field"]) == (422, "force"), error
+        code, _, err = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
+        assert code == 1 and "still fires" in err and "409" in err, err
+        code, _, err = await _cli(daemon, "resolve", str(ticket_id), "--force")
+        assert code == 1 and "needs a note" in err and "422" in err, err
+        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed",
+                                  "--force", "--note", "NAS decommissioned today")
+        assert code == 0 and "closed" in out, out
+        code, out, _ = await _cli(daemon, "show", str(ticket_id))
+        assert "forced" in out and "still fired: NAS decommissioned today" in out, out
         code, _, err = await _cli(daemon, "close", str(ticket_id))
         assert code == 1 and "already closed" in err, err
 

@@ -28,8 +28,14 @@ INVALID: list[tuple[dict[str, Any], str]] = [
      "alerts.rules[0].colour: unknown key"),
     ({"alerts": {"flapping": {"high": 0.2, "low": 0.3}}}, "alerts.flapping: low must be below high"),
     ({"alerts": {"silences": [{"matchers": ["site=~("], "ends_at": "2030-01-01T00:00:00Z"}]}},
-     "alerts.silences[0].matchers: 'site=~(': bad regular expression: missing ), unterminated "
-     "subpattern at position 0"),
+     "alerts.silences[0].matchers[0]: 'site=~(': bad regular expression: missing ): ( (patterns use "
+     "RE2 syntax: no backreferences or lookaround, see docs/patterns.md)"),
+    ({"alerts": {"silences": [{"matchers": ["rule=x", "site==store-1"], "ends_at": "2030-01-01T00:00:00Z"}]}},
+     "alerts.silences[0].matchers[1]: 'site==store-1': unknown operator '==' at position 4 "
+     "(use =, !=, =~ or !~)"),
+    ({"alerts": {"silences": [{"matchers": ["target=~(?!till).*"], "ends_at": "2030-01-01T00:00:00Z"}]}},
+     "alerts.silences[0].matchers[0]: 'target=~(?!till).*': bad regular expression: invalid perl "
+     "operator: (?! (patterns use RE2 syntax: no backreferences or lookaround, see docs/patterns.md)"),
     ({"alerts": {"silences": [{"matchers": ["site=x"]}]}},
      "alerts.silences[0]: a silence needs ends_at (one-off) or weekly (recurring)"),
     ({"alerts": {"silences": [{"matchers": ["site=x"],
@@ -86,5 +92,5 @@ def test_weekly_window_across_midnight_and_matchers() -> None:
     assert silence.mutes(labels, friday_night) and silence.mutes(labels, saturday_morning)
     assert not silence.mutes(labels, saturday_noon)
     assert not silence.mutes({**labels, "target": "router"}, friday_night)
-    with pytest.raises(ValueError, match="not a matcher"):
+    with pytest.raises(ValueError, match="expected an operator"):
         parse_matcher("just-text")
