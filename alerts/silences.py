@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from alerts.matchers import Matcher, all_match, parse_matcher
 from monitord.config.zones import validate_timezone
+from monitord.inputs import Line, Text
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,20 +66,11 @@ class SilenceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    matchers: list[Annotated[str, AfterValidator(_matcher)]] = Field(min_length=1, max_length=64)
+    matchers: list[Annotated[Line, AfterValidator(_matcher)]] = Field(min_length=1, max_length=64)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     weekly: WeeklyWindow | None = None
-    comment: str = Field(default="", max_length=1000)
-
-    @field_validator("comment")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        """Line breaks and tabs are fine; NUL (PostgreSQL refuses it) and other controls are not."""
-        for index, char in enumerate(value):
-            if (char < " " and char not in "\t\n") or char == "\x7f":
-                raise ValueError(f"control character {char!r} at position {index}")
-        return value
+    comment: Text = Field(default="", max_length=1000)
 
     @field_validator("starts_at", "ends_at")
     @classmethod

@@ -44,7 +44,9 @@ def _describe(char: str) -> str:
 def _single_line(value: str) -> str:
     char = control_character(value)
     if char is not None:
-        raise ValueError(f"must not contain control characters (found {_describe(char)})")
+        raise ValueError(
+            f"must not contain control characters (found {_describe(char)} at position {value.index(char)})"
+        )
     return value
 
 
@@ -52,7 +54,8 @@ def _multi_line(value: str) -> str:
     char = control_character(value, _MULTILINE)
     if char is not None:
         raise ValueError(
-            f"must not contain {_describe(char)} (only tab and newline are allowed control characters)"
+            f"must not contain {_describe(char)} at position {value.index(char)} "
+            "(only tab and newline are allowed control characters)"
         )
     return value
 

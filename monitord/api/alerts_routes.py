@@ -6,12 +6,11 @@ needs an admin token, and the token's name is what the ticket history records.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from alerts.service import AlertService
 from alerts.silences import SilenceSpec
@@ -20,20 +19,9 @@ from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.keys import DAEMON_KEY
 from monitord.errors import NotFoundError, RequestError
+from monitord.inputs import Name, Text
 
 M = TypeVar("M", bound=BaseModel)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _printable(value: str) -> str:
-    """Notes keep line breaks and tabs; NUL (which PostgreSQL refuses) and other controls are 422."""
-    found = _CONTROL.search(value)
-    if found:
-        raise ValueError(f"control character {found.group()!r} at position {found.start()}")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_printable)]
 
 
 class TicketQuery(BaseModel):
@@ -41,7 +29,7 @@ class TicketQuery(BaseModel):
 
     status: Literal["open", "acknowledged", "resolved", "closed"] | None = None
     priority: Literal["urgent", "normal"] | None = None
-    site: str | None = None
+    site: Name | None = Field(default=None, max_length=128)
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -49,8 +37,8 @@ class AlertQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["pending", "firing", "resolved", "inactive"] | None = None
-    site: str | None = None
-    target: str | None = None
+    site: Name | None = Field(default=None, max_length=128)
+    target: Name | None = Field(default=None, max_length=128)
 
 
 class NoteBody(BaseModel):
@@ -88,7 +76,7 @@ class CloseBody(BaseModel):
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: Text = Field(min_length=1, max_length=128, pattern=r"^[^\t\n]*$")
+    assignee: Name = Field(min_length=1, max_length=128)
 
 
 def _service(request: web.Request) -> AlertService:

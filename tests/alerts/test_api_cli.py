@@ -68,6 +68,9 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         # NUL (PostgreSQL refuses it in text) and other control characters; line breaks are fine
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes",
                                   json={"text": "disk\u0000 shelf"})
+        assert (status, error["field"]) == (422, "text") and "NUL" in error["error"], error
+        status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes",
+                                  json={"text": "disk\u0007 shelf"})
         assert (status, error["field"]) == (422, "text") and "position 4" in error["error"], error
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/assign",
                                   json={"assignee": "bob\u001b[31m"})
