@@ -248,7 +248,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "name": "backup-shrunken",
-        "description": "The newest backup is much smaller than the previous one (or below min_size)",
+        "description": "The newest backup is more than max_shrink smaller than the backup before it",
         "kind": "backup",
         "condition": "threshold",
         "field": "shrunk",

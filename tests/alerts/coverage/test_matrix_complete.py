@@ -63,3 +63,9 @@ def test_the_parser_sees_the_markers_of_this_package() -> None:
     cases = covered()
     assert cases["host-down"] == ["tests/alerts/coverage/test_icmp_rules.py::test_host_down"]
     assert len(cases) >= 20
+
+
+def test_the_rules_page_lists_every_built_in_rule() -> None:
+    page = (TESTS.parent / "docs" / "alert-rules.md").read_text(encoding="utf-8")
+    unlisted = [str(r["name"]) for r in DEFAULT_RULES if f"| `{r['name']}` |" not in page]
+    assert not unlisted, f"docs/alert-rules.md has no row for: {', '.join(unlisted)}"
