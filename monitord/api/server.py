@@ -51,8 +51,8 @@ class HttpLimits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     idle_timeout: float = 75.0
-    max_connections: int = 512
-    max_connections_per_address: int = 64
+    max_connections: int = 1024
+    max_connections_per_address: int = 256
 
     @classmethod
     def from_config(cls, config: HttpConfig) -> HttpLimits:

@@ -82,7 +82,9 @@ async def test_a_token_followed_by_a_control_byte_is_never_logged_or_echoed(
     (b"GET / HTTP/9.9\r\n\r\n", 400, "request line"),
     (request(b"/api/v1/silences", b"Transfer-Encoding: chunked", b"Content-Type: application/json",
              method=b"POST") + b"zz\r\nabc\r\n0\r\n\r\n", 400, "body"),
-])
+], ids=["long-request-line", "long-header", "control-in-url", "byte-ff-in-url", "del-in-header",
+        "nul-in-header", "control-in-header-name", "bad-content-length", "tls-hello", "garbage",
+        "http-9.9", "bad-chunk-size"])
 async def test_parser_errors_are_json_and_logged_without_traceback(
         daemon: Daemon, caplog: pytest.LogCaptureFixture, raw: bytes, status: int, field: str) -> None:
     """Finding 5: these were text/plain answers and an ERROR traceback each."""
@@ -97,7 +99,7 @@ async def test_parser_errors_are_json_and_logged_without_traceback(
 @pytest.mark.parametrize(("value", "field"), [
     (b"\xff\xfe", "X-Client-Tag"), (b"caf\xc3", "X-Client-Tag"), (b"\xc3\xa9\xff", "X-Client-Tag"),
     (b"a\x1bb", "headers"), (b"a\x08b", "headers"),
-])
+], ids=["fffe", "truncated-utf8", "utf8-then-ff", "escape", "backspace"])
 async def test_undecodable_or_control_header_bytes_are_a_400_before_any_handler(
         daemon: Daemon, caplog: pytest.LogCaptureFixture, value: bytes, field: str) -> None:
     caplog.set_level(logging.DEBUG)

@@ -22,7 +22,8 @@ def signed(ts: bytes, boot: bytes = b"1", sequence: bytes = b"1") -> bytes:
     return payload + b"|" + sign(KEY, payload)
 
 
-@pytest.mark.parametrize("ts", [b"9" * 351, b"9" * 20, b"253402300800000", b"-1"])
+@pytest.mark.parametrize("ts", [b"9" * 351, b"9" * 20, b"253402300800000", b"-1"],
+                         ids=["351-digits", "20-digits", "year-10000", "negative"])
 def test_a_signed_datagram_with_an_absurd_timestamp_is_malformed(ts: bytes) -> None:
     """A 351-digit timestamp raised OverflowError (int / float) and was logged as a traceback."""
     with pytest.raises(DatagramError) as caught:
