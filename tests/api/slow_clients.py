@@ -147,3 +147,23 @@ class Slowloris:
         end = time.monotonic() + timeout
         while self.opened < self.count and time.monotonic() < end:
             await asyncio.sleep(0.05)
+
+
+async def _attack(port: int, count: int, sources: int, seconds: float) -> None:
+    attack = Slowloris(port, count, sources=sources)
+    async with attack.running():
+        await attack.ramp()
+        print("ready", flush=True)
+        await asyncio.sleep(seconds)
+    print(json.dumps({"opened": attack.opened, "closed_by_server": attack.closed_by_server}), flush=True)
+
+
+def main() -> None:
+    """``python -m tests.api.slow_clients PORT COUNT SOURCES SECONDS``: an attacker in its own process,
+    so whoever measures latency does not share an event loop with 500 attacking tasks."""
+    port, count, sources, seconds = sys.argv[1:5]
+    asyncio.run(_attack(int(port), int(count), int(sources), float(seconds)))
+
+
+if __name__ == "__main__":
+    main()
