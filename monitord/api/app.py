@@ -14,7 +14,7 @@ from aiohttp import web
 
 from monitord.api import alerts_routes, core_routes, ipam_routes, pos_routes, series_routes
 from monitord.api.auth import TOKENS_KEY, TokenTable
-from monitord.api.edges import LIMITS_KEY, edge_middleware
+from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware
 from monitord.api.rejects import RejectLog
 from monitord.api.server import GuardedAppRunner, HttpLimits
@@ -43,7 +43,7 @@ def build_app(daemon: Daemon) -> web.Application:
     app[DAEMON_KEY] = daemon
     # The handlers' 4xx lines have a budget of their own, apart from the server edge's.
     app[REJECTS_KEY] = RejectLog(logging.getLogger("monitord.api.rejects"))
-    app[LIMITS_KEY] = config.body_timeout
+    app[BODY_TIMEOUT_KEY] = config.body_timeout
     app[TOKENS_KEY] = TokenTable(config.tokens)
     for setup in ROUTE_SETUPS:
         setup(app)

@@ -19,7 +19,7 @@ from aiohttp.typedefs import Handler
 
 from monitord.errors import RequestError
 
-LIMITS_KEY = web.AppKey("http_limits", float)
+BODY_TIMEOUT_KEY = web.AppKey("body_timeout", float)
 
 _TOKEN = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # HTAB is the one control character RFC 9110 allows in a field value.
@@ -65,7 +65,7 @@ async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamR
     check_target(request.raw_path)
     if request.content.is_eof():
         return await handler(request)
-    seconds = request.app[LIMITS_KEY]
+    seconds = request.app[BODY_TIMEOUT_KEY]
     timer = asyncio.get_running_loop().call_later(seconds, _expire, request.content, seconds)
     try:
         return await handler(request)

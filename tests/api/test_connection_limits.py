@@ -43,8 +43,9 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 @contextlib.asynccontextmanager
-async def connections(port: int, count: int, local: str = "127.0.0.2",
+async def connections(port: int | None, count: int, local: str = "127.0.0.2",
                       first: bytes = b"") -> AsyncIterator[list[Connection]]:
+    assert port is not None
     opened: list[Connection] = []
     try:
         for _ in range(count):

@@ -54,13 +54,13 @@ async def test_an_undecodable_key_is_a_400_and_fails_no_other_allocation(
                 path.encode(), ADMIN_TOKEN.encode(), i, len(body), body))
             return answer.status, answer.json()
 
-        tasks = [asyncio.create_task(bad(i)) for i in range(BAD)]
-        tasks += [asyncio.create_task(innocent(i)) for i in range(INNOCENT)]
-        results = await asyncio.gather(*tasks)
-        bad_results, innocent_results = results[:BAD], results[BAD:]
+        bad_tasks = [asyncio.create_task(bad(i)) for i in range(BAD)]
+        innocent_tasks = [asyncio.create_task(innocent(i)) for i in range(INNOCENT)]
+        bad_results = await asyncio.gather(*bad_tasks)
+        innocent_results = await asyncio.gather(*innocent_tasks)
         assert all(status == 400 and answer == {"error": "header Idempotency-Key is not valid UTF-8",
                                                "field": "Idempotency-Key"}
-                   for status, answer in bad_results), bad_results  # type: ignore[misc]
+                   for status, answer in bad_results), bad_results
         assert innocent_results == [201] * INNOCENT, innocent_results
 
 
