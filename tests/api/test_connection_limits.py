@@ -153,3 +153,28 @@ async def test_a_new_connection_is_not_evicted_before_it_could_speak(tmp_path: P
             refused = await exchange(daemon.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert refused.status == 503, refused
             assert server.evicted == 0
+
+
+async def test_a_later_request_on_a_kept_alive_connection_has_its_own_header_deadline(tmp_path: Path) -> None:
+    async with running_daemon(limited(tmp_path, header_timeout="300ms", idle_timeout="1h")) as daemon:
+        reader, writer = await asyncio.open_connection("127.0.0.1", daemon.http_port)
+        writer.write(HEALTHZ)
+        assert (await read_answer(reader, DEADLINE)).status == 200
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and then nothing more
+        answer = await read_answer(reader, DEADLINE)
+        assert answer.status == 408 and answer.json()["field"] == "headers", answer
+        assert await closed_by_peer(reader, DEADLINE)
+        writer.close()
+
+
+async def test_pipelined_requests_are_all_answered(tmp_path: Path) -> None:
+    async with running_daemon(limited(tmp_path, header_timeout="300ms")) as daemon:
+        reader, writer = await asyncio.open_connection("127.0.0.1", daemon.http_port)
+        body = b'{"cidr": "10.91.0.0/24"}'
+        post = (b"POST /api/v1/ipam/subnets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + ADMIN_TOKEN.encode()
+                + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        writer.write(HEALTHZ + post + HEALTHZ)
+        statuses = [(await read_answer(reader, DEADLINE)).status for _ in range(3)]
+        assert statuses == [200, 201, 200]
+        writer.close()
