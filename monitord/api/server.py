@@ -7,7 +7,8 @@ logs each one with a traceback. ``GuardedServer`` and ``GuardedHandler`` wrap it
 - a request's line and headers must arrive within ``header_timeout`` (counted
   from the connection for the first request, from its first byte for later
   ones), else 408 and close; idle keep-alive connections close after
-  ``idle_timeout`` (aiohttp's keep-alive timer); the body deadline is enforced in
+  ``idle_timeout`` (aiohttp's keep-alive timer); a client that stops reading
+  its answer is dropped after ``send_timeout``; the body deadline is enforced in
   ``edges.edge_middleware``, where the handler reads it;
 - at most ``max_connections`` in total and ``max_connections_per_address`` per
   client address: at the total cap the connection idle the longest (and idle
@@ -51,13 +52,16 @@ class HttpLimits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     idle_timeout: float = 75.0
+    send_timeout: float = 60.0
     max_connections: int = 1024
     max_connections_per_address: int = 256
 
     @classmethod
     def from_config(cls, config: HttpConfig) -> HttpLimits:
-        return cls(config.header_timeout, config.body_timeout, config.idle_timeout,
-                   config.max_connections, config.max_connections_per_address)
+        return cls(header_timeout=config.header_timeout, body_timeout=config.body_timeout,
+                   idle_timeout=config.idle_timeout, send_timeout=config.send_timeout,
+                   max_connections=config.max_connections,
+                   max_connections_per_address=config.max_connections_per_address)
 
 
 def raw_answer(status: int, message: str, field: str | None) -> bytes:
@@ -82,6 +86,7 @@ class GuardedHandler(web.RequestHandler):
         self._guard = manager
         self._refused = False
         self._header_timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
         # Set while no request is being read or handled: the connection may be evicted.
         self.awaiting_since: float | None = None
         self.address = "local"
@@ -104,6 +109,9 @@ class GuardedHandler(web.RequestHandler):
             return
         self._guard.release(self)
         self._disarm_header_timer()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
         self.awaiting_since = None
         super().connection_lost(exc)
 
@@ -143,6 +151,26 @@ class GuardedHandler(web.RequestHandler):
         self.transport.write(raw_answer(408, f"request headers not received within {seconds:g}s",
                                         "headers"))
         self.force_close()
+
+    def pause_writing(self) -> None:
+        """The send buffer is full: the client has that long to start reading again."""
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self._loop.call_later(self._guard.limits.send_timeout, self._send_stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _send_stalled(self) -> None:
+        self._send_timer = None
+        if self.transport is None:
+            return
+        self._guard.rejects.note(logging.INFO, "dropped a connection from %s: it read none of its "
+                                 "answer for %gs", self.address, self._guard.limits.send_timeout)
+        self.transport.abort()  # close() would wait for the buffer to drain, which it never will
 
     def evict(self) -> None:
         """Close an idle connection to make room for a new one."""

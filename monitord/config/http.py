@@ -45,6 +45,10 @@ class HttpConfig(Section):
         default=60.0, ge=0.1, le=3600.0,
         description="Time a client has to send a request body once its headers are in; "
                     "then it gets 408 and the connection is closed.")
+    send_timeout: Duration = Field(
+        default=60.0, ge=0.1, le=3600.0,
+        description="How long an answer may wait for a client that does not read it (the send "
+                    "buffer stays full); then the connection is dropped.")
     idle_timeout: Duration = Field(
         default=75.0, ge=0.1, le=3600.0,
         description="How long an idle keep-alive connection is kept open between requests.")

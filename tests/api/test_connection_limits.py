@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from tests.api.raw_http import closed_by_peer, exchange, read_answer
 from tests.daemon_harness import ADMIN_TOKEN, base_config, running_daemon, url
 
 DEADLINE = 30.0
+CSV_HEADER = "address,subnet,status,hostname,mac,description,owner,target,range\n"
 
 
 def limited(tmp_path: Path, **http: Any) -> dict[str, Any]:
@@ -178,3 +181,30 @@ async def test_pipelined_requests_are_all_answered(tmp_path: Path) -> None:
         statuses = [(await read_answer(reader, DEADLINE)).status for _ in range(3)]
         assert statuses == [200, 201, 200]
         writer.close()
+
+
+async def test_a_client_that_never_reads_its_answer_is_dropped(tmp_path: Path) -> None:
+    """A slow reader: the export streams megabytes to a client whose receive window stays shut."""
+    async with running_daemon(limited(tmp_path, send_timeout="300ms")) as daemon:
+        server = server_of(daemon)
+        rows = "".join(f"10.92.{i // 250}.{i % 250 + 1},,allocated,host-{i},,{'x' * 180},,,\n"
+                       for i in range(20000))
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as session:
+            async with session.post(url(daemon, "/api/v1/ipam/subnets"), json={"cidr": "10.92.0.0/16"}) as r:
+                assert r.status == 201, await r.text()
+            async with session.post(url(daemon, "/api/v1/ipam/import"), headers={"Content-Type": "text/csv"},
+                                    data=io.BytesIO((CSV_HEADER + rows).encode())) as r:
+                assert r.status == 200, await r.text()
+        await eventually(lambda: not server.open, "the import connection released")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", daemon.http_port))
+        try:
+            await asyncio.get_running_loop().sock_sendall(
+                sock, b"GET /api/v1/ipam/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + ADMIN_TOKEN.encode() + b"\r\n\r\n")
+            await eventually(lambda: len(server.open) == 1, "the export connection counted")
+            await eventually(lambda: not server.open, "the stalled connection dropped")
+        finally:
+            sock.close()
