@@ -1,8 +1,9 @@
 """Finding 6 of issue 13 end to end: 500 slowloris connections against a daemon process.
 
 Before the limits, each connection held a descriptor for as long as the client
-liked (over 200 s in the security pass). Now the daemon's descriptors stay
-within ``max_connections`` of where they started and /healthz still answers.
+liked (over 200 s in the security pass; 510 descriptors here). Now the daemon's
+descriptors stay within ``max_connections`` plus the listen backlog of where
+they started, and /healthz still answers.
 The precise latency figures are ``benchmarks/slowloris.py``'s job; this test
 only bounds them generously.
 """
@@ -16,7 +17,9 @@ from tests.api.slow_clients import Slowloris, daemon_process, fd_count, healthz_
 
 CAP = 100
 PER_ADDRESS = 8  # 10 attacking addresses hold at most 80 of the 100 slots
-SLACK = 30  # the database, the log, the event loop's own descriptors, a health check in flight
+# The documented bound is max_connections plus the listen backlog (128): the loop accepts up to
+# a backlog's worth of sockets at once before each is counted and refused. Plus a health check.
+SLACK = 128 + 2
 
 
 async def test_500_slowloris_connections_leave_descriptors_bounded_and_health_answering(
