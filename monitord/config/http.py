@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from monitord.config.durations import Bounds, Duration
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
 
@@ -33,7 +34,32 @@ class HttpConfig(Section):
 
     listen: str = "127.0.0.1:8470"
     tokens: list[ApiToken] = Field(default_factory=list)
-    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+                                description="Largest request body accepted; larger ones get 413.")
+    header_timeout: Annotated[Duration, Bounds(0.1, 300.0)] = Field(
+        default=10.0,
+        description="Time a client has to send a request's line and headers, counted from the "
+                    "connection (first request) or from the request's first byte (later ones); "
+                    "then it gets 408 and the connection is closed.")
+    body_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
+        default=60.0,
+        description="Time a client has to send a request body once its headers are in; "
+                    "then it gets 408 and the connection is closed.")
+    send_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
+        default=60.0,
+        description="How long an answer may wait for a client that does not read it (the send "
+                    "buffer stays full); then the connection is dropped.")
+    idle_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
+        default=75.0,
+        description="How long an idle keep-alive connection is kept open between requests.")
+    max_connections: int = Field(
+        default=1024, ge=1, le=60000,
+        description="Open connections in total. At the cap the connection idle the longest "
+                    "is closed to make room; when none is idle the new one gets 503.")
+    max_connections_per_address: int = Field(
+        default=256, ge=1, le=60000,
+        description="Open connections from one client address (a reverse proxy counts as one "
+                    "address); more get 503 and are closed.")
 
     @field_validator("listen")
     @classmethod
@@ -48,12 +74,14 @@ class HttpConfig(Section):
         return value
 
     @model_validator(mode="after")
-    def _unique_names(self) -> HttpConfig:
-        # Equal token values (also across POS tokens) are found by monitord.config.tokens.
+    def _unique_tokens(self) -> HttpConfig:
         names = [t.name for t in self.tokens]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"token name {', '.join(map(repr, twice))} is used more than once")
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"token name {name!r} is used twice")
+        values = [t.token.get_secret_value() for t in self.tokens]
+        if len(set(values)) != len(values):
+            raise ValueError("two tokens have the same value")
         return self
 
     @property
