@@ -174,6 +174,8 @@ def _import(client: IpamClient, args: argparse.Namespace) -> int:
     else:
         for error in result["errors"]:
             print(f"{args.file}:{error['line']}: {error['field'] or '-'}: {error['error']}")
+        for change in result.get("changes", []):
+            print(f"{args.file}:{change['line']}: {change['address']} {change['text']}")
         verb = "would create" if args.dry_run or result["errors"] else "created"
         print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
               f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
