@@ -32,6 +32,7 @@ from monitord.ipam.bodies import (
     SubnetPatch,
     SubnetQuery,
 )
+from monitord.ipam.allocator import CandidatesAnswered
 from monitord.ipam.choice import AddressRequest
 
 PREFIX = "/api/v1/ipam"
@@ -121,6 +122,10 @@ async def allocate(request: web.Request) -> web.Response:
     with metrics.latency.time():
         try:
             response = await _allocate(request)
+        except CandidatesAnswered as exc:
+            # Its own code and the addresses that answered: not "no free address".
+            metrics.outcomes.labels(outcome=str(exc.status)).inc()
+            return web.json_response(exc.json(), status=exc.status)
         except RequestError as exc:
             metrics.outcomes.labels(outcome=str(exc.status)).inc()
             raise

@@ -113,6 +113,33 @@ async def test_check_true_skips_addresses_that_answer(lab: Any, tmp_path: Path) 
             status, body = await api.call("POST", f"/subnets/{sid}/allocate",
                                           {"check": True, "address": _net(2)})
             assert (status, body["field"]) == (409, "address") and "answers ping" in body["error"]
+            assert (body["code"], body["addresses"]) == ("candidates_answered", [_net(2)])
+
+
+@pytest.mark.root
+async def test_check_true_when_every_candidate_answers_is_not_no_free_address(lab: Any, state_url: str,
+                                                                              tmp_path: Path) -> None:
+    """Finding 10: every candidate answering ping was reported as "subnet ... has no free address"."""
+    document = ipam_document(tmp_path, state_url, ipam={"check_timeout": "500ms"})
+    with lab.icmp_sockets():
+        async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
+            api = Api(daemon, session)
+            sid = (await api.subnet("127.77.0.0/29"))["id"]
+            # Every 127.x address answers in the lab: all 6 free addresses are in use on the wire.
+            status, body = await api.call("POST", f"/subnets/{sid}/allocate", {"check": True})
+            assert (status, body["field"], body["code"], body["answered"]) == (
+                409, "check", "candidates_answered", 6), body
+            assert body["addresses"] == [_net(n) for n in range(1, 7)]
+            assert body["error"].startswith("6 candidates answered ping") and "no free" not in body["error"]
+            status, body = await api.call("GET", "/addresses", token=READ_TOKEN)
+            assert body["total"] == 0
+            for _ in range(6):
+                status, _body = await api.call("POST", f"/subnets/{sid}/allocate", {})
+                assert status == 201
+            # A full register is the other 409: no code, the subnet named.
+            status, body = await api.call("POST", f"/subnets/{sid}/allocate", {"check": True})
+            assert (status, body["field"], "code" in body) == (409, "subnet_id", False), body
+            assert body["error"] == "subnet 127.77.0.0/29 has no free address"
 
 
 @pytest.mark.root
