@@ -20,6 +20,7 @@ from monitord.api.keys import DAEMON_KEY
 from monitord.errors import NotFoundError, RequestError, StartupError
 from monitord.ipam import assignments, queries, subnets
 from monitord.ipam.addressing import parse_cidr
+from monitord.ipam.allocator import CandidatesAnswered
 from monitord.ipam.bodies import (
     MAX_ID,
     AddressPatch,
@@ -32,7 +33,6 @@ from monitord.ipam.bodies import (
     SubnetPatch,
     SubnetQuery,
 )
-from monitord.ipam.allocator import CandidatesAnswered
 from monitord.ipam.choice import AddressRequest
 
 PREFIX = "/api/v1/ipam"
