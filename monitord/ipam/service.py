@@ -20,6 +20,7 @@ from monitord.ipam.arp import arp_sweep
 from monitord.ipam.metrics import FindingMetrics
 from monitord.ipam.pinger import EnginePinger, Pinger
 from monitord.ipam.reconcile import SweepReport, SweepSettings, sweep
+from monitord.ipam.tables import FINDING_KINDS
 from monitord.results import ProbeResult, now_ns
 
 if TYPE_CHECKING:
@@ -33,34 +34,46 @@ KIND = "ipam"
 SERVICE_NAME = "ipam-reconcile"
 
 
-def report_results(report: SweepReport) -> list[ProbeResult]:
-    """One summary result for the subnet, one per address with a finding now or one that just cleared.
+REASON_ADDRESSES = 10  # addresses named in a result's reason; the findings API has them all
+WHAT = {"conflict": "unregistered addresses answer", "stale": "allocated addresses are silent",
+        "mac_change": "addresses answer with another MAC than the registered one"}
 
-    Every sweep repeats the active findings (state, not transitions), so an alert
-    engine that restarted still sees them; a cleared finding is sent once as 0.
+
+def _finding_result(report: SweepReport, kind: str, stamp: int, tags: dict[str, str]) -> ProbeResult:
+    """One subnet's findings of one kind: ``count``, the addresses in the reason, and the
+    findings opened by this sweep as evidence lines (the ticket gains only what is new)."""
+    current = [item for item in report.current if item["kind"] == kind]
+    opened = [item for item in report.opened if item["kind"] == kind]
+    reason = None
+    if current:
+        names = ", ".join(item["address"] for item in current[:REASON_ADDRESSES])
+        more = f" and {len(current) - REASON_ADDRESSES} more" if len(current) > REASON_ADDRESSES else ""
+        reason = f"{len(current)} {WHAT[kind]}: {names}{more}"
+    return ProbeResult(
+        measurement=MEASUREMENT, target=report.subnet, kind=KIND, time_ns=stamp, ok=True,
+        reason=reason, fields={"count": len(current)}, tags={**tags, "finding": kind},
+        evidence=tuple(f"{item['address']}: {item['detail']}" for item in opened))
+
+
+def report_results(report: SweepReport) -> list[ProbeResult]:
+    """One summary result for the subnet, and one per finding kind (tag ``finding``, field ``count``).
+
+    Findings are grouped per subnet and kind, so a sweep that finds ten rogue
+    addresses gives one alert (rule ``ipam-address-conflict`` reads the
+    ``conflict`` result), one ticket listing them, and one resolved message when
+    a later sweep finds none. Every sweep repeats the counts (state, not
+    transitions), so an alert engine that restarted still sees them.
     """
     stamp = now_ns()
     tags = {"subnet": report.subnet, **({"site": report.site} if report.site else {})}
-    counts = {k: report.active.get(k, 0) for k in ("conflict", "stale", "mac_change")}
+    counts = {k: report.active.get(k, 0) for k in FINDING_KINDS}
     results = [ProbeResult(
         measurement=MEASUREMENT, target=report.subnet, kind=KIND, time_ns=stamp, ok=True,
         fields={"up": 1, "swept": report.swept, "alive": report.alive, "registered": report.registered,
                 "conflicts": counts["conflict"], "stale": counts["stale"],
                 "mac_changes": counts["mac_change"]},
         tags=tags)]
-    per_address: dict[str, dict[str, int]] = {}
-    details: dict[str, list[str]] = {}
-    for item in report.resolved:
-        per_address.setdefault(item["address"], {})[item["kind"]] = 0
-    for item in report.current:
-        per_address.setdefault(item["address"], {})[item["kind"]] = 1
-        details.setdefault(item["address"], []).append(f"{item['kind']}: {item['detail']}")
-    for address, kinds in sorted(per_address.items()):
-        fields: dict[str, int] = {"up": 1, **kinds}
-        results.append(ProbeResult(
-            measurement=MEASUREMENT, target=address, kind=KIND, time_ns=stamp, ok=True,
-            reason="; ".join(details.get(address, [])) or None, fields=fields, tags=tags,
-            evidence=tuple(details.get(address, []))))
+    results.extend(_finding_result(report, kind, stamp, tags) for kind in FINDING_KINDS)
     return results
 
 
@@ -142,7 +155,7 @@ class ReconcileService:
             self._failing.discard(cidr)
         self._daemon.health.set(f"ipam:{cidr}", True, f"swept {report.swept}, {report.alive} alive")
         self.last_reports[cidr] = report
-        for kind in ("conflict", "stale", "mac_change"):
+        for kind in FINDING_KINDS:
             self._metrics.open.labels(subnet=cidr, kind=kind).set(report.active.get(kind, 0))
         self._metrics.swept.labels(subnet=cidr).set(report.at.timestamp())
         self._daemon.publish(report_results(report))
