@@ -13,18 +13,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from monitord.cli.global_options import add_global_flags, uses
 from monitord.cli.ipam_client import ApiError, IpamClient, import_with_progress
+
+CLIENT_FLAGS = ("json", "url", "token", "timeout")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help="daemon API base URL (default $MONITORD_URL or http://127.0.0.1:8470)")
-    parser.add_argument("--token", help="bearer token (default $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
-    parser.add_argument("--json", action="store_true", help="print the API's JSON")
+    uses(parser, json=False, url=None, token=None, timeout=60.0)
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("ipam", help="IP address management")
+    add_global_flags(parser, CLIENT_FLAGS)
     commands = parser.add_subparsers(dest="ipam_command", metavar="ACTION", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:

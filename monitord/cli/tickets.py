@@ -17,6 +17,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from monitord.cli.global_options import add_global_flags, uses
+
 DEFAULT_URL = "http://127.0.0.1:8470"
 
 
@@ -102,10 +104,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("tickets", help="list and work on tickets")
-    parser.add_argument("--url", help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
-    parser.add_argument("--token", help="bearer token (default: $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_global_flags(parser, ("json", "url", "token", "timeout"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="tickets, newest first")
     listing.add_argument("--status", choices=["open", "acknowledged", "resolved", "closed"])
@@ -119,4 +118,6 @@ def register(subparsers: Any) -> None:
     close = actions.add_parser("close", help="close; recurring faults need --root-cause")
     close.add_argument("id", type=int)
     close.add_argument("--root-cause", help="what caused the fault (required for recurring ones)")
+    for action in (listing, show, ack, close):
+        uses(action, json=False, url=None, token=None, timeout=15.0)
     parser.set_defaults(handler=handle)
