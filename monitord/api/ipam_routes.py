@@ -29,6 +29,7 @@ from monitord.ipam.bodies import (
     AvailableQuery,
     BlocksQuery,
     RangeBody,
+    RangePatch,
     SubnetBody,
     SubnetPatch,
     SubnetQuery,
@@ -108,6 +109,15 @@ async def create_range(request: web.Request) -> web.Response:
     created = await subnets.create_range(allocator_of(request).engine, _subnet_id(request), spec,
                                          identity.name)
     return web.json_response(created, status=201)
+
+
+async def update_range(request: web.Request) -> web.Response:
+    identity = require(request, "admin")
+    body = await read_json(request, RangePatch)
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    updated = await subnets.change_range(allocator_of(request).engine, _subnet_id(request),
+                                         request.match_info["name"], changes, identity.name)
+    return web.json_response(updated)
 
 
 async def delete_range(request: web.Request) -> web.Response:
@@ -220,6 +230,7 @@ def setup(app: web.Application) -> None:
     router.add_patch(f"{PREFIX}/subnets/{{subnet_id}}", guarded(update_subnet))
     router.add_delete(f"{PREFIX}/subnets/{{subnet_id}}", guarded(delete_subnet))
     router.add_post(f"{PREFIX}/subnets/{{subnet_id}}/ranges", guarded(create_range))
+    router.add_patch(f"{PREFIX}/subnets/{{subnet_id}}/ranges/{{name}}", guarded(update_range))
     router.add_delete(f"{PREFIX}/subnets/{{subnet_id}}/ranges/{{name}}", guarded(delete_range))
     router.add_post(f"{PREFIX}/subnets/{{subnet_id}}/allocate", guarded(allocate))
     router.add_get(f"{PREFIX}/subnets/{{subnet_id}}/available", guarded(available))

@@ -51,6 +51,14 @@ def register(subparsers: Any) -> None:
     sub.add_argument("last")
     sub.add_argument("--kind", choices=["pool", "dhcp", "reserved"], default="pool")
     sub.add_argument("--description", default="")
+    sub = add("set-range", "change a range's kind or description (e.g. mark a pool as DHCP)")
+    sub.add_argument("subnet_id", type=int)
+    sub.add_argument("name")
+    sub.add_argument("--kind", choices=["pool", "dhcp", "reserved"])
+    sub.add_argument("--description")
+    sub = add("import-ranges", "import named ranges from CSV: subnet,name,kind,first,last,description")
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--dry-run", action="store_true", help="only check the file, change nothing")
     sub = add("allocate", "hand out the next free (or a given) address")
     sub.add_argument("subnet_id", type=int)
     sub.add_argument("--address")
@@ -107,6 +115,9 @@ def _call(client: IpamClient, args: argparse.Namespace) -> Any:
         return client.request("POST", f"/subnets/{args.subnet_id}/ranges", {
             "name": args.name, "kind": args.kind, "first": args.first, "last": args.last,
             "description": args.description})[1]
+    if action == "set-range":
+        body = {k: getattr(args, k) for k in ("kind", "description") if getattr(args, k) is not None}
+        return client.request("PATCH", f"/subnets/{args.subnet_id}/ranges/{args.name}", body)[1]
     if action == "allocate":
         body = {k: getattr(args, k) for k in ("address", "range", "hostname", "mac", "owner", "target")
                 if getattr(args, k) is not None}
@@ -184,6 +195,33 @@ def _import(client: IpamClient, args: argparse.Namespace) -> int:
     return 1 if result["errors"] else 0
 
 
+def _import_ranges(client: IpamClient, args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"monitord ipam import-ranges: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        _status, result = client.request("POST", "/ranges/import", raw=text.encode(), content_type="text/csv",
+                                         query={"dry_run": "true"} if args.dry_run else None)
+    except ApiError as exc:
+        if exc.status != 422 or "errors" not in exc.body:
+            raise
+        result = exc.body
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 1 if result["errors"] else 0
+    for error in result["errors"]:
+        print(f"{args.file}:{error['line']}: {error['field'] or '-'}: {error['error']}")
+    for change in result["changes"]:
+        print(f"{args.file}:{change['line']}: {change['range']} {change['text']}")
+    verb = "would create" if args.dry_run or result["errors"] else "created"
+    print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
+          f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
+          + ("; nothing imported" if result["errors"] and not args.dry_run else ""))
+    return 1 if result["errors"] else 0
+
+
 def _export(client: IpamClient, args: argparse.Namespace) -> int:
     _status, text = client.request("GET", "/export", query={"subnet_id": args.subnet_id})
     if args.output is None:
@@ -201,6 +239,8 @@ def handle(args: argparse.Namespace) -> int:
             return _import(client, args)
         if args.action == "export":
             return _export(client, args)
+        if args.action == "import-ranges":
+            return _import_ranges(client, args)
         result = _call(client, args)
     except ApiError as exc:
         print(f"monitord ipam {args.action}: {exc}", file=sys.stderr)

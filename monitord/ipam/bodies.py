@@ -57,6 +57,13 @@ class RangeBody(Body):
     description: str = Field(default="", max_length=2000)
 
 
+class RangePatch(Body):
+    """A range's kind or description; its bounds never move (delete and re-create it)."""
+
+    kind: RangeKind | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
 class AllocateBody(Body):
     address: str | None = Field(default=None, max_length=64)
     range: str | None = Field(default=None, pattern=NAME)

@@ -112,8 +112,14 @@ class SubnetFinder:
         return None
 
 
-def read_rows(text: str, line_offset: int = 0) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
-    """CSV rows with their line numbers (in the original file: ``line_offset`` shifts them)."""
+def read_rows(text: str, line_offset: int = 0, columns: tuple[str, ...] = COLUMNS,
+              required: tuple[str, ...] = ("address",)
+              ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """CSV rows with their line numbers (in the original file: ``line_offset`` shifts them).
+
+    A row holds only the cells it has: a column missing from the header, or a row too
+    short to reach it, is absent from the row (the caller leaves that field alone).
+    """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = next(reader)
@@ -122,10 +128,10 @@ def read_rows(text: str, line_offset: int = 0) -> tuple[list[tuple[int, dict[str
     except csv.Error as exc:
         return [], [RowProblem(1 + line_offset, None, f"not CSV: {exc}")]
     names = [h.strip().lower() for h in header]
-    problems = [RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(COLUMNS)})")
-                for n in names if n not in COLUMNS]
-    if "address" not in names:
-        problems.append(RowProblem(1 + line_offset, "address", "the header has no 'address' column"))
+    problems = [RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(columns)})")
+                for n in names if n not in columns]
+    problems += [RowProblem(1 + line_offset, n, f"the header has no {n!r} column")
+                 for n in required if n not in names]
     if problems:
         return [], problems
     out: list[tuple[int, dict[str, str]]] = []

@@ -32,6 +32,8 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
     ("ipam", "add-subnet"): (["127.77.0.0/28"], CLIENT),
     ("ipam", "delete-subnet"): (["1"], CLIENT),
     ("ipam", "add-range"): (["1", "clients", "127.77.0.9", "127.77.0.14", "--kind", "dhcp"], CLIENT),
+    ("ipam", "set-range"): (["1", "clients", "--kind", "dhcp"], CLIENT),
+    ("ipam", "import-ranges"): (["ranges.csv", "--dry-run"], CLIENT),
     ("ipam", "allocate"): (["1"], CLIENT),
     ("ipam", "release"): (["127.77.0.1"], CLIENT),
     ("ipam", "show"): (["127.77.0.1"], CLIENT),
