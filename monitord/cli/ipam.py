@@ -1,8 +1,9 @@
 """``monitord ipam ...``: the IP register from the shell, through the daemon's HTTP API.
 
 Options common to every sub-command: ``--url`` (or ``$MONITORD_URL``, default
-http://127.0.0.1:8470), ``--token`` (or ``$MONITORD_TOKEN``), ``--json``.
-Exit codes: 0 done, 1 the daemon refused (message names the field), 2 bad usage.
+http://127.0.0.1:8470), ``--token`` (or ``$MONITORD_TOKEN``), ``--timeout``, ``--json``;
+they may stand before or after the action (``monitord ipam --json audit``, see
+``global_options``). Exit codes: 0 done, 1 the daemon refused (message names the field), 2 bad usage.
 """
 
 from __future__ import annotations
