@@ -88,7 +88,7 @@ def sweeping_on_link(lab: Lab) -> Iterator[Link]:
 def _document(tmp_path: Path, receiver: Receiver, state_url: str) -> dict[str, Any]:
     doc = config_doc(tmp_path, [], receiver.url(), state_url=state_url, rules=[],
                      alerts={"default_rules": True})
-    doc["ipam"] = {"reconcile": {"subnets": [SUBNET], "interval": "1h", "timeout": "500ms",
+    doc["ipam"] = {"reconcile": {"subnets": [SUBNET], "interval": "1h", "timeout": "1s",
                                  "count": 1, "arp": True}}
     return doc
 
