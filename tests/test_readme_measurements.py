@@ -1,12 +1,15 @@
-"""Every measurement name README.md states is one the daemon writes (finding 13: the README named
-``snmp_if`` while the SNMP probe writes ``snmp_interface``).
+"""Every measurement and field name README.md states is one the daemon writes (finding 13: the
+README named ``snmp_if`` while the SNMP probe writes ``snmp_interface``).
 
-The written names come from the code: each registered probe kind's ``measurement`` and every
-literal ``measurement="..."`` / ``MEASUREMENT = "..."`` in ``monitord`` and ``probes``.
+The written measurement names come from the code: each registered probe kind's ``measurement``
+and every literal ``measurement="..."`` / ``MEASUREMENT = "..."`` in ``monitord`` and ``probes``.
+Field names are checked more loosely: each one the README lists for a measurement must be a
+string in the code, or match an f-string there (``f"{direction}_bps"`` gives ``in_bps``).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -60,3 +63,56 @@ def test_every_measurement_the_readme_names_is_written() -> None:
             "ipam_reconcile"} <= written
     assert {"icmp", "tcp", "snmp_interface", "log", "backup", "pos", "ipam_reconcile"} <= stated
     assert stated - written == set()
+
+
+# README paragraphs that list fields: (where it starts, where it ends).
+FIELD_LISTS = [
+    ("Measurement `tcp`: fields", "\n"),
+    ("and these fields:", "A run with no reply"),                       # icmp
+    ("`snmp_system` (tags", "#### Rates"),                              # snmp_system/_interface/_storage
+    ("Fields of `log`", "\n\n"),
+    ("Fields of `backup`", "\n\n"),
+    ("### Results (measurement `pos`)", "Built-in alert rules"),
+    ("results of measurement `ipam_reconcile`", "The built-in alert"),
+]
+_TAG_LISTS = re.compile(r"tags:? (?:`[^`]+`(?:,? (?:and )?)?)+")
+
+
+def listed_fields(text: str) -> dict[str, set[str]]:
+    out = {}
+    for start, end in FIELD_LISTS:
+        begin = text.index(start)
+        span = _TAG_LISTS.sub("", text[begin:text.index(end, begin + len(start))])
+        out[start] = set(re.findall(r"`([a-z][a-z0-9_]*)`", span))
+    return out
+
+
+def code_strings() -> tuple[set[str], list[re.Pattern[str]]]:
+    literals: set[str] = set()
+    templates: list[re.Pattern[str]] = []
+    for package in ("monitord", "probes"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    literals.add(node.value)
+                elif isinstance(node, ast.JoinedStr):
+                    fixed = [str(v.value) for v in node.values if isinstance(v, ast.Constant)]
+                    if sum(map(len, fixed)) >= 2:
+                        templates.append(re.compile("".join(
+                            re.escape(str(v.value)) if isinstance(v, ast.Constant) else "[a-z0-9_]+"
+                            for v in node.values)))
+    return literals, templates
+
+
+def test_every_field_the_readme_lists_is_written() -> None:
+    literals, templates = code_strings()
+
+    def written(name: str) -> bool:
+        return name in literals or any(t.fullmatch(name) for t in templates)
+
+    assert written("in_bps") and written("connect_ms") and not written("connect_msec")
+    listed = listed_fields((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert {"connect_ms", "rtt_median_ms", "in_util_pct", "rotations_lost", "shrink_share",
+            "heartbeat_age", "mac_changes"} <= set().union(*listed.values())
+    missing = {start: sorted(n for n in names if not written(n)) for start, names in listed.items()}
+    assert missing == {start: [] for start, _end in FIELD_LISTS}
