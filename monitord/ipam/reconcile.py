@@ -171,6 +171,26 @@ async def _store_findings(conn: AsyncConnection, report: SweepReport,
             report.resolved.append({"address": key[0], "kind": key[1], "detail": existing.detail})
 
 
+async def retire(engine: AsyncEngine, swept: set[str]) -> list[tuple[str, str | None]]:
+    """Resolve the open findings of subnets no longer swept; ``(cidr, site)`` of each such subnet.
+
+    A subnet dropped from ``ipam.reconcile.subnets`` is never compared again, so its
+    findings (and the alerts built on them) would otherwise stay open for ever.
+    """
+    wanted = {str(IPNetwork(c)) for c in swept}
+    async with engine.begin() as conn:
+        rows = (await conn.execute(
+            sa.select(subnets.c.id, subnets.c.cidr, subnets.c.site).where(
+                subnets.c.id.in_(sa.select(findings.c.subnet_id).where(findings.c.resolved_at.is_(None))))
+        )).all()
+        gone = [r for r in rows if str(IPNetwork(r.cidr)) not in wanted]
+        if gone:
+            await conn.execute(findings.update().where(
+                findings.c.subnet_id.in_([r.id for r in gone]), findings.c.resolved_at.is_(None))
+                .values(resolved_at=now()))
+    return [(str(IPNetwork(r.cidr)), r.site) for r in gone]
+
+
 async def list_findings(engine: AsyncEngine, *, kind: str | None = None, subnet_id: int | None = None,
                         include_resolved: bool = False) -> list[dict[str, Any]]:
     query = sa.select(findings, subnets.c.cidr).join(subnets, subnets.c.id == findings.c.subnet_id)

@@ -19,7 +19,7 @@ from monitord.errors import NotFoundError
 from monitord.ipam.arp import arp_sweep
 from monitord.ipam.metrics import FindingMetrics
 from monitord.ipam.pinger import EnginePinger, Pinger
-from monitord.ipam.reconcile import SweepReport, SweepSettings, sweep
+from monitord.ipam.reconcile import SweepReport, SweepSettings, retire, sweep
 from monitord.ipam.tables import FINDING_KINDS
 from monitord.results import ProbeResult, now_ns
 
@@ -77,6 +77,11 @@ def report_results(report: SweepReport) -> list[ProbeResult]:
     return results
 
 
+def cleared_results(subnet: str, site: str | None) -> list[ProbeResult]:
+    """Zero counts for every finding kind of ``subnet``: its alerts resolve (it is no longer swept)."""
+    return [r for r in report_results(SweepReport(subnet, 0, site)) if "finding" in r.tags]
+
+
 class ReconcileService:
     """Sweeps ``ipam.reconcile.subnets`` every ``interval``; ``sweep_now`` runs one on demand."""
 
@@ -98,10 +103,32 @@ class ReconcileService:
         return list(self._config.subnets)
 
     async def start(self) -> None:
+        await self._retire()  # subnets dropped from the file while the daemon was down
         self._task = asyncio.create_task(self._loop(), name=self.name)
 
     async def reload(self, loaded: LoadedConfig) -> None:
         self._config = loaded.config.ipam.reconcile
+        await self._retire()
+
+    async def _retire(self) -> None:
+        """End what subnets no longer listed left open: findings resolved, alerts resolved."""
+        async with self._lock:
+            try:
+                gone = await retire(self._daemon.state_store.engine, set(self._config.subnets))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("cannot resolve the findings of subnets no longer swept: %s", exc)
+                return
+            for cidr, site in gone:
+                log.info("%s is no longer swept: its findings are resolved", cidr)
+                self._clear(cidr, site)
+
+    def _clear(self, cidr: str, site: str | None) -> None:
+        self.last_reports.pop(cidr, None)
+        for kind in FINDING_KINDS:
+            self._metrics.open.labels(subnet=cidr, kind=kind).set(0)
+        self._daemon.publish(cleared_results(cidr, site))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -137,11 +164,15 @@ class ReconcileService:
             except asyncio.CancelledError:
                 raise
             except NotFoundError as exc:
-                # Listed for sweeps but not registered yet: nothing to compare against, not a fault.
+                # Listed for sweeps but not registered (yet, or any more): nothing to compare
+                # against, not a fault. A subnet deleted from the register takes its findings
+                # with it; the alerts built on them end here.
                 self._daemon.health.set(f"ipam:{cidr}", True, str(exc))
                 if cidr not in self._unregistered:
                     log.warning("not sweeping %s: %s", cidr, exc)
                 self._unregistered.add(cidr)
+                previous = self.last_reports.get(cidr)
+                self._clear(cidr, previous.site if previous is not None else None)
                 return None
             except Exception as exc:
                 self._daemon.health.set(f"ipam:{cidr}", False, str(exc))

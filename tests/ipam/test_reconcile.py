@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from monitord.config.loader import build_config
 from monitord.ipam.service import MEASUREMENT
 from monitord.results import ProbeResult
 from tests.daemon_harness import READ_TOKEN, auth, running_daemon
@@ -124,6 +125,43 @@ async def test_sweep_flags_conflicts_stale_and_resolves_them(lab: Any, state_url
 
             status, body = await api.call("POST", "/reconcile", {"subnet": "127.78.0.0/24"})
             assert (status, body["field"]) == (422, "subnet")
+
+
+@pytest.mark.root
+async def test_a_subnet_no_longer_swept_ends_its_findings_and_alerts(lab: Any, state_url: str,
+                                                                    tmp_path: Path) -> None:
+    """Dropped from ``ipam.reconcile.subnets`` by a reload or across a restart, a subnet is never
+    swept again: its open findings resolve and so does its alert, instead of firing for ever."""
+    other = "127.78.0.0/30"
+
+    def document(*swept: str) -> dict[str, Any]:
+        return ipam_document(tmp_path, state_url, ipam={"reconcile": {
+            "subnets": list(swept), "interval": "1h", "timeout": "500ms", "arp": False}})
+
+    async def firing_then_dropped(daemon: Any, api: Api) -> None:
+        status, body = await api.call("POST", "/reconcile", {"subnet": SUBNET})
+        assert (status, body["sweeps"][0]["active"]) == (200, {"conflict": 14}), body
+        await _wait_for_alert(api, "ipam-address-conflict", "firing")
+
+    with lab.icmp_sockets():
+        async with running_daemon(document(SUBNET, other)) as daemon, aiohttp.ClientSession() as session:
+            api = Api(daemon, session)
+            await api.subnet(SUBNET)
+            await firing_then_dropped(daemon, api)
+            await daemon.apply(build_config(document(other)))  # what SIGHUP applies
+            alerts = await _wait_for_alert(api, "ipam-address-conflict", "resolved")
+            assert [(a["target"], a["status"]) for a in alerts] == [(SUBNET, "resolved")]
+            status, body = await api.call("GET", "/findings", token=READ_TOKEN)
+            assert (status, body["findings"]) == (200, [])
+            await daemon.apply(build_config(document(SUBNET, other)))
+            await firing_then_dropped(daemon, api)
+        # Dropped while the daemon was down: the restart ends them.
+        async with running_daemon(document(other)) as daemon, aiohttp.ClientSession() as session:
+            api = Api(daemon, session)
+            alerts = await _wait_for_alert(api, "ipam-address-conflict", "resolved")
+            assert [(a["target"], a["status"]) for a in alerts] == [(SUBNET, "resolved")]
+            status, body = await api.call("GET", "/findings", token=READ_TOKEN)
+            assert (status, body["findings"]) == (200, [])
 
 
 @pytest.mark.root
