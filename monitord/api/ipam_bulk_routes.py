@@ -116,7 +116,7 @@ async def reconcile_now(request: web.Request) -> web.Response:
     if request.can_read_body:
         body = await read_json(request, ReconcileBody)
     service = _service(request)
-    if service is None:
+    if service is None or not service.subnets:
         raise ConflictError("reconciliation is off: list subnets in ipam.reconcile.subnets", field="subnet")
     wanted = service.subnets
     if body.subnet is not None:

@@ -95,6 +95,7 @@ class ReconcileService:
         self._lock = asyncio.Lock()
         self._failing: set[str] = set()
         self._unregistered: set[str] = set()
+        self._wake = asyncio.Event()
         self.last_reports: dict[str, SweepReport] = {}
         self._metrics = FindingMetrics(daemon.registry)
 
@@ -107,8 +108,11 @@ class ReconcileService:
         self._task = asyncio.create_task(self._loop(), name=self.name)
 
     async def reload(self, loaded: LoadedConfig) -> None:
+        added = set(loaded.config.ipam.reconcile.subnets) - set(self._config.subnets)
         self._config = loaded.config.ipam.reconcile
         await self._retire()
+        if added:
+            self._wake.set()  # sweep the new subnets now, not an interval from now
 
     async def _retire(self) -> None:
         """End what subnets no longer listed left open: findings resolved, alerts resolved."""
@@ -141,7 +145,10 @@ class ReconcileService:
     async def _loop(self) -> None:
         while True:
             await self.sweep_all()
-            await asyncio.sleep(self._config.interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._config.interval):
+                    await self._wake.wait()
+            self._wake.clear()
 
     async def sweep_all(self) -> list[SweepReport]:
         reports = []
@@ -194,7 +201,6 @@ class ReconcileService:
 
 
 def reconcile_service(daemon: Daemon) -> ReconcileService | None:
-    """The factory in ``SERVICE_FACTORIES``: only when subnets are configured for sweeps."""
-    if not daemon.loaded.config.ipam.reconcile.subnets:
-        return None
+    """The factory in ``SERVICE_FACTORIES``. The service runs even with no subnet listed: a reload
+    may list some, and a restart with an empty list must still end what earlier sweeps left open."""
     return ReconcileService(daemon)

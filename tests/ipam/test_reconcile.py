@@ -155,13 +155,19 @@ async def test_a_subnet_no_longer_swept_ends_its_findings_and_alerts(lab: Any, s
             assert (status, body["findings"]) == (200, [])
             await daemon.apply(build_config(document(SUBNET, other)))
             await firing_then_dropped(daemon, api)
-        # Dropped while the daemon was down: the restart ends them.
-        async with running_daemon(document(other)) as daemon, aiohttp.ClientSession() as session:
+        # Dropped while the daemon was down, leaving no subnet at all: the restart ends them.
+        async with running_daemon(document()) as daemon, aiohttp.ClientSession() as session:
             api = Api(daemon, session)
             alerts = await _wait_for_alert(api, "ipam-address-conflict", "resolved")
             assert [(a["target"], a["status"]) for a in alerts] == [(SUBNET, "resolved")]
             status, body = await api.call("GET", "/findings", token=READ_TOKEN)
             assert (status, body["findings"]) == (200, [])
+            status, body = await api.call("POST", "/reconcile", {})
+            assert (status, body["field"]) == (409, "subnet")  # reconciliation is off
+            # A reload that lists it again sweeps it at once, not an interval (1h) later.
+            await daemon.apply(build_config(document(SUBNET)))
+            alerts = await _wait_for_alert(api, "ipam-address-conflict", "firing")
+            assert [(a["target"], a["status"]) for a in alerts] == [(SUBNET, "firing")]
 
 
 @pytest.mark.root
