@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from alerts.outbox import Outbox, Pending
 from alerts.templates import wants_short
+from monitord.clock import Clock, SystemClock
 from monitord.config.notify import NotifyConfig
 
 log = logging.getLogger("monitord.alerts.notify")
@@ -59,8 +59,9 @@ class Notifier:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
     def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry,
-                 health: Callable[[bool, str], None] | None = None) -> None:
+                 health: Callable[[bool, str], None] | None = None, clock: Clock | None = None) -> None:
         self.outbox = outbox
+        self.clock: Clock = clock or SystemClock()
         self.config = config
         self._health = health
         self._wake = asyncio.Event()
@@ -106,7 +107,7 @@ class Notifier:
                 failures = 0
                 log.info("notifier reaches the outbox again")
                 self._report(True, "delivering")
-            wait = 30.0 if due is None else max(0.0, min(30.0, due - time.time()))
+            wait = 30.0 if due is None else max(0.0, min(30.0, due - self.clock.now()))
             if wait > 0:
                 try:
                     async with asyncio.timeout(wait):
@@ -127,7 +128,7 @@ class Notifier:
         blocked: set[tuple[str, int]] = set()
         parcels: list[list[Pending]] = []
         digests: dict[tuple[str, int], list[Pending]] = {}
-        for row in await self.outbox.due(time.time()):
+        for row in await self.outbox.due(self.clock.now()):
             if row.digest:
                 destination = (row.route, row.url_index)
                 if destination not in digests:
@@ -155,7 +156,7 @@ class Notifier:
 
     async def _deliver(self, parcel: list[Pending]) -> float | None:
         """None when the parcel is done with (delivered or given up), else when to retry."""
-        now = time.time()
+        now = self.clock.now()
         first = parcel[0]
         ids = [row.id for row in parcel]
         route = self.config.route(first.route)
@@ -172,7 +173,7 @@ class Notifier:
         error = await self._send(with_key(url, first.key), title, body, notify_type)
         destination = (first.route, first.url_index)
         if error is None:
-            await self.outbox.delivered(ids, time.time())
+            await self.outbox.delivered(ids, self.clock.now())
             self.sent.labels(route=first.route).inc()
             if destination in self._failing:
                 self._failing.discard(destination)

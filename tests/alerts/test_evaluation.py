@@ -147,7 +147,7 @@ def test_reload_keeps_alerts_and_resolves_those_of_removed_rules() -> None:
     assert {a.rule: a.status for a in ev.alerts.values()} == {"down": "firing", "loss": "firing"}
     # reorder (indices move) and drop "loss"
     ev.configure(compile_rules([AlertRule.model_validate(r) for r in [
-        {"name": "other", "kind": "tcp", "condition": "down"}, down]]), [], FlapPolicy(enabled=False))
+        {"name": "other", "kind": "tcp", "condition": "down"}, down]]), [], FlapPolicy(enabled=False), 1.0)
     transitions, _ = ev.take()
     assert [(t.alert.rule, t.event) for t in transitions] == [("loss", "resolved")]
     ev.evaluate([_icmp("r1", 1, 0)])
