@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from tests.alerts.harness import (
     api,
     config_doc,
     running,
+    settle,
     tcp_target,
     wait_probed,
     wait_until,
@@ -30,7 +30,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         assert receiver.messages == []
         await service.close()
         messages = await receiver.wait_for(1, 60)
-        await asyncio.sleep(2.0)  # nothing more may arrive while it stays down
+        await settle(daemon)  # nothing more may arrive while it stays down
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         first = messages[0]
         assert "FIRING" in first.title and "till-1" in first.body
@@ -45,7 +45,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
 
         await service.open()
         await receiver.wait_for(2, 60)
-        await asyncio.sleep(1.5)  # nothing more may arrive
+        await settle(daemon)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
         assert receiver.messages[1].key != first.key
