@@ -7,12 +7,18 @@ same ``name`` replaces the built-in one; ``alerts.disabled_rules`` drops one;
 ``alerts.default_rules: false`` drops them all.
 
 Probe issues append their rules to ``DEFAULT_RULES`` (one mapping each):
-``condition`` is ``down`` (the probe failed: ``ok`` false or ``up`` 0),
-``threshold`` (``field`` ``above``/``below`` a value, ``recover`` for
-hysteresis) or ``absent`` (no result for ``intervals`` probe intervals).
+``condition`` is ``down`` (the probe could not reach or measure its target:
+``ok`` false, or ``up`` 0), ``threshold`` (``field`` ``above``/``below`` a
+value on a run that did measure, ``recover`` for hysteresis) or ``absent`` (no
+result for ``intervals`` probe intervals). A problem a probe finds on a
+successful run (stale backup, missing log file) is a field for a threshold
+rule; "cannot reach" is a ``down`` rule (docs/alert-rules.md, the rule model).
 ``kind``/``measurement`` pick the results; ``match`` scopes by site, zone,
 target, target tags or result tags; ``marks_down: true`` means "this target
 is down" (its children are then suppressed, see dependencies).
+
+Every rule here has an end-to-end case in ``tests/alerts/coverage/`` (marked
+``rule_coverage("<name>")``); a meta test fails for a rule without one.
 """
 
 from __future__ import annotations
@@ -163,16 +169,16 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "priority": "normal",
         "summary": "{target} restarted (uptime now {uptime_s:.0f} s)",
     },
-    # SSH log scraping and backup verification (issue 8). Log rules read the per-run
-    # counts of ``log`` results; an open alert carries the matching lines as evidence
-    # and stays open until 30 minutes pass without a new matching line.
+    # SSH log scraping and backup verification (issue 8). "Cannot connect or cannot look"
+    # is a failed run (``down`` rules below); what a run that did look found (missing
+    # files, stale or bad backups) is a field of a successful run (threshold rules). Log
+    # rules read the per-run counts of ``log`` results; an open alert carries the matching
+    # lines as evidence and stays open until 30 minutes pass without a new matching line.
     {
         "name": "ssh-unreachable",
         "description": "A server cannot be reached over SSH (down, auth failed, host key refused)",
         "kind": "ssh_log",
-        "condition": "threshold",
-        "field": "up",
-        "below": 0.5,
+        "condition": "down",
         "for": "5m",
         "clear_for": "0s",
         "severity": "warning",
@@ -280,9 +286,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "backup-host-unreachable",
         "description": "The backup server cannot be reached over SSH, so backups are unchecked",
         "kind": "backup",
-        "condition": "threshold",
-        "field": "up",
-        "below": 0.5,
+        "condition": "down",
         "for": "30m",
         "clear_for": "0s",
         "severity": "warning",

@@ -4,6 +4,20 @@ A rule is validated configuration (``AlertRule``) plus a compiled form
 (``CompiledRule``) that the evaluator calls once per matching result, so the
 hot path is a dictionary lookup and one comparison. Hysteresis: a threshold
 rule fires past ``above``/``below`` and recovers only past ``recover``.
+
+The rule model (docs/alert-rules.md): failures are data, in two shapes.
+
+* ``ok=False`` (with ``up=0``) means the probe could not reach its target or
+  could not measure (connect refused, SSH auth failed, timeout). Only
+  ``condition: down`` rules read it.
+* A problem the probe *found* on a run that did measure (a stale backup, a
+  missing log file, a bad checksum) is a field of an ``ok=True`` result, with
+  ``reason`` saying what was found. Threshold rules read those fields.
+
+Threshold rules skip failed runs, so a host that is down raises ``host-down``
+and not also ``packet-loss``; a threshold on ``up`` therefore sees only
+successful runs (where a series such as an SNMP interface may still say
+``up`` 0) and "cannot reach" is a ``down`` rule.
 """
 
 from __future__ import annotations
@@ -155,7 +169,8 @@ class CompiledRule:
         """Whether ``result`` breaches; ``firing`` selects the recovery value (hysteresis).
 
         None means "no opinion": a threshold rule skips failed runs and results
-        without its field (a host that is down has no meaningful RTT).
+        without its field (a host that is down has no meaningful RTT). A ``down``
+        rule reads the verdict: the run failed (``ok`` false) or says ``up`` 0.
         """
         rule = self.rule
         if rule.condition == "down":

@@ -19,7 +19,12 @@ class ProbeResult:
 
     ``fields`` are the measured values (numbers, booleans, short strings); ``tags``
     identify the series beyond ``target`` (e.g. ``ifName`` for an interface).
-    ``ok`` is the probe's verdict and ``reason`` says why it failed.
+    ``ok`` means "the probe reached its target and measured"; a failed run
+    (``ok=False``, ``up=0``) is "cannot reach / cannot check", and ``reason``
+    says why. A problem a successful run *found* (a stale backup, a missing log
+    file) is a field of an ``ok`` result, with ``reason`` saying what was found
+    (docs/alert-rules.md: ``down`` rules read ``ok``/``up``, threshold rules the
+    fields of successful runs).
     ``evidence`` carries lines that explain the result (log lines for the alert
     engine to attach to a ticket); sinks ignore it.
     """

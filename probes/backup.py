@@ -8,6 +8,14 @@ before it. Optionally its checksum file must match (the digest is computed on
 the server with ``sha256sum``-style tools, so the backup is not copied) and a
 verify command (e.g. ``gzip -t {path}``) must exit 0. Arguments are passed
 shell-quoted; ``{path}`` is the only substitution.
+
+What the run finds is data on a successful result (the rule model in
+docs/alert-rules.md): a run that reached the server and looked is ``ok`` with
+``up=1`` whatever it found, each problem is its own 0/1 field (``missing``,
+``stale``, ``too_small``, ``shrunk``, ``verified``) for its own threshold rule,
+and ``reason``/``evidence`` list the problems. Only "cannot connect" (SSH down,
+auth or host key refused, the deadline) is a failed run (``ok=False``, ``up=0``),
+read by the ``backup-host-unreachable`` down rule.
 """
 
 from __future__ import annotations
@@ -122,10 +130,13 @@ class BackupProbe(ProbeKind[BackupSettings]):
         try:
             entries = await sftp.readdir(settings.directory)
         except asyncssh.SFTPError as exc:
-            return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name, tags=tags,
-                reason=f"cannot list {settings.directory}: {exc.reason}", time_ns=started,
-                fields={"up": 1, "missing": 1, "files": 0},
+            # The server answered and there is no backup we can see: "missing", not "down".
+            unlisted = f"cannot list {settings.directory}: {exc.reason}"
+            nothing = judge([], now=clock.time(), oldest_ok=0.0, min_size=0, max_shrink=1.0)
+            return ProbeResult(
+                measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
+                ok=True, reason=unlisted, fields={"up": 1, **nothing.fields}, tags=tags,
+                evidence=(unlisted,),
             )
         files = [
             BackupFile(f"{settings.directory.rstrip('/')}/{name}", entry.attrs.size or 0,
@@ -160,9 +171,10 @@ class BackupProbe(ProbeKind[BackupSettings]):
             if "checksum_ok" in fields or "verify_ok" in fields:
                 passed = fields.get("checksum_ok", 1) == 1 and fields.get("verify_ok", 1) == 1
                 fields["verified"] = int(passed)
+        # ok: the server was reached and the backup judged; what was wrong is in the fields.
         return ProbeResult(
             measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
-            ok=not verdict.problems, reason="; ".join(verdict.problems) or None,
+            ok=True, reason="; ".join(verdict.problems) or None,
             fields=fields, tags=tags, evidence=tuple(verdict.problems),
         )
 

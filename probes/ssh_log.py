@@ -6,6 +6,12 @@ from its saved cursor (rotation and truncation handled in ``monitord.ssh.tail``)
 count the lines each rule matches and keep the matching lines, collapsed and
 capped, as the result's evidence for a ticket. Compressed and numbered rotated
 files matched by a glob are skipped: their content was read while it was live.
+
+A run that connected and looked is ``ok`` (``up=1``) even when it found a
+configured file missing or unreadable: those are fields (``files_missing``,
+``files_unreadable``) with ``reason`` naming the files, for threshold rules
+(docs/alert-rules.md). Only "cannot connect or cannot look" is a failed run
+(``ok=False``, ``up=0``), read by the ``ssh-unreachable`` down rule.
 """
 
 from __future__ import annotations
@@ -168,25 +174,28 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
             reads.append(read)
         # Cursors of files a glob no longer matches (deleted, renamed away) are dropped.
         await self._cursors.save(target.name, {p: c for p, c in saved.items() if p in cursors})
-        literal = [p for p in settings.files if p in paths]
-        fields = self._fields(rules, counts, reads, lines)
-        problems = [r.error for r in reads if r.error]
+        literal = set(settings.files)
+        # Only files configured by name count as missing: a glob matching nothing is no files,
+        # and a file a glob matched that vanished mid-run was rotated away, not misconfigured.
         missing = [r.path for r in reads if r.missing and r.path in literal]
+        fields = self._fields(rules, counts, reads, lines, missing=len(missing))
+        problems = [r.error for r in reads if r.error]
         if missing:
             problems.insert(0, f"missing: {', '.join(missing)}")
+        # ok: the server was reached and the files looked at; what was wrong is in the fields.
         return ProbeResult(
             measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
-            ok=not problems, reason="; ".join(problems) or None,
+            ok=True, reason="; ".join(problems) or None,
             fields=fields, tags=tags, evidence=evidence.lines(),
         )
 
     @staticmethod
     def _fields(rules: tuple[CompiledRule, ...], counts: dict[str, int], reads: list[FileRead],
-                lines: int) -> dict[str, FieldValue]:
+                lines: int, *, missing: int = 0) -> dict[str, FieldValue]:
         fields: dict[str, FieldValue] = {
             "up": 1,
             "files": sum(1 for r in reads if not r.missing and not r.error),
-            "files_missing": sum(1 for r in reads if r.missing),
+            "files_missing": missing,
             "files_unreadable": sum(1 for r in reads if r.error),
             "lines": lines,
             "bytes": sum(r.bytes_read for r in reads),

@@ -47,5 +47,8 @@ def print_results(results: Sequence[ProbeResult], as_json: bool) -> None:
             for k, v in result.fields.items()
             if k != "up"
         )
-        state = "up" if result.ok else f"DOWN ({result.reason})"
+        if not result.ok:
+            state = f"DOWN ({result.reason})"
+        else:  # reached and measured; a reason is a problem the run found (e.g. a stale backup)
+            state = f"up (found: {result.reason})" if result.reason else "up"
         print(f"{result.target} {result.kind}: {state} {values}".rstrip())

@@ -81,7 +81,7 @@ def run_ssh_command(
     kind_class: SshProbeClass,
     build_settings: Callable[[argparse.Namespace], ProbeSettings],
 ) -> int:
-    """Validate the arguments (exit 2 naming the field), run once, print; exit 0 if all ok."""
+    """Validate the arguments (exit 2 naming the field), run once, print; exit 0 if nothing is wrong."""
     try:
         validate_address(args.host)
         settings = build_settings(args)
@@ -93,7 +93,8 @@ def run_ssh_command(
         return 2
     results = asyncio.run(run_over_ssh(kind_class, args.host, settings))
     print_with_evidence(results, args.json)
-    return 0 if all(r.ok for r in results) else 1
+    # Exit 1 when the host could not be checked or the run found a problem (its reason).
+    return 0 if all(r.ok and r.reason is None for r in results) else 1
 
 
 def print_with_evidence(results: list[ProbeResult], as_json: bool) -> None:
