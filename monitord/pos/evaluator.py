@@ -116,10 +116,10 @@ class AbsenceEvaluator:
                         "expected": total if is_open else 0}
         first = store.since == 0.0
         changed = store_state != store.state or (store_down and reason != store.reason)
-        # Hold judgement while tills are pending or the router may not have been probed
-        # since start: "open" then only means "not known to be down", and saying so would
+        # Hold judgement while tills are pending or the router has not been probed since
+        # start: "open" then only means "not known to be down", and saying so would
         # resolve a store that is still dark across a restart (and page again after it).
-        settling = pending > 0 or now - self.started <= store.interval * missed
+        settling = pending > 0 or (store.router_up is None and bool(kinds_of.get(store.router or "")))
         if (first or settling) and not store_down:
             store.state, store.since, store.next_report = store_state, now, self._next(
                 store.name, store.interval, now, False)
