@@ -12,7 +12,7 @@ import aiohttp
 from monitord.clock import ManualClock
 from monitord.daemon import Daemon
 from tests.alerts.coverage.matrix import built_in
-from tests.alerts.harness import Listener, api, engine, running, settle, tcp_target, wait_until
+from tests.alerts.harness import Listener, api, engine, rounds, running, settle, tcp_target, wait_until
 from tests.daemon_harness import ADMIN_TOKEN, READ_TOKEN, auth
 from tests.pos.harness import beat, local, pos_document
 from tests.servers.receiver import Receiver
@@ -89,6 +89,10 @@ async def _router_down_and_back(tmp_path: Path, receiver: Receiver, router: List
     async with running(doc, clock) as daemon:
         await _beat_all(daemon)
         await router.close()
+        await wait_until(lambda: "store-a" in _firing(daemon), 30, "the store alert")
+        clock.advance(1)  # the store's group wait is over while the router's hold is not
+        await rounds(daemon, 3)
+        assert receiver.messages == []  # held: the router's verdict is not in yet
         both = {"store-a-router": "tcp-service-down", "store-a": "pos-store-down"}
         await wait_until(lambda: _firing(daemon) == both, 30, "router and store alerts")
         await settle(daemon)
