@@ -239,3 +239,18 @@ def test_evidence_lines_follow_the_alert_to_its_ticket() -> None:
     assert ev.new_evidence == {}  # the ticket opens with these lines
     scrape(1, 1, ("disk I/O error on sda again",))
     assert ev.new_evidence == {alert.fingerprint: ["disk I/O error on sda again"]}
+
+
+def test_flapping_starts_then_stops_once_the_target_is_steady() -> None:
+    policy = FlapPolicy(enabled=True, window=10, high=0.5, low=0.25)
+    ev = _evaluator([{"name": "down", "kind": "icmp", "condition": "down"}], policy=policy)
+    events: list[tuple[int, str]] = []
+    for step in range(30):
+        up = step % 2 == 1 if step < 10 else True  # flaps for 10 runs, then answers steadily
+        ev.evaluate([_icmp("wan", step, 0 if up else 100, ok=up)])
+        events.extend((step, t.event) for t in ev.take()[0] if t.event in ("flapping", "stable"))
+    assert [e for _, e in events] == ["flapping", "stable"], events
+    started, stopped = (step for step, _ in events)
+    assert started < 10 <= stopped
+    (alert,) = ev.alerts.values()
+    assert alert.flapping is False and alert.status == "resolved"
