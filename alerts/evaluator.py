@@ -2,7 +2,9 @@
 
 Pure and synchronous (no I/O), so it can be tested with plain values and
 benchmarked on its own. Holds (``for``/``clear_for``) use the results' own
-timestamps; absence is checked on the clock by ``check_absence``. Every change
+timestamps; when an alert fired or resolved is the engine's clock (dependency
+grace, escalation and tickets are judged on it); absence is checked on the
+clock by ``check_absence``. Every change
 worth acting on (fired, resolved, flapping started or stopped) is appended to
 ``transitions``; every alert whose row must be saved goes to ``dirty``.
 """
@@ -57,6 +59,7 @@ class Evaluator:
         # (target, kind) -> results stamped before this (ns) come from a probe that was changed
         self._stale_before: dict[tuple[str, str], int] = {}
         self._by_rule: dict[str, CompiledRule] = {}
+        self._decided: float | None = None  # the engine's time of the batch being evaluated
         self.configure(rules, targets, policy, started_at, parents=parents, present=present)
 
     def configure(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
@@ -156,7 +159,11 @@ class Evaluator:
 
     # -- the hot path ---------------------------------------------------------------------
 
-    def evaluate(self, results: Iterable[ProbeResult]) -> None:
+    def evaluate(self, results: Iterable[ProbeResult], now: float | None = None) -> None:
+        """Move alert states on ``results``. Holds run on the results' own timestamps;
+        ``fired_at``/``resolved_at`` are the engine's ``now`` (the clock that dependency
+        grace, escalation and tickets are judged on), or the result time without one."""
+        self._decided = now
         rules_for = self._rules_for
         live = self._live
         track_seen = self._absent_kinds
@@ -239,6 +246,7 @@ class Evaluator:
               result: ProbeResult | None) -> None:
         spec = rule.rule
         before = alert.status
+        stamp = now if self._decided is None else self._decided
         if result is not None:
             alert.value = rule.value_of(result)
             if result.evidence and breached:
@@ -265,7 +273,7 @@ class Evaluator:
                 alert.pending_since = None
             elif now - (now if alert.pending_since is None else alert.pending_since) >= spec.hold:
                 alert.status = "firing"
-                alert.fired_at = now
+                alert.fired_at = stamp
                 alert.resolved_at = None
                 alert.clear_since = None
                 alert.summary = self._summary(rule, alert, result)
@@ -278,11 +286,11 @@ class Evaluator:
                     alert.clear_since = now
                 if now - alert.clear_since >= spec.clear_for:
                     alert.status = "resolved"
-                    alert.resolved_at = now
+                    alert.resolved_at = stamp
                     alert.pending_since = None
                     self.transitions.append(Transition(alert, "resolved"))
         if alert.status != before:
-            alert.updated_at = now
+            alert.updated_at = stamp
             self.dirty.add(alert.fingerprint)
 
     def _apply(self, rule: CompiledRule, target: str, tags: Mapping[str, str], *, breached: bool,
@@ -314,6 +322,7 @@ class Evaluator:
 
     def check_absence(self, now: float) -> None:
         """Absent rules: no result of the rule's kind for ``intervals`` probe intervals."""
+        self._decided = now
         for rule in self._absent:
             kind = rule.rule.kind or ""
             for name, resolved in self.targets.items():

@@ -220,7 +220,7 @@ class AlertService:
             try:
                 async with self._lock:
                     if batch:
-                        self.evaluator.evaluate(batch)
+                        self.evaluator.evaluate(batch, now)
                         self._evaluated.inc(len(batch))
                     tick = now - last_tick >= interval
                     if tick:

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
     running,
     settle,
@@ -29,7 +30,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         await wait_probed(daemon, "till-1", up=True)
         assert receiver.messages == []
         await service.close()
-        messages = await receiver.wait_for(1, 60)
+        messages = await arrived(daemon, receiver, 1, 60)
         await settle(daemon)  # nothing more may arrive while it stays down
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         first = messages[0]
@@ -44,7 +45,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         ticket_id = tickets[0]["id"]
 
         await service.open()
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title

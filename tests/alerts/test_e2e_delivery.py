@@ -11,6 +11,7 @@ import pytest
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
     engine,
     rounds,
@@ -89,7 +90,7 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
         assert alerts["alerts"][0]["ticket_id"] == before["id"]
 
         await service.open()
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
@@ -120,7 +121,7 @@ async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_n
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE ticket_events_away RENAME TO ticket_events")
             await conn.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
-        await receiver.wait_for(1, 60)
+        await arrived(daemon, receiver, 1, 60)
         await settle(daemon)  # a second copy would be in the outbox or on its way
         assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
         await wait_until(lambda: daemon.health.snapshot()["alerts"].ok, 60, "alerts to be healthy")
@@ -148,7 +149,7 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
     await receiver.up()
     await service.open()  # back up while the daemon was away: the resolved news is due too
     async with running(doc) as daemon:
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)  # nothing more may arrive
     titles = [m.title for m in receiver.messages]
     assert len(titles) == 2, titles

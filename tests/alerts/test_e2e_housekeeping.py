@@ -11,6 +11,7 @@ from monitord.daemon import Daemon
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
     engine,
     running,
@@ -31,9 +32,9 @@ async def _tickets(daemon: Daemon) -> list[dict[str, Any]]:
 
 async def _outage(daemon: Daemon, receiver: Receiver, service: Listener, messages: int) -> None:
     await service.close()
-    await receiver.wait_for(messages + 1, 60)
+    await arrived(daemon, receiver, messages + 1, 60)
     await service.open()
-    await receiver.wait_for(messages + 2, 60)
+    await arrived(daemon, receiver, messages + 2, 60)
     await settle(daemon)
     assert len(receiver.messages) == messages + 2
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
     engine,
     running,
@@ -33,13 +34,17 @@ async def test_parent_down_gives_one_incident_message_not_n(
     targets = [tcp_target("store-7-router", router.port, site="store-7")]
     targets += [tcp_target(f"store-7-till-{i}", c.port, site="store-7", parent="store-7-router")
                 for i, c in enumerate(children)]
-    doc = config_doc(tmp_path, targets, receiver.url(), route={"group_wait": "2s"})
+    doc = config_doc(tmp_path, targets, receiver.url(), route={"group_wait": "1m"})
     async with running(doc) as daemon:
         for name in ["store-7-router", *(f"store-7-till-{i}" for i in range(len(children)))]:
             await wait_probed(daemon, name, up=True)
         for listener in [*children, router]:
             await listener.close()
-        await receiver.wait_for(1, 60)
+        alerts = engine(daemon).evaluator.alerts
+        # the children fire first; the group wait (1 min on the engine's clock) collects them
+        await wait_until(lambda: sum(a.status == "firing" for a in alerts.values()) == 7, 60,
+                         "all seven alerts to fire")
+        await arrived(daemon, receiver, 1)
         await settle(daemon)  # the children's alerts may not send messages of their own
         assert len(receiver.messages) == 1, [m.body for m in receiver.messages]
         message = receiver.messages[0]
@@ -58,7 +63,7 @@ async def test_parent_down_gives_one_incident_message_not_n(
 
         for listener in [router, *children]:
             await listener.open()
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2)
 
         async def all_recovered() -> bool:
             _, now = await api(daemon, "GET", ticket_path)
@@ -115,7 +120,7 @@ async def test_resolved_message_arrives_when_the_silence_ends(
     async with running(doc) as daemon:
         await wait_probed(daemon, "pos-server", up=True)
         await service.close()
-        await receiver.wait_for(1, 60)
+        await arrived(daemon, receiver, 1, 60)
         assert "FIRING" in receiver.messages[0].title
 
         clock = shifted(daemon)
@@ -134,7 +139,7 @@ async def test_resolved_message_arrives_when_the_silence_ends(
         await settle(daemon)
         assert len(receiver.messages) == 1  # recovered during the silence: held back
         clock.advance(600)  # the silence ends
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title

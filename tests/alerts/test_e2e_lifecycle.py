@@ -16,6 +16,7 @@ from tests.alerts.harness import (
     DOWN_RULE,
     Listener,
     api,
+    arrived,
     config_doc,
     engine,
     running,
@@ -89,7 +90,7 @@ async def test_alert_ends_once_when_its_configuration_goes(
     async with started(path) as run:
         assert run.daemon is not None
         daemon = run.daemon
-        await receiver.wait_for(1, 60)
+        await arrived(daemon, receiver, 1, 60)
         await settle(daemon)
         assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
         _, body = await api(daemon, "GET", "/api/v1/tickets?status=open")
@@ -107,7 +108,7 @@ async def test_alert_ends_once_when_its_configuration_goes(
         daemon = await run.change(mode, new)
         if change == "probe changed":
             await wait_probed(daemon, "nas", up=True)
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)
         titles = [m.title for m in receiver.messages]
         assert len(titles) == 2 and "RESOLVED" in titles[1], titles
@@ -154,14 +155,14 @@ async def test_removed_child_leaves_its_parents_dependent_count(
         await settle(daemon)
         assert len(receiver.messages) == 1  # till-1 was never announced: nothing to take back
         shifted(daemon).advance(3600)  # the repeat names what is still behind the router
-        await receiver.wait_for(2, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)
         assert len(receiver.messages) == 2 and "STILL FIRING" in receiver.messages[1].title
         assert "+1 dependent alerts" in receiver.messages[1].body, receiver.messages[1].body
 
         for listener in (router, till_2):
             await listener.open()
-        await receiver.wait_for(3, 60)
+        await arrived(daemon, receiver, 3, 60)
         shifted(daemon).advance(10)  # past dependency_grace: till-2's recovery stays quiet
         await settle(daemon)
         titles = [m.title for m in receiver.messages]
