@@ -66,7 +66,8 @@ async def restart_mid_incident(doc: dict[str, Any], receiver: Receiver, rule: st
 async def test_tcp(tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]) -> None:
     service = listeners()
     await service.open()
-    doc = matrix_doc(tmp_path, [tcp_target("erp", service.port, site="office")], receiver)
+    doc = matrix_doc(tmp_path, [tcp_target("erp", service.port, site="office")], receiver,
+                     built_in("tcp-service-down", for_="0s"))
     await restart_mid_incident(doc, receiver, "tcp-service-down", "erp", "tcp", service.close, service.open)
 
 
