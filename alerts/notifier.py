@@ -58,10 +58,12 @@ def _send_blocking(url: str, title: str, body: str, notify_type: str, timeout: f
 class Notifier:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
-    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry,
-                 health: Callable[[bool, str], None] | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry, *,
+                 health: Callable[[bool, str], None] | None = None, clock: Clock | None = None,
+                 run_backoff: float = RUN_BACKOFF_INITIAL) -> None:
         self.outbox = outbox
         self.clock: Clock = clock or SystemClock()
+        self._run_backoff = run_backoff  # first wait after the outbox failed (doubles, up to the max)
         self.config = config
         self._health = health
         self._wake = asyncio.Event()
@@ -97,7 +99,7 @@ class Notifier:
                 if failures == 1:
                     log.exception("notifier failed to read or update the outbox; retrying: %s", exc)
                 self._report(False, f"outbox unreachable ({type(exc).__name__}); retrying")
-                backoff = RUN_BACKOFF_INITIAL * 2.0 ** min(failures - 1, 10)
+                backoff = self._run_backoff * 2.0 ** min(failures - 1, 10)
                 # A wake() means new rows were written: the database works again, so try now.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(RUN_BACKOFF_MAX, backoff)):
