@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from alerts.flapping import FlapPolicy, is_flapping, record
-from alerts.lifecycle import Digests, digests_of, why_ended
+from alerts.lifecycle import ENDINGS, Digests, digests_of, why_ended
 from alerts.rules import CompiledRule, render_summary
 from alerts.state import NON_IDENTIFYING_TAGS, Alert, fingerprint
 from monitord.config.resolve import ResolvedTarget
@@ -339,10 +339,15 @@ class Evaluator:
         return transitions, dirty
 
     def forget_quiet(self, keep: set[str]) -> list[str]:
-        """Drop inactive alerts nobody needs any more (never notified, no ticket)."""
+        """Drop alerts nobody needs any more: inactive ones never notified and without a
+        ticket, and those the configuration ended once every route heard the end."""
         gone = [fp for fp, a in self.alerts.items()
-                if a.status == "inactive" and not a.notified and a.ticket_id is None
-                and not a.flapping and fp not in keep and not any(a.history)]
+                if fp not in keep and not a.flapping and (
+                    (a.status == "inactive" and not a.notified and a.ticket_id is None
+                     and not any(a.history))
+                    or (a.reason in ENDINGS and a.status in ("inactive", "resolved")
+                        and not any(v in ("firing", "flapping") for k, v in a.notified.items()
+                                    if ":" not in k)))]
         for fp in gone:
             alert = self.alerts.pop(fp)
             rule = self._by_rule.get(alert.rule)

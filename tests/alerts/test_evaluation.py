@@ -179,6 +179,12 @@ def test_reload_ends_alerts_whose_target_or_probe_went(change: Any, why: str) ->
     ended = next(a for a in ev.alerts.values() if a.target == "r1")
     assert ended.status == "resolved" and ended.reason == why and ended.resolved_at == 5.0
     assert ended.fingerprint in dirty
+    ended.notified = {"oncall": "firing"}
+    assert ev.forget_quiet(set()) == []  # kept until the route heard the end
+    ended.notified = {"oncall": "resolved", "at:oncall": 6.0}
+    if why != "probe changed":
+        assert ev.forget_quiet(set()) == [ended.fingerprint]
+        return
     # r2 is untouched, and interval/timeout are not a change of what is measured
     assert next(a for a in ev.alerts.values() if a.target == "r2").status == "firing"
     slower = [{**x, "probes": {"icmp": {"interval": "60s", "timeout": "2s"}}} for x in ROUTERS]
