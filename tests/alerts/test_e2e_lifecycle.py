@@ -30,6 +30,7 @@ from tests.alerts.harness import (
 )
 from tests.servers.receiver import Receiver
 
+ROUTE = {"group_wait": "0.5s", "group_interval": "1s", "repeat_interval": "1h"}
 OTHER_RULE = {"name": "backup-port-down", "kind": "tcp", "condition": "down", "severity": "warning",
               "match": {"targets": ["elsewhere"]}}
 
@@ -85,14 +86,18 @@ async def test_alert_ends_once_when_its_configuration_goes(
     await moved.open()  # the port the probe is moved to answers
     doc = config_doc(tmp_path, [tcp_target("nas", nas.port, site="office"),
                                 tcp_target("elsewhere", moved.port, site="branch")],
-                     receiver.url(), rules=[DOWN_RULE, OTHER_RULE])
+                     receiver.url(), rules=[DOWN_RULE, OTHER_RULE],
+                     notify={"routes": [  # two routes take the alert: each hears it fire and end
+                         {**ROUTE, "name": "oncall", "urls": [receiver.url("oncall")], "continue": True},
+                         {**ROUTE, "name": "chat", "urls": [receiver.url("chat")]}]})
     path = write_config(tmp_path / "monitord.yaml", doc)
     async with started(path) as run:
         assert run.daemon is not None
         daemon = run.daemon
-        await arrived(daemon, receiver, 1, 60)
+        await arrived(daemon, receiver, 2, 60)
         await settle(daemon)
-        assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
+        assert sorted((m.path, m.title.split(":")[0]) for m in receiver.messages) == [
+            ("/chat", "[normal] FIRING"), ("/oncall", "[normal] FIRING")]
         _, body = await api(daemon, "GET", "/api/v1/tickets?status=open")
         (ticket,) = body["tickets"]
 
@@ -108,11 +113,13 @@ async def test_alert_ends_once_when_its_configuration_goes(
         daemon = await run.change(mode, new)
         if change == "probe changed":
             await wait_probed(daemon, "nas", up=True)
-        await arrived(daemon, receiver, 2, 60)
+        await arrived(daemon, receiver, 4, 60)
         await settle(daemon)
-        titles = [m.title for m in receiver.messages]
-        assert len(titles) == 2 and "RESOLVED" in titles[1], titles
-        assert f"(ended: {change})" in receiver.messages[1].body, receiver.messages[1].body
+        ended = receiver.messages[2:]
+        assert len(receiver.messages) == 4, [(m.path, m.title) for m in receiver.messages]
+        assert sorted((m.path, m.title.split(":")[0]) for m in ended) == [
+            ("/chat", "[normal] RESOLVED"), ("/oncall", "[normal] RESOLVED")]
+        assert all(f"(ended: {change})" in m.body for m in ended), [m.body for m in ended]
 
         _, alerts = await api(daemon, "GET", "/api/v1/alerts")
         (alert,) = [a for a in alerts["alerts"] if a["target"] == "nas"]
@@ -123,7 +130,7 @@ async def test_alert_ends_once_when_its_configuration_goes(
         if change == "probe changed":
             # the new port answers: the alert stays resolved, nothing more is sent
             await settle(daemon)
-            assert len(receiver.messages) == 2
+            assert len(receiver.messages) == 4
 
 
 @pytest.mark.parametrize("mode", ["reload", "restart"])
