@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alerts.defaults import DEFAULT_RULES
+
 if TYPE_CHECKING:
     from monitord.config.model import MonitordConfig
 
@@ -23,8 +25,6 @@ def check_alerts(config: MonitordConfig) -> list[tuple[str, str]]:
         for target in rule.match.targets:
             if target not in targets:
                 problems.append((f"alerts.rules[{index}].match.targets", f"unknown target {target!r}"))
-    from alerts.defaults import DEFAULT_RULES
-
     written = {str(r["name"]) for r in DEFAULT_RULES} | {r.name for r in config.alerts.rules}
     for name in config.alerts.disabled_rules:
         if name not in written:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from alerts.rules import AlertRule
 from alerts.state import Alert
 from monitord.config.resolve import ResolvedTarget
+from probes import REGISTRY
 
 TARGET_REMOVED = "target removed"
 PROBE_REMOVED = "probe removed"
@@ -65,8 +66,6 @@ def digests_from_json(value: object) -> Digests | None:
 
 
 def probe_kinds() -> frozenset[str]:
-    from probes import REGISTRY
-
     return frozenset(REGISTRY)
 
 

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from alerts.defaults import DEFAULT_RULES
 from monitord.config.durations import Duration
 from monitord.results import ProbeResult
 from probes.base import ProbeTarget
@@ -210,8 +211,6 @@ def effective_rules(
     configured: list[AlertRule], use_defaults: bool, disabled: list[str]
 ) -> list[AlertRule]:
     """Built-in rules (unless switched off), replaced by name by configured ones."""
-    from alerts.defaults import DEFAULT_RULES
-
     by_name: dict[str, AlertRule] = {}
     if use_defaults:
         for raw in DEFAULT_RULES:

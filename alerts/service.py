@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge
 
@@ -24,13 +23,13 @@ from alerts.outbox import Outbox
 from alerts.rules import compile_rules
 from alerts.silences import Silence, SilenceBook, SilenceSpec
 from monitord.bus import Subscription
-from monitord.clock import Clock, SystemClock
+from monitord.clock import Clock
 from monitord.config.loader import LoadedConfig
+from monitord.pos.evaluator import STORE_KIND, TERMINAL_KIND
+from monitord.pos.register import store_router
 from monitord.results import now_ns
+from monitord.runtime import Runtime
 from monitord.store.probe_state import ProbeStateRepo
-
-if TYPE_CHECKING:
-    from monitord.daemon import Daemon
 
 log = logging.getLogger("monitord.alerts")
 
@@ -54,9 +53,6 @@ def _policy(loaded: LoadedConfig) -> FlapPolicy:
 def _topology(loaded: LoadedConfig) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     """Parents and existing names of alert targets that are not probe targets: a POS store
     sits behind its WAN router (one outage, one page) and its terminals behind the store."""
-    from monitord.pos.evaluator import STORE_KIND, TERMINAL_KIND
-    from monitord.pos.register import store_router
-
     stores = loaded.config.pos.stores if loaded.config.pos.enabled else {}
     parents: dict[str, str] = {}
     for name in stores:
@@ -70,10 +66,10 @@ def _topology(loaded: LoadedConfig) -> tuple[dict[str, str], dict[str, frozenset
 class AlertService:
     name = "alerts"
 
-    def __init__(self, daemon: Daemon, clock: Clock | None = None) -> None:
-        self.daemon = daemon
-        self.clock: Clock = clock or SystemClock()
-        loaded = daemon.loaded
+    def __init__(self, runtime: Runtime, clock: Clock | None = None) -> None:
+        self.runtime = runtime
+        self.clock: Clock = clock or runtime.clock
+        loaded = runtime.loaded
         self.silences = SilenceBook()
         self.silences.set_config(loaded.config.alerts.silences)
         parents, present = _topology(loaded)
@@ -88,7 +84,7 @@ class AlertService:
         self._lock = asyncio.Lock()
         self.notifier: Notifier | None = None
         self.dispatcher: Dispatcher | None = None
-        registry = daemon.registry
+        registry = runtime.registry
         self._evaluated = Counter("monitord_alert_results_evaluated", "Results evaluated by alert rules",
                                   registry=registry)
         self._transitions = Counter("monitord_alert_transitions", "Alert state changes", ["event"],
@@ -98,28 +94,28 @@ class AlertService:
             lambda: sum(1 for a in self.evaluator.alerts.values() if a.status == "firing"))
 
     async def start(self) -> None:
-        store = self.daemon.state_store
-        config = self.daemon.loaded.config
+        store = self.runtime.state
+        config = self.runtime.loaded.config
         saved = digests_from_json(await ProbeStateRepo(store).get(*DIGESTS_KEY))
         # Alerts whose rule, target or probe the new file removed or changed end now.
         self.evaluator.restore(await AlertStore(store).load(), saved, self.clock.now())
         await self._save_digests()
         for silence in await AlertStore(store).load_silences():
             self.silences.add(silence)
-        health = self.daemon.health
-        self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry,
+        health = self.runtime.health
+        self.notifier = Notifier(Outbox(store), config.notify, self.runtime.registry,
                                  health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
                                  clock=self.clock)
         self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
                                      silences=self.silences, wake=self.notifier.wake, sites=config.sites)
-        self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
+        self._subscription = self.runtime.bus.subscribe("alerts", config.alerts.buffer_size)
         self._tasks = [
             asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
             asyncio.create_task(self.notifier.run(), name="alerts:notify"),
             asyncio.create_task(self._housekeeping(), name="alerts:housekeeping"),
         ]
-        self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
-        self.daemon.health.set(NOTIFIER_HEALTH, True, "delivering")
+        self.runtime.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+        self.runtime.health.set(NOTIFIER_HEALTH, True, "delivering")
 
     async def reload(self, loaded: LoadedConfig) -> None:
         async with self._lock:
@@ -137,17 +133,17 @@ class AlertService:
             await self._save_digests()
         except Exception as exc:  # the next reload or start writes them; alerts still end then
             log.error("could not save the probe digests of the new configuration: %s", exc)
-        self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+        self.runtime.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
 
     async def _save_digests(self) -> None:
         """Remember what each probe measures, so a restart with a changed file ends its alerts."""
-        await ProbeStateRepo(self.daemon.state_store).put(
+        await ProbeStateRepo(self.runtime.state).put(
             *DIGESTS_KEY, digests_to_json(self.evaluator.digests))
 
     async def stop(self) -> None:
         """Drain, deliver and save within ``STOP_BUDGET``; a cancellation of stop itself propagates."""
         if self._subscription is not None:
-            self.daemon.bus.unsubscribe(self._subscription)
+            self.runtime.bus.unsubscribe(self._subscription)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_BUDGET
         drain_until = deadline - SAVE_RESERVE
@@ -190,14 +186,14 @@ class AlertService:
 
     async def add_silence(self, spec: SilenceSpec, actor: str) -> Silence:
         silence = Silence.from_spec(spec, created_by=actor, source="api")
-        await AlertStore(self.daemon.state_store).add_silence(silence)
+        await AlertStore(self.runtime.state).add_silence(silence)
         self.silences.add(silence)
         return silence
 
     async def remove_silence(self, silence_id: str) -> Silence | None:
         silence = self.silences.remove(silence_id)
         if silence is not None:
-            await AlertStore(self.daemon.state_store).delete_silence(silence_id)
+            await AlertStore(self.runtime.state).delete_silence(silence_id)
         return silence
 
     # -- loops -----------------------------------------------------------------------------
@@ -206,7 +202,7 @@ class AlertService:
         subscription = self._subscription
         dispatcher = self.dispatcher
         assert subscription is not None and dispatcher is not None
-        interval = self.daemon.loaded.config.alerts.evaluation_interval
+        interval = self.runtime.loaded.config.alerts.evaluation_interval
         clock = self.clock
         last_tick = 0.0
         last_snapshot = clock.now()
@@ -239,7 +235,7 @@ class AlertService:
                 if failing:
                     failing = False
                     log.info("alert engine writes to the state store again")
-                    self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+                    self.runtime.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -247,7 +243,7 @@ class AlertService:
                 if not failing:
                     log.exception("alert engine failed to record a change: %s", exc)
                     failing = True
-                self.daemon.health.set("alerts", False, f"state store: {exc}")
+                self.runtime.health.set("alerts", False, f"state store: {exc}")
                 await asyncio.sleep(1.0)
             self.rounds += 1
             if subscription.closed and not len(subscription):
@@ -290,7 +286,7 @@ class AlertService:
     async def housekeep(self, now: float) -> None:
         """Auto-close quiet tickets, prune delivered messages, forget idle groups and alerts."""
         assert self.dispatcher is not None and self.notifier is not None
-        tickets = self.daemon.loaded.config.alerts.tickets
+        tickets = self.runtime.loaded.config.alerts.tickets
         closed = await self.dispatcher.tickets.auto_close(tickets.auto_close_after, now)
         if closed:
             log.info("auto-closed %d quiet tickets", len(closed))
@@ -302,8 +298,8 @@ class AlertService:
         self.housekept = now
 
 
-def alert_service(daemon: Daemon) -> AlertService | None:
+def alert_service(runtime: Runtime) -> AlertService | None:
     """The SERVICE_FACTORIES entry: on unless ``alerts.enabled`` is false."""
-    if not daemon.loaded.config.alerts.enabled:
+    if not runtime.loaded.config.alerts.enabled:
         return None
-    return AlertService(daemon)
+    return AlertService(runtime)

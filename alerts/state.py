@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from alerts.clock import iso
+
 Status = Literal["inactive", "pending", "firing", "resolved"]
 
 # Result tags that describe the target rather than a series of it.
@@ -76,8 +78,6 @@ class Alert:
         )
 
     def to_json(self) -> dict[str, Any]:
-        from alerts.clock import iso
-
         return {
             "fingerprint": self.fingerprint, "rule": self.rule, "target": self.target,
             "labels": self.labels, "status": self.status, "flapping": self.flapping,

@@ -17,19 +17,23 @@ import signal
 from collections.abc import Sequence
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
 
+from monitord.api.app import build_runner
 from monitord.bus import ResultBus, Subscription
 from monitord.config.loader import LoadedConfig, load_config
 from monitord.errors import ConfigError, StartupError
 from monitord.health import HealthBoard
+from monitord.icmp.shared import SharedIcmp
 from monitord.results import ProbeResult
+from monitord.runtime import CurrentConfig, LatestResults, Runtime, Service
 from monitord.scheduler import Scheduler
-from monitord.services import SERVICE_FACTORIES, SINK_FACTORIES, Service
+from monitord.services import SERVICE_FACTORIES, SINK_FACTORIES
 from monitord.sinks.base import Sink
+from monitord.sinks.embedded import EmbeddedSink
+from monitord.sinks.feeder import SinkCounters, SinkFeeder
 from monitord.store.engine import StateStore
-from monitord.systemd import Notifier
-from monitord.tsdb.store import SeriesStore
+from monitord.systemd import SystemdNotifier
 from probes import REGISTRY
 from probes.base import ProbeContext, ProbeKind, ProbeSettings
 
@@ -37,10 +41,6 @@ log = logging.getLogger("monitord")
 
 # The *_created series double every counter on /metrics and no dashboard reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
-
-SINK_RETRY_FIRST = 0.25
-SINK_RETRY_MAX = 10.0
-SINK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 
 
 def tune_garbage_collector() -> None:
@@ -57,48 +57,45 @@ def tune_garbage_collector() -> None:
 
 
 class Daemon:
-    """Owns every component; tests run it in-process, ``monitord run`` under systemd."""
+    """Owns the lifecycle (start order, reload, signals, watchdog, shutdown) of every component.
+
+    Components never see the daemon: they get the frozen ``Runtime`` built in ``run``.
+    Tests run the daemon in-process, ``monitord run`` under systemd.
+    """
 
     def __init__(self, loaded: LoadedConfig, *, handle_signals: bool = False) -> None:
-        self.loaded = loaded
+        self.config = CurrentConfig(loaded)
         self.handle_signals = handle_signals
         self.registry = CollectorRegistry()
         self.health = HealthBoard()
         self.bus = ResultBus(self.registry)
-        self.notifier = Notifier()
+        self.results = LatestResults()
+        self.icmp = SharedIcmp()
+        self.notifier = SystemdNotifier()
         self.state: StateStore | None = None
+        self.runtime: Runtime | None = None
         self.kinds: dict[str, ProbeKind[ProbeSettings]] = {}
         self.sinks: list[Sink] = []
         self.services: list[Service] = []
         self.http_port: int | None = None
-        self.series: SeriesStore | None = None
         self._sink_names: set[str] = set()
-        self._failing_sinks: set[str] = set()
         self.started = asyncio.Event()
         self._scheduler: Scheduler | None = None
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
-        self._sink_latency = Histogram(
-            "monitord_sink_write_seconds", "Time to write one batch to a sink", ["sink"],
-            buckets=SINK_BUCKETS, registry=self.registry,
-        )
-        self._sink_errors = Counter(
-            "monitord_sink_errors", "Batches a sink failed to write", ["sink"], registry=self.registry
-        )
-        self._sink_points = Counter(
-            "monitord_sink_points", "Results written by a sink", ["sink"], registry=self.registry
-        )
-        self._sink_lost = Counter(
-            "monitord_sink_lost", "Results a failing sink could not write before shutdown", ["sink"],
-            registry=self.registry,
-        )
+        self._sink_counters = SinkCounters(self.registry)
         self._reloads = Counter(
             "monitord_config_reloads", "Configuration reloads by outcome", ["outcome"],
             registry=self.registry,
         )
 
     # -- public -------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        """The configuration in force (swapped by a valid reload)."""
+        return self.config.loaded
 
     @property
     def scheduler(self) -> Scheduler:
@@ -127,6 +124,8 @@ class Daemon:
         url = config.storage.state_url.get_secret_value() if config.storage.state_url else None
         self.state = await StateStore.open(url, state_dir)
         self.health.set("state", True, self.state.dialect)
+        runtime = self.runtime = Runtime(self.config, self.registry, self.health, self.state, self.bus,
+                                         self.results, self.icmp)
         subscriptions: list[Subscription] = []
         consumers: list[asyncio.Task[None]] = []
         background: list[asyncio.Task[None]] = []
@@ -134,25 +133,27 @@ class Daemon:
             async with asyncio.TaskGroup() as group:
                 await self._open_kinds(self._kinds_in(self.loaded))
                 for sink_factory in SINK_FACTORIES:
-                    sink = sink_factory(self)
+                    sink = sink_factory(runtime)
                     if sink is not None:
                         await sink.start()
                         self.sinks.append(sink)
                         subscription = self.bus.subscribe(f"sink:{sink.name}", config.daemon.buffer_size)
                         self._sink_names.add(subscription.name)
                         subscriptions.append(subscription)
-                        consumers.append(group.create_task(self._consume(sink, subscription)))
+                        feeder = SinkFeeder(sink, subscription, self._sink_counters, self.health)
+                        consumers.append(group.create_task(feeder.run()))
                 for service_factory in SERVICE_FACTORIES:
-                    service = service_factory(self)
+                    service = service_factory(runtime)
                     if service is not None:
                         await service.start()
                         self.services.append(service)
                 self._scheduler = Scheduler(
-                    self.kinds, self.publish, self.registry, config.daemon.max_concurrency
+                    self.kinds, self.bus.publish, self.registry, config.daemon.max_concurrency
                 )
+                self.results.attach(self._scheduler.last_results)
                 self._scheduler.apply(self.loaded.targets)
                 scheduler_task = group.create_task(self._scheduler.run())
-                await self._start_http()
+                await self._start_http(runtime)
                 self._install_signals(group)
                 background.append(group.create_task(self._watchdog()))
                 self.started.set()
@@ -215,7 +216,7 @@ class Daemon:
     async def apply(self, loaded: LoadedConfig) -> None:
         """Swap in a validated configuration without restarting unchanged schedules."""
         await self._open_kinds(self._kinds_in(loaded))
-        self.loaded = loaded
+        self.config.swap(loaded)
         added, changed, removed = self.scheduler.apply(loaded.targets)
         for service in self.services:
             await service.reload(loaded)
@@ -232,63 +233,12 @@ class Daemon:
         for name in sorted(names - set(self.kinds)):
             kind: ProbeKind[ProbeSettings] = REGISTRY[name]()
             context = ProbeContext(
-                state_dir=config.daemon.state_dir, registry=self.registry, state=self.state,
+                state_dir=config.daemon.state_dir, registry=self.registry, state=self.state, icmp=self.icmp,
                 logger=logging.getLogger(f"monitord.probes.{name}"),
             )
             await kind.open(context)
             self.kinds[name] = kind
             self.health.set(f"probe:{name}", True, "open")
-
-    async def _consume(self, sink: Sink, subscription: Subscription) -> None:
-        """Feed one sink from its buffer until the buffer is closed and empty."""
-        storage = self.loaded.config.storage
-        batch_size = storage.embedded.batch_size
-        interval = storage.embedded.flush_interval
-        loop = asyncio.get_running_loop()
-        while True:
-            batch = await subscription.get_batch(batch_size, timeout=interval, linger=interval)
-            if not batch:
-                if subscription.closed and not len(subscription):
-                    return
-                continue
-            begin = loop.time()
-            if not await self._write_with_retry(sink, batch, subscription):
-                continue
-            self._sink_latency.labels(sink=sink.name).observe(loop.time() - begin)
-            self._sink_points.labels(sink=sink.name).inc(len(batch))
-            self.health.set(f"sink:{sink.name}", True, "writing")
-            if sink.name in self._failing_sinks:
-                self._failing_sinks.discard(sink.name)
-                log.info("sink %s writes again", sink.name)
-
-    async def _write_with_retry(
-        self, sink: Sink, batch: list[ProbeResult], subscription: Subscription
-    ) -> bool:
-        """Write ``batch``, retrying with backoff: a failed batch is kept, not dropped.
-
-        While the sink fails, newer results wait in its bounded buffer (which counts
-        what it has to drop). Only at shutdown is a batch given up, and counted.
-        """
-        delay = SINK_RETRY_FIRST
-        while True:
-            try:
-                await sink.write(batch)
-                return True
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._sink_errors.labels(sink=sink.name).inc()
-                self.health.set(f"sink:{sink.name}", False, str(exc))
-                if sink.name not in self._failing_sinks:
-                    self._failing_sinks.add(sink.name)
-                    log.error("sink %s failed to write %d results, retrying: %s",
-                              sink.name, len(batch), exc)
-                if subscription.closed:
-                    self._sink_lost.labels(sink=sink.name).inc(len(batch))
-                    log.error("sink %s: %d results not written at shutdown", sink.name, len(batch))
-                    return False
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, SINK_RETRY_MAX)
 
     async def _drain(
         self,
@@ -336,16 +286,16 @@ class Daemon:
             except Exception:
                 log.exception("probe kind %s failed to close", kind.name)
         self.kinds.clear()
+        self.icmp.close()  # after the probe kinds and services that share it
         if self.state is not None:
             await self.state.close()
             self.state = None
         self.notifier.close()
 
-    async def _start_http(self) -> None:
-        from monitord.api.app import build_runner
-
+    async def _start_http(self, runtime: Runtime) -> None:
         http = self.loaded.config.http
-        self._runner = build_runner(self)
+        stores = [sink.store for sink in self.sinks if isinstance(sink, EmbeddedSink)]
+        self._runner = build_runner(runtime, [*self.services, *stores])
         await self._runner.setup()
         site = web.TCPSite(self._runner, http.host, http.port, reuse_address=True)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 FieldValue = float | int | bool | str
 
@@ -71,3 +72,17 @@ class ProbeResult:
         merged = {"target": self.target}
         merged.update(self.tags)
         return merged
+
+
+def result_json(result: ProbeResult) -> dict[str, Any]:
+    """A result as the JSON the CLI prints and the API returns (here, so neither imports the other)."""
+    return {
+        "target": result.target,
+        "kind": result.kind,
+        "measurement": result.measurement,
+        "time_ns": result.time_ns,
+        "ok": result.ok,
+        "reason": result.reason,
+        "fields": dict(result.fields),
+        "tags": dict(result.tags),
+    }

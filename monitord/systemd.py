@@ -12,7 +12,7 @@ import socket
 import time
 
 
-class Notifier:
+class SystemdNotifier:
     """Talks to the service manager if there is one."""
 
     def __init__(self) -> None:

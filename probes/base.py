@@ -23,6 +23,7 @@ from monitord.results import ProbeResult
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
+    from monitord.icmp.shared import SharedIcmp
     from monitord.store.engine import StateStore
 
 Criticality = Literal["urgent", "normal"]
@@ -66,6 +67,8 @@ class ProbeContext:
     state_dir: Path
     registry: CollectorRegistry
     state: StateStore | None = None
+    # The daemon's one ICMP engine (None outside the daemon: the CLI opens its own).
+    icmp: SharedIcmp | None = None
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("monitord.probes"))
 
 

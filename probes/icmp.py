@@ -82,8 +82,12 @@ class IcmpProbe(ProbeKind[IcmpSettings]):
     async def open(self, ctx: ProbeContext | None = None) -> None:
         """Open the shared sockets; ``StartupError`` names CAP_NET_RAW / ping_group_range."""
         if self._engine is None:
-            engine = IcmpEngine()
-            await engine.start()
+            if ctx is not None and ctx.icmp is not None:
+                engine = await ctx.icmp.engine()
+                self._owns_engine = False
+            else:
+                engine = IcmpEngine()
+                await engine.start()
             self._engine = engine
             if ctx is not None and not engine.privileged:
                 ctx.logger.info("ICMP: no CAP_NET_RAW, using unprivileged ping sockets")

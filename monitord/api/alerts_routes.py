@@ -17,7 +17,7 @@ from alerts.silences import SilenceSpec
 from alerts.tickets import TicketRepo
 from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import ALERTS_KEY, runtime_of, service_of
 from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name, Text
 
@@ -80,11 +80,7 @@ class AssignBody(BaseModel):
 
 
 def _service(request: web.Request) -> AlertService:
-    daemon = request.app[DAEMON_KEY]
-    for service in daemon.services:
-        if isinstance(service, AlertService):
-            return service
-    raise NotFoundError("the alert engine is not running (alerts.enabled is false)")
+    return service_of(request, ALERTS_KEY)
 
 
 def _given(request: web.Request) -> dict[str, str]:
@@ -182,8 +178,8 @@ async def _optional(request: web.Request, model: type[M]) -> M | None:
 
 async def recurring_faults(request: web.Request) -> web.Response:
     require(request, "read")
-    service = _service(request)
-    window = service.daemon.loaded.config.alerts.tickets.recurring_window
+    _service(request)  # 404 while the alert engine is off
+    window = runtime_of(request).loaded.config.alerts.tickets.recurring_window
     return web.json_response({"faults": await _repo(request).recurring(window)})
 
 

@@ -1,14 +1,14 @@
 """Building the aiohttp application: middlewares, typed state and every route module.
 
 Route modules each expose ``setup(app)``; adding an API area is one module plus
-one line in ``ROUTE_SETUPS``. Handlers reach the daemon through ``DAEMON_KEY``.
+one line in ``ROUTE_SETUPS``. Handlers reach the runtime context through
+``RUNTIME_KEY`` and each subsystem's service through its own key (``keys``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
@@ -16,11 +16,10 @@ from monitord.api import alerts_routes, core_routes, ipam_routes, pos_routes, se
 from monitord.api.auth import TOKENS_KEY, TokenTable
 from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware
+from monitord.api.keys import RUNTIME_KEY, register_components
 from monitord.api.rejects import RejectLog
 from monitord.api.server import GuardedAppRunner, HttpLimits
-
-if TYPE_CHECKING:
-    from monitord.daemon import Daemon
+from monitord.runtime import Runtime
 
 RouteSetup = Callable[[web.Application], None]
 
@@ -33,14 +32,15 @@ ROUTE_SETUPS: list[RouteSetup] = [
 ]
 
 
-def build_app(daemon: Daemon) -> web.Application:
-    from monitord.api.keys import DAEMON_KEY
-
-    config = daemon.loaded.config.http
+def build_app(runtime: Runtime, components: Iterable[object] = ()) -> web.Application:
+    """The application over ``runtime``; ``components`` are the running services and stores
+    routes talk to (each lands under its own typed key)."""
+    config = runtime.loaded.config.http
     # error_middleware first (outermost), so the edge checks' 400s become JSON too.
     app = web.Application(middlewares=[error_middleware, edge_middleware],
                           client_max_size=config.max_body_bytes)
-    app[DAEMON_KEY] = daemon
+    app[RUNTIME_KEY] = runtime
+    register_components(app, components)
     # The handlers' 4xx lines have a budget of their own, apart from the server edge's.
     app[REJECTS_KEY] = RejectLog(logging.getLogger("monitord.api.rejects"))
     app[BODY_TIMEOUT_KEY] = config.body_timeout
@@ -50,8 +50,8 @@ def build_app(daemon: Daemon) -> web.Application:
     return app
 
 
-def build_runner(daemon: Daemon) -> web.AppRunner:
+def build_runner(runtime: Runtime, components: Iterable[object] = ()) -> web.AppRunner:
     """The application behind a ``GuardedServer``: timeouts, connection caps, quiet JSON errors."""
     rejects = RejectLog(logging.getLogger("monitord.api.rejects"))
-    limits = HttpLimits.from_config(daemon.loaded.config.http)
-    return GuardedAppRunner(build_app(daemon), limits, rejects)
+    limits = HttpLimits.from_config(runtime.loaded.config.http)
+    return GuardedAppRunner(build_app(runtime, components), limits, rejects)

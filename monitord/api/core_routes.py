@@ -9,18 +9,17 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from monitord.api.auth import require
-from monitord.api.keys import DAEMON_KEY
-from monitord.cli.output import result_json
+from monitord.api.keys import runtime_of
 from monitord.config.resolve import ResolvedTarget
 from monitord.errors import NotFoundError
-from monitord.results import ProbeResult
+from monitord.results import ProbeResult, result_json
 
 
 async def healthz(request: web.Request) -> web.Response:
-    daemon = request.app[DAEMON_KEY]
-    board = daemon.health.snapshot()
+    runtime = runtime_of(request)
+    board = runtime.health.snapshot()
     body = {
-        "status": "ok" if daemon.health.ok else "degraded",
+        "status": "ok" if runtime.health.ok else "degraded",
         "subsystems": {
             name: {
                 "ok": health.ok,
@@ -29,14 +28,14 @@ async def healthz(request: web.Request) -> web.Response:
             }
             for name, health in sorted(board.items())
         },
-        "buffers": daemon.bus.depth(),
+        "buffers": runtime.bus.depth(),
     }
-    return web.json_response(body, status=200 if daemon.health.ok else 503)
+    return web.json_response(body, status=200 if runtime.health.ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
-    daemon = request.app[DAEMON_KEY]
-    payload = generate_latest(daemon.registry)
+    runtime = runtime_of(request)
+    payload = generate_latest(runtime.registry)
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
@@ -65,22 +64,22 @@ def _target_json(resolved: ResolvedTarget, last: dict[str, ProbeResult]) -> dict
 
 
 def _last_by_target(request: web.Request) -> dict[str, dict[str, ProbeResult]]:
-    daemon = request.app[DAEMON_KEY]
+    runtime = runtime_of(request)
     grouped: dict[str, dict[str, ProbeResult]] = {}
-    for (target, kind), result in daemon.scheduler.last_results().items():
+    for (target, kind), result in runtime.results.latest().items():
         grouped.setdefault(target, {})[kind] = result
     return grouped
 
 
 async def list_targets(request: web.Request) -> web.Response:
     require(request, "read")
-    daemon = request.app[DAEMON_KEY]
+    runtime = runtime_of(request)
     site = request.query.get("site")
     state = request.query.get("state")
     last = _last_by_target(request)
     items = [
         _target_json(r, last.get(r.target.name, {}))
-        for r in daemon.loaded.targets
+        for r in runtime.loaded.targets
         if site is None or r.target.site == site
     ]
     if state is not None:
@@ -90,9 +89,9 @@ async def list_targets(request: web.Request) -> web.Response:
 
 async def get_target(request: web.Request) -> web.Response:
     require(request, "read")
-    daemon = request.app[DAEMON_KEY]
+    runtime = runtime_of(request)
     name = request.match_info["name"]
-    resolved = daemon.loaded.target(name)
+    resolved = runtime.loaded.target(name)
     if resolved is None:
         raise NotFoundError(f"no target named {name!r}", field="name")
     return web.json_response(_target_json(resolved, _last_by_target(request).get(name, {})))

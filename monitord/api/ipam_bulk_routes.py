@@ -7,7 +7,7 @@ from aiohttp import web
 from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.ipam_state import allocator_of, guarded
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import RECONCILE_KEY, runtime_of
 from monitord.errors import ConflictError, RequestError
 from monitord.ipam import audit, queries
 from monitord.ipam.addressing import parse_cidr
@@ -64,7 +64,7 @@ async def import_register(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     text, dry_run, offset = await _csv_request(request)
     try:
-        targets = frozenset(r.target.name for r in request.app[DAEMON_KEY].loaded.targets)
+        targets = frozenset(r.target.name for r in runtime_of(request).loaded.targets)
         report = await import_csv(allocator_of(request), text, identity.name, dry_run=dry_run,
                                   line_offset=offset, targets=targets)
     except ImportRejected as exc:
@@ -94,10 +94,8 @@ async def audit_log(request: web.Request) -> web.Response:
 
 
 def _service(request: web.Request) -> ReconcileService | None:
-    for service in request.app[DAEMON_KEY].services:
-        if isinstance(service, ReconcileService):
-            return service
-    return None
+    """Reconciliation may be switched off: findings still list, ``reconcile`` answers 409."""
+    return request.app.get(RECONCILE_KEY)
 
 
 async def get_findings(request: web.Request) -> web.Response:

@@ -16,7 +16,7 @@ from monitord.api import ipam_bulk_routes
 from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.ipam_state import METRICS_KEY, allocator_ctx, allocator_of, guarded
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import runtime_of
 from monitord.errors import NotFoundError, RequestError, StartupError
 from monitord.ipam import assignments, queries, subnets
 from monitord.ipam.addressing import parse_cidr
@@ -51,7 +51,7 @@ def _subnet_id(request: web.Request) -> int:
 
 def _check_site(request: web.Request, name: str | None) -> None:
     """With ``sites:`` configured, a subnet's site must be one of them."""
-    configured = request.app[DAEMON_KEY].loaded.config.sites
+    configured = runtime_of(request).loaded.config.sites
     if name and configured and name not in configured:
         raise RequestError(f"no site named {name!r} (configured: {', '.join(sorted(configured))})",
                            field="site", status=422)
@@ -59,7 +59,7 @@ def _check_site(request: web.Request, name: str | None) -> None:
 
 def _check_target(request: web.Request, name: str | None) -> None:
     """A linked monitoring target must be one the daemon monitors ("" clears the link)."""
-    if name and request.app[DAEMON_KEY].loaded.target(name) is None:
+    if name and runtime_of(request).loaded.target(name) is None:
         raise RequestError(f"no monitoring target named {name!r}", field="target", status=422)
 
 

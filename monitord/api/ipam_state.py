@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from monitord.api.errors import ClientGone, client_gone
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import RUNTIME_KEY
 from monitord.errors import ConflictError, RequestError
 from monitord.ipam.allocator import Allocator
 from monitord.ipam.metrics import AllocationMetrics
@@ -29,12 +29,11 @@ def allocator_of(request: web.Request) -> Allocator:
 
 
 async def allocator_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Open the allocator with the state store; its pinger (for ``check``) closes with the app."""
-    daemon = app[DAEMON_KEY]
-    pinger = EnginePinger()
-    app[ALLOCATOR_KEY] = Allocator(daemon.state_store.engine, pinger,
-                                   daemon.loaded.config.ipam.check_timeout)
-    app[METRICS_KEY] = AllocationMetrics(daemon.registry)
+    """Open the allocator with the state store; ``check`` pings through the shared ICMP engine."""
+    runtime = app[RUNTIME_KEY]
+    pinger = EnginePinger(shared=runtime.icmp)
+    app[ALLOCATOR_KEY] = Allocator(runtime.state.engine, pinger, runtime.loaded.config.ipam.check_timeout)
+    app[METRICS_KEY] = AllocationMetrics(runtime.registry)
     yield
     await pinger.close()
 

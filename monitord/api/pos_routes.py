@@ -9,6 +9,7 @@ role; adding and removing run-time terminals needs an admin token.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from monitord.api.auth import bearer, require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.errors import CHALLENGE, ClientGone
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import POS_KEY, runtime_of, service_of
 from monitord.config.durations import format_duration
 from monitord.config.pos import HeartbeatInterval
 from monitord.config.resolve import validation_problems
@@ -38,10 +39,7 @@ POS_CHALLENGE = 'Bearer realm="monitord-pos"'
 
 
 def _service(request: web.Request) -> PosService:
-    for service in request.app[DAEMON_KEY].services:
-        if service.name == "pos":
-            return service  # type: ignore[return-value]
-    raise NotFoundError("POS monitoring is not configured (pos.stores is empty)")
+    return service_of(request, POS_KEY)
 
 
 def _iso(ts: float | None) -> str | None:
@@ -96,7 +94,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         ingest.count("http", "malformed")
         raise RequestError("send a JSON body with Content-Type: application/json", status=415)
-    raw = await _body(request, request.app[DAEMON_KEY].loaded.config.pos.max_heartbeat_bytes, ingest.count)
+    raw = await _body(request, runtime_of(request).loaded.config.pos.max_heartbeat_bytes, ingest.count)
     try:
         body = HeartbeatBody.model_validate_json(raw, strict=True)
     except ValidationError as exc:
@@ -228,8 +226,6 @@ class TerminalBody(BaseModel):
 
 
 def _terminal_id(request: web.Request) -> str:
-    import re
-
     terminal_id = request.match_info["terminal"]
     if not re.match(TERMINAL_ID, terminal_id):
         raise RequestError("terminal id: use letters, digits and ._:@- (at most 64)", field="terminal",

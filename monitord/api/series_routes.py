@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitord.api.auth import require
 from monitord.api.bodies import read_query
-from monitord.api.keys import DAEMON_KEY
+from monitord.api.keys import SERIES_KEY, runtime_of, service_of
 from monitord.config.durations import parse_duration
 from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name
@@ -74,20 +74,14 @@ class SeriesQuery(BaseModel):
 
 async def get_series(request: web.Request) -> web.Response:
     require(request, "read")
-    daemon = request.app[DAEMON_KEY]
     query = read_query(request.query, SeriesQuery)
-    store = daemon.series
-    if store is None:
-        raise RequestError(
-            "the embedded store is disabled (storage.embedded.enabled); query InfluxDB instead",
-            status=409,
-        )
+    store = service_of(request, SERIES_KEY)  # off when storage.embedded.enabled is false
     now = time.time_ns()
     since = parse_time(query.since, now)
     until = parse_time(query.until, now) if query.until else now
     if since > until:
         raise RequestError("since is after until", field="since")
-    if daemon.loaded.target(query.target) is None and not await store.known_target(query.target):
+    if runtime_of(request).loaded.target(query.target) is None and not await store.known_target(query.target):
         raise NotFoundError(f"no target named {query.target!r}", field="target")
     found = await store.query(
         target=query.target, measurement=query.measurement, field=query.field,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from monitord.results import ProbeResult
+from monitord.results import ProbeResult, result_json
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 
 
@@ -21,20 +21,6 @@ async def run_with_deadline(
     except TimeoutError:
         produced = kind.timeout_result(target, settings)
     return produced if isinstance(produced, list) else [produced]
-
-
-def result_json(result: ProbeResult) -> dict[str, Any]:
-    """A result as the JSON the CLI prints and the API returns."""
-    return {
-        "target": result.target,
-        "kind": result.kind,
-        "measurement": result.measurement,
-        "time_ns": result.time_ns,
-        "ok": result.ok,
-        "reason": result.reason,
-        "fields": dict(result.fields),
-        "tags": dict(result.tags),
-    }
 
 
 def print_results(results: Sequence[ProbeResult], as_json: bool) -> None:

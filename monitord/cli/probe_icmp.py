@@ -17,13 +17,12 @@ import sys
 from typing import Any
 
 from monitord.cli.global_options import uses
-from monitord.cli.output import result_json
 from monitord.config.targets import validate_address
 from monitord.errors import StartupError
 from monitord.icmp.engine import IcmpEngine
 from monitord.icmp.resolver import NameNotResolved, Resolver
 from monitord.icmp.stats import PingStats
-from monitord.results import ProbeResult, now_ns
+from monitord.results import ProbeResult, now_ns, result_json
 from probes.icmp import stats_fields
 
 MAX_TARGETS = 65536

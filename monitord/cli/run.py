@@ -29,7 +29,7 @@ def handle(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return 2
     setup_logging(loaded.config.daemon.log_level)
-    from monitord.daemon import Daemon, tune_garbage_collector
+    from monitord.daemon import Daemon, tune_garbage_collector  # noqa: PLC0415  the daemon and its subsystems cost ~430 ms; other commands skip it
 
     tune_garbage_collector()
     try:

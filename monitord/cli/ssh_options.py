@@ -16,9 +16,9 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from monitord.cli.global_options import uses
-from monitord.cli.output import print_results, result_json, run_with_deadline
+from monitord.cli.output import print_results, run_with_deadline
 from monitord.config.targets import validate_address
-from monitord.results import ProbeResult
+from monitord.results import ProbeResult, result_json
 from monitord.ssh.pool import SshPool
 from probes.base import ProbeContext, ProbeKind, ProbeSettings, ProbeTarget
 

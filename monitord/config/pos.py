@@ -8,6 +8,7 @@ hours. Tokens (HTTP) and UDP keys are secrets: never logged, never in API output
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from typing import Annotated, Any
 
@@ -127,8 +128,6 @@ class UdpListenConfig(Section):
     def _host_port(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        import ipaddress
-
         host, port = split_listen(value)
         if not 0 <= port < 65536:
             raise ValueError("port must be 0-65535")

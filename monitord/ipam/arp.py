@@ -51,7 +51,7 @@ def attached_interface(network: IPNetwork) -> tuple[str, str] | None:
     (routed, loopback, IPv6). Reads the routes of the calling thread's namespace."""
     if network.version != 4:
         return None
-    from scapy.arch import read_routes
+    from scapy.arch import read_routes  # noqa: PLC0415  scapy costs ~190 ms to import; only ARP sweeps need it
 
     best: tuple[int, str, str] | None = None
     for net, mask, gateway, iface, source, _metric in read_routes():
@@ -67,7 +67,7 @@ def attached_interface(network: IPNetwork) -> tuple[str, str] | None:
 
 def _arping(network: IPNetwork, iface: str, source: str, timeout: float) -> dict[str, str]:
     """One ARP request per address of ``network``; ``{address: mac}`` of the replies."""
-    from scapy.layers.l2 import ARP, Ether
+    from scapy.layers.l2 import ARP, Ether  # noqa: PLC0415  scapy costs ~190 ms to import
 
     with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP)) as sock:
         sock.bind((iface, ETH_P_ARP))

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from monitord.errors import RequestError
 from monitord.ipam import audit
-from monitord.ipam.choice import AddressRequest, Allocation, address_values, choose
+from monitord.ipam.choice import AddressRequest, Allocation, SubnetState, address_values, choose
 from monitord.ipam.records import address_audit, address_json
 from monitord.ipam.tables import addresses, idempotency
 from monitord.ipam.transactions import bump_generation, lock_subnet, now, write_transaction
-
-if TYPE_CHECKING:
-    from monitord.ipam.allocator import Allocator
 
 
 class _Isolate(Exception):
@@ -44,7 +43,26 @@ class Pending:
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-async def run_batch(allocator: Allocator, subnet_id: int, batch: list[Pending]) -> None:
+class BatchAllocator(Protocol):
+    """What a batch needs from the allocator (``allocator.Allocator``), named here so the
+    allocator can import this module without this module importing it back."""
+
+    engine: AsyncEngine
+
+    async def state(self, conn: AsyncConnection, row: sa.Row[Any]) -> SubnetState: ...
+
+    def forget(self, subnet_id: int) -> None: ...
+
+    async def allocate_alone(self, subnet_id: int, request: AddressRequest, actor: str,
+                             idempotency_key: str | None = None) -> Allocation: ...
+
+    def requeue(self, subnet_id: int, items: list[Pending]) -> None: ...
+
+    async def replay(self, conn: AsyncConnection, subnet_id: int, actor: str,
+                     key: str) -> dict[str, Any] | None: ...
+
+
+async def run_batch(allocator: BatchAllocator, subnet_id: int, batch: list[Pending]) -> None:
     """Settle every future of ``batch``; on cancellation the unsettled ones are queued again."""
     try:
         granted: list[tuple[Pending, dict[str, Any]]] = []

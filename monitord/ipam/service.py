@@ -22,10 +22,10 @@ from monitord.ipam.pinger import EnginePinger, Pinger
 from monitord.ipam.reconcile import SweepReport, SweepSettings, retire, sweep
 from monitord.ipam.tables import FINDING_KINDS
 from monitord.results import ProbeResult, now_ns
+from monitord.runtime import Runtime
 
 if TYPE_CHECKING:
     from monitord.config.loader import LoadedConfig
-    from monitord.daemon import Daemon
 
 log = logging.getLogger("monitord.ipam.reconcile")
 
@@ -87,17 +87,17 @@ class ReconcileService:
 
     name = SERVICE_NAME
 
-    def __init__(self, daemon: Daemon, pinger: Pinger | None = None) -> None:
-        self._daemon = daemon
-        self._config: ReconcileConfig = daemon.loaded.config.ipam.reconcile
-        self._pinger = pinger or EnginePinger(count=self._config.count)
+    def __init__(self, runtime: Runtime, pinger: Pinger | None = None) -> None:
+        self._runtime = runtime
+        self._config: ReconcileConfig = runtime.loaded.config.ipam.reconcile
+        self._pinger = pinger or EnginePinger(count=self._config.count, shared=runtime.icmp)
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._failing: set[str] = set()
         self._unregistered: set[str] = set()
         self._wake = asyncio.Event()
         self.last_reports: dict[str, SweepReport] = {}
-        self._metrics = FindingMetrics(daemon.registry)
+        self._metrics = FindingMetrics(runtime.registry)
 
     @property
     def subnets(self) -> list[str]:
@@ -118,7 +118,7 @@ class ReconcileService:
         """End what subnets no longer listed left open: findings resolved, alerts resolved."""
         async with self._lock:
             try:
-                gone = await retire(self._daemon.state_store.engine, set(self._config.subnets))
+                gone = await retire(self._runtime.state.engine, set(self._config.subnets))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -132,7 +132,7 @@ class ReconcileService:
         self.last_reports.pop(cidr, None)
         for kind in FINDING_KINDS:
             self._metrics.open.labels(subnet=cidr, kind=kind).set(0)
-        self._daemon.publish(cleared_results(cidr, site))
+        self._runtime.publish(cleared_results(cidr, site))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -166,7 +166,7 @@ class ReconcileService:
         settings = SweepSettings(config.stale_after, config.timeout, config.max_addresses)
         async with self._lock:
             try:
-                report = await sweep(self._daemon.state_store.engine, cidr, self._pinger,
+                report = await sweep(self._runtime.state.engine, cidr, self._pinger,
                                      arp_sweep if config.arp else None, settings)
             except asyncio.CancelledError:
                 raise
@@ -174,7 +174,7 @@ class ReconcileService:
                 # Listed for sweeps but not registered (yet, or any more): nothing to compare
                 # against, not a fault. A subnet deleted from the register takes its findings
                 # with it; the alerts built on them end here.
-                self._daemon.health.set(f"ipam:{cidr}", True, str(exc))
+                self._runtime.health.set(f"ipam:{cidr}", True, str(exc))
                 if cidr not in self._unregistered:
                     log.warning("not sweeping %s: %s", cidr, exc)
                 self._unregistered.add(cidr)
@@ -182,7 +182,7 @@ class ReconcileService:
                 self._clear(cidr, previous.site if previous is not None else None)
                 return None
             except Exception as exc:
-                self._daemon.health.set(f"ipam:{cidr}", False, str(exc))
+                self._runtime.health.set(f"ipam:{cidr}", False, str(exc))
                 if cidr not in self._failing:
                     log.error("reconciliation of %s failed: %s", cidr, exc)
                 self._failing.add(cidr)
@@ -191,16 +191,16 @@ class ReconcileService:
         if cidr in self._failing:
             log.info("reconciliation of %s works again", cidr)
             self._failing.discard(cidr)
-        self._daemon.health.set(f"ipam:{cidr}", True, f"swept {report.swept}, {report.alive} alive")
+        self._runtime.health.set(f"ipam:{cidr}", True, f"swept {report.swept}, {report.alive} alive")
         self.last_reports[cidr] = report
         for kind in FINDING_KINDS:
             self._metrics.open.labels(subnet=cidr, kind=kind).set(report.active.get(kind, 0))
         self._metrics.swept.labels(subnet=cidr).set(report.at.timestamp())
-        self._daemon.publish(report_results(report))
+        self._runtime.publish(report_results(report))
         return report
 
 
-def reconcile_service(daemon: Daemon) -> ReconcileService | None:
+def reconcile_service(runtime: Runtime) -> ReconcileService | None:
     """The factory in ``SERVICE_FACTORIES``. The service runs even with no subnet listed: a reload
     may list some, and a restart with an empty list must still end what earlier sweeps left open."""
-    return ReconcileService(daemon)
+    return ReconcileService(runtime)

@@ -12,7 +12,10 @@ import importlib.util
 import logging
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from monitord.ipam import tables
 
 log = logging.getLogger("monitord.pos")
 
@@ -30,10 +33,6 @@ async def ipam_addresses(engine: AsyncEngine, names: Iterable[str]) -> dict[str,
     """hostname (lower case) -> address for the given hostnames that IPAM knows."""
     if not ipam_available():
         return {}
-    import sqlalchemy as sa
-
-    from monitord.ipam import tables
-
     wanted = sorted(set(names))
     found: dict[str, str] = {}
     async with engine.connect() as conn:

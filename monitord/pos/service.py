@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 from prometheus_client import Gauge, Histogram
+from sqlalchemy import select
 
 from monitord.errors import ConflictError, NotFoundError, StartupError
 from monitord.pos.addresses import hostnames, ipam_addresses, ipam_available
@@ -24,12 +25,12 @@ from monitord.pos.evaluator import AbsenceEvaluator
 from monitord.pos.ingest import HeartbeatIngest
 from monitord.pos.register import Register, Source, Terminal
 from monitord.pos.udp import UdpListener
-from monitord.store.probe_state import ProbeStateRepo
+from monitord.runtime import Runtime
+from monitord.store.probe_state import ProbeStateRepo, probe_state
 
 if TYPE_CHECKING:
     from monitord.config.loader import LoadedConfig
     from monitord.config.pos import UdpListenConfig
-    from monitord.daemon import Daemon
 
 log = logging.getLogger("monitord.pos")
 
@@ -44,10 +45,10 @@ class PosService:
 
     name = "pos"
 
-    def __init__(self, daemon: Daemon, clock: Clock | None = None) -> None:
-        self.daemon = daemon
+    def __init__(self, runtime: Runtime, clock: Clock | None = None) -> None:
+        self.runtime = runtime
         self.clock: Clock = clock or SystemClock()
-        self.ingest = HeartbeatIngest(daemon.registry, self.clock, self._registered)
+        self.ingest = HeartbeatIngest(runtime.registry, self.clock, self._registered)
         self.evaluator = AbsenceEvaluator(self.clock.now())
         self.udp: UdpListener | None = None
         self._udp_config: UdpListenConfig | None = None
@@ -56,11 +57,11 @@ class PosService:
         self._writes: asyncio.Queue[tuple[str, Terminal | None, str]] = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
         self._terminals = Gauge("monitord_pos_terminals", "POS terminals by state", ["state"],
-                                registry=daemon.registry)
+                                registry=runtime.registry)
         self._stores_down = Gauge("monitord_pos_stores_down", "Stores judged down",
-                                  registry=daemon.registry)
+                                  registry=runtime.registry)
         self._eval_time = Histogram("monitord_pos_evaluate_seconds", "Time to judge the whole register",
-                                    buckets=EVAL_BUCKETS, registry=daemon.registry)
+                                    buckets=EVAL_BUCKETS, registry=runtime.registry)
 
     @property
     def register(self) -> Register:
@@ -69,11 +70,11 @@ class PosService:
     # -- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._configure(self.daemon.loaded)
+        self._configure(self.runtime.loaded)
         await self._load_persisted()
-        await self._start_udp(self.daemon.loaded)
+        await self._start_udp(self.runtime.loaded)
         self._runner = asyncio.create_task(self._run(), name="pos")
-        self.daemon.health.set("pos", True, self._health_detail())
+        self.runtime.health.set("pos", True, self._health_detail())
 
     async def reload(self, loaded: LoadedConfig) -> None:
         self._configure(loaded)
@@ -87,9 +88,9 @@ class PosService:
                 # The new file is valid but the address is not usable: say so, keep running.
                 log.error("pos: %s; UDP heartbeats are off until the next reload", exc)
                 self._udp_config = None  # so the next reload tries again
-                self.daemon.health.set("pos", False, str(exc))
+                self.runtime.health.set("pos", False, str(exc))
                 return
-        self.daemon.health.set("pos", True, self._health_detail())
+        self.runtime.health.set("pos", True, self._health_detail())
 
     async def stop(self) -> None:
         if self.udp is not None:
@@ -105,7 +106,7 @@ class PosService:
             runner.cancel()
             await asyncio.wait([runner])
         await self._flush_writes()
-        self.daemon.health.remove("pos")
+        self.runtime.health.remove("pos")
 
     # -- configuration ------------------------------------------------------------------
 
@@ -141,25 +142,22 @@ class PosService:
             except Exception as exc:  # a bug: report it once, keep judging the next tick
                 if not failing:
                     log.exception("pos: evaluation failed")
-                    self.daemon.health.set("pos", False, f"evaluation failed: {exc}")
+                    self.runtime.health.set("pos", False, f"evaluation failed: {exc}")
                 failing = True
             else:
                 if failing:
                     log.info("pos: evaluation works again")
-                    self.daemon.health.set("pos", True, self._health_detail())
+                    self.runtime.health.set("pos", True, self._health_detail())
                 failing = False
-            await asyncio.sleep(self.daemon.loaded.config.pos.evaluate_every)
+            await asyncio.sleep(self.runtime.loaded.config.pos.evaluate_every)
 
     def evaluate_once(self) -> None:
         """Judge every terminal and store now; publish what changed or is due."""
         begin = time.perf_counter()
-        try:
-            last = self.daemon.scheduler.last_results()
-        except RuntimeError:  # the scheduler starts after the services
-            last = {}
+        last = self.runtime.results.latest()  # empty until the scheduler starts
         results = self.evaluator.evaluate(self.register, self.clock.now(), last, self._kinds_of)
         if results:
-            self.daemon.publish(results)
+            self.runtime.publish(results)
         counts = dict.fromkeys(STATES, 0)
         stores_down = 0
         for store in self.register.stores.values():
@@ -183,7 +181,7 @@ class PosService:
         """Re-read the terminals' addresses from the IPAM register (raises on failure)."""
         names = [n for t in self.register.terminals() for n in hostnames(t.store, t.id)]
         async with asyncio.timeout(30):
-            self._ipam = await ipam_addresses(self.daemon.state_store.engine, names)
+            self._ipam = await ipam_addresses(self.runtime.state.engine, names)
 
     async def _ipam_loop(self) -> None:
         failing = False
@@ -247,7 +245,7 @@ class PosService:
             self._writes.task_done()
 
     async def _write(self, store: str, terminal: Terminal | None, terminal_id: str) -> None:
-        repo = ProbeStateRepo(self.daemon.state_store)
+        repo = ProbeStateRepo(self.runtime.state)
         try:
             if terminal is None:
                 await repo.put(STATE_KIND, store, terminal_id, {"removed": True})
@@ -262,14 +260,10 @@ class PosService:
             log.error("pos: could not persist terminal %s/%s: %s", store, terminal_id, exc)
 
     async def _load_persisted(self) -> None:
-        from sqlalchemy import select
-
-        from monitord.store.probe_state import probe_state
-
         query = select(probe_state.c.target, probe_state.c.key, probe_state.c.value).where(
             probe_state.c.kind == STATE_KIND
         )
-        async with self.daemon.state_store.engine.connect() as conn:
+        async with self.runtime.state.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         for store_name, terminal_id, value in rows:
             store = self.register.stores.get(store_name)
@@ -284,3 +278,8 @@ class PosService:
                 float(interval) if isinstance(interval, int | float) else None,
             )
             terminal.since = self.clock.now()
+
+
+def pos_service(runtime: Runtime) -> PosService | None:
+    """The SERVICE_FACTORIES entry: on when ``pos.stores`` lists a store."""
+    return PosService(runtime) if runtime.loaded.config.pos.enabled else None

@@ -1,4 +1,4 @@
-"""The sink contract: the daemon feeds each sink batches from its own bus subscription.
+"""The sink contract: a feeder hands each sink batches from its own bus subscription.
 
 ``write`` is awaited by that sink's consumer task only, so a slow sink delays
 only itself; a sink that can lose its back end (InfluxDB) spools internally and
@@ -17,6 +17,10 @@ class Sink(Protocol):
     """A destination for probe results."""
 
     name: str
+    # How the feeder batches this sink's results: up to ``batch_size`` per write, a
+    # partial batch waiting up to ``linger`` seconds for more (each sink's own setting).
+    batch_size: int
+    linger: float
 
     async def start(self) -> None:
         """Open connections and files; raise StartupError when that is impossible."""

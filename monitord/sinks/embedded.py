@@ -1,8 +1,8 @@
 """The embedded SQLite sink: the default when no InfluxDB is configured.
 
 Writes go to the store's writer thread; an hourly task drops day tables older
-than ``storage.embedded.retention``. The daemon keeps the store reachable as
-``daemon.series`` for ``GET /api/v1/series``.
+than ``storage.embedded.retention``. The store itself (``store``) is what
+``GET /api/v1/series`` reads; the daemon hands it to the HTTP application.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from monitord.config.storage import EmbeddedStoreConfig
 from monitord.results import ProbeResult
 from monitord.tsdb.store import SeriesStore
-
-if TYPE_CHECKING:
-    from monitord.daemon import Daemon
 
 log = logging.getLogger("monitord.sinks.embedded")
 
@@ -28,17 +26,14 @@ class EmbeddedSink:
 
     name = "embedded"
 
-    def __init__(self, daemon: Daemon) -> None:
-        config = daemon.loaded.config
-        self.store = SeriesStore(
-            config.daemon.state_dir / "series.db", config.storage.embedded.retention
-        )
-        self._daemon = daemon
+    def __init__(self, config: EmbeddedStoreConfig, state_dir: Path) -> None:
+        self.store = SeriesStore(state_dir / "series.db", config.retention)
+        self.batch_size = config.batch_size
+        self.linger = config.flush_interval
         self._pruner: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.store.open()
-        self._daemon.series = self.store
         self._pruner = asyncio.create_task(self._prune_forever(), name="embedded-prune")
 
     async def write(self, batch: Sequence[ProbeResult]) -> None:
@@ -50,7 +45,6 @@ class EmbeddedSink:
                 self._pruner.cancel()
                 await asyncio.wait([self._pruner])
         finally:
-            self._daemon.series = None
             await self.store.close()
 
     async def _prune_forever(self) -> None:

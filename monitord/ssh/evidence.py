@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from monitord.ssh.rules import SEVERITIES, Severity
-
-if TYPE_CHECKING:
-    from monitord.ssh.matching import CompiledRule
+from monitord.ssh.rules import SEVERITIES, LogRule, Severity
 
 _DIGITS = re.compile(r"\d+")
 
@@ -32,14 +28,14 @@ class Evidence:
     dropped: int = 0
     _entries: dict[tuple[str, str, str], _Entry] = field(default_factory=dict)
 
-    def add(self, compiled: CompiledRule, path: str, line: str) -> None:
-        key = (compiled.rule.name, path, _DIGITS.sub("0", line))
+    def add(self, rule: LogRule, path: str, line: str) -> None:
+        key = (rule.name, path, _DIGITS.sub("0", line))
         entry = self._entries.get(key)
         if entry is not None:
             entry.count += 1
         elif len(self._entries) < self.max_entries:
             text = line if len(line) <= self.max_line_length else line[: self.max_line_length] + "..."
-            self._entries[key] = _Entry(compiled.rule.severity, compiled.rule.name, path, text)
+            self._entries[key] = _Entry(rule.severity, rule.name, path, text)
         else:
             self.dropped += 1
 

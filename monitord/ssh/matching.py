@@ -72,6 +72,6 @@ def _scan_rule(data: bytes, path: str, compiled: CompiledRule, evidence: Evidenc
         matched += 1
         if evidence is not None:
             line = data[data.rfind(b"\n", 0, begin) + 1 : end]
-            evidence.add(compiled, path, line.decode("utf-8", "replace"))
+            evidence.add(compiled.rule, path, line.decode("utf-8", "replace"))
         position = end + 1
     return matched

@@ -21,6 +21,7 @@ from monitord import services
 from monitord.clock import Clock, ManualClock, ShiftedClock
 from monitord.config.loader import build_config, load_config
 from monitord.daemon import Daemon
+from monitord.runtime import Runtime
 from tests.servers.processes import free_port
 from tests.servers.receiver import Received, Receiver
 
@@ -107,20 +108,20 @@ def clocked(clock: Clock) -> Iterator[None]:
     from monitord.pos.service import PosService
 
     factories = services.SERVICE_FACTORIES
-    alerts_at = factories.index(services._alert_service)
-    pos_at = factories.index(services._pos_service)
+    alerts_at = factories.index(services.alert_service)
+    pos_at = factories.index(services.pos_service)
 
-    def alert_factory(daemon: Daemon) -> AlertService | None:
-        return AlertService(daemon, clock) if daemon.loaded.config.alerts.enabled else None
+    def alert_factory(runtime: Runtime) -> AlertService | None:
+        return AlertService(runtime, clock) if runtime.loaded.config.alerts.enabled else None
 
-    def pos_factory(daemon: Daemon) -> PosService | None:
-        return PosService(daemon, clock=clock) if daemon.loaded.config.pos.enabled else None
+    def pos_factory(runtime: Runtime) -> PosService | None:
+        return PosService(runtime, clock=clock) if runtime.loaded.config.pos.enabled else None
 
     factories[alerts_at], factories[pos_at] = alert_factory, pos_factory
     try:
         yield
     finally:
-        factories[alerts_at], factories[pos_at] = services._alert_service, services._pos_service
+        factories[alerts_at], factories[pos_at] = services.alert_service, services.pos_service
 
 
 @contextlib.asynccontextmanager

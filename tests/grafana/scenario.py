@@ -32,6 +32,7 @@ from prometheus_client import CollectorRegistry
 from monitord import services
 from monitord.config.influx import InfluxConfig
 from monitord.daemon import Daemon
+from monitord.runtime import Runtime
 from monitord.sinks.influx.sink import InfluxSink
 from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
@@ -181,7 +182,7 @@ def victoria_sink(victoria: VictoriaServer, state_dir: Path) -> Any:
     config = InfluxConfig.model_validate({"url": victoria.url, "api": "v2", "bucket": "monitord",
                                           "retry_initial": 0.1, "retry_max": 0.5, "spool_fsync": False})
 
-    def factory(_daemon: Daemon) -> InfluxSink:
+    def factory(_runtime: Runtime) -> InfluxSink:
         sink = InfluxSink(config, state_dir / "victoria", CollectorRegistry())
         sink.name = "victoriametrics"
         return sink

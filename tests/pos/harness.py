@@ -66,7 +66,7 @@ async def pos_daemon(
 ) -> AsyncIterator[tuple[Daemon, PosService]]:
     """A running daemon whose POS service uses ``clock``."""
     factories = services.SERVICE_FACTORIES
-    index = factories.index(services._pos_service)
+    index = factories.index(services.pos_service)
     factories[index] = lambda d: PosService(d, clock=clock)
     try:
         async with running_daemon(document) as daemon:
@@ -74,7 +74,7 @@ async def pos_daemon(
             assert isinstance(service, PosService)
             yield daemon, service
     finally:
-        factories[index] = services._pos_service
+        factories[index] = services.pos_service
 
 
 class Collector:

@@ -51,6 +51,10 @@ class InfluxSink:
     def __init__(self, config: InfluxConfig, state_dir: Path, registry: CollectorRegistry,
                  health: HealthBoard | None = None, transport: Transport | None = None) -> None:
         self.config = config
+        # The feeder hands over up to one request's worth of points; a partial batch waits
+        # ``flush_interval`` (0: none) for more. Never the embedded store's settings.
+        self.batch_size = config.batch_size
+        self.linger = config.flush_interval
         self.health = health
         self.metrics = InfluxMetrics(registry)
         self.encoder = LineEncoder(config.api, config.precision)
