@@ -29,6 +29,7 @@ lint: venv
 	$(BIN)/ruff check monitord probes alerts tests benchmarks config/grafana
 	$(BIN)/mypy --strict config/grafana
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 pytest: venv
 	$(BIN)/pytest
