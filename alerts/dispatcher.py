@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.alert_store import AlertStore
+from alerts.alert_repo import AlertRepo
 from alerts.business_hours import next_delivery
 from alerts.clock import as_datetime
 from alerts.dependencies import Dependencies
@@ -62,7 +62,7 @@ class Dispatcher:
         self.evaluator = evaluator
         self.store = store
         self.silences = silences
-        self.alert_store = AlertStore(store)
+        self.alert_repo = AlertRepo(store)
         self.outbox = Outbox(store)
         self.groups = GroupBook()
         self._wake = wake
@@ -135,7 +135,7 @@ class Dispatcher:
                 if holder is not None and holder.ticket_id is not None and lines:
                     await self.tickets.evidence(conn, holder.ticket_id, holder.target, lines, now)
             live = [evaluator.alerts[fp] for fp in dirty if fp in evaluator.alerts]
-            await self.alert_store.save(live, conn)
+            await self.alert_repo.save(live, conn)
 
     async def _fired(self, conn: AsyncConnection, alert: Alert, deps: Dependencies, now: float) -> None:
         incident = deps.down_ancestor(alert.target)
@@ -291,7 +291,7 @@ class Dispatcher:
             if notices:
                 await self._write(conn, route, group.key, notices, now)
                 written += 1
-        await self.alert_store.save(list(changed.values()), conn)
+        await self.alert_repo.save(list(changed.values()), conn)
         return written
 
     def _notice_status(self, alert: Alert, route: RouteConfig, kind: str, now: float) -> str | None:

@@ -13,7 +13,7 @@ import logging
 
 from prometheus_client import Counter, Gauge
 
-from alerts.alert_store import AlertStore
+from alerts.alert_repo import AlertRepo
 from alerts.dispatcher import Dispatcher
 from alerts.evaluator import Evaluator
 from alerts.flapping import FlapPolicy
@@ -98,9 +98,9 @@ class AlertService:
         config = self.runtime.loaded.config
         saved = digests_from_json(await ProbeStateRepo(store).get(*DIGESTS_KEY))
         # Alerts whose rule, target or probe the new file removed or changed end now.
-        self.evaluator.restore(await AlertStore(store).load(), saved, self.clock.now())
+        self.evaluator.restore(await AlertRepo(store).load(), saved, self.clock.now())
         await self._save_digests()
-        for silence in await AlertStore(store).load_silences():
+        for silence in await AlertRepo(store).load_silences():
             self.silences.add(silence)
         health = self.runtime.health
         self.notifier = Notifier(Outbox(store), config.notify, self.runtime.registry,
@@ -171,7 +171,7 @@ class AlertService:
             if self.dispatcher is not None:
                 try:
                     async with asyncio.timeout_at(max(deadline, loop.time() + 0.5)):
-                        await self.dispatcher.alert_store.save(
+                        await self.dispatcher.alert_repo.save(
                             [a for a in self.evaluator.alerts.values()
                              if a.status != "inactive" or a.notified])
                 except Exception:
@@ -186,14 +186,14 @@ class AlertService:
 
     async def add_silence(self, spec: SilenceSpec, actor: str) -> Silence:
         silence = Silence.from_spec(spec, created_by=actor, source="api")
-        await AlertStore(self.runtime.state).add_silence(silence)
+        await AlertRepo(self.runtime.state).add_silence(silence)
         self.silences.add(silence)
         return silence
 
     async def remove_silence(self, silence_id: str) -> Silence | None:
         silence = self.silences.remove(silence_id)
         if silence is not None:
-            await AlertStore(self.runtime.state).delete_silence(silence_id)
+            await AlertRepo(self.runtime.state).delete_silence(silence_id)
         return silence
 
     # -- loops -----------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class AlertService:
                     await dispatcher.flush(now)
                     if now - last_snapshot >= SNAPSHOT_EVERY:
                         last_snapshot = now
-                        await dispatcher.alert_store.save(
+                        await dispatcher.alert_repo.save(
                             [a for a in self.evaluator.alerts.values() if a.status != "inactive"])
                 if failing:
                     failing = False
@@ -294,7 +294,7 @@ class AlertService:
         self.dispatcher.groups.forget_idle(now, 86400.0)
         async with self._lock:
             gone = self.evaluator.forget_quiet(set())
-        await self.dispatcher.alert_store.drop(gone)
+        await self.dispatcher.alert_repo.drop(gone)
         self.housekept = now
 
 

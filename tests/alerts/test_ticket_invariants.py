@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.alert_store import AlertStore
+from alerts.alert_repo import AlertRepo
 from alerts.dispatcher import Dispatcher
 from alerts.evaluator import Evaluator
 from alerts.flapping import FlapPolicy
@@ -34,7 +34,7 @@ async def _open(store: StateStore, repo: TicketRepo, alert: Alert) -> int:
     async with store.engine.begin() as conn:
         ticket_id = await repo.open(conn, alert, "urgent", time.time())
     alert.ticket_id = ticket_id
-    await AlertStore(store).save([alert])
+    await AlertRepo(store).save([alert])
     return ticket_id
 
 
@@ -45,7 +45,7 @@ async def test_blank_root_cause_is_refused_naming_the_field(state_url: str, tmp_
         alert = _alert("erp-db")
         ticket_id = await _open(store, repo, alert)
         alert.status = "resolved"
-        await AlertStore(store).save([alert])
+        await AlertRepo(store).save([alert])
         for blank in ("   ", "", "\t\n"):
             with pytest.raises(RequestError) as caught:
                 await repo.act(ticket_id, "close", "alice", blank)
@@ -100,7 +100,7 @@ async def test_no_resolve_or_close_while_an_alert_fires_unless_forced_with_a_not
         if action == "resolve":
             assert await repo.auto_close(0, time.time() + 10) == []
             alert.status = "resolved"
-            await AlertStore(store).save([alert])
+            await AlertRepo(store).save([alert])
             assert await repo.auto_close(0, time.time() + 10) == [ticket_id]
     finally:
         await store.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.alert_store import AlertStore
+from alerts.alert_repo import AlertRepo
 from alerts.outbox import Outbox
 from alerts.state import Alert, fingerprint
 from alerts.tickets import TicketRepo
@@ -91,7 +91,7 @@ async def test_child_ticket_merges_into_parent_and_alert_state_round_trips(
         child.ticket_id = parent_id
         child.notified = {"oncall": "firing", "at:oncall": now}
         child.history = [True, False, True]
-        alerts = AlertStore(store)
+        alerts = AlertRepo(store)
         await alerts.save([child, parent])
         await alerts.save([child])  # an upsert, not a second row
         loaded = {a.fingerprint: a for a in await alerts.load()}

@@ -38,7 +38,7 @@ async def upsert(conn: AsyncConnection, dialect: str, table: Table, rows: list[d
         await conn.execute(statement)
 
 
-class AlertStore:
+class AlertRepo:
     """Rows of ``alert_state`` and ``silences``."""
 
     def __init__(self, store: StateStore) -> None:
