@@ -294,31 +294,35 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "name": "ipam-address-conflict",
-        "description": "An address answers on the wire but is not in the IP register (rogue device "
-                       "or a hand-configured host the next allocation would collide with)",
+        "description": "Addresses of a subnet answer on the wire but are not in the IP register (rogue "
+                       "devices or hand-configured hosts the next allocation would collide with); one "
+                       "alert per subnet listing them, DHCP ranges excluded",
         "kind": "ipam",
         "measurement": "ipam_reconcile",
         "condition": "threshold",
-        "field": "conflict",
+        "field": "count",
         "above": 0.5,
         "for": "0s",
         "clear_for": "0s",
+        "match": {"result_tags": {"finding": "conflict"}},
         "severity": "warning",
         "priority": "normal",
-        "summary": "{target} is in use in {subnet} but not registered in IPAM",
+        "summary": "{target}: {value:.0f} addresses in use but not registered in IPAM",
     },
     {
         "name": "ipam-mac-change",
-        "description": "ARP shows a different MAC than the one registered for the address",
+        "description": "ARP shows a different MAC than the one registered for addresses of a subnet; "
+                       "one alert per subnet listing them",
         "kind": "ipam",
         "measurement": "ipam_reconcile",
         "condition": "threshold",
-        "field": "mac_change",
+        "field": "count",
         "above": 0.5,
         "for": "0s",
         "clear_for": "0s",
+        "match": {"result_tags": {"finding": "mac_change"}},
         "severity": "warning",
         "priority": "normal",
-        "summary": "{target} in {subnet} answers with a MAC other than the registered one",
+        "summary": "{target}: {value:.0f} addresses answer with a MAC other than the registered one",
     },
 ]

@@ -13,6 +13,7 @@ from monitord.ipam import audit, queries
 from monitord.ipam.addressing import parse_cidr
 from monitord.ipam.bodies import AuditQuery, ExportQuery, FindingsQuery, ImportQuery, ReconcileBody
 from monitord.ipam.importer import ImportRejected, import_csv
+from monitord.ipam.range_sheet import RangesRejected, import_ranges
 from monitord.ipam.reconcile import list_findings
 from monitord.ipam.service import ReconcileService
 from monitord.ipam.spreadsheet import export_lines
@@ -42,8 +43,8 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def import_register(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+async def _csv_request(request: web.Request) -> tuple[str, bool, int]:
+    """The CSV text, ``dry_run`` and ``line_offset`` of an import request (4xx when malformed)."""
     query = read_query({k: v for k, v in request.query.items() if k != "line_offset"}, ImportQuery)
     offset_text = request.query.get("line_offset", "0")
     if not (offset_text.isascii() and offset_text.isdigit() and len(offset_text) <= 18):
@@ -56,11 +57,30 @@ async def import_register(request: web.Request) -> web.Response:
         raise RequestError("the CSV must be UTF-8", field="csv", status=422) from None
     except web.HTTPRequestEntityTooLarge:
         raise RequestError("CSV too large for one request; split it (the CLI does)", status=413) from None
+    return text, query.dry_run, int(offset_text)
+
+
+async def import_register(request: web.Request) -> web.Response:
+    identity = require(request, "admin")
+    text, dry_run, offset = await _csv_request(request)
     try:
         targets = frozenset(r.target.name for r in request.app[DAEMON_KEY].loaded.targets)
-        report = await import_csv(allocator_of(request), text, identity.name, dry_run=query.dry_run,
-                                  line_offset=int(offset_text), targets=targets)
+        report = await import_csv(allocator_of(request), text, identity.name, dry_run=dry_run,
+                                  line_offset=offset, targets=targets)
     except ImportRejected as exc:
+        return web.json_response({"error": str(exc), "field": "csv", **exc.report}, status=422)
+    return web.json_response(report, status=200)
+
+
+async def import_range_sheet(request: web.Request) -> web.Response:
+    """Named ranges from CSV (``subnet,name,kind,first,last,description``), e.g. DHCP pools."""
+    identity = require(request, "admin")
+    text, dry_run, offset = await _csv_request(request)
+    allocator = allocator_of(request)
+    try:
+        report = await import_ranges(allocator.engine, text, identity.name, dry_run=dry_run,
+                                     line_offset=offset)
+    except RangesRejected as exc:
         return web.json_response({"error": str(exc), "field": "csv", **exc.report}, status=422)
     return web.json_response(report, status=200)
 
@@ -96,7 +116,7 @@ async def reconcile_now(request: web.Request) -> web.Response:
     if request.can_read_body:
         body = await read_json(request, ReconcileBody)
     service = _service(request)
-    if service is None:
+    if service is None or not service.subnets:
         raise ConflictError("reconciliation is off: list subnets in ipam.reconcile.subnets", field="subnet")
     wanted = service.subnets
     if body.subnet is not None:
@@ -116,6 +136,7 @@ def setup(app: web.Application) -> None:
     router = app.router
     router.add_get(f"{PREFIX}/export", guarded(export_csv, network_errors=False))
     router.add_post(f"{PREFIX}/import", guarded(import_register))
+    router.add_post(f"{PREFIX}/ranges/import", guarded(import_range_sheet))
     router.add_get(f"{PREFIX}/audit", guarded(audit_log))
     router.add_get(f"{PREFIX}/findings", guarded(get_findings))
     router.add_post(f"{PREFIX}/reconcile", guarded(reconcile_now))

@@ -20,6 +20,7 @@ from monitord.api.keys import DAEMON_KEY
 from monitord.errors import NotFoundError, RequestError, StartupError
 from monitord.ipam import assignments, queries, subnets
 from monitord.ipam.addressing import parse_cidr
+from monitord.ipam.allocator import CandidatesAnswered
 from monitord.ipam.bodies import (
     MAX_ID,
     AddressPatch,
@@ -28,6 +29,7 @@ from monitord.ipam.bodies import (
     AvailableQuery,
     BlocksQuery,
     RangeBody,
+    RangePatch,
     SubnetBody,
     SubnetPatch,
     SubnetQuery,
@@ -109,6 +111,15 @@ async def create_range(request: web.Request) -> web.Response:
     return web.json_response(created, status=201)
 
 
+async def update_range(request: web.Request) -> web.Response:
+    identity = require(request, "admin")
+    body = await read_json(request, RangePatch)
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    updated = await subnets.change_range(allocator_of(request).engine, _subnet_id(request),
+                                         request.match_info["name"], changes, identity.name)
+    return web.json_response(updated)
+
+
 async def delete_range(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     await subnets.delete_range(allocator_of(request).engine, _subnet_id(request),
@@ -121,6 +132,10 @@ async def allocate(request: web.Request) -> web.Response:
     with metrics.latency.time():
         try:
             response = await _allocate(request)
+        except CandidatesAnswered as exc:
+            # Its own code and the addresses that answered: not "no free address".
+            metrics.outcomes.labels(outcome=str(exc.status)).inc()
+            return web.json_response(exc.json(), status=exc.status)
         except RequestError as exc:
             metrics.outcomes.labels(outcome=str(exc.status)).inc()
             raise
@@ -215,6 +230,7 @@ def setup(app: web.Application) -> None:
     router.add_patch(f"{PREFIX}/subnets/{{subnet_id}}", guarded(update_subnet))
     router.add_delete(f"{PREFIX}/subnets/{{subnet_id}}", guarded(delete_subnet))
     router.add_post(f"{PREFIX}/subnets/{{subnet_id}}/ranges", guarded(create_range))
+    router.add_patch(f"{PREFIX}/subnets/{{subnet_id}}/ranges/{{name}}", guarded(update_range))
     router.add_delete(f"{PREFIX}/subnets/{{subnet_id}}/ranges/{{name}}", guarded(delete_range))
     router.add_post(f"{PREFIX}/subnets/{{subnet_id}}/allocate", guarded(allocate))
     router.add_get(f"{PREFIX}/subnets/{{subnet_id}}/available", guarded(available))

@@ -1,7 +1,9 @@
 """The ``monitord`` command: run, check-config, probe, version (and more per subsystem).
 
 Each sub-command is a module with ``register(subparsers)``; the handler it sets
-returns the exit code. Exit 2 means bad usage or configuration.
+returns the exit code. Exit 2 means bad usage or configuration. The global flags
+(``--json``, ``--url``, ``--token``, ``-c``) work before and after the command
+and its action (see ``global_options``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from monitord.cli import check_config, ipam, probe, run, tickets, version
+from monitord.cli.global_options import TOP_LEVEL, add_global_flags, settle
 
 COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version, ipam, tickets]
 
@@ -22,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="monitord", description="Network and infrastructure monitoring daemon."
     )
+    add_global_flags(parser, TOP_LEVEL)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(subparsers)
@@ -31,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    settle(parser, args)
     handler: Handler = args.handler
     try:
         return handler(args)

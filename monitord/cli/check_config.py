@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from typing import Any
 
+from monitord.cli.global_options import uses
 from monitord.config.loader import LoadedConfig, config_path, load_config
 from monitord.errors import ConfigError
 
@@ -15,8 +16,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "check-config", help="validate a configuration file"
     )
-    parser.add_argument("-c", "--config", help="config file (default: $MONITORD_CONFIG or "
-                        "/etc/monitord/monitord.yaml)")
+    uses(parser, config=None)
     parser.set_defaults(handler=handle)
 
 

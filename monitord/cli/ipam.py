@@ -1,8 +1,9 @@
 """``monitord ipam ...``: the IP register from the shell, through the daemon's HTTP API.
 
 Options common to every sub-command: ``--url`` (or ``$MONITORD_URL``, default
-http://127.0.0.1:8470), ``--token`` (or ``$MONITORD_TOKEN``), ``--json``.
-Exit codes: 0 done, 1 the daemon refused (message names the field), 2 bad usage.
+http://127.0.0.1:8470), ``--token`` (or ``$MONITORD_TOKEN``), ``--timeout``, ``--json``;
+they may stand before or after the action (``monitord ipam --json audit``, see
+``global_options``). Exit codes: 0 done, 1 the daemon refused (message names the field), 2 bad usage.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from monitord.cli.global_options import add_global_flags, uses
 from monitord.cli.ipam_client import ApiError, IpamClient, import_with_progress
+
+CLIENT_FLAGS = ("json", "url", "token", "timeout")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help="daemon API base URL (default $MONITORD_URL or http://127.0.0.1:8470)")
-    parser.add_argument("--token", help="bearer token (default $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
-    parser.add_argument("--json", action="store_true", help="print the API's JSON")
+    uses(parser, json=False, url=None, token=None, timeout=60.0)
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("ipam", help="IP address management")
+    add_global_flags(parser, CLIENT_FLAGS)
     commands = parser.add_subparsers(dest="ipam_command", metavar="ACTION", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -50,6 +52,14 @@ def register(subparsers: Any) -> None:
     sub.add_argument("last")
     sub.add_argument("--kind", choices=["pool", "dhcp", "reserved"], default="pool")
     sub.add_argument("--description", default="")
+    sub = add("set-range", "change a range's kind or description (e.g. mark a pool as DHCP)")
+    sub.add_argument("subnet_id", type=int)
+    sub.add_argument("name")
+    sub.add_argument("--kind", choices=["pool", "dhcp", "reserved"])
+    sub.add_argument("--description")
+    sub = add("import-ranges", "import named ranges from CSV: subnet,name,kind,first,last,description")
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--dry-run", action="store_true", help="only check the file, change nothing")
     sub = add("allocate", "hand out the next free (or a given) address")
     sub.add_argument("subnet_id", type=int)
     sub.add_argument("--address")
@@ -106,6 +116,9 @@ def _call(client: IpamClient, args: argparse.Namespace) -> Any:
         return client.request("POST", f"/subnets/{args.subnet_id}/ranges", {
             "name": args.name, "kind": args.kind, "first": args.first, "last": args.last,
             "description": args.description})[1]
+    if action == "set-range":
+        body = {k: getattr(args, k) for k in ("kind", "description") if getattr(args, k) is not None}
+        return client.request("PATCH", f"/subnets/{args.subnet_id}/ranges/{args.name}", body)[1]
     if action == "allocate":
         body = {k: getattr(args, k) for k in ("address", "range", "hostname", "mac", "owner", "target")
                 if getattr(args, k) is not None}
@@ -174,10 +187,39 @@ def _import(client: IpamClient, args: argparse.Namespace) -> int:
     else:
         for error in result["errors"]:
             print(f"{args.file}:{error['line']}: {error['field'] or '-'}: {error['error']}")
+        for change in result.get("changes", []):
+            print(f"{args.file}:{change['line']}: {change['address']} {change['text']}")
         verb = "would create" if args.dry_run or result["errors"] else "created"
         print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
               f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
               + ("; nothing imported" if result["errors"] and not args.dry_run else ""))
+    return 1 if result["errors"] else 0
+
+
+def _import_ranges(client: IpamClient, args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"monitord ipam import-ranges: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        _status, result = client.request("POST", "/ranges/import", raw=text.encode(), content_type="text/csv",
+                                         query={"dry_run": "true"} if args.dry_run else None)
+    except ApiError as exc:
+        if exc.status != 422 or "errors" not in exc.body:
+            raise
+        result = exc.body
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 1 if result["errors"] else 0
+    for error in result["errors"]:
+        print(f"{args.file}:{error['line']}: {error['field'] or '-'}: {error['error']}")
+    for change in result["changes"]:
+        print(f"{args.file}:{change['line']}: {change['range']} {change['text']}")
+    verb = "would create" if args.dry_run or result["errors"] else "created"
+    print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
+          f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
+          + ("; nothing imported" if result["errors"] and not args.dry_run else ""))
     return 1 if result["errors"] else 0
 
 
@@ -198,6 +240,8 @@ def handle(args: argparse.Namespace) -> int:
             return _import(client, args)
         if args.action == "export":
             return _export(client, args)
+        if args.action == "import-ranges":
+            return _import_ranges(client, args)
         result = _call(client, args)
     except ApiError as exc:
         print(f"monitord ipam {args.action}: {exc}", file=sys.stderr)

@@ -106,13 +106,14 @@ def split_csv(text: str, rows_per_chunk: int) -> list[tuple[int, str]]:
 
 def _chunked_dry_run(client: IpamClient, chunks: list[tuple[int, str]]) -> dict[str, Any]:
     plan: dict[str, Any] = {"dry_run": True, "rows": 0, "create": 0, "update": 0, "unchanged": 0,
-                            "errors": []}
+                            "errors": [], "changes": []}
     for offset, chunk in chunks:
         _status, part = client.request("POST", "/import", raw=chunk.encode(), content_type="text/csv",
                                        query={"dry_run": "true", "line_offset": offset})
         for key in ("rows", "create", "update", "unchanged"):
             plan[key] += part[key]
         plan["errors"].extend(part["errors"])
+        plan["changes"].extend(part.get("changes", []))
     return plan
 
 
@@ -134,11 +135,12 @@ def import_with_progress(client: IpamClient, text: str, rows_per_chunk: int, dry
     if dry_run or plan["errors"]:
         return dict(plan)
     total: dict[str, Any] = {"dry_run": False, "rows": 0, "create": 0, "update": 0, "unchanged": 0,
-                             "errors": []}
+                             "errors": [], "changes": []}
     for offset, chunk in chunks:
         _status, done = client.request("POST", "/import", raw=chunk.encode(), content_type="text/csv",
                                        query={"line_offset": offset})
         for key in ("rows", "create", "update", "unchanged"):
             total[key] += done[key]
+        total["changes"].extend(done.get("changes", []))
         progress(int(total["rows"]), int(plan["rows"]))
     return total

@@ -11,12 +11,14 @@ from types import ModuleType
 from typing import Any
 
 from monitord.cli import probe_backup, probe_icmp, probe_snmp, probe_ssh_log, probe_tcp
+from monitord.cli.global_options import add_global_flags
 
 PROBE_COMMANDS: list[ModuleType] = [probe_tcp, probe_icmp, probe_ssh_log, probe_backup, probe_snmp]
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("probe", help="run a probe once")
+    add_global_flags(parser, ("json",))
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
     for module in PROBE_COMMANDS:
         module.register(kinds)

@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from monitord.cli.global_options import uses
 from monitord.cli.output import result_json
 from monitord.config.targets import validate_address
 from monitord.errors import StartupError
@@ -37,7 +38,7 @@ def register(subparsers: Any) -> None:
                         help="milliseconds between echoes to one target (default 200)")
     parser.add_argument("--timeout", type=float, default=1000.0,
                         help="milliseconds to wait for each reply (default 1000)")
-    parser.add_argument("--json", action="store_true", help="print JSON results")
+    uses(parser, json=False)
     parser.set_defaults(handler=handle)
 
 

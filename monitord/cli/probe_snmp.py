@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from monitord.cli.global_options import uses
 from monitord.cli.output import print_results, run_with_deadline
 from monitord.config.resolve import clean_message
 from monitord.config.targets import validate_address
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="overall seconds (default 10)")
     parser.add_argument("--request-timeout", type=float, default=1.0, help="per request (default 1)")
     parser.add_argument("--retries", type=int, default=2, help="resends per request (default 2)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    uses(parser, json=False)
     parser.set_defaults(handler=handle)
 
 

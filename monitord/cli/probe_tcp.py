@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from monitord.cli.global_options import uses
 from monitord.cli.output import print_results, run_with_deadline
 from monitord.config.targets import validate_address
 from monitord.results import ProbeResult
@@ -17,7 +18,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("tcp", help="TCP connect to HOST:PORT")
     parser.add_argument("endpoints", nargs="+", metavar="HOST:PORT")
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds (default 3)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    uses(parser, json=False)
     parser.set_defaults(handler=handle)
 
 

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from monitord.cli.global_options import uses
 from monitord.config.loader import config_path, load_config
 from monitord.errors import ConfigError, StartupError
 from monitord.logs import setup_logging
@@ -15,8 +16,7 @@ from monitord.logs import setup_logging
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("run", help="run the daemon")
-    parser.add_argument("-c", "--config", help="config file (default: $MONITORD_CONFIG or "
-                        "/etc/monitord/monitord.yaml)")
+    uses(parser, config=None)
     parser.set_defaults(handler=handle)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from monitord.cli.global_options import uses
 from monitord.cli.output import print_results, result_json, run_with_deadline
 from monitord.config.targets import validate_address
 from monitord.results import ProbeResult
@@ -33,7 +34,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trust-on-first-use", action="store_true",
                         help="record an unknown host key in --known-hosts instead of failing")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    uses(parser, json=False)
 
 
 def connection_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -21,6 +21,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from monitord.cli.global_options import add_global_flags, uses
+
 DEFAULT_URL = "http://127.0.0.1:8470"
 
 
@@ -116,31 +118,14 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connection_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
-    """``--url --token --timeout --json``, accepted before and after the action.
-
-    The action's copies default to "not given" so they never overwrite a value
-    given before the action (``tickets --json list`` and ``tickets list --json``).
-    """
-    def default(value: object) -> object:
-        return value if defaults else argparse.SUPPRESS
-
-    parser.add_argument("--url", default=default(None),
-                        help=f"daemon API (default: $MONITORD_URL or {DEFAULT_URL})")
-    parser.add_argument("--token", default=default(None), help="bearer token (default: $MONITORD_TOKEN)")
-    parser.add_argument("--timeout", type=float, default=default(15.0), help="seconds per request")
-    parser.add_argument("--json", action="store_true", default=default(False), help="print JSON")
-
-
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("tickets", help="list and work on tickets")
-    _connection_options(parser, defaults=True)
-    common = argparse.ArgumentParser(add_help=False)
-    _connection_options(common, defaults=False)
+    add_global_flags(parser, ("json", "url", "token", "timeout"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        action: argparse.ArgumentParser = actions.add_parser(name, help=help_text, parents=[common])
+        action: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
+        uses(action, json=False, url=None, token=None, timeout=15.0)
         return action
 
     listing = add("list", "tickets, newest first")

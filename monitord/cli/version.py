@@ -7,10 +7,12 @@ import platform
 from typing import Any
 
 from monitord import __version__
+from monitord.cli.global_options import uses
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("version", help="print the version")
+    uses(parser)  # no global flag applies
     parser.set_defaults(handler=handle)
 
 

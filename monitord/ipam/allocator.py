@@ -29,6 +29,23 @@ from monitord.ipam.transactions import bump_generation, lock_subnet, now, write_
 
 CHECK_BATCH = 4
 CHECK_ROUNDS = 16
+CHECK_SHOWN = 20  # addresses listed in a CandidatesAnswered answer
+
+
+class CandidatesAnswered(ConflictError):
+    """``check: true`` found free addresses, but every one it pinged answered: they are in use
+    without being registered. A different 409 from "no free address" (which means the register
+    is full): here the register is wrong, and reconciliation findings say where."""
+
+    code = "candidates_answered"
+
+    def __init__(self, message: str, field: str, answered: list[str]) -> None:
+        super().__init__(message, field=field)
+        self.answered = answered
+
+    def json(self) -> dict[str, object]:
+        return {"error": str(self), "field": self.field, "code": self.code,
+                "answered": len(self.answered), "addresses": self.answered[:CHECK_SHOWN]}
 
 
 class _Stale(Exception):
@@ -140,16 +157,24 @@ class Allocator:
         """Ping candidates outside the lock; allocate the first that stayed silent."""
         assert self.pinger is not None
         skip = set(request.skip)
+        answered: list[str] = []
         for _ in range(CHECK_ROUNDS):
-            candidates, version = await self._peek(subnet_id, replace(request, skip=frozenset(skip)))
+            try:
+                candidates, version = await self._peek(subnet_id, replace(request, skip=frozenset(skip)))
+            except ConflictError:
+                if not answered:
+                    raise  # nothing pinged: the register itself has no free address
+                break
             if not candidates:
                 break
             texts = [canonical(c, version) for c in candidates]
             alive = await self.pinger.alive(texts, self.check_timeout)
             silent = frozenset(c for c, t in zip(candidates, texts, strict=True) if t not in alive)
             skip.update(c for c, t in zip(candidates, texts, strict=True) if t in alive)
+            answered.extend(t for t in texts if t in alive)
             if request.address is not None and not silent:
-                raise ConflictError(f"{request.address} answers ping; it is in use", field="address")
+                raise CandidatesAnswered(f"{request.address} answers ping; it is in use but not registered",
+                                         "address", [request.address])
             if not silent:
                 continue
             try:
@@ -157,8 +182,11 @@ class Allocator:
                     subnet_id, replace(request, skip=frozenset(skip), accept=silent), actor, key)
             except (_Stale, _Unchecked):
                 self._states.pop(subnet_id, None)
-        raise ConflictError(f"no silent free address found after pinging {len(skip)} candidates",
-                            field="subnet_id")
+        shown = ", ".join(answered[:CHECK_SHOWN]) + (", ..." if len(answered) > CHECK_SHOWN else "")
+        raise CandidatesAnswered(
+            f"{len(answered)} candidates answered ping, so none was allocated: they are free in the "
+            f"register but in use on the wire ({shown}); register them or find who uses them",
+            "check", answered)
 
     async def _peek(self, subnet_id: int, request: AddressRequest) -> tuple[list[int], int]:
         """Up to ``CHECK_BATCH`` candidates (without taking them) and the IP version."""

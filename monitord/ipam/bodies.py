@@ -62,6 +62,13 @@ class RangeBody(Body):
     description: Text = Field(default="", max_length=2000)
 
 
+class RangePatch(Body):
+    """A range's kind or description; its bounds never move (delete and re-create it)."""
+
+    kind: RangeKind | None = None
+    description: Text | None = Field(default=None, max_length=2000)
+
+
 class AllocateBody(Body):
     address: Line | None = Field(default=None, max_length=64)
     range: str | None = Field(default=None, pattern=NAME)

@@ -4,11 +4,15 @@ Findings, kept in ``ipam_findings`` (one row per address and kind, resolved when
 the condition goes away):
 
 - ``conflict``: an address answers but is not registered (a rogue device, or a
-  device configured by hand that will collide with the next allocation);
+  device configured by hand that will collide with the next allocation). Addresses
+  inside a range of kind ``dhcp`` are never conflicts: the DHCP server hands them
+  out without the register knowing;
 - ``stale``: an ``allocated`` address has been silent for ``stale_after``;
 - ``mac_change``: ARP shows a MAC other than the registered one.
 
-A sweep only ever sends to addresses inside the subnet it was given.
+A sweep only ever sends to addresses inside the subnet it was given. The
+report groups what it found per kind, so the alert engine sees one result per
+subnet and kind (see ``monitord.ipam.service``), not one per address.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from monitord.errors import NotFoundError
 from monitord.ipam.pinger import Pinger
 from monitord.ipam.records import iso
 from monitord.ipam.reserved import usable_bounds
-from monitord.ipam.tables import addresses, findings, subnets
+from monitord.ipam.tables import addresses, findings, ranges, subnets
 from monitord.ipam.transactions import now
 
 ArpSweep = Callable[[IPNetwork, float], Awaitable[dict[str, str] | None]]
@@ -67,12 +71,23 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-async def _registered(conn: AsyncConnection, network: IPNetwork) -> list[Any]:
-    """Registered addresses inside ``network``, including those of its child subnets."""
-    ids = [r.id for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
-           if IPNetwork(r.cidr) in network]
+async def _inside(conn: AsyncConnection, network: IPNetwork) -> list[int]:
+    """Ids of ``network``'s subnet and of every subnet nested in it."""
+    return [r.id for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
+            if IPNetwork(r.cidr) in network]
+
+
+async def _registered(conn: AsyncConnection, ids: list[int]) -> list[Any]:
+    """Registered addresses of the subnets ``ids``."""
     rows = (await conn.execute(sa.select(addresses).where(addresses.c.subnet_id.in_(ids)))).all()
     return list(rows)
+
+
+async def _dhcp_spans(conn: AsyncConnection, ids: list[int]) -> list[tuple[int, int]]:
+    """``(first, last)`` of every ``dhcp`` range of the subnets ``ids``."""
+    rows = (await conn.execute(sa.select(ranges.c.first, ranges.c.last).where(
+        ranges.c.subnet_id.in_(ids), ranges.c.kind == "dhcp"))).all()
+    return [(int(IPAddress(r.first)), int(IPAddress(r.last))) for r in rows]
 
 
 def sweep_targets(network: IPNetwork, registered: list[str], limit: int) -> list[str]:
@@ -92,7 +107,9 @@ async def sweep(engine: AsyncEngine, cidr: str, pinger: Pinger, arp: ArpSweep | 
         row = (await conn.execute(sa.select(subnets).where(subnets.c.cidr == str(network)))).first()
         if row is None:
             raise NotFoundError(f"subnet {network} is not registered in IPAM", field="subnet")
-        registered = {r.address: r for r in await _registered(conn, network)}
+        ids = await _inside(conn, network)
+        registered = {r.address: r for r in await _registered(conn, ids)}
+        dhcp = await _dhcp_spans(conn, ids)
     report = SweepReport(str(network), row.id, row.site, registered=len(registered))
     targets = sweep_targets(network, sorted(registered), settings.max_addresses)
     report.swept = len(targets)
@@ -105,7 +122,7 @@ async def sweep(engine: AsyncEngine, cidr: str, pinger: Pinger, arp: ArpSweep | 
     stale_before = stamp - timedelta(seconds=settings.stale_after)
     wanted: dict[tuple[str, str], str] = {}
     for address in seen:
-        if address not in registered:
+        if address not in registered and not any(a <= int(IPAddress(address)) <= b for a, b in dhcp):
             mac = (macs or {}).get(address)
             wanted[(address, "conflict")] = "answers but is not registered" + (f" (MAC {mac})" if mac else "")
     for address, reg in registered.items():
@@ -152,6 +169,26 @@ async def _store_findings(conn: AsyncConnection, report: SweepReport,
             await conn.execute(findings.update().where(findings.c.id == existing.id)
                                .values(resolved_at=stamp))
             report.resolved.append({"address": key[0], "kind": key[1], "detail": existing.detail})
+
+
+async def retire(engine: AsyncEngine, swept: set[str]) -> list[tuple[str, str | None]]:
+    """Resolve the open findings of subnets no longer swept; ``(cidr, site)`` of each such subnet.
+
+    A subnet dropped from ``ipam.reconcile.subnets`` is never compared again, so its
+    findings (and the alerts built on them) would otherwise stay open for ever.
+    """
+    wanted = {str(IPNetwork(c)) for c in swept}
+    async with engine.begin() as conn:
+        rows = (await conn.execute(
+            sa.select(subnets.c.id, subnets.c.cidr, subnets.c.site).where(
+                subnets.c.id.in_(sa.select(findings.c.subnet_id).where(findings.c.resolved_at.is_(None))))
+        )).all()
+        gone = [r for r in rows if str(IPNetwork(r.cidr)) not in wanted]
+        if gone:
+            await conn.execute(findings.update().where(
+                findings.c.subnet_id.in_([r.id for r in gone]), findings.c.resolved_at.is_(None))
+                .values(resolved_at=now()))
+    return [(str(IPNetwork(r.cidr)), r.site) for r in gone]
 
 
 async def list_findings(engine: AsyncEngine, *, kind: str | None = None, subnet_id: int | None = None,

@@ -5,6 +5,13 @@ hostname, range, duplicates in the file) and every bad row is reported with its
 line number; nothing is written unless every row is good. A dry run stops after
 the plan. The plan of a real import is made again inside the write transaction,
 so what is applied is what the database held at that moment.
+
+An import never erases by omission: a column the file does not have (or a row
+too short to reach it) leaves that field of an existing address as it is. Only
+an explicit empty cell clears a field, and the plan lists every change field by
+field (``target: store-0001-till-1 -> (empty)``), so a dry run shows it. A
+status cannot be cleared: an empty status cell keeps the current one (a new
+address gets ``allocated``).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from monitord.ipam.tables import STATUSES, addresses, ranges, subnets
 COLUMNS = ("address", "subnet", "status", "hostname", "mac", "description", "owner", "target", "range")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 _LIMITS = {"description": 2000, "owner": 128, "target": 128, "hostname": 253}
+# What a new address gets for a column the file does not have.
+DEFAULTS: dict[str, Any] = {"status": "allocated", "hostname": None, "mac": None, "description": "",
+                            "owner": None, "target": None, "range_name": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +58,32 @@ class ImportPlan:
     updates: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
-                "unchanged": self.unchanged, "errors": [p.json() for p in self.problems]}
+                "unchanged": self.unchanged, "errors": [p.json() for p in self.problems],
+                "changes": self.changes}
+
+
+def _shown(value: Any) -> str:
+    return "(empty)" if value is None or value == "" else str(value)
+
+
+def field_changes(line: int, old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an update changes, one entry per field, as the dry run reports it."""
+    out = []
+    for name in DEFAULTS:
+        if old[name] != new[name]:
+            label = "range" if name == "range_name" else name
+            out.append({"line": line, "address": new["address"], "field": label,
+                        "before": old[name], "after": new[name],
+                        "text": f"{label}: {_shown(old[name])} -> {_shown(new[name])}"})
+    if old["subnet_id"] != new["subnet_id"]:
+        out.append({"line": line, "address": new["address"], "field": "subnet_id",
+                    "before": old["subnet_id"], "after": new["subnet_id"],
+                    "text": f"subnet_id: {old['subnet_id']} -> {new['subnet_id']}"})
+    return out
 
 
 class SubnetFinder:
@@ -80,8 +112,14 @@ class SubnetFinder:
         return None
 
 
-def read_rows(text: str, line_offset: int = 0) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
-    """CSV rows with their line numbers (in the original file: ``line_offset`` shifts them)."""
+def read_rows(text: str, line_offset: int = 0, columns: tuple[str, ...] = COLUMNS,
+              required: tuple[str, ...] = ("address",)
+              ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+    """CSV rows with their line numbers (in the original file: ``line_offset`` shifts them).
+
+    A row holds only the cells it has: a column missing from the header, or a row too
+    short to reach it, is absent from the row (the caller leaves that field alone).
+    """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = next(reader)
@@ -90,10 +128,10 @@ def read_rows(text: str, line_offset: int = 0) -> tuple[list[tuple[int, dict[str
     except csv.Error as exc:
         return [], [RowProblem(1 + line_offset, None, f"not CSV: {exc}")]
     names = [h.strip().lower() for h in header]
-    problems = [RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(COLUMNS)})")
-                for n in names if n not in COLUMNS]
-    if "address" not in names:
-        problems.append(RowProblem(1 + line_offset, "address", "the header has no 'address' column"))
+    problems = [RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(columns)})")
+                for n in names if n not in columns]
+    problems += [RowProblem(1 + line_offset, n, f"the header has no {n!r} column")
+                 for n in required if n not in names]
     if problems:
         return [], problems
     out: list[tuple[int, dict[str, str]]] = []
@@ -156,10 +194,16 @@ def _check_row(line: int, row: dict[str, str], finder: SubnetFinder, spans: Span
             problems.append(RowProblem(line, "range", f"{network} has no range named {range_name!r}"))
         elif not span[0] <= int(address) <= span[1]:
             problems.append(RowProblem(line, "range", f"{address} is outside range {range_name!r}"))
+    given = {"status": status, "hostname": hostname, "mac": mac, "description": row.get("description", ""),
+             "owner": row.get("owner") or None, "target": row.get("target") or None,
+             "range_name": range_name}
     values = {"subnet_id": subnet_id, "address": str(address),
-              "sort_key": sort_key(int(address), address.version), "status": status, "hostname": hostname,
-              "mac": mac, "description": row.get("description", ""), "owner": row.get("owner") or None,
-              "target": row.get("target") or None, "range_name": range_name}
+              "sort_key": sort_key(int(address), address.version)}
+    # Only the cells the row has: an absent column leaves the field as it is.
+    values.update({name: value for name, value in given.items()
+                   if ("range" if name == "range_name" else name) in row})
+    if not row.get("status"):
+        values.pop("status", None)  # a status cannot be cleared; a new address gets the default
     return (None if problems else values), problems
 
 
@@ -173,7 +217,7 @@ async def plan_import(conn: AsyncConnection, text: str, line_offset: int = 0,
     spans = {(r.subnet_id, r.name): (int(IPAddress(r.first)), int(IPAddress(r.last)))
              for r in (await conn.execute(sa.select(ranges))).all()}
     seen: dict[str, int] = {}
-    good: list[dict[str, Any]] = []
+    good: list[tuple[int, dict[str, Any]]] = []
     for line, row in parsed:
         values, row_problems = _check_row(line, row, finder, spans, targets)
         if values is not None and values["address"] in seen:
@@ -183,19 +227,22 @@ async def plan_import(conn: AsyncConnection, text: str, line_offset: int = 0,
         plan.problems.extend(row_problems)
         if values is not None:
             seen[values["address"]] = line
-            good.append(values)
+            good.append((line, values))
     existing: dict[str, dict[str, Any]] = {}
-    keys = [v["address"] for v in good]
+    keys = [v["address"] for _line, v in good]
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
         for r in (await conn.execute(sa.select(addresses).where(addresses.c.address.in_(chunk)))).mappings():
             existing[r["address"]] = dict(r)
-    for values in good:
+    for line, values in good:
         old = existing.get(values["address"])
         if old is None:
-            plan.creates.append(values)
-        elif any(old[name] != values[name] for name in (*ADDRESS_FIELDS, "subnet_id")):
-            plan.updates.append((old, values))
+            plan.creates.append({**DEFAULTS, **values})
+            continue
+        new = {**{name: old[name] for name in DEFAULTS}, **values}
+        if any(old[name] != new[name] for name in (*ADDRESS_FIELDS, "subnet_id")):
+            plan.updates.append((old, new))
+            plan.changes.extend(field_changes(line, old, new))
         else:
             plan.unchanged += 1
     return plan

@@ -201,28 +201,38 @@ async def list_subnets(engine: AsyncEngine, *, site: str | None = None, subnet_i
     return out
 
 
+def check_range(network: IPNetwork, name: str, first_text: str, last_text: str,
+                existing: Sequence[Any]) -> tuple[IPAddress, IPAddress]:
+    """The bounds of a new range ``name`` of ``network``, or the 4xx that says why not.
+
+    ``existing`` are the subnet's ranges (rows or mappings with name, first, last).
+    """
+    first, last = parse_address(first_text, "first"), parse_address(last_text, "last")
+    for field, value in (("first", first), ("last", last)):
+        if value.version != network.version or value not in network:
+            raise RequestError(f"{value} is outside subnet {network}", field=field, status=422)
+    if int(first) > int(last):
+        raise RequestError(f"first {first} comes after last {last}", field="last", status=422)
+    bounds = usable_bounds(network)
+    if bounds is None or int(first) < bounds[0] or int(last) > bounds[1]:
+        raise RequestError(f"range {first}-{last} includes a reserved address of {network}",
+                           field="first", status=422)
+    for other in existing:
+        if other["name"] == name:
+            raise ConflictError(f"subnet {network} already has a range named {name!r}", field="name")
+        if int(IPAddress(other["first"])) <= int(last) and int(IPAddress(other["last"])) >= int(first):
+            raise ConflictError(f"{first}-{last} overlaps range {other['name']!r} "
+                                f"({other['first']}-{other['last']})", field="first")
+    return first, last
+
+
 async def create_range(engine: AsyncEngine, subnet_id: int, spec: NewRange, actor: str) -> dict[str, Any]:
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         subnet = await lock_subnet(conn, subnet_id)
         network = IPNetwork(subnet.cidr)
-        first, last = parse_address(spec.first, "first"), parse_address(spec.last, "last")
-        for field, value in (("first", first), ("last", last)):
-            if value.version != network.version or value not in network:
-                raise RequestError(f"{value} is outside subnet {network}", field=field, status=422)
-        if int(first) > int(last):
-            raise RequestError(f"first {first} comes after last {last}", field="last", status=422)
-        bounds = usable_bounds(network)
-        if bounds is None or int(first) < bounds[0] or int(last) > bounds[1]:
-            raise RequestError(f"range {first}-{last} includes a reserved address of {network}",
-                               field="first", status=422)
-        existing = (await conn.execute(sa.select(ranges).where(ranges.c.subnet_id == subnet_id))).all()
-        for other in existing:
-            if other.name == spec.name:
-                raise ConflictError(f"subnet {network} already has a range named {spec.name!r}",
-                                    field="name")
-            if int(IPAddress(other.first)) <= int(last) and int(IPAddress(other.last)) >= int(first):
-                raise ConflictError(f"{first}-{last} overlaps range {other.name!r} "
-                                    f"({other.first}-{other.last})", field="first")
+        existing = (await conn.execute(
+            sa.select(ranges).where(ranges.c.subnet_id == subnet_id))).mappings().all()
+        first, last = check_range(network, spec.name, spec.first, spec.last, existing)
         values = {"subnet_id": subnet_id, "name": spec.name, "kind": spec.kind, "first": str(first),
                   "last": str(last), "description": spec.description}
         new_id = (await conn.execute(ranges.insert().values(**values).returning(ranges.c.id))).scalar_one()
@@ -231,6 +241,25 @@ async def create_range(engine: AsyncEngine, subnet_id: int, spec: NewRange, acto
         await audit.record(conn, [audit.entry(actor, "create", "range", f"{network}:{spec.name}",
                                               (None, out))])
     return out
+
+
+async def change_range(engine: AsyncEngine, subnet_id: int, name: str, changes: dict[str, Any],
+                       actor: str) -> dict[str, Any]:
+    """Change a range's ``kind`` and/or ``description`` (e.g. mark a pool as DHCP); bounds never move."""
+    async with write_transaction(engine, subnet_id=subnet_id) as conn:
+        subnet = await lock_subnet(conn, subnet_id)
+        row = (await conn.execute(sa.select(ranges).where(
+            ranges.c.subnet_id == subnet_id, ranges.c.name == name))).mappings().first()
+        if row is None:
+            raise NotFoundError(f"subnet {subnet.cidr} has no range named {name!r}", field="name")
+        before = range_json(row)
+        after = {**before, **changes}
+        if after != before:
+            await conn.execute(ranges.update().where(ranges.c.id == row["id"]).values(**changes))
+            await bump_generation(conn, subnet_id)
+            await audit.record(conn, [audit.entry(actor, "update", "range", f"{subnet.cidr}:{name}",
+                                                  (before, after))])
+    return after
 
 
 async def delete_range(engine: AsyncEngine, subnet_id: int, name: str, actor: str) -> None:

@@ -53,6 +53,10 @@ async def test_cli_import_shows_progress_and_reports_bad_lines(api: Api, tmp_pat
     code, out, err = await _cli(api, "import", str(bad))
     assert code == 1
     assert f"{bad}:3: address:" in out and f"{bad}:4: hostname:" in out and "nothing imported" in out
+    # Re-importing with one cell emptied: the dry run lists the change, the other columns stay.
+    good.write_text("address,hostname\n10.96.0.1,\n")
+    code, out, err = await _cli(api, "import", str(good), "--dry-run")
+    assert code == 0 and f"{good}:2: 10.96.0.1 hostname: pos-1 -> (empty)" in out, (out, err)
     exported = tmp_path / "out.csv"
     code, out, err = await _cli(api, "export", "-o", str(exported), token=READ_TOKEN)
     assert code == 0

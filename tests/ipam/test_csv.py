@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.daemon_harness import auth
-from tests.ipam.conftest import ADMIN_TOKEN, READ_TOKEN, Api
+import aiohttp
+
+from tests.daemon_harness import auth, running_daemon
+from tests.ipam.conftest import ADMIN_TOKEN, READ_TOKEN, Api, ipam_document
 
 GOOD = """address,subnet,status,hostname,mac,description,owner,target,range
 10.90.0.10,10.90.0.0/24,allocated,till-1,AA:BB:CC:00:00:10,"Till 1, by the door",store-1,,
@@ -92,3 +95,46 @@ async def test_every_bad_row_is_reported_by_line_and_nothing_is_written(api: Api
                                "description, owner, target, range)"}]
     status, body = await _post_csv(api, "address\n10.90.0.1\n10.90.0.0\n", "?dry_run=true&line_offset=100")
     assert [(e["line"], e["field"]) for e in body["errors"]] == [(103, "address")]
+
+
+async def test_an_absent_column_leaves_the_field_and_an_empty_cell_clears_it_visibly(
+        state_url: str, tmp_path: Path) -> None:
+    """Finding 12: a file without a ``target`` column set the linked target of an address to null."""
+    document = ipam_document(tmp_path, state_url,
+                             sites={"store-0001": {"description": "Store 1"}},
+                             targets=[{"name": "store-0001-till-1", "address": "127.0.0.12",
+                                       "site": "store-0001"}])
+    async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
+        api = Api(daemon, session)
+        sid = (await api.subnet("127.77.0.0/28"))["id"]
+        status, _ = await api.call("POST", f"/subnets/{sid}/allocate", {
+            "address": "127.77.0.2", "hostname": "till-1", "owner": "store-1",
+            "target": "store-0001-till-1", "status": "reserved"})
+        assert status == 201
+        # No target, owner or status column, and a short row: those fields stay as they are.
+        status, plan = await _post_csv(api, "address,hostname,owner\n127.77.0.2,till-one\n")
+        assert (status, plan["update"]) == (200, 1), plan
+        status, body = await api.call("GET", "/addresses/127.77.0.2", token=READ_TOKEN)
+        assert (body["hostname"], body["owner"], body["target"], body["status"]) == (
+            "till-one", "store-1", "store-0001-till-1", "reserved")
+        assert [c["text"] for c in plan["changes"]] == ["hostname: till-1 -> till-one"]
+        status, audit = await api.call("GET", "/audit?object=127.77.0.2", token=READ_TOKEN)
+        assert audit["entries"][0]["after"]["target"] == "store-0001-till-1"
+        # An explicit empty cell clears the field, and the dry run says so first.
+        clearing = "address,target,status\n127.77.0.2,,\n"
+        status, plan = await _post_csv(api, clearing, "?dry_run=true")
+        assert (status, plan["update"]) == (200, 1), plan
+        assert plan["changes"] == [{"line": 2, "address": "127.77.0.2", "field": "target",
+                                    "before": "store-0001-till-1", "after": None,
+                                    "text": "target: store-0001-till-1 -> (empty)"}]
+        status, body = await api.call("GET", "/addresses/127.77.0.2", token=READ_TOKEN)
+        assert body["target"] == "store-0001-till-1"  # a dry run writes nothing
+        status, done = await _post_csv(api, clearing)
+        assert (status, done["update"]) == (200, 1)
+        status, body = await api.call("GET", "/addresses/127.77.0.2", token=READ_TOKEN)
+        assert (body["target"], body["status"], body["owner"]) == (None, "reserved", "store-1")
+        # A new address gets the defaults for what the file does not say.
+        status, done = await _post_csv(api, "address\n127.77.0.3\n")
+        assert done["create"] == 1
+        status, body = await api.call("GET", "/addresses/127.77.0.3", token=READ_TOKEN)
+        assert (body["status"], body["hostname"], body["target"]) == ("allocated", None, None)
