@@ -175,6 +175,8 @@ def _show(value: Any, duration: bool) -> str:
         return f"`{str(value).lower()}`"
     if value is None:
         return "none"
+    if value == "":
+        return '`""`'
     if isinstance(value, list | tuple):
         if value and all(isinstance(item, BaseModel) for item in value):
             names = [str(getattr(item, "name", "")) for item in value]
@@ -218,36 +220,47 @@ def bounds_text(info: FieldInfo) -> str:
     metadata = [*info.metadata, *inner]
     bounds = _duration_bounds(metadata)
     duration = bounds is not None
-    parts: list[str] = []
-    low: Any = None
-    high: Any = None
+    low: tuple[Any, bool] | None = None  # (value, inclusive)
+    high: tuple[Any, bool] | None = None
+    length_low: int | None = None
+    length_high: int | None = None
+    pattern: str | None = None
     if bounds is not None:
-        low = bounds.minimum or None
-        high = bounds.maximum if bounds.maximum != MAX_DURATION else None
+        low = (bounds.minimum, True) if bounds.minimum else None
+        high = (bounds.maximum, True) if bounds.maximum != MAX_DURATION else None
     for item in metadata:
         if isinstance(item, annotated_types.Ge):
-            low = max(low or 0.0, float(cast(float, item.ge))) if duration else item.ge
+            low = (max(low[0] if low else 0.0, float(cast(float, item.ge))) if duration else item.ge, True)
         elif isinstance(item, annotated_types.Gt):
-            parts.append(f"> {_limit(item.gt, duration)}")
+            low = (item.gt, False)
         elif isinstance(item, annotated_types.Le):
-            high = item.le
+            high = (item.le, True)
         elif isinstance(item, annotated_types.Lt):
-            parts.append(f"< {_limit(item.lt, duration)}")
+            high = (item.lt, False)
         elif isinstance(item, annotated_types.MinLen) and item.min_length > 0:
-            parts.append(f"at least {item.min_length} long")
+            length_low = item.min_length
         elif isinstance(item, annotated_types.MaxLen):
-            parts.append(f"at most {item.max_length} long")
+            length_high = item.max_length
         elif getattr(item, "pattern", None):
-            parts.append(f"matches `{item.pattern}`")
-    if duration and low == RESOLUTION:
-        parts.insert(0, "> 0")
-        low = None
-    if low is not None and high is not None:
-        parts.insert(0, f"{_limit(low, duration)} to {_limit(high, duration)}")
-    elif low is not None:
-        parts.insert(0, f">= {_limit(low, duration)}")
-    elif high is not None:
-        parts.insert(0, f"<= {_limit(high, duration)}")
+            pattern = item.pattern
+    if duration and low == (RESOLUTION, True):
+        low = (0, False)  # PositiveDuration: anything above zero (at 1 ms resolution)
+    parts: list[str] = []
+    if low is not None and high is not None and low[1] and high[1]:
+        parts.append(f"{_limit(low[0], duration)} to {_limit(high[0], duration)}")
+    else:
+        if low is not None:
+            parts.append(f"{'>=' if low[1] else '>'} {_limit(low[0], duration)}")
+        if high is not None:
+            parts.append(f"{'<=' if high[1] else '<'} {_limit(high[0], duration)}")
+    if length_low is not None and length_high is not None:
+        parts.append(f"length {length_low} to {length_high}")
+    elif length_low is not None:
+        parts.append(f"length >= {length_low}")
+    elif length_high is not None:
+        parts.append(f"length <= {length_high}")
+    if pattern:
+        parts.append(f"matches `{pattern}`")
     return "; ".join(parts)
 
 
