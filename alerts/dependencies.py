@@ -2,8 +2,9 @@
 not reported on its own: its alerts join the parent's ticket and its messages
 are held back, so a site outage is one incident, not one message per device.
 
-"Down" means an alert of a ``marks_down`` rule is firing on the parent or any
-ancestor, or resolved less than ``dependency_grace`` ago (children recover a
+"Down" means an alert of a ``marks_down`` rule is firing (or pending: failing
+within its hold) on the parent or any ancestor, or resolved less than
+``dependency_grace`` ago (children recover a
 little after their router; their recoveries are recorded, not announced).
 """
 
@@ -34,7 +35,10 @@ class Dependencies:
             if rule is None or not rule.rule.marks_down:
                 continue
             recent = alert.resolved_at is not None and now - alert.resolved_at < grace
-            if alert.status == "firing" or (recent and alert.fired_at is not None):
+            # Pending too: the parent fails but its hold (``for``) is not over. A store behind
+            # its WAN router fires at once while the router's alert waits out its hold; the
+            # store must wait for the router's verdict, not page on its own first.
+            if alert.status in ("firing", "pending") or (recent and alert.fired_at is not None):
                 known = self._down.get(alert.target)
                 if known is None or (known.ticket_id is None and alert.ticket_id is not None):
                     self._down[alert.target] = DownTarget(alert.target, alert.ticket_id, alert.fingerprint)

@@ -13,7 +13,6 @@ message and writes it to the outbox in the same transaction that updates
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from alerts.clock import as_datetime
 from alerts.dependencies import Dependencies
 from alerts.evaluator import Evaluator, Transition, priority_of
 from alerts.grouping import Group, GroupBook
+from alerts.lifecycle import ENDINGS
 from alerts.outbox import Outbox
 from alerts.routing import group_key, routes_for
 from alerts.silences import SilenceBook
@@ -121,6 +121,10 @@ class Dispatcher:
                         deps = self._deps(now)
                         await self._merge_children(conn, alert, deps, now)
                 elif transition.event == "resolved" and alert.ticket_id is not None:
+                    if transition.ended is not None:
+                        await self.tickets.event(conn, alert.ticket_id, "ended", SYSTEM,
+                                                 f"{alert.rule} on {alert.target} ended: "
+                                                 f"{transition.ended}", now)
                     await self.tickets.alert_resolved(conn, alert.ticket_id, alert, now)
                 elif transition.event in ("flapping", "stable") and alert.ticket_id is not None:
                     text = "started flapping" if transition.event == "flapping" else "stopped flapping"
@@ -283,7 +287,7 @@ class Dispatcher:
                 if status == "":
                     continue
                 extra = attached.get(alert.ticket_id, 1) - 1 if alert.ticket_id is not None else 0
-                notices.append(self._notice(alert, status, max(extra, 0)))
+                notices.append(self._notice(alert, status, max(extra, 0), now))
             if notices:
                 await self._write(conn, route, group.key, notices, now)
                 written += 1
@@ -315,13 +319,16 @@ class Dispatcher:
                 return ""
         return want
 
-    def _notice(self, alert: Alert, status: str, attached: int) -> Notice:
+    def _notice(self, alert: Alert, status: str, attached: int, now: float) -> Notice:
         since = alert.resolved_at if status == "resolved" and alert.resolved_at else alert.fired_at
+        summary = alert.summary
+        if status == "resolved" and alert.reason in ENDINGS:
+            summary = f"{summary} (ended: {alert.reason})"
         return Notice(
             fingerprint=alert.fingerprint, status=status, rule=alert.rule, target=alert.target,
             site=alert.labels.get("site", ""), severity=alert.labels.get("severity", ""),
-            priority=alert.labels.get("priority", "normal"), summary=alert.summary,
-            ticket_id=alert.ticket_id, since=as_datetime(since or time.time()), attached=attached,
+            priority=alert.labels.get("priority", "normal"), summary=summary,
+            ticket_id=alert.ticket_id, since=as_datetime(since or now), attached=attached,
             labels=alert.labels,
         )
 

@@ -2,18 +2,20 @@
 
 Pure and synchronous (no I/O), so it can be tested with plain values and
 benchmarked on its own. Holds (``for``/``clear_for``) use the results' own
-timestamps; absence is checked on the clock by ``check_absence``. Every change
+timestamps; when an alert fired or resolved is the engine's clock (dependency
+grace, escalation and tickets are judged on it); absence is checked on the
+clock by ``check_absence``. Every change
 worth acting on (fired, resolved, flapping started or stopped) is appended to
 ``transitions``; every alert whose row must be saved goes to ``dirty``.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from alerts.flapping import FlapPolicy, is_flapping, record
+from alerts.lifecycle import ENDINGS, Digests, digests_of, why_ended
 from alerts.rules import CompiledRule, render_summary
 from alerts.state import NON_IDENTIFYING_TAGS, Alert, fingerprint
 from monitord.config.resolve import ResolvedTarget
@@ -27,6 +29,7 @@ EVIDENCE_LINES = 50
 class Transition:
     alert: Alert
     event: str  # fired | resolved | flapping | stable
+    ended: str | None = None  # why the configuration ended it (alerts.lifecycle), if it did
 
 
 def priority_of(rule: CompiledRule, target: ProbeTarget) -> str:
@@ -40,58 +43,107 @@ class Evaluator:
     """Holds every alert in memory; the service persists ``dirty`` ones after each batch."""
 
     def __init__(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
-                 policy: FlapPolicy, started_at: float) -> None:
+                 policy: FlapPolicy, started_at: float, *, parents: Mapping[str, str] | None = None,
+                 present: Mapping[str, frozenset[str]] | None = None) -> None:
         self.alerts: dict[str, Alert] = {}
         self.transitions: list[Transition] = []
         self.dirty: set[str] = set()
         # fingerprint -> evidence lines that arrived while the alert was already firing
         self.new_evidence: dict[str, list[str]] = {}
         self.evaluated = 0
+        self.digests: Digests = {}
         self._started_at = started_at
         self._last_seen: dict[tuple[str, str], float] = {}
         self._live: set[tuple[int, str]] = set()
         self._keys: dict[tuple[int, str, tuple[tuple[str, str], ...]], tuple[str, dict[str, str]]] = {}
-        self.configure(rules, targets, policy)
+        # (target, kind) -> results stamped before this (ns) come from a probe that was changed
+        self._stale_before: dict[tuple[str, str], int] = {}
+        self._by_rule: dict[str, CompiledRule] = {}
+        self._decided: float | None = None  # the engine's time of the batch being evaluated
+        self.configure(rules, targets, policy, started_at, parents=parents, present=present)
 
     def configure(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
-                  policy: FlapPolicy) -> None:
-        """Swap rules and targets (config reload); alert states are kept."""
+                  policy: FlapPolicy, now: float, *, parents: Mapping[str, str] | None = None,
+                  present: Mapping[str, frozenset[str]] | None = None,
+                  results_now_ns: int | None = None) -> None:
+        """Swap rules and targets (config reload): alerts the new configuration still covers
+        are kept; those whose rule, target or probe is gone or changed end (``alerts.lifecycle``).
+
+        ``parents`` adds parents for alert targets that are not probe targets (a POS
+        store behind its WAN router); ``present`` names what exists for such kinds.
+        ``results_now_ns`` is the results' clock now: results of a changed probe
+        stamped before it were measured the old way and are ignored.
+        """
+        old_rules = self._by_rule
+        old_digests = self.digests
         self.rules = rules
         self.policy = policy
         self.targets: dict[str, ResolvedTarget] = {r.target.name: r for r in targets}
+        self._extra_parents = dict(parents or {})
+        self._present = dict(present or {})
         self.parents = {r.target.parent for r in self.targets.values() if r.target.parent}
+        self.parents |= set(self._extra_parents.values())
         self._by_rule = {r.name: r for r in rules}
         self._rules_for: dict[tuple[str, str, str], list[CompiledRule]] = {}
         self._absent = [r for r in rules if r.rule.condition == "absent"]
         self._absent_kinds = {r.rule.kind for r in self._absent}
         self._keys.clear()
-        # Rule indices may have moved: rebuild the "has an alert" index, and resolve
-        # what a removed rule left firing (its receivers get their resolved message).
+        self.digests = digests_of(self.targets.values())
+        if results_now_ns is not None:
+            for key, digest in old_digests.items():
+                if self.digests.get(key) != digest:
+                    self._stale_before[key] = results_now_ns
+        # Rule indices may have moved: rebuild the "has an alert" index.
         self._live = set()
-        now = time.time()
         for alert in self.alerts.values():
             rule = self._by_rule.get(alert.rule)
             if rule is not None:
                 self._live.add((rule.index, alert.target))
-            elif alert.status in ("firing", "pending"):
-                was_firing = alert.status == "firing"
-                alert.status = "resolved" if was_firing else "inactive"
-                alert.resolved_at = now if was_firing else alert.resolved_at
-                alert.reason = "rule removed from the configuration"
-                self.dirty.add(alert.fingerprint)
-                if was_firing:
-                    self.transitions.append(Transition(alert, "resolved"))
+        self._end_uncovered(old_rules, old_digests, now)
 
-    def restore(self, alerts: Iterable[Alert]) -> None:
+    def restore(self, alerts: Iterable[Alert], digests: Digests | None, now: float) -> None:
+        """Resume saved alerts; ``digests`` are the probes of the configuration they were
+        saved under (None if unknown), so what a restart removed or changed ends too."""
         for alert in alerts:
             self.alerts[alert.fingerprint] = alert
             rule = self._by_rule.get(alert.rule)
             if rule is not None:
                 self._live.add((rule.index, alert.target))
+        self._end_uncovered({}, digests, now)
+
+    def _end_uncovered(self, old_rules: Mapping[str, CompiledRule], old_digests: Digests | None,
+                       now: float) -> None:
+        for alert in self.alerts.values():
+            if alert.status not in ("firing", "pending") and not alert.flapping:
+                continue
+            rule = self._by_rule.get(alert.rule)
+            old = old_rules.get(alert.rule)
+            why = why_ended(alert, None if rule is None else rule.rule, None if old is None else old.rule,
+                            self.targets, old_digests, self.digests, self._present)
+            if why is not None:
+                self._end(alert, why, now)
+
+    def _end(self, alert: Alert, why: str, now: float) -> None:
+        """Resolve ``alert`` for good: every route told it fired (or flaps) hears it end."""
+        was_firing = alert.status == "firing"
+        if was_firing or alert.status == "pending":
+            alert.status = "resolved" if alert.fired_at is not None else "inactive"
+        if was_firing:
+            alert.resolved_at = now
+        alert.pending_since = alert.clear_since = None
+        alert.flapping = False
+        alert.history.clear()
+        alert.reason = why
+        alert.updated_at = now
+        self.dirty.add(alert.fingerprint)
+        if was_firing:
+            self.transitions.append(Transition(alert, "resolved", ended=why))
 
     def target(self, name: str, site: str = "") -> ProbeTarget:
         resolved = self.targets.get(name)
-        return resolved.target if resolved else ProbeTarget(name=name, address="", site=site)
+        if resolved is not None:
+            return resolved.target
+        return ProbeTarget(name=name, address="", site=site, parent=self._extra_parents.get(name))
 
     def depth(self, name: str) -> int:
         """How many ancestors ``name`` has (0 for a site router without a parent)."""
@@ -107,13 +159,22 @@ class Evaluator:
 
     # -- the hot path ---------------------------------------------------------------------
 
-    def evaluate(self, results: Iterable[ProbeResult]) -> None:
+    def evaluate(self, results: Iterable[ProbeResult], now: float | None = None) -> None:
+        """Move alert states on ``results``. Holds run on the results' own timestamps;
+        ``fired_at``/``resolved_at`` are the engine's ``now`` (the clock that dependency
+        grace, escalation and tickets are judged on), or the result time without one."""
+        self._decided = now
         rules_for = self._rules_for
         live = self._live
         track_seen = self._absent_kinds
+        stale = self._stale_before
         count = 0
         for result in results:
             count += 1
+            if stale:
+                cut = stale.get((result.target, result.kind))
+                if cut is not None and result.time_ns < cut:
+                    continue  # measured under the old settings (a run that was under way)
             key = (result.target, result.kind, result.measurement)
             rules = rules_for.get(key)
             if rules is None:
@@ -185,6 +246,7 @@ class Evaluator:
               result: ProbeResult | None) -> None:
         spec = rule.rule
         before = alert.status
+        stamp = now if self._decided is None else self._decided
         if result is not None:
             alert.value = rule.value_of(result)
             if result.evidence and breached:
@@ -211,7 +273,7 @@ class Evaluator:
                 alert.pending_since = None
             elif now - (now if alert.pending_since is None else alert.pending_since) >= spec.hold:
                 alert.status = "firing"
-                alert.fired_at = now
+                alert.fired_at = stamp
                 alert.resolved_at = None
                 alert.clear_since = None
                 alert.summary = self._summary(rule, alert, result)
@@ -224,11 +286,11 @@ class Evaluator:
                     alert.clear_since = now
                 if now - alert.clear_since >= spec.clear_for:
                     alert.status = "resolved"
-                    alert.resolved_at = now
+                    alert.resolved_at = stamp
                     alert.pending_since = None
                     self.transitions.append(Transition(alert, "resolved"))
         if alert.status != before:
-            alert.updated_at = now
+            alert.updated_at = stamp
             self.dirty.add(alert.fingerprint)
 
     def _apply(self, rule: CompiledRule, target: str, tags: Mapping[str, str], *, breached: bool,
@@ -260,6 +322,7 @@ class Evaluator:
 
     def check_absence(self, now: float) -> None:
         """Absent rules: no result of the rule's kind for ``intervals`` probe intervals."""
+        self._decided = now
         for rule in self._absent:
             kind = rule.rule.kind or ""
             for name, resolved in self.targets.items():
@@ -276,10 +339,15 @@ class Evaluator:
         return transitions, dirty
 
     def forget_quiet(self, keep: set[str]) -> list[str]:
-        """Drop inactive alerts nobody needs any more (never notified, no ticket)."""
+        """Drop alerts nobody needs any more: inactive ones never notified and without a
+        ticket, and those the configuration ended once every route heard the end."""
         gone = [fp for fp, a in self.alerts.items()
-                if a.status == "inactive" and not a.notified and a.ticket_id is None
-                and not a.flapping and fp not in keep and not any(a.history)]
+                if fp not in keep and not a.flapping and (
+                    (a.status == "inactive" and not a.notified and a.ticket_id is None
+                     and not any(a.history))
+                    or (a.reason in ENDINGS and a.status in ("inactive", "resolved")
+                        and not any(v in ("firing", "flapping") for k, v in a.notified.items()
+                                    if ":" not in k)))]
         for fp in gone:
             alert = self.alerts.pop(fp)
             rule = self._by_rule.get(alert.rule)

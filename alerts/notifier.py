@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,6 +24,7 @@ from prometheus_client import CollectorRegistry, Counter
 from alerts.outbox import Outbox, Pending
 from alerts.sms import fit_sms
 from alerts.templates import wants_short
+from monitord.clock import Clock, SystemClock
 from monitord.config.notify import NotifyConfig
 
 log = logging.getLogger("monitord.alerts.notify")
@@ -59,9 +59,12 @@ def _send_blocking(url: str, title: str, body: str, notify_type: str, timeout: f
 class Notifier:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
-    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry,
-                 health: Callable[[bool, str], None] | None = None) -> None:
+    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry, *,
+                 health: Callable[[bool, str], None] | None = None, clock: Clock | None = None,
+                 run_backoff: float = RUN_BACKOFF_INITIAL) -> None:
         self.outbox = outbox
+        self.clock: Clock = clock or SystemClock()
+        self._run_backoff = run_backoff  # first wait after the outbox failed (doubles, up to the max)
         self.config = config
         self._health = health
         self._wake = asyncio.Event()
@@ -97,7 +100,7 @@ class Notifier:
                 if failures == 1:
                     log.exception("notifier failed to read or update the outbox; retrying: %s", exc)
                 self._report(False, f"outbox unreachable ({type(exc).__name__}); retrying")
-                backoff = RUN_BACKOFF_INITIAL * 2.0 ** min(failures - 1, 10)
+                backoff = self._run_backoff * 2.0 ** min(failures - 1, 10)
                 # A wake() means new rows were written: the database works again, so try now.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(RUN_BACKOFF_MAX, backoff)):
@@ -107,7 +110,7 @@ class Notifier:
                 failures = 0
                 log.info("notifier reaches the outbox again")
                 self._report(True, "delivering")
-            wait = 30.0 if due is None else max(0.0, min(30.0, due - time.time()))
+            wait = 30.0 if due is None else max(0.0, min(30.0, due - self.clock.now()))
             if wait > 0:
                 try:
                     async with asyncio.timeout(wait):
@@ -128,7 +131,7 @@ class Notifier:
         blocked: set[tuple[str, int]] = set()
         parcels: list[list[Pending]] = []
         digests: dict[tuple[str, int], list[Pending]] = {}
-        for row in await self.outbox.due(time.time()):
+        for row in await self.outbox.due(self.clock.now()):
             if row.digest:
                 destination = (row.route, row.url_index)
                 if destination not in digests:
@@ -156,7 +159,7 @@ class Notifier:
 
     async def _deliver(self, parcel: list[Pending]) -> float | None:
         """None when the parcel is done with (delivered or given up), else when to retry."""
-        now = time.time()
+        now = self.clock.now()
         first = parcel[0]
         ids = [row.id for row in parcel]
         route = self.config.route(first.route)
@@ -173,7 +176,7 @@ class Notifier:
         error = await self._send(with_key(url, first.key), title, body, notify_type)
         destination = (first.route, first.url_index)
         if error is None:
-            await self.outbox.delivered(ids, time.time())
+            await self.outbox.delivered(ids, self.clock.now())
             self.sent.labels(route=first.route).inc()
             if destination in self._failing:
                 self._failing.discard(destination)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge
@@ -19,12 +18,16 @@ from alerts.alert_store import AlertStore
 from alerts.dispatcher import Dispatcher
 from alerts.evaluator import Evaluator
 from alerts.flapping import FlapPolicy
+from alerts.lifecycle import digests_from_json, digests_to_json
 from alerts.notifier import Notifier
 from alerts.outbox import Outbox
 from alerts.rules import compile_rules
 from alerts.silences import Silence, SilenceBook, SilenceSpec
 from monitord.bus import Subscription
+from monitord.clock import Clock, SystemClock
 from monitord.config.loader import LoadedConfig
+from monitord.results import now_ns
+from monitord.store.probe_state import ProbeStateRepo
 
 if TYPE_CHECKING:
     from monitord.daemon import Daemon
@@ -34,10 +37,13 @@ log = logging.getLogger("monitord.alerts")
 BATCH = 10_000
 SNAPSHOT_EVERY = 60.0
 HOUSEKEEPING_EVERY = 60.0
+HOUSEKEEPING_POLL = 1.0  # real seconds between looks at the (possibly shifted) clock
 DELIVERED_KEPT = 30 * 86400.0
 NOTIFIER_HEALTH = "alerts:notifier"
 STOP_BUDGET = 7.5  # seconds for all of stop(), inside the daemon's default 10 s shutdown_timeout
 SAVE_RESERVE = 1.5  # of STOP_BUDGET, kept for the final save of alert state
+# Where the probe digests of the running configuration are kept (``probe_state``).
+DIGESTS_KEY = ("alerts", "", "probe-digests")
 
 
 def _policy(loaded: LoadedConfig) -> FlapPolicy:
@@ -45,16 +51,38 @@ def _policy(loaded: LoadedConfig) -> FlapPolicy:
     return FlapPolicy(flapping.enabled, flapping.window, flapping.high, flapping.low)
 
 
+def _topology(loaded: LoadedConfig) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """Parents and existing names of alert targets that are not probe targets: a POS store
+    sits behind its WAN router (one outage, one page) and its terminals behind the store."""
+    from monitord.pos.evaluator import STORE_KIND, TERMINAL_KIND
+    from monitord.pos.register import store_router
+
+    stores = loaded.config.pos.stores if loaded.config.pos.enabled else {}
+    parents: dict[str, str] = {}
+    for name in stores:
+        router = store_router(loaded, name)
+        if router is not None:
+            parents[name] = router
+    names = frozenset(stores)
+    return parents, {STORE_KIND: names, TERMINAL_KIND: names}
+
+
 class AlertService:
     name = "alerts"
 
-    def __init__(self, daemon: Daemon) -> None:
+    def __init__(self, daemon: Daemon, clock: Clock | None = None) -> None:
         self.daemon = daemon
+        self.clock: Clock = clock or SystemClock()
         loaded = daemon.loaded
         self.silences = SilenceBook()
         self.silences.set_config(loaded.config.alerts.silences)
+        parents, present = _topology(loaded)
         self.evaluator = Evaluator(compile_rules(loaded.config.alerts.effective_rules()), loaded.targets,
-                                   _policy(loaded), time.time())
+                                   _policy(loaded), self.clock.now(), parents=parents, present=present)
+        # Evaluation rounds completed (tests wait for rounds instead of sleeping).
+        self.rounds = 0
+        self.housekept: float | None = None  # clock time of the last housekeeping
+        self._next_housekeeping = self.clock.now() + HOUSEKEEPING_EVERY
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
@@ -72,12 +100,16 @@ class AlertService:
     async def start(self) -> None:
         store = self.daemon.state_store
         config = self.daemon.loaded.config
-        self.evaluator.restore(await AlertStore(store).load())
+        saved = digests_from_json(await ProbeStateRepo(store).get(*DIGESTS_KEY))
+        # Alerts whose rule, target or probe the new file removed or changed end now.
+        self.evaluator.restore(await AlertStore(store).load(), saved, self.clock.now())
+        await self._save_digests()
         for silence in await AlertStore(store).load_silences():
             self.silences.add(silence)
         health = self.daemon.health
         self.notifier = Notifier(Outbox(store), config.notify, self.daemon.registry,
-                                 health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail))
+                                 health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
+                                 clock=self.clock)
         self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
                                      silences=self.silences, wake=self.notifier.wake, sites=config.sites)
         self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
@@ -92,14 +124,25 @@ class AlertService:
     async def reload(self, loaded: LoadedConfig) -> None:
         async with self._lock:
             alerts = loaded.config.alerts
+            parents, present = _topology(loaded)
             self.evaluator.configure(compile_rules(alerts.effective_rules()), loaded.targets,
-                                     _policy(loaded))
+                                     _policy(loaded), self.clock.now(), parents=parents,
+                                     present=present, results_now_ns=now_ns())
             self.silences.set_config(alerts.silences)
             if self.dispatcher is not None:
                 self.dispatcher.configure(alerts, loaded.config.notify, loaded.config.sites)
             if self.notifier is not None:
                 self.notifier.config = loaded.config.notify
+        try:
+            await self._save_digests()
+        except Exception as exc:  # the next reload or start writes them; alerts still end then
+            log.error("could not save the probe digests of the new configuration: %s", exc)
         self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
+
+    async def _save_digests(self) -> None:
+        """Remember what each probe measures, so a restart with a changed file ends its alerts."""
+        await ProbeStateRepo(self.daemon.state_store).put(
+            *DIGESTS_KEY, digests_to_json(self.evaluator.digests))
 
     async def stop(self) -> None:
         """Drain, deliver and save within ``STOP_BUDGET``; a cancellation of stop itself propagates."""
@@ -164,19 +207,20 @@ class AlertService:
         dispatcher = self.dispatcher
         assert subscription is not None and dispatcher is not None
         interval = self.daemon.loaded.config.alerts.evaluation_interval
+        clock = self.clock
         last_tick = 0.0
-        last_snapshot = time.time()
+        last_snapshot = clock.now()
         failing = False
         while True:
             next_flush = dispatcher.next_flush()
-            now = time.time()
+            now = clock.now()
             wait = interval if next_flush is None else max(0.0, min(interval, next_flush - now))
             batch = await subscription.get_batch(BATCH, timeout=wait)
-            now = time.time()
+            now = clock.now()
             try:
                 async with self._lock:
                     if batch:
-                        self.evaluator.evaluate(batch)
+                        self.evaluator.evaluate(batch, now)
                         self._evaluated.inc(len(batch))
                     tick = now - last_tick >= interval
                     if tick:
@@ -205,6 +249,7 @@ class AlertService:
                     failing = True
                 self.daemon.health.set("alerts", False, f"state store: {exc}")
                 await asyncio.sleep(1.0)
+            self.rounds += 1
             if subscription.closed and not len(subscription):
                 return
 
@@ -228,24 +273,33 @@ class AlertService:
         return len(transitions)
 
     async def _housekeeping(self) -> None:
-        assert self.dispatcher is not None and self.notifier is not None
+        """Run ``housekeep`` every ``HOUSEKEEPING_EVERY`` seconds of the engine's clock."""
         while True:
-            await asyncio.sleep(HOUSEKEEPING_EVERY)
-            now = time.time()
+            await asyncio.sleep(HOUSEKEEPING_POLL)
+            now = self.clock.now()
+            if now < self._next_housekeeping:
+                continue
+            self._next_housekeeping = now + HOUSEKEEPING_EVERY
             try:
-                tickets = self.daemon.loaded.config.alerts.tickets
-                closed = await self.dispatcher.tickets.auto_close(tickets.auto_close_after, now)
-                if closed:
-                    log.info("auto-closed %d quiet tickets", len(closed))
-                await self.notifier.outbox.prune(now - DELIVERED_KEPT)
-                self.dispatcher.groups.forget_idle(now, 86400.0)
-                async with self._lock:
-                    gone = self.evaluator.forget_quiet(set())
-                await self.dispatcher.alert_store.drop(gone)
+                await self.housekeep(now)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("alert housekeeping failed; trying again later")
+
+    async def housekeep(self, now: float) -> None:
+        """Auto-close quiet tickets, prune delivered messages, forget idle groups and alerts."""
+        assert self.dispatcher is not None and self.notifier is not None
+        tickets = self.daemon.loaded.config.alerts.tickets
+        closed = await self.dispatcher.tickets.auto_close(tickets.auto_close_after, now)
+        if closed:
+            log.info("auto-closed %d quiet tickets", len(closed))
+        await self.notifier.outbox.prune(now - DELIVERED_KEPT)
+        self.dispatcher.groups.forget_idle(now, 86400.0)
+        async with self._lock:
+            gone = self.evaluator.forget_quiet(set())
+        await self.dispatcher.alert_store.drop(gone)
+        self.housekept = now
 
 
 def alert_service(daemon: Daemon) -> AlertService | None:

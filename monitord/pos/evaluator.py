@@ -109,9 +109,11 @@ class AbsenceEvaluator:
             if state == "unreachable":
                 terminal.next_report = now + terminal.interval
                 continue
-            if first and state != "down":
+            if (first and state != "down") or state == "pending":
                 # The first verdict after start is no news: spread it like the periodic
-                # reports instead of publishing 10,000 results in one tick.
+                # reports instead of publishing 10,000 results in one tick. "Pending" is no
+                # verdict at all: reporting it as up would resolve a till that is still
+                # dark across a restart, and it would fire again after the grace.
                 terminal.next_report = self._next(terminal.key, terminal.interval, now, False)
                 continue
             if changed or now >= terminal.next_report:
@@ -122,7 +124,11 @@ class AbsenceEvaluator:
                         "expected": total if is_open else 0}
         first = store.since == 0.0
         changed = store_state != store.state or (store_down and reason != store.reason)
-        if first and not store_down:
+        # Hold judgement while tills are pending or the router has not been probed since
+        # start: "open" then only means "not known to be down", and saying so would
+        # resolve a store that is still dark across a restart (and page again after it).
+        settling = pending > 0 or (store.router_up is None and bool(kinds_of.get(store.router or "")))
+        if (first or settling) and not store_down:
             store.state, store.since, store.next_report = store_state, now, self._next(
                 store.name, store.interval, now, False)
             return

@@ -17,7 +17,10 @@ from monitord.pos.hours import ALWAYS_OPEN, HoursStatus, OpeningHours, parse_hou
 from monitord.results import FieldValue
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from monitord.config.loader import LoadedConfig
+    from monitord.config.resolve import ResolvedTarget
 
 Source = Literal["config", "auto", "api"]
 TerminalState = Literal["pending", "up", "down", "closed", "unreachable"]
@@ -157,11 +160,7 @@ class Register:
             timezone = site.timezone if site is not None else "UTC"
             week = parse_hours(spec.hours) if spec.hours is not None else default_week
             holidays = frozenset([*pos.holidays, *spec.holidays])
-            router = spec.router or (site.parent if site is not None else None) or next(
-                (polled.target.parent for t in spec.terminals.values()
-                 if t.poll and (polled := targets.get(t.poll)) is not None and polled.target.parent),
-                None,
-            )
+            router = store_router(loaded, name, targets)
             store = Store(
                 name=name, site=site_name, hours=OpeningHours(week, timezone, holidays), router=router,
                 missed_intervals=spec.missed_intervals or pos.missed_intervals,
@@ -204,3 +203,18 @@ class Register:
                     current = self.add_terminal(store, terminal_id, old.source, old.address, old.interval)
                 if current is not None:
                     current.carry_from(old)
+
+
+def store_router(loaded: LoadedConfig, name: str,
+                 targets: Mapping[str, ResolvedTarget] | None = None) -> str | None:
+    """The WAN router a store sits behind: its own ``router``, else its site's parent,
+    else the parent of a target its terminals are polled through."""
+    spec = loaded.config.pos.stores[name]
+    site = loaded.config.sites.get(spec.site or name)
+    if targets is None:
+        targets = {r.target.name: r for r in loaded.targets}
+    return spec.router or (site.parent if site is not None else None) or next(
+        (polled.target.parent for t in spec.terminals.values()
+         if t.poll and (polled := targets.get(t.poll)) is not None and polled.target.parent),
+        None,
+    )

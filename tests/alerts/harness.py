@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
+import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
-from monitord.config.loader import build_config
+from alerts.service import AlertService
+from monitord import services
+from monitord.clock import Clock, ManualClock, ShiftedClock
+from monitord.config.loader import build_config, load_config
 from monitord.daemon import Daemon
 from tests.servers.processes import free_port
+from tests.servers.receiver import Received, Receiver
 
 ADMIN_TOKEN = "alerts-admin-token-0123456789"
 READ_TOKEN = "alerts-read-token-0123456789"
@@ -85,7 +92,7 @@ def config_doc(tmp_path: Path, targets: list[dict[str, Any]], url: str, *, state
         ]},
         "targets": targets,
         "alerts": {"default_rules": False, "rules": rules if rules is not None else [DOWN_RULE],
-                   "evaluation_interval": "0.2s", "dependency_grace": "3s", **(alerts or {})},
+                   "evaluation_interval": "0.1s", "dependency_grace": "3s", **(alerts or {})},
         "notify": {"routes": [route_doc], "retry_initial": "0.5s", "retry_max": "2s",
                    "send_timeout": "5s", **(notify or {})},
     }
@@ -94,16 +101,107 @@ def config_doc(tmp_path: Path, targets: list[dict[str, Any]], url: str, *, state
     return doc
 
 
-@contextlib.asynccontextmanager
-async def running(doc: dict[str, Any]) -> AsyncIterator[Daemon]:
-    daemon = Daemon(build_config(doc))
-    task = asyncio.create_task(daemon.run())
+@contextlib.contextmanager
+def clocked(clock: Clock) -> Iterator[None]:
+    """Daemons started inside read ``clock`` in their alert engine and POS service."""
+    from monitord.pos.service import PosService
+
+    factories = services.SERVICE_FACTORIES
+    alerts_at = factories.index(services._alert_service)
+    pos_at = factories.index(services._pos_service)
+
+    def alert_factory(daemon: Daemon) -> AlertService | None:
+        return AlertService(daemon, clock) if daemon.loaded.config.alerts.enabled else None
+
+    def pos_factory(daemon: Daemon) -> PosService | None:
+        return PosService(daemon, clock=clock) if daemon.loaded.config.pos.enabled else None
+
+    factories[alerts_at], factories[pos_at] = alert_factory, pos_factory
     try:
-        await asyncio.wait_for(daemon.started.wait(), 30)
-        yield daemon
+        yield
     finally:
-        daemon.request_stop()
-        await asyncio.wait_for(task, 60)
+        factories[alerts_at], factories[pos_at] = services._alert_service, services._pos_service
+
+
+@contextlib.asynccontextmanager
+async def running(doc: dict[str, Any] | Path, clock: Clock | None = None) -> AsyncIterator[Daemon]:
+    """A daemon on ``doc`` (or on a config file, with SIGHUP handled as in production); its
+    alert engine (and POS) read ``clock`` (a fresh shifted clock by default, which tests
+    move forward with ``settle``)."""
+    if isinstance(doc, Path):
+        daemon = Daemon(load_config(doc), handle_signals=True)
+    else:
+        daemon = Daemon(build_config(doc))
+    with clocked(clock or ShiftedClock()):
+        task = asyncio.create_task(daemon.run())
+        try:
+            await asyncio.wait_for(daemon.started.wait(), 30)
+            yield daemon
+        finally:
+            daemon.request_stop()
+            await asyncio.wait_for(task, 60)
+
+
+def shifted(daemon: Daemon) -> ShiftedClock:
+    """The shifted clock ``running`` gave the daemon's alert engine."""
+    clock = engine(daemon).clock
+    assert isinstance(clock, ShiftedClock)
+    return clock
+
+
+def engine(daemon: Daemon) -> AlertService:
+    service = next(s for s in daemon.services if s.name == "alerts")
+    assert isinstance(service, AlertService)
+    return service
+
+
+async def rounds(daemon: Daemon, count: int, timeout: float = 30.0) -> None:
+    """Wait until the alert engine completed ``count`` more evaluation rounds."""
+    service = engine(daemon)
+    start = service.rounds
+    await wait_until(lambda: service.rounds >= start + count, timeout, f"{count} evaluation rounds")
+
+
+async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float = 60.0
+                  ) -> list[Received]:
+    """Wait until ``receiver`` has ``count`` messages, moving the engine's clock past each
+    group wait instead of sleeping through it (only where grouping is not under test)."""
+    service = engine(daemon)
+    clock = service.clock
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(receiver.messages) < count and loop.time() < deadline:
+        due = service.dispatcher.next_flush() if service.dispatcher is not None else None
+        if due is not None and isinstance(clock, ShiftedClock | ManualClock) and due > clock.now():
+            clock.advance(due - clock.now() + 0.01)
+        await receiver.wait_for(count, 0.05)
+    return list(receiver.messages)
+
+
+async def settle(daemon: Daemon, timeout: float = 60.0) -> None:
+    """Wait until the alert engine has nothing more to say about what it has seen so far:
+    no alert waits in a group (the engine's clock is moved past group waits instead of
+    sleeping through them) and every message in the outbox reached its endpoint (or
+    failed). After this, a message that did not arrive will not arrive for this state."""
+    service = engine(daemon)
+    clock = service.clock
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet = 0
+    while quiet < 3:
+        if loop.time() > deadline:
+            raise AssertionError(f"the alert engine did not settle within {timeout}s")
+        await rounds(daemon, 1, timeout)
+        assert service.dispatcher is not None and service.notifier is not None
+        due = service.dispatcher.next_flush()
+        if due is not None and isinstance(clock, ShiftedClock | ManualClock):
+            clock.advance(max(0.0, due - clock.now()) + 0.01)
+        counts = await service.notifier.outbox.counts()
+        if due is None and counts["pending"] == 0:
+            quiet += 1
+        else:
+            quiet = 0
+            service.notifier.wake()
 
 
 async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN,
@@ -138,3 +236,20 @@ async def wait_probed(daemon: Daemon, target: str, *, up: bool, kind: str = "tcp
         return result is not None and result.ok is up
 
     await wait_until(seen, timeout, f"{target} to be probed {'up' if up else 'down'}")
+
+
+def write_config(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+async def sighup(daemon: Daemon) -> None:
+    """Send the test process (the daemon) SIGHUP and wait for the reload to be applied."""
+    before = daemon.registry.get_sample_value("monitord_config_reloads_total", {"outcome": "applied"}) or 0
+    os.kill(os.getpid(), signal.SIGHUP)
+
+    def applied() -> bool:
+        now = daemon.registry.get_sample_value("monitord_config_reloads_total", {"outcome": "applied"})
+        return (now or 0) > before
+
+    await wait_until(applied, 30, "the reload to be applied")

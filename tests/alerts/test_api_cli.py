@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from monitord.cli import main
 from monitord.daemon import Daemon
 from tests.alerts.harness import (
     ADMIN_TOKEN,
@@ -33,8 +38,22 @@ async def _cli(daemon: Daemon, *args: str, token: str = ADMIN_TOKEN) -> tuple[in
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
-                                  listeners: Callable[[], Listener]) -> None:
+async def _cli_here(daemon: Daemon, *args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    """The same command through ``monitord.cli.main`` in this process (no interpreter start-up)."""
+    monkeypatch.setenv("MONITORD_URL", f"http://127.0.0.1:{daemon.http_port}")
+    monkeypatch.setenv("MONITORD_TOKEN", ADMIN_TOKEN)
+
+    def call() -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["tickets", *args])
+        return code, out.getvalue(), err.getvalue()
+
+    return await asyncio.to_thread(call)
+
+
+async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     service = listeners()
     doc = config_doc(tmp_path, [tcp_target("nas-1", service.port, site="head-office")], receiver.url())
     async with running(doc) as daemon:
@@ -91,16 +110,20 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
                                      json={"assignee": "bob"})
         assert status == 200 and assigned["assignee"] == "bob"
 
-        code, out, _ = await _cli(daemon, "list", "--status", "open")
-        assert code == 0 and f"#{ticket_id}" in out and "nas-1" in out, out
-        code, out, _ = await _cli(daemon, "show", str(ticket_id))
-        assert code == 0 and "disk shelf beeping" in out and "history:" in out
+        # The real command once (a fresh interpreter: entry point, exit code, stderr); the rest
+        # through the same main() in this process, without an interpreter start-up each.
         # global flags after the action too (issue 12 finding 13)
-        code, out, err = await _cli(daemon, "list", "--status", "open", "--json")
+        code, out, err = await _cli_here(daemon, "list", "--status", "open", "--json",
+                                         monkeypatch=monkeypatch)
         assert code == 0 and json.loads(out)[0]["id"] == ticket_id, err
         code, _, err = await _cli(daemon, "ack", str(ticket_id), token=READ_TOKEN)
         assert code == 1 and "403" in err, err
-        code, out, _ = await _cli(daemon, "--json", "ack", str(ticket_id), "--note", "looking")
+        code, out, _ = await _cli_here(daemon, "list", "--status", "open", monkeypatch=monkeypatch)
+        assert code == 0 and f"#{ticket_id}" in out and "nas-1" in out, out
+        code, out, _ = await _cli_here(daemon, "show", str(ticket_id), monkeypatch=monkeypatch)
+        assert code == 0 and "disk shelf beeping" in out and "history:" in out
+        code, out, _ = await _cli_here(daemon, "--json", "ack", str(ticket_id), "--note", "looking",
+                                       monkeypatch=monkeypatch)
         assert code == 0 and json.loads(out)["status"] == "acknowledged"
         # issue 12 findings 3 and 4: no blank root cause; nas-1 still fires, so no resolve or close
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/close",
@@ -114,16 +137,18 @@ async def test_ticket_api_and_cli(tmp_path: Path, receiver: Receiver,
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/resolve",
                                   json={"force": "yes", "note": "x"})
         assert (status, error["field"]) == (422, "force"), error
-        code, _, err = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed")
+        code, _, err = await _cli_here(daemon, "close", str(ticket_id), "--root-cause", "PSU failed",
+                                       monkeypatch=monkeypatch)
         assert code == 1 and "still fires" in err and "409" in err, err
-        code, _, err = await _cli(daemon, "resolve", str(ticket_id), "--force")
+        code, _, err = await _cli_here(daemon, "resolve", str(ticket_id), "--force", monkeypatch=monkeypatch)
         assert code == 1 and "needs a note" in err and "422" in err, err
-        code, out, _ = await _cli(daemon, "close", str(ticket_id), "--root-cause", "PSU failed",
-                                  "--force", "--note", "NAS decommissioned today")
+        code, out, _ = await _cli_here(daemon, "close", str(ticket_id), "--root-cause", "PSU failed",
+                                       "--force", "--note", "NAS decommissioned today",
+                                       monkeypatch=monkeypatch)
         assert code == 0 and "closed" in out, out
-        code, out, _ = await _cli(daemon, "show", str(ticket_id))
+        code, out, _ = await _cli_here(daemon, "show", str(ticket_id), monkeypatch=monkeypatch)
         assert "forced" in out and "still fired: NAS decommissioned today" in out, out
-        code, _, err = await _cli(daemon, "close", str(ticket_id))
+        code, _, err = await _cli_here(daemon, "close", str(ticket_id), monkeypatch=monkeypatch)
         assert code == 1 and "already closed" in err, err
 
         status, faults = await api(daemon, "GET", "/api/v1/faults/recurring", token=READ_TOKEN)

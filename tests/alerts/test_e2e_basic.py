@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
     running,
+    settle,
     tcp_target,
     wait_probed,
     wait_until,
@@ -29,8 +30,8 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         await wait_probed(daemon, "till-1", up=True)
         assert receiver.messages == []
         await service.close()
-        messages = await receiver.wait_for(1, 60)
-        await asyncio.sleep(2.0)  # nothing more may arrive while it stays down
+        messages = await arrived(daemon, receiver, 1, 60)
+        await settle(daemon)  # nothing more may arrive while it stays down
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         first = messages[0]
         assert "FIRING" in first.title and "till-1" in first.body
@@ -44,8 +45,8 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
         ticket_id = tickets[0]["id"]
 
         await service.open()
-        await receiver.wait_for(2, 60)
-        await asyncio.sleep(1.5)  # nothing more may arrive
+        await arrived(daemon, receiver, 2, 60)
+        await settle(daemon)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
         assert receiver.messages[1].key != first.key

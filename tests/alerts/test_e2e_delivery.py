@@ -3,7 +3,6 @@ mid-incident neither repeats a message nor loses the ticket."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +11,13 @@ import pytest
 from tests.alerts.harness import (
     Listener,
     api,
+    arrived,
     config_doc,
+    engine,
+    rounds,
     running,
+    settle,
+    shifted,
     tcp_target,
     wait_probed,
     wait_until,
@@ -21,7 +25,6 @@ from tests.alerts.harness import (
 from tests.servers.receiver import Receiver
 
 
-@pytest.mark.slow
 async def test_message_arrives_once_after_receiver_was_down_30s(
     tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
 ) -> None:
@@ -32,20 +35,26 @@ async def test_message_arrives_once_after_receiver_was_down_30s(
     await receiver.down()
     async with running(doc) as daemon:
         await service.close()
+        outbox = engine(daemon).notifier
+        assert outbox is not None
 
-        async def tried() -> bool:
-            _, body = await api(daemon, "GET", "/api/v1/tickets")
-            if not body["tickets"]:
-                return False
-            _, ticket = await api(daemon, "GET", f"/api/v1/tickets/{body['tickets'][0]['id']}")
-            return any(e["kind"] == "notified" for e in ticket["history"])
+        async def tried_twice() -> bool:
+            async with daemon.state_store.engine.connect() as conn:
+                attempts = (await conn.exec_driver_sql("SELECT max(attempts) FROM outbox")).scalar()
+            return bool(attempts and attempts >= 2)
 
-        await wait_until(tried, 60, "the message to be queued")
-        await asyncio.sleep(30)  # the outage itself
+        await wait_until(tried_twice, 60, "two failed attempts")
+        clock = shifted(daemon)
+        for _ in range(10):  # the rest of the 30 s outage, on the engine's clock
+            clock.advance(3)
+            outbox.wake()
+            await rounds(daemon, 1)
         assert receiver.messages == []
         await receiver.up()
+        clock.advance(5)  # past the longest backoff
+        outbox.wake()
         await receiver.wait_for(1, 60)
-        await asyncio.sleep(5)  # a second copy would have arrived by now
+        await settle(daemon)  # a second copy would be in the outbox or on its way
         assert len(receiver.messages) == 1
         assert "FIRING" in receiver.messages[0].title and receiver.messages[0].key
 
@@ -71,7 +80,7 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
 
     async with running(doc) as daemon:
         await wait_probed(daemon, "core-switch", up=False)
-        await asyncio.sleep(2.0)  # still down after the restart: no second FIRING may arrive
+        await settle(daemon)  # still down after the restart: no second FIRING may arrive
         assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         (after,) = body["tickets"]
@@ -81,8 +90,8 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
         assert alerts["alerts"][0]["ticket_id"] == before["id"]
 
         await service.open()
-        await receiver.wait_for(2, 60)
-        await asyncio.sleep(1.5)  # nothing more may arrive
+        await arrived(daemon, receiver, 2, 60)
+        await settle(daemon)  # nothing more may arrive
         assert len(receiver.messages) == 2
         assert "RESOLVED" in receiver.messages[1].title
 
@@ -107,13 +116,13 @@ async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_n
             await conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_away")
         await service.close()
         await wait_until(lambda: not daemon.health.snapshot()["alerts"].ok, 60, "alerts to be unhealthy")
-        await asyncio.sleep(1.5)  # nothing may arrive while the store refuses writes
+        await rounds(daemon, 1)  # another round against the refusing store: nothing may arrive
         assert receiver.messages == []
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ALTER TABLE ticket_events_away RENAME TO ticket_events")
             await conn.exec_driver_sql("ALTER TABLE outbox_away RENAME TO outbox")
-        await receiver.wait_for(1, 60)
-        await asyncio.sleep(2.0)  # a second copy would have arrived by now
+        await arrived(daemon, receiver, 1, 60)
+        await settle(daemon)  # a second copy would be in the outbox or on its way
         assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
         await wait_until(lambda: daemon.health.snapshot()["alerts"].ok, 60, "alerts to be healthy")
         await wait_until(lambda: daemon.health.snapshot()["alerts:notifier"].ok, 60,
@@ -139,9 +148,9 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
         await wait_until(queued, 60, "the message to be in the outbox")
     await receiver.up()
     await service.open()  # back up while the daemon was away: the resolved news is due too
-    async with running(doc):
-        await receiver.wait_for(2, 60)
-        await asyncio.sleep(2.0)  # nothing more may arrive
+    async with running(doc) as daemon:
+        await arrived(daemon, receiver, 2, 60)
+        await settle(daemon)  # nothing more may arrive
     titles = [m.title for m in receiver.messages]
     assert len(titles) == 2, titles
     assert "FIRING" in titles[0] and "RESOLVED" in titles[1]

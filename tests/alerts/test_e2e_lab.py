@@ -3,13 +3,12 @@ echo requests) -> the built-in host-down rule fires -> ticket -> exactly one mes
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.alerts.harness import api, config_doc, running, wait_probed, wait_until
+from tests.alerts.harness import api, arrived, config_doc, running, settle, wait_probed, wait_until
 from tests.servers.receiver import Receiver
 
 SILENT = "127.0.0.9"
@@ -29,8 +28,8 @@ async def test_silent_host_gives_alert_ticket_and_exactly_one_message(
             await wait_probed(daemon, "store-2-router", up=True, kind="icmp")
             assert receiver.messages == []  # it answers: nothing to say
             lab.silence(SILENT)
-            await receiver.wait_for(1, 60)
-            await asyncio.sleep(2.0)  # nothing more may arrive
+            await arrived(daemon, receiver, 1, 60)
+            await settle(daemon)  # nothing more may arrive
             assert len(receiver.messages) == 1, [m.title for m in receiver.messages]
             message = receiver.messages[0]
             assert "[URGENT] FIRING" in message.title and "host-down on store-2-router" in message.body
@@ -40,7 +39,7 @@ async def test_silent_host_gives_alert_ticket_and_exactly_one_message(
             assert ticket["rule"] == "host-down" and ticket["priority"] == "urgent"
 
             lab.restore(SILENT)
-            await receiver.wait_for(2, 60)
+            await arrived(daemon, receiver, 2, 60)
 
             async def resolved() -> bool:
                 _, now = await api(daemon, "GET", f"/api/v1/tickets/{ticket['id']}")

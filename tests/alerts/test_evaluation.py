@@ -138,21 +138,97 @@ def test_default_rules_are_valid_and_replaceable() -> None:
     assert effective_rules([], False, []) == []
 
 
+ROUTERS = [{"name": n, "address": a, "site": "s1", "probes": {"icmp": {"interval": "10s"}}}
+           for n, a in (("r1", "127.0.0.1"), ("r2", "127.0.0.2"))]
+
+
 def test_reload_keeps_alerts_and_resolves_those_of_removed_rules() -> None:
     down = {"name": "down", "kind": "icmp", "condition": "down"}
     loss = {**LOSS, "for": 0, "clear_for": 0}
-    ev = _evaluator([down, loss])
+    ev = _evaluator([down, loss], ROUTERS)
     ev.evaluate([_icmp("r1", 0, 100, ok=False), _icmp("r2", 0, 50)])
     ev.take()
     assert {a.rule: a.status for a in ev.alerts.values()} == {"down": "firing", "loss": "firing"}
     # reorder (indices move) and drop "loss"
     ev.configure(compile_rules([AlertRule.model_validate(r) for r in [
-        {"name": "other", "kind": "tcp", "condition": "down"}, down]]), [], FlapPolicy(enabled=False))
+        {"name": "other", "kind": "tcp", "condition": "down"}, down]]),
+        build_config({"targets": ROUTERS}).targets, FlapPolicy(enabled=False), 1.0)
     transitions, _ = ev.take()
-    assert [(t.alert.rule, t.event) for t in transitions] == [("loss", "resolved")]
+    assert [(t.alert.rule, t.event, t.ended) for t in transitions] == [("loss", "resolved", "rule removed")]
     ev.evaluate([_icmp("r1", 1, 0)])
     by_rule = {a.rule: a for a in ev.alerts.values()}
     assert by_rule["down"].status == "resolved"
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda t: [x for x in t if x["name"] != "r1"], "target removed"),
+    (lambda t: [{**x, "probes": {"tcp": {"port": 22}}} if x["name"] == "r1" else x for x in t],
+     "probe removed"),
+    (lambda t: [{**x, "address": "127.0.0.3"} if x["name"] == "r1" else x for x in t], "probe changed"),
+])
+def test_reload_ends_alerts_whose_target_or_probe_went(change: Any, why: str) -> None:
+    down = {"name": "down", "kind": "icmp", "condition": "down"}
+    ev = _evaluator([down], ROUTERS)
+    ev.evaluate([_icmp("r1", 0, 100, ok=False), _icmp("r2", 0, 100, ok=False)])
+    ev.take()
+    rules = compile_rules([AlertRule.model_validate(down)])
+    ev.configure(rules, build_config({"targets": change(ROUTERS)}).targets, FlapPolicy(enabled=False),
+                 5.0, results_now_ns=5 * NS)
+    transitions, dirty = ev.take()
+    assert [(t.alert.target, t.event, t.ended) for t in transitions] == [("r1", "resolved", why)]
+    ended = next(a for a in ev.alerts.values() if a.target == "r1")
+    assert ended.status == "resolved" and ended.reason == why and ended.resolved_at == 5.0
+    assert ended.fingerprint in dirty
+    ended.notified = {"oncall": "firing"}
+    assert ev.forget_quiet(set()) == []  # kept until the route heard the end
+    ended.notified = {"oncall": "resolved", "at:oncall": 6.0}
+    if why != "probe changed":
+        assert ev.forget_quiet(set()) == [ended.fingerprint]
+        return
+    # r2 is untouched, and interval/timeout are not a change of what is measured
+    assert next(a for a in ev.alerts.values() if a.target == "r2").status == "firing"
+    slower = [{**x, "probes": {"icmp": {"interval": "60s", "timeout": "2s"}}} for x in ROUTERS]
+    ev.configure(rules, build_config({"targets": slower}).targets, FlapPolicy(enabled=False), 6.0)
+    assert ev.take()[0] == []
+    if why == "probe changed":
+        # a run of the old probe that was under way when the file changed is not evaluated
+        ev.evaluate([_icmp("r1", 4.5, 100, ok=False)])
+        assert ended.status == "resolved"
+        ev.evaluate([_icmp("r1", 7, 100, ok=False)])
+        assert ended.status == "firing"  # the new probe measures a fault of its own
+
+
+def test_restart_ends_alerts_whose_probe_changed_while_the_daemon_was_away() -> None:
+    down = {"name": "down", "kind": "icmp", "condition": "down"}
+    before = _evaluator([down], ROUTERS)
+    before.evaluate([_icmp("r1", 0, 100, ok=False), _icmp("r2", 0, 100, ok=False)])
+    saved, digests = list(before.alerts.values()), dict(before.digests)
+    moved = [{**x, "address": "127.0.0.5"} if x["name"] == "r2" else x for x in ROUTERS]
+    after = _evaluator([down], moved)
+    after.restore(saved, digests, 9.0)
+    transitions, _ = after.take()
+    assert [(t.alert.target, t.ended) for t in transitions] == [("r2", "probe changed")]
+    unknown = _evaluator([down], moved)  # no digests saved (first start): only what is certain
+    unknown.restore([a for a in saved if a.target == "r1"], None, 9.0)
+    assert unknown.take()[0] == []
+
+
+def test_pos_store_alert_has_its_router_as_parent_and_ends_with_its_store() -> None:
+    rule = {"name": "pos-store-down", "kind": "pos_store", "condition": "down"}
+    present = {"pos_store": frozenset({"store-a"}), "pos_terminal": frozenset({"store-a"})}
+    ev = _evaluator([rule], ROUTERS)
+    ev.configure(compile_rules([AlertRule.model_validate(rule)]), build_config({"targets": ROUTERS}).targets,
+                 FlapPolicy(enabled=False), 0.0, parents={"store-a": "r1"}, present=present)
+    ev.evaluate([ProbeResult(measurement="pos", target="store-a", kind="pos_store", time_ns=NS, ok=False,
+                             fields={"up": 0}, tags={"site": "s1"})])
+    (alert,) = ev.alerts.values()
+    assert alert.status == "firing" and alert.labels["parent"] == "r1"
+    assert ev.target("store-a").parent == "r1" and "r1" in ev.parents and ev.depth("store-a") == 1
+    ev.take()
+    gone = {"pos_store": frozenset[str](), "pos_terminal": frozenset[str]()}
+    ev.configure(compile_rules([AlertRule.model_validate(rule)]), build_config({"targets": ROUTERS}).targets,
+                 FlapPolicy(enabled=False), 2.0, present=gone)
+    assert [(t.event, t.ended) for t in ev.take()[0]] == [("resolved", "target removed")]
 
 
 def test_evidence_lines_follow_the_alert_to_its_ticket() -> None:
@@ -169,3 +245,18 @@ def test_evidence_lines_follow_the_alert_to_its_ticket() -> None:
     assert ev.new_evidence == {}  # the ticket opens with these lines
     scrape(1, 1, ("disk I/O error on sda again",))
     assert ev.new_evidence == {alert.fingerprint: ["disk I/O error on sda again"]}
+
+
+def test_flapping_starts_then_stops_once_the_target_is_steady() -> None:
+    policy = FlapPolicy(enabled=True, window=10, high=0.5, low=0.25)
+    ev = _evaluator([{"name": "down", "kind": "icmp", "condition": "down"}], policy=policy)
+    events: list[tuple[int, str]] = []
+    for step in range(30):
+        up = step % 2 == 1 if step < 10 else True  # flaps for 10 runs, then answers steadily
+        ev.evaluate([_icmp("wan", step, 0 if up else 100, ok=up)])
+        events.extend((step, t.event) for t in ev.take()[0] if t.event in ("flapping", "stable"))
+    assert [e for _, e in events] == ["flapping", "stable"], events
+    started, stopped = (step for step, _ in events)
+    assert started < 10 <= stopped
+    (alert,) = ev.alerts.values()
+    assert alert.flapping is False and alert.status == "resolved"

@@ -70,7 +70,7 @@ async def test_run_survives_an_outbox_outage_and_delivers_afterwards(
     store = await StateStore.open(None, tmp_path)
     reports: list[tuple[bool, str]] = []
     notifier = Notifier(Outbox(store), config, CollectorRegistry(),
-                        health=lambda ok, detail: reports.append((ok, detail)))
+                        health=lambda ok, detail: reports.append((ok, detail)), run_backoff=0.1)
     task: asyncio.Task[None] | None = None
     try:
         async with store.engine.begin() as conn:
