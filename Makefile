@@ -32,7 +32,8 @@ lint: venv docs-check
 
 # docs/configuration.md is generated from the pydantic models (monitord/config/reference.py).
 docs: venv
-	$(BIN)/python -m monitord.config.reference > docs/configuration.md
+	$(BIN)/python -m monitord.config.reference > docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
 
 docs-check: venv
 	@$(BIN)/python -m monitord.config.reference | diff -u docs/configuration.md - \
