@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,9 +29,7 @@ from monitord.inputs import Line, Name
 from monitord.pos.hours import DAYS
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody, Refused
 from monitord.pos.register import Store, Terminal, token_digest
-
-if TYPE_CHECKING:
-    from monitord.pos.service import PosService
+from monitord.pos.service import PosService
 
 
 # A till's token is not an API token: its own realm in the 401's WWW-Authenticate.
