@@ -31,7 +31,6 @@ from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody, Refused
 from monitord.pos.register import Store, Terminal, token_digest
 from monitord.pos.service import PosService
 
-
 # A till's token is not an API token: its own realm in the 401's WWW-Authenticate.
 POS_CHALLENGE = 'Bearer realm="monitord-pos"'
 
