@@ -87,7 +87,7 @@ class DnsSettings(ProbeSettings):
 
     def _rdata(self, text: str) -> dns.rdata.Rdata:
         return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(self.query_type), text,
-                                   origin=dns.name.root)
+                                   origin=dns.name.root, relativize=False)
 
     def expected(self) -> list[tuple[str, dns.rdata.Rdata]]:
         return [(text, self._rdata(text)) for text in self.expected_answers]

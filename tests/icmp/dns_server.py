@@ -20,11 +20,19 @@ class DnsZone(asyncio.DatagramProtocol):
         self.records: dict[tuple[str, str], tuple[str, int]] = {}
         self.queries: list[tuple[str, str]] = []
         self.transport: asyncio.DatagramTransport | None = None
+        self.silent = False  # True: queries go unanswered (a dead server, for down tests)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
+        assert self.transport is not None
+        if self.silent:
+            return
+        self.transport.sendto(self.answer(data), addr)
+
+    def answer(self, data: bytes) -> bytes:
+        """The wire answer to the wire query ``data`` (the same over UDP and TCP)."""
         query = dns.message.from_wire(data)
         question = query.question[0]
         name = question.name.to_text(omit_final_dot=True)
@@ -37,16 +45,34 @@ class DnsZone(asyncio.DatagramProtocol):
             response.answer.append(dns.rrset.from_text(question.name, ttl, "IN", rdtype, address))
         elif not any(key[0] == name for key in self.records):
             response.set_rcode(dns.rcode.NXDOMAIN)
-        assert self.transport is not None
-        self.transport.sendto(response.to_wire(), addr)
+        return response.to_wire()
+
+    async def serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """RFC 1035 TCP framing: a two-byte length before each message."""
+        try:
+            async with asyncio.timeout(10):
+                while not self.silent and (size := await reader.read(2)):
+                    data = await reader.readexactly(int.from_bytes(size.rjust(2, b"\0"), "big"))
+                    wire = self.answer(data)
+                    writer.write(len(wire).to_bytes(2, "big") + wire)
+                    await writer.drain()
+        except (OSError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
 
 
 @asynccontextmanager
-async def dns_zone() -> AsyncIterator[tuple[DnsZone, int]]:
-    """A running zone and its UDP port on 127.0.0.1."""
+async def dns_zone(tcp: bool = False) -> AsyncIterator[tuple[DnsZone, int]]:
+    """A running zone and its UDP port on 127.0.0.1 (with ``tcp``, also TCP on the same port)."""
     loop = asyncio.get_running_loop()
     transport, zone = await loop.create_datagram_endpoint(DnsZone, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    server = await asyncio.start_server(zone.serve_tcp, "127.0.0.1", port) if tcp else None
     try:
-        yield zone, transport.get_extra_info("sockname")[1]
+        yield zone, port
     finally:
         transport.close()
+        if server is not None:
+            server.close()
+            await server.wait_closed()

@@ -133,7 +133,8 @@ async def test_a_proxy_refusing_connect_is_a_failed_run(pki: Pki, web_servers: C
 
 async def test_ip_family_preference(web_servers: Callable[..., TlsWeb]) -> None:
     """``localhost`` has only an IPv4 address here: ip6 without fallback finds none."""
-    assert {info[0] for info in socket.getaddrinfo("localhost", 80, type=socket.SOCK_STREAM)} == {socket.AF_INET}
+    families = {info[0] for info in socket.getaddrinfo("localhost", 80, type=socket.SOCK_STREAM)}
+    assert families == {socket.AF_INET}
     server = web_servers(None)
     await server.up()
     (strict,) = await check(url=server.url("/"), preferred_ip_protocol="ip6", ip_protocol_fallback=False)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tests.probes_http.conftest import check
 from tests.servers.certificates import Pki
-from tests.servers.tls_web import TlsWeb
+from tests.servers.tls_web import PAGE, TlsWeb
 
 
 async def test_valid_certificate_gives_status_phases_and_certificate(
@@ -17,7 +17,7 @@ async def test_valid_certificate_gives_status_phases_and_certificate(
     assert http.ok and http.reason is None, http
     fields = http.fields
     assert fields["up"] == 1 and fields["status_code"] == 200 and fields["protocol"] == "HTTP/1.1"
-    assert fields["content_length"] == len(b"<html><body>monitord status page: all systems nominal</body></html>")
+    assert fields["content_length"] == len(PAGE)
     for phase in ("connect_ms", "tls_ms", "first_byte_ms", "transfer_ms", "total_ms"):
         assert isinstance(fields[phase], float) and fields[phase] >= 0, phase
     assert fields["total_ms"] >= fields["connect_ms"] + fields["tls_ms"] + fields["first_byte_ms"]

@@ -50,7 +50,8 @@ class Pki:
                                          content_commitment=False, key_encipherment=False,
                                          data_encipherment=False, key_agreement=False,
                                          encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ca_key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ca_key.public_key()),
+                           critical=False)
             .sign(self.ca_key, hashes.SHA256()))
         self.ca = directory / f"{ca_name.replace(' ', '-')}.pem"
         self.ca.write_bytes(self.ca_cert.public_bytes(serialization.Encoding.PEM))
