@@ -115,9 +115,20 @@ class DnsProbe(ProbeKind[DnsSettings]):
     settings_model: ClassVar[type[DnsSettings]] = DnsSettings
     default_concurrency: ClassVar[int] = 256
 
-    async def probe(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
-        tags = {**target.base_tags(), "query": settings.query_name, "qtype": settings.query_type,
+    @staticmethod
+    def tags(target: ProbeTarget, settings: DnsSettings) -> dict[str, str]:
+        """The series' tags: the query is part of its identity (and of its alerts')."""
+        return {**target.base_tags(), "query": settings.query_name, "qtype": settings.query_type,
                 "transport": settings.transport}
+
+    def timeout_result(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
+        """The scheduler's deadline: the same tags as every other run, so alerts pair up."""
+        return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
+                                   reason=f"no answer within {settings.timeout:g}s",
+                                   tags=self.tags(target, settings))
+
+    async def probe(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
+        tags = self.tags(target, settings)
         started_ns = now_ns()
         query = dns.message.make_query(settings.query_name, settings.query_type)
         if not settings.recursion_desired:

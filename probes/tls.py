@@ -135,6 +135,12 @@ class TlsProbe(ProbeKind[TlsSettings]):
     def __init__(self) -> None:
         self.contexts = ContextCache()
 
+    def timeout_result(self, target: ProbeTarget, settings: TlsSettings) -> ProbeResult:
+        """The scheduler's deadline, with the port tag every other run has (alerts pair up)."""
+        return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
+                                   reason=f"timeout after {settings.timeout:g}s",
+                                   tags={**target.base_tags(), "port": str(settings.port)})
+
     async def probe(self, target: ProbeTarget, settings: TlsSettings) -> ProbeResult:
         tags = {**target.base_tags(), "port": str(settings.port)}
         started_ns = now_ns()

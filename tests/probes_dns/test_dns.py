@@ -83,3 +83,13 @@ def test_settings_refuse_bad_values(values: dict[str, object], message: str) -> 
     with pytest.raises(ValidationError) as caught:
         DnsSettings.model_validate(values)
     assert message in str(caught.value)
+
+
+def test_a_timeout_has_the_tags_of_every_other_run() -> None:
+    """Regression: the scheduler's timeout result lacked the query tags, so a dns-down alert
+    raised by timeouts never saw a recovery with the same identity and never resolved."""
+    settings = DnsSettings.model_validate({"query_name": "erp.corp.example", "timeout": 1})
+    target = ProbeTarget(name="ns1", address="127.0.0.1", site="hq")
+    result = DnsProbe().timeout_result(target, settings)
+    assert result.tags == DnsProbe.tags(target, settings)
+    assert not result.ok and result.reason == "no answer within 1s"

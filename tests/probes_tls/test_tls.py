@@ -88,3 +88,10 @@ def test_settings_refuse_unknown_starttls() -> None:
     with pytest.raises(ValidationError) as caught:
         TlsSettings.model_validate({"port": 25, "starttls": "xmpp"})
     assert "starttls" in str(caught.value)
+
+
+def test_a_timeout_keeps_the_port_tag() -> None:
+    """The scheduler's timeout result has the port tag every run has, so its alert can resolve."""
+    settings = TlsSettings.model_validate({"port": 636, "timeout": 2})
+    result = TlsProbe().timeout_result(ProbeTarget(name="ldap", address="127.0.0.1", site="hq"), settings)
+    assert result.tags == {"site": "hq", "port": "636"} and result.reason == "timeout after 2s"
