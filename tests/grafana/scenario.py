@@ -6,7 +6,8 @@ lines, two backup directories), TCP listeners and 127.0.0.1 by ICMP; two stores'
 tills send heartbeats over HTTP; an aiohttp HTTPS site (certificate from a test CA) is
 checked by the http and tls kinds and the suite's DNS server by the dns kind. A second,
 real ``InfluxSink`` in v2 mode writes the same results to VictoriaMetrics, as an
-installation using VictoriaMetrics would. Two tickets are opened (tcp targets down); one is acknowledged, repaired
+installation using VictoriaMetrics would. Two tickets are opened (tcp targets down); one
+is acknowledged, repaired
 and closed, so every dashboard panel has something to show.
 """
 
