@@ -66,9 +66,16 @@ class DnsZone(asyncio.DatagramProtocol):
 async def dns_zone(tcp: bool = False) -> AsyncIterator[tuple[DnsZone, int]]:
     """A running zone and its UDP port on 127.0.0.1 (with ``tcp``, also TCP on the same port)."""
     loop = asyncio.get_running_loop()
-    transport, zone = await loop.create_datagram_endpoint(DnsZone, local_addr=("127.0.0.1", 0))
-    port = transport.get_extra_info("sockname")[1]
-    server = await asyncio.start_server(zone.serve_tcp, "127.0.0.1", port) if tcp else None
+    for _attempt in range(20):  # the UDP port's TCP twin may be taken: try another pair
+        transport, zone = await loop.create_datagram_endpoint(DnsZone, local_addr=("127.0.0.1", 0))
+        port = transport.get_extra_info("sockname")[1]
+        try:
+            server = await asyncio.start_server(zone.serve_tcp, "127.0.0.1", port) if tcp else None
+            break
+        except OSError:
+            transport.close()
+    else:
+        raise OSError("no UDP and TCP port pair free on 127.0.0.1")
     try:
         yield zone, port
     finally:
