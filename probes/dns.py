@@ -5,6 +5,10 @@ TCP (dnspython's async queries). As everywhere (docs/alert-rules.md): no answer 
 (timeout, refused, a reply that is not DNS) is a failed run, read by ``dns-down``; an
 answer with an unexpected rcode or without the expected records is a finding on an
 ``ok`` run (``answer_ok=0``, ``reason`` says what), read by ``dns-wrong-answer``.
+
+Optional DNSSEC (``monitord/dnssec.py``): ``ad`` trusts a validating resolver's AD flag,
+``validate`` checks the signatures against a configured trust anchor. A failure is a wrong
+answer too (``dnssec_valid=0``, ``answer_ok=0``).
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ import dns.rdataclass
 import dns.rdatatype
 from pydantic import Field, field_validator, model_validator
 
-from monitord.results import ProbeResult, now_ns
+from monitord.dnssec import authenticated, parse_anchor, validate
+from monitord.results import FieldValue, ProbeResult, now_ns
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 from probes.tcp import resolve
 
 WRITES: dict[str, dict[str, str]] = {
     "dns": {"up": "number", "latency_ms": "number", "answers": "number", "answer_ok": "number",
-            "rcode": "text"},
+            "rcode": "text", "dnssec_valid": "number"},
 }
 
 
@@ -45,6 +50,11 @@ class DnsSettings(ProbeSettings):
                                        description="rcodes that count as right (NOERROR, NXDOMAIN, ...)")
     expected_answers: list[str] = Field(
         default_factory=list, description="records (rdata text) that must all be in the answer")
+    dnssec: Literal["off", "ad", "validate"] = Field(
+        default="off", description="ad: the resolver must set the AD flag; validate: check the "
+                                   "signatures up to one of trust_anchors")
+    trust_anchors: list[str] = Field(
+        default_factory=list, description="'ZONE DS ...' or 'ZONE DNSKEY ...' records (dnssec: validate)")
 
     @field_validator("query_name")
     @classmethod
@@ -76,8 +86,17 @@ class DnsSettings(ProbeSettings):
             raise ValueError("at least one rcode")
         return names
 
+    @field_validator("trust_anchors")
+    @classmethod
+    def _anchors(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_anchor(text)
+        return value
+
     @model_validator(mode="after")
     def _answers_parse(self) -> DnsSettings:
+        if self.dnssec == "validate" and not self.trust_anchors:
+            raise ValueError("dnssec: validate needs trust_anchors (the zone's DS or DNSKEY)")
         for text in self.expected_answers:
             try:
                 self._rdata(text)
@@ -130,7 +149,10 @@ class DnsProbe(ProbeKind[DnsSettings]):
     async def probe(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
         tags = self.tags(target, settings)
         started_ns = now_ns()
-        query = dns.message.make_query(settings.query_name, settings.query_type)
+        query = dns.message.make_query(settings.query_name, settings.query_type,
+                                       want_dnssec=settings.dnssec != "off")
+        if settings.dnssec == "ad":
+            query.flags |= dns.flags.AD
         if not settings.recursion_desired:
             query.flags &= ~dns.flags.RD
         loop = asyncio.get_running_loop()
@@ -140,14 +162,24 @@ class DnsProbe(ProbeKind[DnsSettings]):
             return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
                                        reason=f"name not resolved: {exc.strerror or exc}", tags=tags,
                                        time_ns=started_ns)
+        async def ask(message: dns.message.Message) -> dns.message.Message:
+            if settings.transport == "tcp":
+                return await dns.asyncquery.tcp(message, server, timeout=settings.timeout, port=settings.port)
+            return await dns.asyncquery.udp(message, server, timeout=settings.timeout, port=settings.port,
+                                            raise_on_truncation=False)
+
         begin = loop.time()
         try:
-            if settings.transport == "tcp":
-                response = await dns.asyncquery.tcp(query, server, timeout=settings.timeout,
-                                                    port=settings.port)
-            else:
-                response = await dns.asyncquery.udp(query, server, timeout=settings.timeout,
-                                                    port=settings.port, raise_on_truncation=False)
+            response = await ask(query)
+            latency_ms = (loop.time() - begin) * 1000.0
+            answers, problems = judge(response, settings)
+            fields: dict[str, FieldValue] = {"up": 1, "latency_ms": latency_ms, "answers": answers,
+                                             "rcode": dns.rcode.to_text(response.rcode())}
+            if settings.dnssec != "off":
+                problem = authenticated(response) if settings.dnssec == "ad" else await validate(
+                    response, query.question[0], ask, [parse_anchor(a) for a in settings.trust_anchors])
+                fields["dnssec_valid"] = 0 if problem else 1
+                problems += [problem] if problem else []
         except dns.exception.Timeout:
             reason = f"no answer within {settings.timeout:g}s"
         except (OSError, EOFError) as exc:
@@ -155,12 +187,9 @@ class DnsProbe(ProbeKind[DnsSettings]):
         except dns.exception.DNSException as exc:
             reason = f"not a DNS answer: {exc}"
         else:
-            latency_ms = (loop.time() - begin) * 1000.0
-            answers, problems = judge(response, settings)
+            fields["answer_ok"] = 0 if problems else 1
             return ProbeResult(
                 measurement=self.measurement, target=target.name, kind=self.name, time_ns=started_ns,
-                ok=True, reason="; ".join(problems) or None, tags=tags,
-                fields={"up": 1, "latency_ms": latency_ms, "answers": answers,
-                        "answer_ok": 0 if problems else 1, "rcode": dns.rcode.to_text(response.rcode())})
+                ok=True, reason="; ".join(problems) or None, tags=tags, fields=fields)
         return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
                                    reason=reason, tags=tags, time_ns=started_ns)

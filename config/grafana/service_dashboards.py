@@ -124,14 +124,17 @@ SERVICES = Dashboard(
                              'GROUP BY time($__interval), "target" fill(null)',
                              f"min_over_time({series('tls_cert_days_left', TCP_SEL)}[$__interval])",
                              "{{target}}", alias="$tag_target"),)),
-        Panel("DNS answers now", kind="table", width=24, columns={"up": UP_DOWN, "right": UP_DOWN}, sort_by=None,
-              units={"latency": "ms"},
+        Panel("DNS answers now", kind="table", width=24, sort_by=None, units={"latency": "ms"},
+              columns={"up": UP_DOWN, "right": UP_DOWN, "DNSSEC": UP_DOWN},
+              description="DNSSEC is empty for queries without dnssec: ad or validate",
               queries=(
                   Query('SELECT last("up") AS "up", last("answer_ok") AS "right", last("rcode") AS "rcode", '
-                        'last("answers") AS "answers", last("latency_ms") AS "latency" FROM "dns" '
+                        'last("answers") AS "answers", last("latency_ms") AS "latency", '
+                        'last("dnssec_valid") AS "DNSSEC" FROM "dns" '
                         f'WHERE {influx_where(*TCP_WHERE)} GROUP BY "site", "target", "query", "qtype"',
                         f"last_over_time({series('dns_up', TCP_SEL)}[$__range])", "up"),
                   Query(None, f"last_over_time({series('dns_answer_ok', TCP_SEL)}[$__range])", "right"),
+                  Query(None, f"last_over_time({series('dns_dnssec_valid', TCP_SEL)}[$__range])", "DNSSEC"),
                   Query(None, f"last_over_time({series('dns_answers', TCP_SEL)}[$__range])", "answers"),
                   Query(None, f"last_over_time({series('dns_latency_ms', TCP_SEL)}[$__range])", "latency"),
               )),

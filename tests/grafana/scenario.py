@@ -37,7 +37,7 @@ from monitord.daemon import Daemon
 from monitord.sinks.influx.sink import InfluxSink
 from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
-from tests.icmp.dns_server import dns_zone
+from tests.icmp.dns_server import ZoneSigner, dns_zone
 from tests.servers.certificates import Pki
 from tests.servers.influxdb import InfluxServer
 from tests.servers.processes import free_port
@@ -124,6 +124,7 @@ class Services:
     site: TlsWeb
     ca: Path
     dns_port: int
+    trust_anchor: str
 
 
 def service_targets(services: Services) -> list[dict[str, Any]]:
@@ -136,7 +137,8 @@ def service_targets(services: Services) -> list[dict[str, Any]]:
                             "timeout": "2s"}}},
         {"name": "ns1", "address": "127.0.0.1", "site": "head-office",
          "probes": {"dns": {"port": services.dns_port, "query_name": "erp.corp.example",
-                            "expected_answers": ["192.0.2.10"], "interval": "500ms", "timeout": "1s"}}},
+                            "expected_answers": ["192.0.2.10"], "dnssec": "validate",
+                            "trust_anchors": [services.trust_anchor], "interval": "500ms", "timeout": "1s"}}},
     ]
 
 
@@ -328,7 +330,8 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
     await site.up()
     async with dns_zone() as (zone, dns_port):
         zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
-        services = Services(site=site, ca=pki.ca, dns_port=dns_port)
+        zone.signer = ZoneSigner("corp.example")
+        services = Services(site=site, ca=pki.ca, dns_port=dns_port, trust_anchor=zone.signer.ds())
         doc = document(state_dir, influx_url=influx.url, database=database,
                        state_url=f"postgresql+asyncpg://postgres@{postgres}/{pg_database}", snmpd=snmpd,
                        sshd=sshd, files=files, web=web, till_service=till_service, router=router,

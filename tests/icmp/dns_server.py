@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import dns.dnssec
+import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -21,6 +24,8 @@ class DnsZone(asyncio.DatagramProtocol):
         self.queries: list[tuple[str, str]] = []
         self.transport: asyncio.DatagramTransport | None = None
         self.silent = False  # True: queries go unanswered (a dead server, for down tests)
+        self.authenticated = False  # True: answers carry the AD flag (a validating resolver)
+        self.signer: ZoneSigner | None = None  # set: DNSSEC-signed answers for DO queries
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -45,6 +50,10 @@ class DnsZone(asyncio.DatagramProtocol):
             response.answer.append(dns.rrset.from_text(question.name, ttl, "IN", rdtype, address))
         elif not any(key[0] == name for key in self.records):
             response.set_rcode(dns.rcode.NXDOMAIN)
+        if self.authenticated:
+            response.flags |= dns.flags.AD
+        if self.signer is not None and query.ednsflags & dns.flags.DO:
+            self.signer.sign(question.name, question.rdtype, response)
         return response.to_wire()
 
     async def serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -60,6 +69,45 @@ class DnsZone(asyncio.DatagramProtocol):
             pass
         finally:
             writer.close()
+
+
+class ZoneSigner:
+    """Signs answers of one zone with an Ed25519 key (made here) and serves its DNSKEY set.
+
+    ``tampered`` re-signs nothing after a record changes: the old signature no longer
+    matches, as with a forged answer.
+    """
+
+    def __init__(self, zone: str) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        self.zone = dns.name.from_text(zone)
+        self.key = ed25519.Ed25519PrivateKey.generate()
+        self.dnskey = dns.dnssec.make_dnskey(self.key.public_key(), "ED25519", flags=257)
+        self.keys = dns.rrset.from_rdata(self.zone, 3600, self.dnskey)
+        self.frozen: dict[tuple[str, int], Any] = {}
+        self.tampered = False
+
+    def ds(self) -> str:
+        """The trust anchor a probe is configured with: ``zone. DS ...``."""
+        return f"{self.zone} DS {dns.dnssec.make_ds(self.zone, self.dnskey, 'SHA256')}"
+
+    def _rrsig(self, rrset: dns.rrset.RRset) -> dns.rrset.RRset:
+        key = (rrset.name.to_text(), rrset.rdtype)
+        if self.tampered and key in self.frozen:
+            return self.frozen[key]  # type: ignore[no-any-return]
+        rrsig = dns.dnssec.sign(rrset, self.key, self.zone, self.dnskey, lifetime=3600)
+        signed = dns.rrset.from_rdata(rrset.name, rrset.ttl, rrsig)
+        self.frozen[key] = signed
+        return signed
+
+    def sign(self, name: dns.name.Name, rdtype: int, response: dns.message.Message) -> None:
+        if name == self.zone and rdtype == dns.rdatatype.DNSKEY:
+            response.set_rcode(dns.rcode.NOERROR)
+            response.answer = [self.keys]
+        for rrset in list(response.answer):
+            if rrset.rdtype != dns.rdatatype.RRSIG:
+                response.answer.append(self._rrsig(rrset))
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from monitord.cli.output import run_with_deadline
 from monitord.results import ProbeResult
 from probes.base import ProbeTarget
 from probes.dns import DnsProbe, DnsSettings
-from tests.icmp.dns_server import dns_zone
+from tests.icmp.dns_server import ZoneSigner, dns_zone
 from tests.servers.processes import free_port
 
 
@@ -93,3 +93,50 @@ def test_a_timeout_has_the_tags_of_every_other_run() -> None:
     result = DnsProbe().timeout_result(target, settings)
     assert result.tags == DnsProbe.tags(target, settings)
     assert not result.ok and result.reason == "no answer within 1s"
+
+
+async def test_dnssec_validate_against_a_trust_anchor() -> None:
+    async with dns_zone(tcp=True) as (zone, port):
+        zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
+        zone.signer = ZoneSigner("corp.example")
+        anchor = zone.signer.ds()
+        good = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor])
+        over_tcp = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor],
+                               transport="tcp")
+        other = ZoneSigner("corp.example")  # an anchor for another key: the zone is not trusted
+        untrusted = await query(port, query_name="erp.corp.example", dnssec="validate",
+                                trust_anchors=[other.ds()])
+        zone.signer.tampered = True
+        zone.records[("erp.corp.example", "A")] = ("192.0.2.66", 60)  # the old signature stays
+        forged = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor])
+        zone.signer = None
+        unsigned = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor])
+    assert good.fields["dnssec_valid"] == 1 and good.fields["answer_ok"] == 1, good.reason
+    assert over_tcp.fields["dnssec_valid"] == 1, over_tcp.reason
+    assert untrusted.fields["dnssec_valid"] == 0 and untrusted.fields["answer_ok"] == 0
+    assert untrusted.reason == "DNSSEC: no DNSKEY of corp.example. matches a trust anchor"
+    assert forged.fields["dnssec_valid"] == 0 and forged.reason is not None
+    assert forged.reason.startswith("DNSSEC:"), forged.reason
+    assert unsigned.fields["dnssec_valid"] == 0
+    assert unsigned.reason == "DNSSEC: no signed answer (RRSIG missing)"
+
+
+async def test_dnssec_ad_flag_from_a_validating_resolver() -> None:
+    async with dns_zone() as (zone, port):
+        zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
+        without = await query(port, query_name="erp.corp.example", dnssec="ad")
+        zone.authenticated = True
+        with_ad = await query(port, query_name="erp.corp.example", dnssec="ad")
+        off = await query(port, query_name="erp.corp.example")
+    assert without.fields["dnssec_valid"] == 0 and without.reason == "answer not authenticated (no AD flag)"
+    assert with_ad.fields["dnssec_valid"] == 1 and with_ad.fields["answer_ok"] == 1
+    assert "dnssec_valid" not in off.fields
+
+
+def test_dnssec_settings() -> None:
+    with pytest.raises(ValidationError) as caught:
+        DnsSettings.model_validate({"query_name": "x", "dnssec": "validate"})
+    assert "dnssec: validate needs trust_anchors" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        DnsSettings.model_validate({"query_name": "x", "trust_anchors": ["corp.example. A 192.0.2.1"]})
+    assert "expected 'ZONE DS ...' or 'ZONE DNSKEY ...'" in str(caught.value)
