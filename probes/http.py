@@ -31,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from monitord.config.secrets import Secret
 from monitord.http_timing.certificates import ContextCache, TlsFacts, TlsOptions
 from monitord.http_timing.connection import (
     CheckFailed,
@@ -80,8 +81,8 @@ class HttpSettings(ProbeSettings):
     url: str = Field(description="http:// or https:// URL to request (no credentials in it)")
     method: str = Field(default="GET", description="request method")
     body: str = Field(default="", description="request body (sent with Content-Length)")
-    headers: dict[str, SecretStr] = Field(default_factory=dict,
-                                          description="request headers; values are secrets (never logged)")
+    headers: dict[str, Secret] = Field(
+        default_factory=dict, description="request headers; values are secrets: a string or {file: PATH}")
     valid_status_codes: list[StatusCode] = Field(default_factory=list, max_length=100,
                                                  description="expected status codes; empty means any 2xx")
     body_match: str | None = Field(default=None, description="RE2 pattern the body must contain")

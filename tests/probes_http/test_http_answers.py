@@ -150,7 +150,8 @@ async def test_ip_family_preference(web_servers: Callable[..., TlsWeb]) -> None:
 @pytest.mark.parametrize(("values", "message"), [
     ({"url": "ftp://example.com/"}, "expected an http:// or https:// URL with a host"),
     ({"url": "https://user:pw@example.com/"}, "credentials in the URL would be written to logs"),
-    ({"url": "https://example.com/", "body_match": "(a)\\1"}, "body_match\n  Value error, not a valid regular expression"),
+    ({"url": "https://example.com/", "body_match": "(a)\\1"},
+     "body_match\n  Value error, not a valid regular expression"),
     ({"url": "https://example.com/", "valid_status_codes": [99]}, "greater than or equal to 100"),
     ({"url": "https://example.com/", "headers": {"X": "a\r\nInjected: 1"}}, "line break"),
     ({"url": "https://example.com/", "proxy": "socks5://127.0.0.1:1080"}, "expected http://host:port"),
