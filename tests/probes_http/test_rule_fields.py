@@ -27,7 +27,7 @@ def test_threshold_rules_read_declared_fields() -> None:
 
 def test_certificate_limits() -> None:
     by_name = {r["name"]: r for r in DEFAULT_RULES}
-    assert (by_name["tls-certificate-expiring"]["below"], by_name["tls-certificate-expiring"]["severity"]) == (
-        21, "warning")
+    warning = by_name["tls-certificate-expiring"]
+    assert (warning["below"], warning["severity"]) == (21, "warning")
     assert (by_name["tls-certificate-expiring-critical"]["below"],
             by_name["tls-certificate-expiring-critical"]["severity"]) == (7, "critical")
