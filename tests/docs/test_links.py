@@ -21,7 +21,6 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 PENDING = frozenset({
     "docs/api.md",                # the generated API reference (OpenAPI branch)
     "benchmarks/README.md",       # benchmark figures (benchmarks branch)
-    "docs/probes/http.md", "docs/probes/tls.md", "docs/probes/dns.md",  # new probe kinds
 })
 
 _LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
