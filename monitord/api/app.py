@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from monitord.api import alerts_routes, core_routes, ipam_routes, pos_routes, series_routes
+from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
 from monitord.api.auth import TOKENS_KEY, TokenTable
 from monitord.api.errors import error_middleware
 
@@ -26,6 +26,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,
+    openapi.setup,
 ]
 
 
