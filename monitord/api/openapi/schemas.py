@@ -76,7 +76,8 @@ SERIES = obj(
     ("target", "since", "until", "series"),
     target=STRING, since=STRING, until=STRING,
     series=array(obj(("measurement", "field", "tags", "points"), measurement=STRING, field=STRING,
-                     tags=ANY_OBJECT, points=array({"type": "array", "prefixItems": [INTEGER, NUMBER]}))),
+                     tags=ANY_OBJECT, points=array({"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2,
+                                  "description": "[time in ns since the epoch, value]"}))),
 )
 
 ALERT = obj(
@@ -116,7 +117,9 @@ TERMINAL = obj(
     store=STRING, terminal=STRING, state=STRING, since=TIME, address=nullable(STRING),
     seen_address=nullable(STRING), interval={**STRING, "description": "a duration such as 30s"},
     last_seen=TIME, heartbeat_age=nullable(NUMBER), transport=nullable(STRING), version=nullable(STRING),
-    reported=ANY_OBJECT, heartbeats=INTEGER, source=STRING, poll=BOOLEAN, description=nullable(STRING),
+    reported=ANY_OBJECT, heartbeats=INTEGER, source=STRING,
+    poll={**nullable(STRING), "description": "the probe whose result stands in for heartbeats"},
+    description=nullable(STRING),
 )
 
 STORE = obj(
