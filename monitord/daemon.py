@@ -342,10 +342,10 @@ class Daemon:
         self.notifier.close()
 
     async def _start_http(self) -> None:
-        from monitord.api.app import build_app
+        from monitord.api.app import build_runner
 
         http = self.loaded.config.http
-        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        self._runner = build_runner(self)
         await self._runner.setup()
         site = web.TCPSite(self._runner, http.host, http.port, reuse_address=True)
         try:

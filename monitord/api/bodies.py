@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from monitord.api.errors import ClientGone
 from monitord.config.resolve import validation_problems
 from monitord.errors import RequestError
 
@@ -30,6 +31,8 @@ async def read_json(request: web.Request, model: type[M]) -> M:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise RequestError("request body too large", status=413) from None
+    except ConnectionResetError:
+        raise ClientGone from None
     try:
         document: Any = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:

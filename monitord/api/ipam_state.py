@@ -10,6 +10,7 @@ import asyncpg
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from monitord.api.errors import ClientGone, client_gone
 from monitord.api.keys import DAEMON_KEY
 from monitord.errors import ConflictError, RequestError
 from monitord.ipam.allocator import Allocator
@@ -51,12 +52,16 @@ def guarded(handler: Handler, *, network_errors: bool = True) -> Handler:
     async def run(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
+        except RequestError:
+            raise  # incl. a body timeout, which is also a TimeoutError (an OSError)
         except IntegrityError:
             raise ConflictError("the change conflicts with one written at the same time; retry") from None
         except OverflowError:
             # A number too big for the database driver (SQLite's 64-bit integers) is bad input.
             raise RequestError("a number in the request is too large", status=422) from None
         except caught as exc:
+            if isinstance(exc, ConnectionResetError) and client_gone(request):
+                raise ClientGone from None  # the client hung up mid-body: not the database
             log.warning("IPAM request %s %s failed on the state database: %s", request.method,
                         request.path, exc)
             raise RequestError(f"the state database is unavailable or busy ({type(exc).__name__}); retry",

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitord.api.auth import bearer, require
 from monitord.api.bodies import read_json, read_query
+from monitord.api.errors import CHALLENGE, ClientGone
 from monitord.api.keys import DAEMON_KEY
 from monitord.config.durations import PositiveDuration, format_duration
 from monitord.config.resolve import validation_problems
@@ -28,6 +29,10 @@ from monitord.pos.register import Store, Terminal, token_digest
 
 if TYPE_CHECKING:
     from monitord.pos.service import PosService
+
+
+# A till's token is not an API token: its own realm in the 401's WWW-Authenticate.
+POS_CHALLENGE = 'Bearer realm="monitord-pos"'
 
 
 def _service(request: web.Request) -> PosService:
@@ -55,12 +60,18 @@ async def _body(request: web.Request, limit: int, ingest_count: Any) -> bytes:
         if request.content_length > limit:
             ingest_count("http", "oversized")
             raise RequestError(f"heartbeat larger than {limit} bytes", status=413)
-        return await request.read()  # bounded by the Content-Length just checked
+        try:
+            return await request.read()  # bounded by the Content-Length just checked
+        except ConnectionResetError:
+            raise ClientGone from None
     # Chunked upload: read no more than one byte past the limit.
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = await request.content.read(limit + 1 - size)
+        try:
+            chunk = await request.content.read(limit + 1 - size)
+        except ConnectionResetError:
+            raise ClientGone from None
         if not chunk:
             break
         chunks.append(chunk)
@@ -72,6 +83,7 @@ async def _body(request: web.Request, limit: int, ingest_count: Any) -> bytes:
 
 
 async def heartbeat(request: web.Request) -> web.Response:
+    request[CHALLENGE] = POS_CHALLENGE
     service = _service(request)
     ingest = service.ingest
     token = bearer(request)

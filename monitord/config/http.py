@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from monitord.config.durations import Duration
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
 
@@ -33,7 +34,28 @@ class HttpConfig(Section):
 
     listen: str = "127.0.0.1:8470"
     tokens: list[ApiToken] = Field(default_factory=list)
-    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+                                description="Largest request body accepted; larger ones get 413.")
+    header_timeout: Duration = Field(
+        default=10.0, ge=0.1, le=300.0,
+        description="Time a client has to send a request's line and headers, counted from the "
+                    "connection (first request) or from the request's first byte (later ones); "
+                    "then it gets 408 and the connection is closed.")
+    body_timeout: Duration = Field(
+        default=60.0, ge=0.1, le=3600.0,
+        description="Time a client has to send a request body once its headers are in; "
+                    "then it gets 408 and the connection is closed.")
+    idle_timeout: Duration = Field(
+        default=75.0, ge=0.1, le=3600.0,
+        description="How long an idle keep-alive connection is kept open between requests.")
+    max_connections: int = Field(
+        default=512, ge=1, le=60000,
+        description="Open connections in total. At the cap the connection idle the longest "
+                    "is closed to make room; when none is idle the new one gets 503.")
+    max_connections_per_address: int = Field(
+        default=64, ge=1, le=60000,
+        description="Open connections from one client address (a reverse proxy counts as one "
+                    "address); more get 503 and are closed.")
 
     @field_validator("listen")
     @classmethod

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from monitord.errors import ConflictError, NotFoundError
+from monitord.errors import ConflictError, NotFoundError, RequestError
 from monitord.ipam import audit
 from monitord.ipam.addressing import canonical
 from monitord.ipam.batching import Pending, run_batch
@@ -37,6 +37,20 @@ class _Stale(Exception):
 
 class _Unchecked(Exception):
     """The candidate changed since it was pinged; ping the new one first."""
+
+
+def check_key(key: str) -> None:
+    """An Idempotency-Key is stored as text: printable and valid UTF-8, else a 400 naming it.
+
+    Checked before the request joins a batch, so the database never sees a key it
+    cannot store (that would fail the whole batch's transaction).
+    """
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestError("Idempotency-Key is not valid UTF-8", field="Idempotency-Key") from None
+    if not key.isprintable():
+        raise RequestError("Idempotency-Key contains control characters", field="Idempotency-Key")
 
 
 class Allocator:
@@ -81,6 +95,8 @@ class Allocator:
 
     async def allocate(self, subnet_id: int, request: AddressRequest, actor: str,
                        idempotency_key: str | None = None) -> Allocation:
+        if idempotency_key is not None:
+            check_key(idempotency_key)
         if request.check and self.pinger is not None:
             return await self._allocate_checked(subnet_id, request, actor, idempotency_key)
         return await self._submit(Pending(subnet_id, request, actor, idempotency_key))

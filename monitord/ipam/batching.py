@@ -3,7 +3,10 @@
 The batch holds the same database locks as a single allocation and inserts
 every granted address in one statement; a unique-constraint violation (another
 process got there first, e.g. with a stale index) makes each request of the
-batch retry on its own, so one bad request never fails the others.
+batch retry on its own, so one bad request never fails the others. Likewise a
+request whose own step fails unexpectedly (its idempotency look-up, its choice)
+gets that error alone: the transaction is rolled back and the others retry on
+their own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ if TYPE_CHECKING:
     from monitord.ipam.allocator import Allocator
 
 
+class _Isolate(Exception):
+    """One request's own step failed: roll the batch back and run the others alone."""
+
+
 @dataclass(eq=False)
 class Pending:
     """One queued allocation and the future its caller waits on."""
@@ -42,6 +49,7 @@ async def run_batch(allocator: Allocator, subnet_id: int, batch: list[Pending]) 
     try:
         granted: list[tuple[Pending, dict[str, Any]]] = []
         outcomes: dict[Pending, Allocation | BaseException] = {}
+        failed: dict[Pending, BaseException] = {}
         try:
             async with write_transaction(allocator.engine, subnet_id=subnet_id) as conn:
                 row = await lock_subnet(conn, subnet_id)
@@ -62,6 +70,10 @@ async def run_batch(allocator: Allocator, subnet_id: int, batch: list[Pending]) 
                     except RequestError as exc:
                         outcomes[item] = exc
                         continue
+                    except Exception as exc:
+                        # Whatever broke belongs to this request; the transaction may be unusable.
+                        failed[item] = exc
+                        raise _Isolate from exc
                     state.index.take(value)
                     values = address_values(state, item.request, value, stamp)
                     granted.append((item, values))
@@ -81,8 +93,11 @@ async def run_batch(allocator: Allocator, subnet_id: int, batch: list[Pending]) 
                     state.generation += 1
             for item, values in granted:
                 outcomes[item] = Allocation(address_json(values, str(state.network)), created=True)
-        except IntegrityError:
+        except (IntegrityError, _Isolate):
             allocator.forget(subnet_id)
+            outcomes = {}
+            for item, error in failed.items():
+                item.future.set_exception(error)  # settled now, whatever happens to the others
             for item in batch:
                 if item.future.done():
                     continue

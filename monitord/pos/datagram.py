@@ -100,9 +100,11 @@ def verify(envelope: Envelope, key: bytes) -> DatagramHeartbeat:
         status = _status(parts[6])
     except (ValueError, UnicodeDecodeError):
         raise DatagramError("malformed", "bad number or status field") from None
-    numbers_ok = 0 <= boot < _MAX_NUMBER and 0 <= sequence < _MAX_NUMBER and ts_ms >= 0
+    # A bound on ts_ms before it becomes a float: int / float raises OverflowError past ~1e308.
+    numbers_ok = (0 <= boot < _MAX_NUMBER and 0 <= sequence < _MAX_NUMBER
+                  and 0 <= ts_ms <= MAX_TIMESTAMP_MS)
     if not _TERMINAL_ID.match(terminal) or not numbers_ok:
-        raise DatagramError("malformed", "terminal, boot or sequence out of range")
+        raise DatagramError("malformed", "terminal, boot, sequence or timestamp out of range")
     return DatagramHeartbeat(envelope.store, terminal, ts_ms / 1000.0, boot, sequence, status)
 
 
@@ -113,6 +115,7 @@ MAX_QUEUE = 1_000_000
 # ``last_txn`` must be a finite time a datetime can show: NaN/inf would break the API's
 # ISO rendering and reach the sinks. 253402300799 is 9999-12-31T23:59:59Z.
 MAX_TIMESTAMP = 253_402_300_799.0
+MAX_TIMESTAMP_MS = 253_402_300_799_999
 
 
 def _status(raw: bytes) -> dict[str, FieldValue]:

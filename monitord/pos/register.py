@@ -104,8 +104,12 @@ class Store:
 
 
 def token_digest(token: str) -> bytes:
-    """Tokens are looked up by their SHA-256, so lookup time never depends on matching bytes."""
-    return hashlib.sha256(token.encode()).digest()
+    """Tokens are looked up by their SHA-256, so lookup time never depends on matching bytes.
+
+    A presented token may hold any bytes (aiohttp decodes headers with
+    ``surrogateescape``); encoding them back the same way never raises.
+    """
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
 
 
 @dataclass(frozen=True, slots=True)
