@@ -87,7 +87,7 @@ def test_document_is_valid_openapi_3_1() -> None:
 
 def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
     document = build_document()
-    assert document["components"]["schemas"]["Error"]["required"] == ["error"]
+    assert document["components"]["schemas"]["Error"]["required"] == ["error", "field"]
     assert set(document["components"]["schemas"]["Error"]["properties"]) == {"error", "field"}
     schemes = document["components"]["securitySchemes"]
     assert schemes["apiToken"] == {**schemes["apiToken"], "type": "http", "scheme": "bearer"}

@@ -101,8 +101,8 @@ def _query_params(model: type[BaseModel]) -> list[Schema]:
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
     params = []
-    for name, prop in schema.get("properties", {}).items():
-        prop = _without_null({k: v for k, v in prop.items() if k != "title"})
+    for name, given in schema.get("properties", {}).items():
+        prop = _without_null({k: v for k, v in given.items() if k != "title"})
         if prop.get("default", "") is None:
             del prop["default"]
         params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
@@ -110,18 +110,24 @@ def _query_params(model: type[BaseModel]) -> list[Schema]:
 
 
 def _param(param: Param) -> Schema:
-    return {"name": param.name, "in": param.where, "required": param.where == "path",
-            "description": param.description, "schema": param.schema}
+    out = {"name": param.name, "in": param.where, "required": param.where == "path",
+           "description": param.description, "schema": param.schema}
+    if param.example is not None:
+        out["example"] = param.example
+    return out
 
 
 def _body(operation: Operation) -> Schema | None:
     if operation.body is None:
         return None
+    media: Schema
     if operation.body == "csv":
-        content = {"text/csv": {"schema": {"type": "string"}}}
+        media, kind = {"schema": {"type": "string"}}, "text/csv"
     else:
-        content = {"application/json": {"schema": ref(operation.body.__name__)}}
-    return {"required": operation.body_required, "content": content}
+        media, kind = {"schema": ref(operation.body.__name__)}, "application/json"
+    if operation.example is not None:
+        media["example"] = operation.example
+    return {"required": operation.body_required, "content": {kind: media}}
 
 
 def _responses(operation: Operation) -> Schema:
@@ -149,6 +155,9 @@ def _error_responses() -> Schema:
     content = {"application/json": {"schema": ref("Error")}}
     out: Schema = {f"Error{code}": {"description": text, "content": content}
                    for code, text in ERROR_TEXT.items()}
+    out["Error401"]["headers"] = {"WWW-Authenticate": {
+        "description": 'the scheme to use: Bearer realm="monitord" (or realm="monitord-pos")',
+        "schema": {"type": "string"}}}
     out["OtherClientError"] = {"description": "any other client error, with the same JSON body",
                                "content": content}
     return out

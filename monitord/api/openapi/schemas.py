@@ -45,8 +45,8 @@ def listing(key: str, item: Schema, *, counted: bool = True, **extra: Schema) ->
     return obj((key, *extra), **{key: array(item)}, **extra)
 
 
-ERROR = obj(("error",), error={**STRING, "description": "what was wrong, for a person"},
-            field={**STRING, "description": "the field, parameter or header at fault, when one is"})
+ERROR = obj(("error", "field"), error={**STRING, "description": "what was wrong, for a person"},
+            field={**nullable(STRING), "description": "the field, parameter or header at fault, or null"})
 
 PROBE_RESULT = obj(
     ("target", "kind", "measurement", "time_ns", "ok", "reason", "fields", "tags"),
@@ -72,12 +72,13 @@ HEALTH = obj(
     buffers={"type": "object"},
 )
 
+POINT: Schema = {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2,
+                 "description": "[time in ns since the epoch, value]"}
 SERIES = obj(
     ("target", "since", "until", "series"),
     target=STRING, since=STRING, until=STRING,
     series=array(obj(("measurement", "field", "tags", "points"), measurement=STRING, field=STRING,
-                     tags=ANY_OBJECT, points=array({"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2,
-                                  "description": "[time in ns since the epoch, value]"}))),
+                     tags=ANY_OBJECT, points=array(POINT))),
 )
 
 ALERT = obj(
