@@ -64,8 +64,8 @@ class Operation:
 SUBNET_ID = Param("subnet_id", {"type": "integer", "minimum": 0, "maximum": ipam.MAX_ID},
                   "the subnet's id (from GET /api/v1/ipam/subnets)", example=1)
 ADDRESS = Param("address", STRING, "an IPv4 or IPv6 address registered in a subnet", example="10.20.0.10")
-TICKET_ID = Param("id", {"type": "integer", "minimum": 0, "maximum": 999_999_999_999}, "the ticket's id",
-                  example=1)
+TICKET_ID = Param("id", {"type": "integer", "minimum": 0, "maximum": alerts_api.MAX_TICKET_ID},
+                  "the ticket's id", example=1)
 STORE = Param("store", STRING, "a store name from pos.stores", example="store-a")
 TERMINAL = Param("terminal", {"type": "string", "pattern": TERMINAL_ID}, "a till's id within its store",
                  example="a3")
