@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.daemon_harness import ADMIN_TOKEN, READ_TOKEN
-from tests.fuzz import raw_headers, schemathesis_run
+from tests.fuzz import raw_headers, schemathesis_run, sequences
 from tests.fuzz.daemon import STORE_TOKEN, TILL_TOKEN, DaemonProcess, daemon_process
 
 EXAMPLES = int(os.environ.get("MONITORD_FUZZ_EXAMPLES", "8"))
 RAW_EXAMPLES = 250
+SEQUENCES, SEQUENCE_STEPS = 40, 30
 RSS_LIMIT_KIB = 512 * 1024
 
 
@@ -33,15 +34,16 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     return "postgresql", url
 
 
-def report(name: str, daemon: DaemonProcess, tally: schemathesis_run.Tally,
-           raw: collections.Counter[int], rss_start: int) -> str:
-    requests = tally.requests + sum(raw.values())
-    errors = tally.server_errors + sum(n for s, n in raw.items() if s >= 500)
+def report(name: str, daemon: DaemonProcess, tally: schemathesis_run.Tally, raw: collections.Counter[int],
+           stateful: collections.Counter[int], rss_start: int) -> str:
+    extra = raw + stateful
+    requests = tally.requests + sum(raw.values()) + sum(stateful.values())
+    errors = tally.server_errors + sum(n for s, n in extra.items() if s >= 500)
     return (f"fuzz[{name}]: {requests} requests ({tally.requests} schemathesis,"
-            f" {sum(raw.values())} raw-header),"
+            f" {sum(raw.values())} raw-header, {sum(stateful.values())} in sequences),"
             f" {errors} 5xx, {daemon.tracebacks()} log tracebacks; RSS {rss_start // 1024}"
             f" -> {daemon.status('VmRSS') // 1024} MiB (peak {daemon.status('VmHWM') // 1024} MiB);"
-            f" statuses {dict(sorted((tally.statuses + raw).items()))}; per phase {dict(tally.phases)}")
+            f" statuses {dict(sorted((tally.statuses + extra).items()))}; per phase {dict(tally.phases)}")
 
 
 @pytest.mark.slow
@@ -59,7 +61,8 @@ def test_fuzz_the_api_from_its_openapi_document(backend: tuple[str, str], tmp_pa
         schemathesis_run.run(document, daemon.base_url, tokens={}, max_examples=2,
                              phases=("examples", "fuzzing"), tally=tally)
         raw = raw_headers.fuzz_headers(daemon.port, document, RAW_EXAMPLES)
-        summary = report(name, daemon, tally, raw, rss_start)
+        stateful, unexpected = sequences.run_sequences(daemon.base_url, SEQUENCES, SEQUENCE_STEPS)
+        summary = report(name, daemon, tally, raw, stateful, rss_start)
         print(summary)
         log = daemon.log.read_text(errors="replace")
         peak = daemon.status("VmHWM")
@@ -70,6 +73,8 @@ def test_fuzz_the_api_from_its_openapi_document(backend: tuple[str, str], tmp_pa
     assert set(tally.answered) == operations
     assert tally.server_errors == 0, summary
     assert not [s for s in raw if s >= 500], summary
+    assert unexpected == [], "\n".join(unexpected[:10])
+    assert stateful[201] > 0 and stateful[200] > 0, "the sequences never created or released anything"
     assert tally.failures == [], "\n".join(tally.failures[:20])
     assert tally.errors == [], "\n".join(tally.errors[:10])
     assert "Traceback (most recent call last)" not in log, log[-4000:]
