@@ -12,7 +12,7 @@ import math
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -25,6 +25,10 @@ Priority = Literal["urgent", "normal"]
 Condition = Literal["down", "threshold", "absent"]
 
 RULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+# A finite threshold within what a float counts exactly (config values are bounded, issue 13).
+Threshold = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 
 class RuleScope(BaseModel):
@@ -59,9 +63,9 @@ class AlertRule(BaseModel):
     measurement: str | None = None
     condition: Condition = "threshold"
     field: str | None = None
-    above: float | None = None
-    below: float | None = None
-    recover: float | None = None
+    above: Threshold | None = None
+    below: Threshold | None = None
+    recover: Threshold | None = None
     intervals: int = Field(default=3, ge=1, le=1000)
     hold: Duration = Field(default=0.0, ge=0, alias="for")
     clear_for: Duration = Field(default=0.0, ge=0)

@@ -48,7 +48,7 @@ class BackupSettings(SshSettings):
     max_age: PositiveDuration | None = None
     due_by: time | None = None
     timezone: str = "UTC"
-    min_size: ByteSize = ByteSize(1)
+    min_size: ByteSize = Field(default=ByteSize(1), le=1 << 50)
     max_shrink: float = Field(default=0.2, ge=0.0, le=1.0)
     checksum: Literal["sha256", "sha512", "sha1", "md5"] | None = None
     checksum_suffix: str | None = None

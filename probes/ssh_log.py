@@ -42,9 +42,9 @@ class SshLogSettings(SshSettings):
     rules: tuple[LogRule, ...] = DEFAULT_RULES
     start_at: StartAt = "end"
     rotated_suffix: str = Field(default=".1", min_length=1)
-    max_bytes_per_run: int = Field(default=4 * 1024 * 1024, ge=4096)
+    max_bytes_per_run: int = Field(default=4 * 1024 * 1024, ge=4096, le=1 << 30)
     max_evidence_lines: int = Field(default=20, ge=0, le=1000)
-    max_line_length: int = Field(default=500, ge=40)
+    max_line_length: int = Field(default=500, ge=40, le=65536)
 
     @field_validator("files")
     @classmethod

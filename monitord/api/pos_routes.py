@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,10 +19,12 @@ from monitord.api.auth import bearer, require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.errors import CHALLENGE, ClientGone
 from monitord.api.keys import DAEMON_KEY
-from monitord.config.durations import PositiveDuration, format_duration
+from monitord.config.durations import format_duration
+from monitord.config.pos import HeartbeatInterval
 from monitord.config.resolve import validation_problems
 from monitord.config.targets import validate_address
 from monitord.errors import NotFoundError, RequestError
+from monitord.inputs import Line, Name
 from monitord.pos.hours import DAYS
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody, Refused
 from monitord.pos.register import Store, Terminal, token_digest
@@ -96,7 +98,7 @@ async def heartbeat(request: web.Request) -> web.Response:
         raise RequestError("send a JSON body with Content-Type: application/json", status=415)
     raw = await _body(request, request.app[DAEMON_KEY].loaded.config.pos.max_heartbeat_bytes, ingest.count)
     try:
-        body = HeartbeatBody.model_validate_json(raw)
+        body = HeartbeatBody.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         ingest.count("http", "malformed")
         problems = validation_problems(exc)
@@ -163,13 +165,13 @@ def _store_json(store: Store, now: float) -> dict[str, Any]:
 
 class StoreQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    state: str | None = None
+    state: Name | None = Field(default=None, max_length=32)
 
 
 class TerminalQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    store: str | None = None
-    state: str | None = None
+    store: Name | None = Field(default=None, max_length=128)
+    state: Name | None = Field(default=None, max_length=32)
 
 
 async def list_stores(request: web.Request) -> web.Response:
@@ -211,9 +213,10 @@ async def list_terminals(request: web.Request) -> web.Response:
 
 class TerminalBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    address: str | None = None
-    # json.loads takes Infinity and 1e400 (= inf); a terminal that never goes overdue is refused.
-    interval: Annotated[PositiveDuration, Field(allow_inf_nan=False)] | None = Field(default=None)
+    address: Line | None = Field(default=None, max_length=253)
+    # The same bounds as in the file: json.loads takes Infinity, 1e400 and 1e-300, and a till
+    # that never goes overdue (or is shown with a 0ms interval) is refused.
+    interval: HeartbeatInterval | None = None
 
     def checked_address(self) -> str | None:
         if self.address is None:

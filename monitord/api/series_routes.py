@@ -18,6 +18,7 @@ from monitord.api.bodies import read_query
 from monitord.api.keys import DAEMON_KEY
 from monitord.config.durations import parse_duration
 from monitord.errors import NotFoundError, RequestError
+from monitord.inputs import Name
 
 _LATEST_NS = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp()) * 1_000_000_000
 
@@ -56,11 +57,11 @@ def _in_range(ns: int) -> int:
 class SeriesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    target: str = Field(min_length=1)
-    measurement: str | None = None
-    field: str | None = None
-    since: str = "1h"
-    until: str | None = None
+    target: Name = Field(min_length=1, max_length=128)
+    measurement: Name | None = Field(default=None, max_length=128)
+    field: Name | None = Field(default=None, max_length=128)
+    since: str = Field(default="1h", max_length=64)
+    until: str | None = Field(default=None, max_length=64)
     limit: int = Field(default=1000, ge=1, le=100_000)
 
     @field_validator("since", "until")

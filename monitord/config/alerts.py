@@ -44,7 +44,7 @@ class AlertsConfig(Section):
     disabled_rules: list[str] = Field(default_factory=list)
     rules: list[AlertRule] = Field(default_factory=list)
     evaluation_interval: PositiveDuration = 1.0
-    buffer_size: int = Field(default=200_000, ge=1000)
+    buffer_size: int = Field(default=200_000, ge=1000, le=10_000_000)
     dependency_grace: Duration = Field(default=60.0, ge=0)
     flapping: FlappingConfig = Field(default_factory=FlappingConfig)
     tickets: TicketsConfig = Field(default_factory=TicketsConfig)

@@ -22,5 +22,5 @@ class DaemonConfig(Section):
         default_factory=dict,
         description="per probe kind: runs in flight at once (default: the kind's own)",
     )
-    buffer_size: int = Field(default=200_000, ge=1000, description="results held per consumer")
+    buffer_size: int = Field(default=200_000, ge=1000, le=10_000_000, description="results held per consumer")
     shutdown_timeout: PositiveDuration = 10.0

@@ -40,7 +40,7 @@ class InfluxConfig(Section):
     verify_tls: bool = True
     retry_initial: PositiveDuration = 0.5
     retry_max: PositiveDuration = 60.0
-    spool_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024 * 1024)
+    spool_max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024 * 1024, le=1 << 40)
     spool_fsync: bool = True
 
     @field_validator("url")

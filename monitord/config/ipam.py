@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monitord.config.durations import PositiveDuration, format_duration
 from monitord.config.section import Section
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a subnet in CIDR form: {exc}") from None
+
+
+# Checked per entry, so every bad subnet is named (``subnets[2]``) in one run.
+Subnet = Annotated[str, AfterValidator(_cidr)]
 
 
 class ReconcileConfig(Section):
@@ -17,7 +29,7 @@ class ReconcileConfig(Section):
     a sweep never leaves those CIDRs.
     """
 
-    subnets: list[str] = Field(default_factory=list)
+    subnets: list[Subnet] = Field(default_factory=list)
     interval: PositiveDuration = 3600.0
     stale_after: PositiveDuration = 30 * 86400.0
     timeout: PositiveDuration = 1.0
@@ -27,17 +39,11 @@ class ReconcileConfig(Section):
 
     @field_validator("subnets")
     @classmethod
-    def _cidrs(cls, values: list[str]) -> list[str]:
-        out = []
-        for value in values:
-            try:
-                network = ipaddress.ip_network(value, strict=True)
-            except ValueError as exc:
-                raise ValueError(f"{value!r} is not a subnet in CIDR form: {exc}") from None
-            out.append(str(network))
-        if len(set(out)) != len(out):
-            raise ValueError("a subnet is listed twice")
-        return out
+    def _once(cls, values: list[str]) -> list[str]:
+        twice = sorted({value for value in values if values.count(value) > 1})
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(twice)}")
+        return values
 
 
 class IpamConfig(Section):

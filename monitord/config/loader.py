@@ -11,21 +11,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from monitord.config.model import MonitordConfig
 from monitord.config.resolve import (
+    RESOLVE_READS,
+    Problem,
     ResolvedTarget,
     dedupe,
     resolve_targets,
     semantic_problems,
     validation_problems,
 )
+from monitord.config.targets import TargetConfig
+from monitord.config.yamlfile import read_yaml
 from monitord.errors import ConfigError
 
 DEFAULT_PATH = Path("/etc/monitord/monitord.yaml")
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,43 +53,70 @@ def config_path(cli_path: str | os.PathLike[str] | None) -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse the file into a mapping; every failure is a ConfigError naming the file."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError([("", f"cannot read {path}: {exc.strerror or exc}")]) from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError([("", f"{path} is larger than {MAX_CONFIG_BYTES} bytes")])
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([("", f"{path}: invalid YAML{where}: {problem}")]) from None
-    if document is None:
-        return {}
-    if not isinstance(document, dict):
-        raise ConfigError([("", f"{path}: the top level must be a mapping of sections")])
-    return {str(key): value for key, value in document.items()}
-
-
 def build_config(document: dict[str, Any], path: Path | None = None) -> LoadedConfig:
-    """Validate a parsed document (plus environment overrides) and resolve its targets."""
-    try:
-        config = MonitordConfig(**document)
-    except ValidationError as exc:
-        raise ConfigError(dedupe(validation_problems(exc))) from None
-    problems = semantic_problems(config)
-    resolved, target_problems = resolve_targets(config)
-    problems = dedupe(problems + target_problems)
+    """Validate a parsed document (plus environment overrides) and resolve its targets.
+
+    Every problem is reported in one run: when a section fails validation, the
+    others are validated again without it and the cross-section checks that do
+    not read it still run (a bad ``storage`` no longer hides bad probe settings).
+    """
+    problems: list[Problem] = []
+    broken: frozenset[str] = frozenset()
+    config: MonitordConfig | None = None
+    remaining = dict(document)
+    for _ in range(3):  # a section whose error comes from the environment fails every round
+        try:
+            config = MonitordConfig(**remaining)
+            break
+        except ValidationError as exc:
+            found = validation_problems(exc)
+            problems.extend(found)
+            failed = {path.split(".", 1)[0].split("[", 1)[0] for path, _ in found}
+            if not failed - broken:
+                break
+            broken |= failed
+            remaining = {key: value for key, value in document.items() if key not in broken}
+            if "targets" in broken and isinstance(document.get("targets"), list):
+                # One bad target must not hide the probe settings of the other 1,999.
+                remaining["targets"] = _targets_with_stand_ins(document["targets"])
+                broken -= {"targets"}
+    if config is None:
+        raise ConfigError(dedupe(problems))
+    problems.extend(semantic_problems(config, broken))
+    resolved: list[ResolvedTarget] = []
+    if not broken & RESOLVE_READS:
+        resolved, target_problems = resolve_targets(config)
+        problems.extend(target_problems)
+    problems = dedupe(problems)
     if problems:
         raise ConfigError(problems)
     return LoadedConfig(path=path, config=config, targets=tuple(resolved))
+
+
+def _targets_with_stand_ins(items: list[Any]) -> list[Any]:
+    """The targets list with each invalid entry replaced by an unvalidated stand-in.
+
+    The stand-in keeps the entry's place (so ``targets[i]`` paths stay right)
+    and its name (so other targets' ``parent:`` still finds it), but has no
+    probes, parent or groups of its own, so it adds no problems of its own:
+    those were reported when the entry failed.
+    """
+    out: list[Any] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(TargetConfig.model_validate(item))
+            continue
+        except ValidationError:
+            pass
+        raw = item if isinstance(item, dict) else {}
+        name = raw.get("name")
+        site = raw.get("site")
+        out.append(TargetConfig.model_construct(
+            name=name if isinstance(name, str) else f"targets[{index}]",
+            address="0.0.0.0",
+            site=site if isinstance(site, str) else "",
+        ))
+    return out
 
 
 def load_config(path: Path) -> LoadedConfig:

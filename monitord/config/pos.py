@@ -8,15 +8,17 @@ hours. Tokens (HTTP) and UDP keys are secrets: never logged, never in API output
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from monitord.config.durations import PositiveDuration
+from monitord.config.durations import Bounds, Duration, PositiveDuration
 from monitord.config.http import split_listen
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
 from monitord.config.targets import NAME_PATTERN, validate_address
+from monitord.inputs import Name, Text
 from monitord.pos.hours import HoursSpec, parse_hours
 
 
@@ -28,7 +30,27 @@ def _check_hours(value: HoursSpec) -> HoursSpec:
 # Opening hours as written in the config, validated the same way for stores and defaults.
 CheckedHours = Annotated[HoursSpec, AfterValidator(_check_hours)]
 
+# How often a till reports: under a second is a flood, over a day is a till never missed.
+HeartbeatInterval = Annotated[Duration, Bounds(1.0, 86400.0)]
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
+
+
+def _terminal_id(key: str) -> str:
+    if not re.match(ID_PATTERN, key):
+        raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
+    return key
+
+
+def _store_name(key: str) -> str:
+    if not re.match(NAME_PATTERN, key) or "/" in key:
+        raise ValueError(f"store name {key!r}: use letters, digits and ._:@- (at most 128)")
+    return key
+
+
+# Checked per key, so every bad store name or terminal id is reported in one run.
+TerminalId = Annotated[str, AfterValidator(_terminal_id)]
+StoreName = Annotated[str, AfterValidator(_store_name)]
 MIN_SECRET_LENGTH = 16
 
 
@@ -42,10 +64,10 @@ class TerminalConfig(Section):
     """One till. Everything is optional: ``till-1: {}`` registers it with the store's defaults."""
 
     address: str | None = None
-    interval: PositiveDuration | None = None
+    interval: HeartbeatInterval | None = None
     token: Secret | None = None
     poll: str | None = Field(default=None, description="a target whose tcp/icmp results count as heartbeats")
-    description: str = ""
+    description: Text = ""
 
     @field_validator("address")
     @classmethod
@@ -61,18 +83,18 @@ class TerminalConfig(Section):
 class StoreConfig(Section):
     """A store: its site (time zone), WAN router, credentials, hours and terminals."""
 
-    site: str | None = Field(default=None, description="default: the store's own name")
-    router: str | None = Field(default=None, description="default: the site's parent target")
+    site: Name | None = Field(default=None, description="default: the store's own name")
+    router: Name | None = Field(default=None, description="default: the site's parent target")
     token: Secret | None = None
     udp_key: Secret | None = None
     hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
-    interval: PositiveDuration | None = None
-    missed_intervals: int | None = Field(default=None, ge=1)
-    down_terminals: int | None = Field(default=None, ge=1)
+    interval: HeartbeatInterval | None = None
+    missed_intervals: int | None = Field(default=None, ge=1, le=1000)
+    down_terminals: int | None = Field(default=None, ge=1, le=1000)
     auto_register: bool | None = None
-    description: str = ""
-    terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
+    description: Text = ""
+    terminals: dict[TerminalId, TerminalConfig] = Field(default_factory=dict)
 
     @field_validator("terminals", mode="before")
     @classmethod
@@ -80,16 +102,6 @@ class StoreConfig(Section):
         # ``till-1:`` with no settings is YAML null; it means "all defaults".
         if isinstance(value, dict):
             return {key: ({} if item is None else item) for key, item in value.items()}
-        return value
-
-    @field_validator("terminals")
-    @classmethod
-    def _terminal_ids(cls, value: dict[str, TerminalConfig]) -> dict[str, TerminalConfig]:
-        import re
-
-        for key in value:
-            if not re.match(ID_PATTERN, key):
-                raise ValueError(f"terminal id {key!r}: use letters, digits and ._:@- (at most 64)")
         return value
 
     @field_validator("token")
@@ -108,7 +120,7 @@ class UdpListenConfig(Section):
 
     listen: str | None = None
     max_datagram_bytes: int = Field(default=512, ge=64, le=65507)
-    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)
+    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536, le=1 << 30)
 
     @field_validator("listen")
     @classmethod
@@ -130,9 +142,9 @@ class UdpListenConfig(Section):
 class PosConfig(Section):
     """POS terminal register and heartbeat settings; off while ``stores`` is empty."""
 
-    interval: PositiveDuration = 30.0
-    missed_intervals: int = Field(default=3, ge=1)
-    down_terminals: int = Field(default=2, ge=1)
+    interval: HeartbeatInterval = 30.0
+    missed_intervals: int = Field(default=3, ge=1, le=1000)
+    down_terminals: int = Field(default=2, ge=1, le=1000)
     evaluate_every: PositiveDuration = 1.0
     auto_register: bool = False
     replay_window: PositiveDuration = 120.0
@@ -140,35 +152,7 @@ class PosConfig(Section):
     hours: CheckedHours | None = None
     holidays: list[dt.date] = Field(default_factory=list)
     udp: UdpListenConfig = Field(default_factory=UdpListenConfig)
-    stores: dict[str, StoreConfig] = Field(default_factory=dict)
-
-    @field_validator("stores")
-    @classmethod
-    def _store_names(cls, value: dict[str, StoreConfig]) -> dict[str, StoreConfig]:
-        import re
-
-        for key in value:
-            if not re.match(NAME_PATTERN, key) or "/" in key:
-                raise ValueError(f"store name {key!r}: use letters, digits and ._:@- (at most 128)")
-        return value
-
-    @model_validator(mode="after")
-    def _unique_secrets(self) -> PosConfig:
-        seen: dict[str, str] = {}
-        for store_name, store in self.stores.items():
-            owners: list[tuple[str, Secret | None]] = [(f"stores.{store_name}.token", store.token)]
-            owners += [
-                (f"stores.{store_name}.terminals.{tid}.token", term.token)
-                for tid, term in store.terminals.items()
-            ]
-            for where, secret in owners:
-                if secret is None:
-                    continue
-                value = secret.get_secret_value()
-                if value in seen:
-                    raise ValueError(f"{where} has the same value as {seen[value]}")
-                seen[value] = where
-        return self
+    stores: dict[StoreName, StoreConfig] = Field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:

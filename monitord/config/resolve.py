@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from alerts.config_checks import check_alerts
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
+from monitord.config.tokens import check_tokens
 from monitord.pos.checks import check_pos
 from probes import REGISTRY, kind_names
 from probes.base import ProbeSettings, ProbeTarget
@@ -38,13 +39,27 @@ SemanticCheck = Callable[[MonitordConfig], list[Problem]]
 SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_pos,
     check_alerts,
+    check_tokens,
 ]
+# The top-level sections each check reads. When one of them has errors the check
+# is skipped (it would only report echoes of those errors); a check not listed
+# here reads everything, so it runs only on a file without section errors.
+CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
+    check_pos: frozenset({"pos", "sites", "targets"}),
+    check_alerts: frozenset({"alerts", "notify", "sites", "targets"}),
+    check_tokens: frozenset({"http", "pos"}),
+}
+_KIND_DEFAULTS_READS = frozenset({"probes"})
+_NAMES_READS = frozenset({"targets", "groups", "sites"})
+RESOLVE_READS = frozenset({"targets", "groups", "sites", "probes"})
 
 
 def format_loc(loc: Iterable[int | str]) -> str:
     """``("targets", 3, "address")`` -> ``targets[3].address``."""
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad mapping key; the path already names it
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -230,11 +245,22 @@ def resolve_targets(config: MonitordConfig) -> tuple[list[ResolvedTarget], list[
     return resolved, problems
 
 
-def semantic_problems(config: MonitordConfig) -> list[Problem]:
-    """Every cross-section problem, in a stable order."""
-    problems = _check_kind_defaults(config) + _check_names_and_parents(config)
+def semantic_problems(config: MonitordConfig, broken: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every cross-section problem, in a stable order.
+
+    ``broken`` names top-level sections that failed validation (and were
+    replaced by their defaults): checks reading them are skipped.
+    """
+    problems: list[Problem] = []
+    if not broken & _KIND_DEFAULTS_READS:
+        problems.extend(_check_kind_defaults(config))
+    if not broken & _NAMES_READS:
+        problems.extend(_check_names_and_parents(config))
     for check in SEMANTIC_CHECKS:
-        problems.extend(check(config))
+        reads = CHECK_READS.get(check)
+        skip = bool(broken) if reads is None else bool(broken & reads)
+        if not skip:
+            problems.extend(check(config))
     return problems
 
 

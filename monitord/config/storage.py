@@ -21,7 +21,7 @@ class EmbeddedStoreConfig(Section):
 
     enabled: bool | Literal["auto"] = "auto"
     retention: PositiveDuration = 30 * 86400.0
-    batch_size: int = Field(default=20_000, ge=1)
+    batch_size: int = Field(default=20_000, ge=1, le=1_000_000)
     flush_interval: PositiveDuration = 1.0
 
 

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from monitord.config.section import Section
 from monitord.config.zones import validate_timezone
+from monitord.inputs import Name, Text
 from probes.base import Criticality
 
 _HOSTNAME_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -41,20 +42,24 @@ def validate_address(value: str) -> str:
 
 
 class TargetDefaults(Section):
-    """What a site or group hands down to its targets."""
+    """What a site or group hands down to its targets.
 
-    zone: str | None = None
-    parent: str | None = None
+    Names, tags and labels reach tickets in the state database and series
+    tags, so they refuse control characters (PostgreSQL refuses NUL in text).
+    """
+
+    zone: Name | None = None
+    parent: Name | None = None
     criticality: Criticality | None = None
-    tags: list[str] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
+    tags: list[Name] = Field(default_factory=list)
+    labels: dict[Name, Name] = Field(default_factory=dict)
     probes: ProbeOverrides = Field(default_factory=dict)
 
 
 class SiteConfig(TargetDefaults):
     """A head office, branch or store."""
 
-    description: str = ""
+    description: Text = ""
     timezone: str = "UTC"
 
     @field_validator("timezone")
@@ -72,13 +77,13 @@ class TargetConfig(Section):
 
     name: str
     address: str
-    site: str = Field(min_length=1)
-    zone: str | None = None
-    parent: str | None = None
+    site: Name = Field(min_length=1)
+    zone: Name | None = None
+    parent: Name | None = None
     criticality: Criticality | None = None
-    tags: list[str] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
-    groups: list[str] = Field(default_factory=list)
+    tags: list[Name] = Field(default_factory=list)
+    labels: dict[Name, Name] = Field(default_factory=dict)
+    groups: list[Name] = Field(default_factory=list)
     probes: ProbeOverrides = Field(default_factory=dict)
 
     @field_validator("name")

@@ -1,4 +1,8 @@
-"""Request bodies and query strings of the IPAM API, strict so bad input is a 422 naming the field."""
+"""Request bodies and query strings of the IPAM API, strict so bad input is a 422 naming the field.
+
+Names refuse control characters, descriptions refuse NUL (``monitord.inputs``),
+``check`` is a real JSON boolean and query flags are ``true`` or ``false``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitord.errors import RequestError
+from monitord.inputs import Line, Name, QueryFlag, StrictBool, Text
 from monitord.ipam.addressing import normalize_mac
 
 Status = Literal["allocated", "reserved", "dhcp", "offline"]
@@ -33,40 +38,40 @@ def _mac(value: str | None) -> str | None:
 
 
 class SubnetBody(Body):
-    cidr: str = Field(min_length=1, max_length=64)
-    name: str | None = Field(default=None, max_length=128)
-    site: str | None = Field(default=None, max_length=128)
+    cidr: Line = Field(min_length=1, max_length=64)
+    name: Name | None = Field(default=None, max_length=128)
+    site: Name | None = Field(default=None, max_length=128)
     vlan: int | None = Field(default=None, ge=1, le=4094)
-    description: str = Field(default="", max_length=2000)
+    description: Text = Field(default="", max_length=2000)
 
 
 class SubnetPatch(Body):
     """Only the fields sent change; ``null`` clears name, site or VLAN."""
 
-    name: str | None = Field(default=None, max_length=128)
-    site: str | None = Field(default=None, max_length=128)
+    name: Name | None = Field(default=None, max_length=128)
+    site: Name | None = Field(default=None, max_length=128)
     vlan: int | None = Field(default=None, ge=1, le=4094)
-    description: str | None = Field(default=None, max_length=2000)
+    description: Text | None = Field(default=None, max_length=2000)
 
 
 class RangeBody(Body):
     name: str = Field(pattern=NAME)
     kind: RangeKind = "pool"
-    first: str = Field(min_length=1, max_length=64)
-    last: str = Field(min_length=1, max_length=64)
-    description: str = Field(default="", max_length=2000)
+    first: Line = Field(min_length=1, max_length=64)
+    last: Line = Field(min_length=1, max_length=64)
+    description: Text = Field(default="", max_length=2000)
 
 
 class AllocateBody(Body):
-    address: str | None = Field(default=None, max_length=64)
+    address: Line | None = Field(default=None, max_length=64)
     range: str | None = Field(default=None, pattern=NAME)
     status: Status = "allocated"
     hostname: str | None = Field(default=None, max_length=253, pattern=HOSTNAME)
-    mac: str | None = None
-    description: str = Field(default="", max_length=2000)
-    owner: str | None = Field(default=None, max_length=128)
-    target: str | None = Field(default=None, max_length=128)
-    check: bool = False
+    mac: Line | None = Field(default=None, max_length=64)
+    description: Text = Field(default="", max_length=2000)
+    owner: Name | None = Field(default=None, max_length=128)
+    target: Name | None = Field(default=None, max_length=128)
+    check: StrictBool = False
 
     @field_validator("mac")
     @classmethod
@@ -77,10 +82,10 @@ class AllocateBody(Body):
 class AddressPatch(Body):
     status: Status | None = None
     hostname: str | None = Field(default=None, max_length=253, pattern=r"^$|" + HOSTNAME)
-    mac: str | None = None
-    description: str | None = Field(default=None, max_length=2000)
-    owner: str | None = Field(default=None, max_length=128)
-    target: str | None = Field(default=None, max_length=128)
+    mac: Line | None = Field(default=None, max_length=64)
+    description: Text | None = Field(default=None, max_length=2000)
+    owner: Name | None = Field(default=None, max_length=128)
+    target: Name | None = Field(default=None, max_length=128)
 
     @field_validator("mac")
     @classmethod
@@ -89,7 +94,7 @@ class AddressPatch(Body):
 
 
 class SubnetQuery(Body):
-    site: str | None = None
+    site: Name | None = Field(default=None, max_length=128)
 
 
 class AvailableQuery(Body):
@@ -104,24 +109,24 @@ class BlocksQuery(Body):
 class AddressQuery(Body):
     subnet_id: int | None = Field(default=None, ge=0, le=MAX_ID)
     status: Status | None = None
-    hostname: str | None = None
-    mac: str | None = None
-    owner: str | None = None
-    range: str | None = None
-    q: str | None = Field(default=None, min_length=1, max_length=128)
+    hostname: Line | None = Field(default=None, max_length=253)
+    mac: Line | None = Field(default=None, max_length=64)
+    owner: Name | None = Field(default=None, max_length=128)
+    range: Name | None = Field(default=None, max_length=64)
+    q: Line | None = Field(default=None, min_length=1, max_length=128)
     limit: int = Field(default=100, ge=1, le=10000)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class AuditQuery(Body):
-    object: str | None = None
-    actor: str | None = None
+    object: Line | None = Field(default=None, max_length=256)
+    actor: Name | None = Field(default=None, max_length=128)
     limit: int = Field(default=100, ge=1, le=10000)
     before_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class ImportQuery(Body):
-    dry_run: bool = False
+    dry_run: QueryFlag = False
 
 
 class ExportQuery(Body):
@@ -131,8 +136,8 @@ class ExportQuery(Body):
 class FindingsQuery(Body):
     kind: Literal["conflict", "stale", "mac_change"] | None = None
     subnet_id: int | None = Field(default=None, ge=0, le=MAX_ID)
-    include_resolved: bool = False
+    include_resolved: QueryFlag = False
 
 
 class ReconcileBody(Body):
-    subnet: str | None = None
+    subnet: Line | None = Field(default=None, max_length=64)

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitord.errors import NotFoundError, RequestError
+from monitord.inputs import Line, Name
 from monitord.pos import datagram
 from monitord.pos.clock import Clock
 from monitord.pos.counters import HeartbeatCounters
@@ -40,7 +41,7 @@ class HeartbeatStatus(BaseModel):
 
     last_transaction: dt.datetime | None = None
     queue_length: int | None = Field(default=None, ge=0, le=1_000_000)
-    printer: str | None = Field(default=None, max_length=64)
+    printer: Line | None = Field(default=None, max_length=64)
 
 
 class HeartbeatBody(BaseModel):
@@ -49,8 +50,8 @@ class HeartbeatBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     terminal: str = Field(pattern=TERMINAL_ID)
-    store: str = Field(min_length=1, max_length=128)
-    version: str | None = Field(default=None, max_length=64)
+    store: Name = Field(min_length=1, max_length=128)
+    version: Line | None = Field(default=None, max_length=64)
     status: HeartbeatStatus | None = None
 
 

@@ -82,3 +82,35 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert str(path) in result.stdout
+
+
+def test_quoted_credentials_reference_loads(tmp_path: Path) -> None:
+    """The documented form (issue 13, 9): the quoted ``${CREDENTIALS_DIRECTORY}`` path reads the file."""
+    (tmp_path / "admin-token").write_text("admin-token-0123456789\n")
+    path = tmp_path / "c.yaml"
+    path.write_text('http:\n  tokens:\n    - {name: ops, role: admin, '
+                    'token: {file: "${CREDENTIALS_DIRECTORY}/admin-token"}}\n')
+    result = check_config(path, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "tokens: 1 admin" in result.stdout
+    assert "admin-token-0123456789" not in result.stdout + result.stderr
+
+
+def test_duplicate_keys_inside_targets_and_yaml_merges(tmp_path: Path) -> None:
+    """A merge key (``<<: *defaults``) may be overridden; a key written twice may not."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "x-defaults: &d {site: s, address: 127.0.0.1}\n"
+        "targets:\n"
+        "  - {<<: *d, name: a, address: 127.0.0.2}\n"
+        "  - name: b\n"
+        "    site: s\n"
+        "    address: 127.0.0.3\n"
+        "    address: 127.0.0.4\n"
+    )
+    result = check_config(path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: duplicate key 'address' at line 7 (first at line 6); "
+        "the second would silently replace the first"
+    )

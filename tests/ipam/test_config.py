@@ -11,13 +11,14 @@ from monitord.errors import ConfigError
 
 INVALID: list[tuple[dict[str, Any], str]] = [
     ({"reconcile": {"subnets": ["127.77.0.1/24"]}},
-     "ipam.reconcile.subnets: '127.77.0.1/24' is not a subnet in CIDR form: 127.77.0.1/24 has host bits set"),
+     "ipam.reconcile.subnets[0]: '127.77.0.1/24' is not a subnet in CIDR form: "
+     "127.77.0.1/24 has host bits set"),
     ({"reconcile": {"subnets": ["127.77.0.0/24", "127.77.0.0/24"]}},
-     "ipam.reconcile.subnets: a subnet is listed twice"),
+     "ipam.reconcile.subnets: listed more than once: 127.77.0.0/24"),
     ({"reconcile": {"interval": "soon"}},
      "ipam.reconcile.interval: not a duration (use e.g. 500ms, 30s, 5m, 2h, 1d)"),
     ({"reconcile": {"count": 0}}, "ipam.reconcile.count: Input should be greater than or equal to 1"),
-    ({"check_timeout": 0}, "ipam.check_timeout: Input should be greater than 0"),
+    ({"check_timeout": 0}, "ipam.check_timeout: must be between 1ms and 3650d"),
     ({"sweep": {}}, "ipam.sweep: unknown key"),
 ]
 

@@ -34,7 +34,7 @@ def _doc(pos: dict[str, Any], **extra: Any) -> dict[str, Any]:
         ({"udp": {"listen": "localhost:1"}}, {},
          ["pos.udp.listen: listen must be IP:PORT (e.g. 127.0.0.1:8471)"]),
         ({"stores": {"s1": {"token": TOKEN}, "s2": {"token": TOKEN}}}, {},
-         ["pos: stores.s2.token has the same value as stores.s1.token"]),
+         ["pos.stores.s2.token: the same token as pos.stores.s1.token (every token must be unique)"]),
         ({"stores": {"s1": {"site": "nowhere", "router": "r9", "terminals": {"t1": {"poll": "p9"}}}}}, {},
          ["pos.stores.s1.site: no site named 'nowhere'", "pos.stores.s1.router: no target named 'r9'",
           "pos.stores.s1.terminals.t1.poll: no target named 'p9'"]),
