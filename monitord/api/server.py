@@ -10,9 +10,12 @@ logs each one with a traceback. ``GuardedServer`` and ``GuardedHandler`` wrap it
   ``idle_timeout`` (aiohttp's keep-alive timer); the body deadline is enforced in
   ``edges.edge_middleware``, where the handler reads it;
 - at most ``max_connections`` in total and ``max_connections_per_address`` per
-  client address: at the total cap the connection idle the longest is closed to
-  make room, so a flood of slow clients cannot lock out a health check; a new
-  connection that finds nothing to evict, or its address at the cap, gets 503;
+  client address: at the total cap the connection idle the longest (and idle
+  for more than ``EVICT_GRACE``) is closed to make room, so connections left
+  open by slow or vanished clients cannot lock out a health check; a new
+  connection that finds nothing to evict, or its address at the cap, gets 503.
+  Against many addresses reconnecting as fast as they can, only the per-address
+  cap helps: it bounds what each address can hold;
 - a request the parser rejects gets a JSON ``{"error", "field"}`` answer and one
   rate-limited log line, neither of which quotes the request.
 """
@@ -37,6 +40,8 @@ from monitord.config.http import HttpConfig
 log = logging.getLogger("monitord.api.server")
 # Reading and dropping an unread body before closing lets the client see the answer.
 LINGER_SECONDS = 2.0
+# Seconds (at most half the header timeout) a new connection cannot be evicted for.
+EVICT_GRACE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +51,8 @@ class HttpLimits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     idle_timeout: float = 75.0
-    max_connections: int = 512
-    max_connections_per_address: int = 64
+    max_connections: int = 1024
+    max_connections_per_address: int = 256
 
     @classmethod
     def from_config(cls, config: HttpConfig) -> HttpLimits:
@@ -192,7 +197,10 @@ class GuardedServer(web.Server):
                               self.per_address[address])
             return f"too many connections from {address}"
         if len(self.open) >= limits.max_connections:
-            idle = [h for h in self.open if h.awaiting_since is not None]
+            # A connection gets a moment to send its request before it may be evicted, else
+            # under churn the newest (a health check) would be the next to go.
+            settled = self._loop.time() - min(EVICT_GRACE, limits.header_timeout / 2)
+            idle = [h for h in self.open if h.awaiting_since is not None and h.awaiting_since <= settled]
             if not idle:
                 self.refused += 1
                 self.rejects.note(logging.WARNING, "refused a connection from %s: %d connections "

@@ -49,11 +49,11 @@ class HttpConfig(Section):
         default=75.0, ge=0.1, le=3600.0,
         description="How long an idle keep-alive connection is kept open between requests.")
     max_connections: int = Field(
-        default=512, ge=1, le=60000,
+        default=1024, ge=1, le=60000,
         description="Open connections in total. At the cap the connection idle the longest "
                     "is closed to make room; when none is idle the new one gets 503.")
     max_connections_per_address: int = Field(
-        default=64, ge=1, le=60000,
+        default=256, ge=1, le=60000,
         description="Open connections from one client address (a reverse proxy counts as one "
                     "address); more get 503 and are closed.")
 

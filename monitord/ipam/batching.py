@@ -104,7 +104,7 @@ async def run_batch(allocator: Allocator, subnet_id: int, batch: list[Pending]) 
                 try:
                     outcomes[item] = await allocator.allocate_alone(subnet_id, item.request, item.actor,
                                                                     item.key)
-                except RequestError as exc:
+                except Exception as exc:  # each request alone now: its error is its own
                     outcomes[item] = exc
         except RequestError as exc:  # the subnet itself is gone: every request gets the 404
             allocator.forget(subnet_id)
