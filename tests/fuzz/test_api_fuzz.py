@@ -49,7 +49,7 @@ def report(name: str, daemon: DaemonProcess, tally: schemathesis_run.Tally, raw:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(170)
+@pytest.mark.timeout(max(170, 8 * EXAMPLES))  # a longer run by hand gets more time
 def test_fuzz_the_api_from_its_openapi_document(backend: tuple[str, str], tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     name, state_url = backend
