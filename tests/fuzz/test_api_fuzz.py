@@ -21,8 +21,8 @@ from tests.daemon_harness import ADMIN_TOKEN, READ_TOKEN
 from tests.fuzz import raw_headers, schemathesis_run, sequences
 from tests.fuzz.daemon import STORE_TOKEN, TILL_TOKEN, DaemonProcess, daemon_process
 
-# 25 examples per operation: about 45 s per back end on the shared 2-core machine.
-EXAMPLES = int(os.environ.get("MONITORD_FUZZ_EXAMPLES", "25"))
+# 15 examples per operation: 40-70 s per back end on the shared, loaded 2-core machine.
+EXAMPLES = int(os.environ.get("MONITORD_FUZZ_EXAMPLES", "15"))
 RAW_EXAMPLES = max(250, 10 * EXAMPLES)
 SEQUENCES, SEQUENCE_STEPS = max(40, EXAMPLES), 30
 RSS_LIMIT_KIB = 512 * 1024
