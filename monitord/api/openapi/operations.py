@@ -70,6 +70,8 @@ TICKET_ID = Param("id", {"type": "integer", "minimum": 0, "maximum": alerts_api.
 STORE = Param("store", STRING, "a store name from pos.stores", example="store-a")
 TERMINAL = Param("terminal", {"type": "string", "pattern": TERMINAL_ID}, "a till's id within its store",
                  example="a3")
+LINE_OFFSET = Param("line_offset", {"type": "integer", "minimum": 0},
+                    "added to line numbers in errors (the CLI sends the CSV in parts)", "query")
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
@@ -227,8 +229,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", f"{IP}/import", "importCsv", IPAM,
               "Create or update addresses from CSV; all rows or none", "admin",
               ok(ref("ImportReport")),
-              params=(Param("line_offset", {"type": "integer", "minimum": 0},
-                            "added to line numbers in errors (the CLI sends the CSV in parts)", "query"),),
+              params=(LINE_OFFSET,),
               query=ipam.ImportQuery, body="csv", query_example="dry_run=true",
               errors=(400, 409, 413, 415, 422, 503),
               example="address,subnet,status,hostname\n10.20.0.50,10.20.0.0/24,allocated,printer-1\n"),
