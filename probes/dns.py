@@ -134,8 +134,7 @@ class DnsProbe(ProbeKind[DnsSettings]):
     settings_model: ClassVar[type[DnsSettings]] = DnsSettings
     default_concurrency: ClassVar[int] = 256
 
-    @staticmethod
-    def tags(target: ProbeTarget, settings: DnsSettings) -> dict[str, str]:
+    def tags(self, target: ProbeTarget, settings: DnsSettings) -> dict[str, str]:
         """The series' tags: the query is part of its identity (and of its alerts')."""
         return {**target.base_tags(), "query": settings.query_name, "qtype": settings.query_type,
                 "transport": settings.transport}

@@ -136,14 +136,11 @@ class TlsProbe(ProbeKind[TlsSettings]):
     def __init__(self) -> None:
         self.contexts = ContextCache()
 
-    def timeout_result(self, target: ProbeTarget, settings: TlsSettings) -> ProbeResult:
-        """The scheduler's deadline, with the port tag every other run has (alerts pair up)."""
-        return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                   reason=f"timeout after {settings.timeout:g}s",
-                                   tags={**target.base_tags(), "port": str(settings.port)})
+    def tags(self, target: ProbeTarget, settings: TlsSettings) -> dict[str, str]:
+        return {**target.base_tags(), "port": str(settings.port)}
 
     async def probe(self, target: ProbeTarget, settings: TlsSettings) -> ProbeResult:
-        tags = {**target.base_tags(), "port": str(settings.port)}
+        tags = self.tags(target, settings)
         started_ns = now_ns()
         phases = Phases()
         server_name = settings.server_name or target.address

@@ -91,7 +91,7 @@ def test_a_timeout_has_the_tags_of_every_other_run() -> None:
     settings = DnsSettings.model_validate({"query_name": "erp.corp.example", "timeout": 1})
     target = ProbeTarget(name="ns1", address="127.0.0.1", site="hq")
     result = DnsProbe().timeout_result(target, settings)
-    assert result.tags == DnsProbe.tags(target, settings)
+    assert result.tags == DnsProbe().tags(target, settings)
     assert not result.ok and result.reason == "no answer within 1s"
 
 
