@@ -129,7 +129,8 @@ def table(figures: Sequence[Figure]) -> str:
 def report(title: str, figures: Sequence[Figure], rounds: int | None = None) -> None:
     """Print the figures as a table with the machine line; append them to $MONITORD_BENCH_JSON."""
     print()
-    print(f"== {title}" + (f" ({rounds} interleaved rounds)" if rounds else ""))
+    interleaved = " interleaved" if any(f.peer for f in figures) else ""
+    print(f"== {title}" + (f" ({rounds}{interleaved} rounds)" if rounds else ""))
     print(f"   {machine()}")
     print(table(figures))
     for figure in figures:
