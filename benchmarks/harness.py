@@ -105,7 +105,12 @@ class Figure:
 
     def row(self) -> list[str]:
         ratio = self.ratio
-        ratio_text = "-" if ratio is None else f"{ratio:.2f}x ({self.better} better)"
+        if ratio is None:
+            ratio_text = "-"
+        elif ratio < 0.1:  # e.g. "1/2,389x": readable where 0.00x would hide the figure
+            ratio_text = f"1/{1 / ratio:,.0f}x ({self.better} better)"
+        else:
+            ratio_text = f"{ratio:.2f}x ({self.better} better)"
         met = "-" if self.met is None else ("met" if self.met else "NOT met")
         peer = f"{spread(self.peer)} {self.peer_name}" if self.peer else "-"
         return [f"{self.name} [{self.unit}]", spread(self.ours), peer, ratio_text, self.goal or "-", met]
