@@ -99,7 +99,8 @@ async def compare(folder: Path, seconds: float, batch_results: int, rounds: int)
     p99 = percentile(lag_ms, 99)
     lag_figure = Figure("embedded_store", "Event-loop lag while the store writes (p99)", "ms", "lower", [p99],
                         goal="< 20 ms",
-                    note=f"p50 {percentile(lag_ms, 50):.2f} ms, max {max(lag_ms):.2f} ms, sampled while monitord writes")
+                        note=f"p50 {percentile(lag_ms, 50):.2f} ms, max {max(lag_ms):.2f} ms, "
+                             "sampled while monitord writes")
     lag_figure.met = p99 < 20
     return [rate, lag_figure]
 

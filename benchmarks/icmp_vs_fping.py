@@ -99,7 +99,8 @@ async def compare(lab: Lab, label: str, targets: list[str], timeout: float, repe
     runs = {name: values[1:] for name, values in runs.items()}  # drop the warm-up
     alive = f"alive: monitord {runs['monitord'][-1][2]}, fping {runs['fping'][-1][2]}"
     wall = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, wall", "ms", "lower",
-                  [r[0] * 1000 for r in runs["monitord"]], "fping -i0 -r0", [r[0] * 1000 for r in runs["fping"]],
+                  [r[0] * 1000 for r in runs["monitord"]], "fping -i0 -r0",
+                  [r[0] * 1000 for r in runs["fping"]],
                   goal=goal or "<= 2x fping", note=alive + "; fping's time includes its process start")
     wall.met = wall.ours_median <= limit * 1000 if limit else (wall.ratio or 99) <= 2
     cpu = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, CPU", "us/echo", "lower",

@@ -102,7 +102,8 @@ def encoding(results: list[ProbeResult], rounds: int) -> list[Figure]:
         for r in results:
             record = {"measurement": r.measurement, "tags": {"target": r.target, **r.tags},
                       "fields": r.fields, "time": r.time_ns}
-            lines.append(Point.from_dict(record, WritePrecision.NS).to_line_protocol())  # type: ignore[no-untyped-call]
+            point = Point.from_dict(record, WritePrecision.NS)  # type: ignore[arg-type]
+            lines.append(point.to_line_protocol())
         body = "\n".join(lines).encode()
         seconds = time.process_time() - began
         sizes["dict"] = len(body)
@@ -112,7 +113,8 @@ def encoding(results: list[ProbeResult], rounds: int) -> list[Figure]:
     bytes_note = ", ".join(f"{name} {size / len(results):.0f} B/point" for name, size in sizes.items())
     return [
         Figure("influx_write", "Influx line protocol encoding, 1 thread, vs Point", "us CPU/point", "lower",
-               samples["monitord"], "influxdb-client Point", samples["Point"], note=f"bytes out: {bytes_note}"),
+               samples["monitord"], "influxdb-client Point", samples["Point"],
+               note=f"bytes out: {bytes_note}"),
         Figure("influx_write", "Influx line protocol encoding, 1 thread, vs dict records", "us CPU/point",
                "lower", samples["monitord"], "influxdb-client dict", samples["dict"]),
     ]

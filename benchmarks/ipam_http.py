@@ -109,8 +109,8 @@ async def main_async(allocations: int, waves: int) -> None:
     figures = []
     for name in ("sqlite", "postgresql"):
         duplicates = len(granted[name]) - len(set(granted[name])) + len(set(granted[name]) & preloads[name])
-        figure = Figure("ipam_http", f"IPAM allocations over HTTP, 50 clients, {name}", "allocations/s", "higher",
-                        rates[name], goal=">= 500/s, 0 duplicates",
+        figure = Figure("ipam_http", f"IPAM allocations over HTTP, 50 clients, {name}", "allocations/s",
+                        "higher", rates[name], goal=">= 500/s, 0 duplicates",
                         note=f"statuses {dict(statuses[name])}, duplicates {duplicates}, "
                              f"CSV import {imports[name]:,.0f} rows/s; no peer serves the same API")
         figure.met = figure.ours_median >= TARGET and duplicates == 0

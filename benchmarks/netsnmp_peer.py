@@ -19,7 +19,8 @@ SOURCE = Path(__file__).with_name("netsnmp_peer.c")
 class NetSnmpPeer:
     def __init__(self, port: int, env: dict[str, str]) -> None:
         if shutil.which("cc") is None or not Path("/usr/include/net-snmp").is_dir():
-            raise RuntimeError("the net-snmp peer needs a C compiler and libsnmp-dev (.ci/debian-packages.txt)")
+            raise RuntimeError("the net-snmp peer needs a C compiler and libsnmp-dev "
+                               "(.ci/debian-packages.txt)")
         self._folder = tempfile.mkdtemp(prefix="netsnmp-peer-")
         binary = Path(self._folder) / "netsnmp_peer"
         subprocess.run(["cc", "-O2", "-o", str(binary), str(SOURCE), "-lnetsnmp"], check=True,

@@ -237,7 +237,8 @@ async def main(http_total: int, udp_total: int, rounds: int) -> None:
                 async def run() -> float:
                     if name == "udp":
                         udp_round[0] += 1
-                        rate, got = await _daemon_udp(service, udp_total, udp_round[0] * (udp_total // 10000 + 1))
+                        base = udp_round[0] * (udp_total // 10000 + 1)
+                        rate, got = await _daemon_udp(service, udp_total, base)
                     else:
                         rate, got = await _raw_udp(udp_total, protocol=name == "proto")
                     lost[name].append(100.0 * (udp_total - got) / udp_total)
@@ -264,11 +265,12 @@ async def main(http_total: int, udp_total: int, rounds: int) -> None:
                         note=f"UDP datagrams lost: monitord {loss('udp')}, raw loop {loss('raw')}, "
                              f"DatagramProtocol {loss('proto')}; refused heartbeats: {refused or 'none'}")
     udp_figure.met = udp_figure.ours_median >= UDP_GOAL
-    proto_figure = Figure("pos_ingest", "POS signed UDP heartbeats vs asyncio DatagramProtocol", "heartbeats/s",
-                          "higher", rates["udp"], "DatagramProtocol count-only", rates["proto"])
-    report(f"POS heartbeat ingest, {STORES} stores x {TILLS} tills; {http_total:,} HTTP and {udp_total:,} UDP "
-           "heartbeats per round; a lost datagram is not counted in a rate", [http_figure, udp_figure,
-                                                                                 proto_figure], rounds)
+    proto_figure = Figure("pos_ingest", "POS signed UDP heartbeats vs asyncio DatagramProtocol",
+                          "heartbeats/s", "higher", rates["udp"], "DatagramProtocol count-only",
+                          rates["proto"])
+    report(f"POS heartbeat ingest, {STORES} stores x {TILLS} tills; {http_total:,} HTTP and "
+           f"{udp_total:,} UDP heartbeats per round; a lost datagram is not counted in a rate",
+           [http_figure, udp_figure, proto_figure], rounds)
 
 
 def client(argv: list[str]) -> None:

@@ -42,12 +42,12 @@ async def compare(port: int, env: dict[str, str], rounds: int) -> list[Figure]:
         for name, oid in SUBTREES.items():
             counts: dict[str, int] = {}
 
-            async def ours(oid: str = oid) -> float:
+            async def ours(oid: str = oid, counts: dict[str, int] = counts) -> float:
                 began = time.perf_counter()
                 counts["monitord"] = len(await walk(session, oid, REPETITIONS))
                 return time.perf_counter() - began
 
-            async def theirs(oid: str = oid) -> float:
+            async def theirs(oid: str = oid, counts: dict[str, int] = counts) -> float:
                 seconds, counts["net-snmp"] = peer.walk(oid, REPETITIONS)
                 return seconds
 
@@ -66,8 +66,9 @@ async def compare(port: int, env: dict[str, str], rounds: int) -> list[Figure]:
             began = time.perf_counter()
             rows = len(await read_interfaces(session, REPETITIONS))
             profile.append((time.perf_counter() - began) * 1000)
-        figures.append(Figure("snmp_bulkwalk", f"SNMP interfaces profile read ({rows} interfaces, 20 columns)",
-                              "ms", "lower", profile, note="no peer reads the same columns"))
+        figures.append(Figure("snmp_bulkwalk",
+                              f"SNMP interfaces profile read ({rows} interfaces, 20 columns)", "ms",
+                              "lower", profile, note="no peer reads the same columns"))
     finally:
         peer.close()
         transport.close()

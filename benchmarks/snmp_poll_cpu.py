@@ -72,9 +72,10 @@ def main() -> int:
             shares, ok, rated = asyncio.run(cycles(server.port, devices, count))
         finally:
             server.stop()
-    figure = Figure("snmp_poll_cpu", "SNMP polling 1,000 devices x 49 interfaces every 60 s", "% of a core",
-                    "lower", shares, goal=f"< {TARGET_PCT:g} %",
-                    note=f"{devices} devices polled, scaled to {SCALE_TO}; last cycle {ok}/{devices} answered, "
+    figure = Figure("snmp_poll_cpu", "SNMP polling 1,000 devices x 49 interfaces every 60 s",
+                    "% of a core", "lower", shares, goal=f"< {TARGET_PCT:g} %",
+                    note=f"{devices} devices polled, scaled to {SCALE_TO}; "
+                         f"last cycle {ok}/{devices} answered, "
                          f"{rated} interfaces with rates; no peer polls the same profile")
     figure.met = figure.ours_median < TARGET_PCT and ok == devices
     report("SNMP interface polling CPU", [figure], count)

@@ -122,8 +122,8 @@ def main() -> None:
         samples = interleave({"monitord": ours, "grep": grep}, rounds)
         figure = Figure("ssh_patterns", f"Log rule scan, {len(DEFAULT_RULES)} default rules, per-rule counts",
                         "M lines/s", "higher", samples["monitord"], f"grep -cE x{len(DEFAULT_RULES)}",
-                        samples["grep"], note=f"{megabytes} MB, {total_lines:,} lines; counts agree with grep: "
-                                              f"{all(agreed)}")
+                        samples["grep"],
+                        note=f"{megabytes} MB, {total_lines:,} lines; counts agree with grep: {all(agreed)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report("log pattern matching: monitord's rule scan vs grep, same file, page cache warm", [figure], rounds)

@@ -179,12 +179,13 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
         await pool.close()
         await store.close()
         for i in range(SERVERS):
-            subprocess.run(["ssh", "-q", "-O", "exit", "-o", f"ControlPath={control}/%C", "-p", str(server.port),
-                            "-F", "/dev/null", f"{server.user}@127.0.0.{i + 1}"], capture_output=True,
-                           check=False, timeout=10)
+            subprocess.run(["ssh", "-q", "-O", "exit", "-o", f"ControlPath={control}/%C", "-p",
+                            str(server.port), "-F", "/dev/null", f"{server.user}@127.0.0.{i + 1}"],
+                           capture_output=True, check=False, timeout=10)
         shutil.rmtree(control, ignore_errors=True)
     cpu = Figure("ssh_scrape", "SSH log scrape, 200 sources, CPU per cycle (client side)", "ms", "lower",
-                 samples["monitord"], "ssh ControlMaster + tail", samples["peer"], goal="< 1 % of a core at 60 s",
+                 samples["monitord"], "ssh ControlMaster + tail", samples["peer"],
+                 goal="< 1 % of a core at 60 s",
                  note=f"sshd side per cycle: monitord {statistics.median(sshd_side['monitord']):.0f} ms, "
                       f"ssh multiplexed {statistics.median(sshd_side['peer']):.0f} ms; "
                       f"{errors} error lines found by monitord")
@@ -213,8 +214,8 @@ def main() -> None:
     finally:
         cleanup(server)
         shutil.rmtree(state_dir, ignore_errors=True)
-    report(f"SSH log scrape: {SERVERS} servers x {FILES} files, {LINES} new lines per file per cycle", figures,
-           cycles)
+    report(f"SSH log scrape: {SERVERS} servers x {FILES} files, {LINES} new lines per file per cycle",
+           figures, cycles)
 
 
 if __name__ == "__main__":
