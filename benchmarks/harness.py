@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import statistics
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -182,22 +181,3 @@ async def ainterleave(contenders: dict[str, Callable[[], Awaitable[float]]], rou
         for name in names[shift:] + names[:shift]:
             samples[name].append(await contenders[name]())
     return samples
-
-
-def timed(action: Callable[[], object]) -> Callable[[], float]:
-    """A contender that returns the wall seconds ``action`` took."""
-    def run() -> float:
-        began = time.perf_counter()
-        action()
-        return time.perf_counter() - began
-    return run
-
-
-def atimed(action: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[float]]:
-    """A coroutine contender that returns the wall seconds ``action`` took."""
-    async def run() -> float:
-        began = time.perf_counter()
-        await action()
-        return time.perf_counter() - began
-    return run
-
