@@ -127,6 +127,8 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
     latency: dict[str, list[float]] = {"monitord": [], "peer": []}
     sshd_side: dict[str, list[float]] = {"monitord": [], "peer": []}
     lines = {"monitord": 0, "peer": 0}
+    appends = [0]  # cycles of new lines written so far
+    seen: dict[str, int] = {"peer": 0}  # appends already read; the peer's offsets start before any
     errors = 0
     cycle_number = [0]
 
@@ -156,24 +158,25 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
         """One scrape of all ten servers at once; returns the client CPU ms of the cycle."""
         cycle_number[0] += 1
         append_lines(folders, cycle_number[0])
+        appends[0] += 1
+        lines_before = lines[side]
         cpu0, child0, masters0, sshd0 = cpu_self(), cpu_children(), proc_cpu(str(control)), sshd_cpu(server)
         work = ours_server if side == "monitord" else peer_server
         await asyncio.gather(*(work(i) for i in range(SERVERS)))
         cpu = (cpu_self() - cpu0) + (cpu_children() - child0) + (proc_cpu(str(control)) - masters0)
         sshd_side[side].append((sshd_cpu(server) - sshd0) * 1000)
+        # Each side must read exactly the lines appended since its last run (monitord's first
+        # run only sees the files: its cursors start at their end).
+        expected = (appends[0] - seen[side]) * SERVERS * FILES * LINES if side in seen else 0
+        if lines[side] - lines_before != expected:
+            raise SystemExit(f"{side} read {lines[side] - lines_before} lines, expected {expected}")
+        seen[side] = appends[0]
         return cpu * 1000
 
     try:
         # Warm-up (in ainterleave) connects both: monitord's pool and ssh's control masters.
         samples = await ainterleave({"monitord": lambda: cycle("monitord"), "peer": lambda: cycle("peer")},
                                     cycles)
-        # Each side reads what both appended since its last cycle. In the warm-up monitord
-        # first sees the files (its cursor starts at their end) while the peer reads two
-        # cycles' lines; from then on both read every line.
-        per_cycle = SERVERS * FILES * LINES
-        if (lines["monitord"] != 2 * cycles * per_cycle
-                or lines["peer"] != lines["monitord"] + 2 * per_cycle):
-            raise SystemExit(f"lines read: monitord {lines['monitord']}, peer {lines['peer']}")
     finally:
         await kind.close()
         await pool.close()
