@@ -45,7 +45,7 @@ static size_t parse_oid(const char *text, oid *out, size_t max) {
     return n;
 }
 
-static netsnmp_session *open_session(const char *peer, int async) {
+static netsnmp_session *open_session(const char *peer) {
     netsnmp_session s;
     snmp_sess_init(&s);
     s.peername = (char *)peer;
@@ -54,7 +54,6 @@ static netsnmp_session *open_session(const char *peer, int async) {
     s.community_len = 6;
     s.timeout = 2000000;
     s.retries = 1;
-    (void)async;
     netsnmp_session *opened = snmp_open(&s);
     if (!opened) {
         snmp_perror("snmp_open");
@@ -150,7 +149,7 @@ int main(int argc, char **argv) {
     }
     setenv("MIBS", "", 1);
     init_snmp("monitord-bench-peer");
-    netsnmp_session *walker = open_session(argv[1], 0);
+    netsnmp_session *walker = open_session(argv[1]);
     netsnmp_session *sessions[MAX_CONC];
     int opened = 0;
     char line[512];
@@ -162,7 +161,7 @@ int main(int argc, char **argv) {
             walk(walker, a, oidtext);
         } else if (sscanf(line, "get %ld %d %255s", &a, &b, oidtext) == 3) {
             if (b < 1 || b > MAX_CONC) b = 1;
-            while (opened < b) sessions[opened++] = open_session(argv[1], 1);
+            while (opened < b) sessions[opened++] = open_session(argv[1]);
             gets(sessions, a, b, oidtext);
         } else if (strncmp(line, "quit", 4) == 0) {
             break;
