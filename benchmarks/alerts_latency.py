@@ -33,12 +33,12 @@ def _failure(target: str) -> ProbeResult:
 
 
 async def _direct_apprise(receiver: Receiver, samples: int) -> list[float]:
-    from alerts.notifier import _send_blocking
+    from alerts.sender import send_blocking
 
     out = []
     for i in range(samples):
         begin = time.monotonic()
-        ok = await asyncio.to_thread(_send_blocking, receiver.url("direct"), f"t{i}", "body", "failure", 5)
+        ok = await asyncio.to_thread(send_blocking, receiver.url("direct"), f"t{i}", "body", "failure", 5)
         assert ok
         out.append(time.monotonic() - begin)
     return out

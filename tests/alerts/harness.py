@@ -171,7 +171,7 @@ async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while len(receiver.messages) < count and loop.time() < deadline:
-        due = service.dispatcher.next_flush() if service.dispatcher is not None else None
+        due = service.pipeline.next_flush() if service.pipeline is not None else None
         if due is not None and isinstance(clock, ShiftedClock | ManualClock) and due > clock.now():
             clock.advance(due - clock.now() + 0.01)
         await receiver.wait_for(count, 0.05)
@@ -192,8 +192,8 @@ async def settle(daemon: Daemon, timeout: float = 60.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"the alert engine did not settle within {timeout}s")
         await rounds(daemon, 1, timeout)
-        assert service.dispatcher is not None and service.notifier is not None
-        due = service.dispatcher.next_flush()
+        assert service.pipeline is not None and service.notifier is not None
+        due = service.pipeline.next_flush()
         if due is not None and isinstance(clock, ShiftedClock | ManualClock):
             clock.advance(max(0.0, due - clock.now()) + 0.01)
         counts = await service.notifier.outbox.counts()

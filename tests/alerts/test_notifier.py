@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from alerts.notifier import Notifier, with_key
+from alerts.delivery import Deliverer
 from alerts.outbox import Outbox
+from alerts.sender import with_key
 from monitord.config.loader import build_config
 from monitord.store.engine import StateStore
 from tests.alerts.harness import wait_until
@@ -30,7 +31,7 @@ async def test_digest_rows_go_out_as_one_message_and_plain_rows_alone(
     config = build_config({"notify": {"routes": [{"name": "chat", "urls": [receiver.url()]}],
                                       "retry_initial": "1s"}}).config.notify
     store = await StateStore.open(None, tmp_path)
-    notifier = Notifier(Outbox(store), config, CollectorRegistry())
+    notifier = Deliverer(Outbox(store), config, CollectorRegistry())
     try:
         now = time.time()
         async with store.engine.begin() as conn:
@@ -69,7 +70,7 @@ async def test_run_survives_an_outbox_outage_and_delivers_afterwards(
                           ).config.notify
     store = await StateStore.open(None, tmp_path)
     reports: list[tuple[bool, str]] = []
-    notifier = Notifier(Outbox(store), config, CollectorRegistry(),
+    notifier = Deliverer(Outbox(store), config, CollectorRegistry(),
                         health=lambda ok, detail: reports.append((ok, detail)), run_backoff=0.1)
     task: asyncio.Task[None] | None = None
     try:
