@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitord.errors import MonitordError
+from monitord.logs import redact_apprise_urls
 
 HEADER_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 IDEMPOTENCY_HEADER = "X-Idempotency-Key"
@@ -70,6 +71,7 @@ def send_blocking(url: str, title: str, body: str, notify_type: str, timeout: fl
 
 class AppriseSender:
     def __init__(self, workers: int) -> None:
+        redact_apprise_urls()  # apprise logs a URL it rejects in full, secrets and all
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
 
     async def send(self, url: str, title: str, body: str, notify_type: str,
