@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= config/monitord.example.yaml
 
-.PHONY: run test venv debian-packages lint check-config pytest bench clean
+.PHONY: run test venv debian-packages lint check-config pytest bench clean docs docs-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,19 @@ check-config: venv
 debian-packages:
 	.ci/install-debian-packages
 
-lint: venv
+lint: venv docs-check
 	$(BIN)/ruff check monitord probes alerts tests benchmarks config/grafana
 	$(BIN)/mypy --strict config/grafana
 	$(BIN)/mypy
+
+# docs/configuration.md is generated from the pydantic models (monitord/config/reference.py).
+docs: venv
+	$(BIN)/python -m monitord.config.reference > docs/configuration.md.tmp
+	mv docs/configuration.md.tmp docs/configuration.md
+
+docs-check: venv
+	@$(BIN)/python -m monitord.config.reference | diff -u docs/configuration.md - \
+		|| { echo "docs/configuration.md is stale: run make docs"; exit 1; }
 
 pytest: venv
 	$(BIN)/pytest

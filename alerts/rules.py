@@ -50,11 +50,14 @@ class RuleScope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sites: list[str] = Field(default_factory=list)
-    zones: list[str] = Field(default_factory=list)
-    targets: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, description="target tags, any of them")
-    result_tags: dict[str, str] = Field(default_factory=dict, description="result tags, all equal")
+    sites: list[str] = Field(default_factory=list, description="Site names covered; empty: any.")
+    zones: list[str] = Field(default_factory=list, description="Zones covered; empty: any.")
+    targets: list[str] = Field(default_factory=list, description="Target names covered; empty: any.")
+    tags: list[str] = Field(default_factory=list,
+                            description="Target tags; a target with any of them is covered; empty: any.")
+    result_tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Result tags that must all be equal (e.g. {ifName: ge-0/0/1}); empty: any.")
 
     def covers(self, target: ProbeTarget) -> bool:
         if self.sites and target.site not in self.sites:
@@ -71,23 +74,49 @@ class AlertRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    name: str = Field(pattern=RULE_NAME)
-    description: str = ""
-    kind: str | None = None
-    measurement: str | None = None
-    condition: Condition = "threshold"
-    field: str | None = None
-    above: Threshold | None = None
-    below: Threshold | None = None
-    recover: Threshold | None = None
-    intervals: int = Field(default=3, ge=1, le=1000)
-    hold: Duration = Field(default=0.0, ge=0, alias="for")
-    clear_for: Duration = Field(default=0.0, ge=0)
-    severity: Severity = "warning"
-    priority: Priority | None = None
-    marks_down: bool = False
-    match: RuleScope = Field(default_factory=RuleScope)
-    summary: str = "{rule} on {target}"
+    name: str = Field(pattern=RULE_NAME,
+                      description="Unique rule name; a built-in rule's name replaces that rule.")
+    description: str = Field(default="", description="Free text for people reading the rule.")
+    kind: str | None = Field(
+        default=None,
+        description="Probe kind whose results the rule reads (icmp, tcp, snmp, ...); set kind, "
+                    "measurement or both.")
+    measurement: str | None = Field(
+        default=None, description="Measurement whose results the rule reads (e.g. snmp_interface).")
+    condition: Condition = Field(
+        default="threshold",
+        description="threshold: a field passes above/below; down: the run failed (ok false or up 0); "
+                    "absent: no result for intervals probe intervals.")
+    field: str | None = Field(default=None, description="The result field a threshold rule compares.")
+    above: Threshold | None = Field(
+        default=None, description="Threshold rules: breach when the field is above this (or use below).")
+    below: Threshold | None = Field(
+        default=None, description="Threshold rules: breach when the field is below this (or use above).")
+    recover: Threshold | None = Field(
+        default=None,
+        description="Hysteresis: the alert resolves only once the field is back past this value; "
+                    "none: the trigger value.")
+    intervals: int = Field(default=3, ge=1, le=1000,
+                           description="Absent rules: probe intervals without a result before firing.")
+    hold: Duration = Field(default=0.0, ge=0, alias="for",
+                           description="How long the breach must last before the alert fires "
+                                       "(results' own timestamps).")
+    clear_for: Duration = Field(default=0.0, ge=0,
+                                description="How long the recovery must last before the alert resolves.")
+    severity: Severity = Field(default="warning", description="critical, warning or info.")
+    priority: Priority | None = Field(
+        default=None,
+        description="Force the ticket priority; none: urgent for a critical rule on an urgent "
+                    "target, else normal.")
+    marks_down: bool = Field(
+        default=False,
+        description="While this alert fires the target counts as down: its children's "
+                    "notifications are suppressed and attached to its ticket.")
+    match: RuleScope = Field(default_factory=RuleScope, description="Which targets the rule covers.")
+    summary: str = Field(
+        default="{rule} on {target}",
+        description="Alert text; placeholders {rule}, {target}, {site}, {value}, {reason}, the "
+                    "result's fields and tags (unknown ones render as ?).")
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertRule:

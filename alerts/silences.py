@@ -33,10 +33,11 @@ class WeeklyWindow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
-    start: time
-    end: time
-    timezone: str = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1,
+                                description="Days the window starts on (mon ... sun).")
+    start: time = Field(description="Local start time, HH:MM.")
+    end: time = Field(description="Local end time, HH:MM; before start crosses midnight.")
+    timezone: str = Field(default="UTC", description="IANA time zone of start and end.")
 
     @field_validator("timezone")
     @classmethod
@@ -66,11 +67,17 @@ class SilenceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    matchers: list[Annotated[Line, AfterValidator(_matcher)]] = Field(min_length=1, max_length=64)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    weekly: WeeklyWindow | None = None
-    comment: Text = Field(default="", max_length=1000)
+    matchers: list[Annotated[Line, AfterValidator(_matcher)]] = Field(
+        min_length=1, max_length=64,
+        description="label=value, !=, =~ or !~ (RE2, full match), all of which must hold; labels: "
+                    "rule, target, site, zone, parent, severity, priority, tags and series tags.")
+    starts_at: datetime | None = Field(
+        default=None, description="When the silence begins (ISO 8601, UTC if no zone); none: now.")
+    ends_at: datetime | None = Field(
+        default=None, description="When a one-off silence ends; a silence needs ends_at or weekly.")
+    weekly: WeeklyWindow | None = Field(
+        default=None, description="A recurring window (e.g. store closing hours) instead of ends_at.")
+    comment: Text = Field(default="", max_length=1000, description="Why; shown in the API.")
 
     @field_validator("starts_at", "ends_at")
     @classmethod

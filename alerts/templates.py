@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from alerts.rules import render_summary
 from alerts.sms import fit_sms
@@ -60,9 +60,13 @@ class Templates(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str = "[{priority}] {status}: {group} ({count} alert{plural})"
-    line: str = "#{ticket} {status} {rule} on {target} ({site}) since {since}: {summary}{attached_text}"
-    short: str = "{priority} {status} {site}: {first}{more}"
+    title: str = Field(default="[{priority}] {status}: {group} ({count} alert{plural})",
+                       description="Title of a full message (one per group).")
+    line: str = Field(
+        default="#{ticket} {status} {rule} on {target} ({site}) since {since}: {summary}{attached_text}",
+        description="One line per alert in a full message.")
+    short: str = Field(default="{priority} {status} {site}: {first}{more}",
+                       description="The one-line form for SMS and pagers (format: short).")
 
     @field_validator("title", "line", "short")
     @classmethod

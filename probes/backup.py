@@ -54,18 +54,37 @@ WRITES: dict[str, dict[str, str]] = {"backup": dict.fromkeys((
 class BackupSettings(SshSettings):
     """Where the backups are and what a good one looks like."""
 
-    interval: PositiveDuration = 900.0
-    timeout: PositiveDuration = 120.0
-    directory: str
-    pattern: str = Field(min_length=1)
-    max_age: PositiveDuration | None = None
-    due_by: time | None = None
-    timezone: str = "UTC"
-    min_size: ByteSize = Field(default=ByteSize(1), le=1 << 50)
-    max_shrink: float = Field(default=0.2, ge=0.0, le=1.0)
-    checksum: Literal["sha256", "sha512", "sha1", "md5"] | None = None
-    checksum_suffix: str | None = None
-    verify_command: tuple[str, ...] = ()
+    interval: PositiveDuration = Field(default=900.0, description="Time between checks.")
+    timeout: PositiveDuration = Field(
+        default=120.0, description="Deadline of one check; it must cover the checksum and verify command.")
+    directory: str = Field(description="Absolute directory on the server holding the backups.")
+    pattern: str = Field(min_length=1,
+                         description="Glob on file names (erp-*.dump.gz); only regular files count.")
+    max_age: PositiveDuration | None = Field(
+        default=None,
+        description="The newest backup must be younger than this; with neither max_age nor due_by, "
+                    "26h; with both, the stricter wins.")
+    due_by: time | None = Field(
+        default=None,
+        description="Daily HH:MM: once today's due_by has passed, the newest backup must be newer "
+                    "than yesterday's due_by.")
+    timezone: str = Field(default="UTC", description="IANA time zone of due_by.")
+    min_size: ByteSize = Field(default=ByteSize(1), le=1 << 50,
+                               description="Smallest acceptable size of the newest backup.")
+    max_shrink: float = Field(
+        default=0.2, ge=0.0, le=1.0,
+        description="Share by which the newest backup may be smaller than the one before it (or "
+                    "the previous generation of a single overwritten file).")
+    checksum: Literal["sha256", "sha512", "sha1", "md5"] | None = Field(
+        default=None,
+        description="Check the checksum file next to the backup (sha256sum format) against the "
+                    "digest computed on the server; none: no check.")
+    checksum_suffix: str | None = Field(
+        default=None, description="Checksum file name: backup path + this; none: .<checksum>.")
+    verify_command: tuple[str, ...] = Field(
+        default=(),
+        description="argv run on the server, {path} replaced by the newest backup (e.g. [gzip, -t, "
+                    "\"{path}\"]); exit 0 means sound. Quoted, no shell syntax interpreted.")
 
     @field_validator("directory")
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from monitord.config.durations import PositiveDuration
 from monitord.results import ProbeResult
@@ -37,8 +37,12 @@ class ProbeSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    interval: PositiveDuration = 30.0
-    timeout: PositiveDuration = 5.0
+    interval: PositiveDuration = Field(
+        default=30.0,
+        description="Time between runs; each job runs at a fixed rate on the wall-clock grid with a "
+                    "phase derived from its name, never overlapping itself.")
+    timeout: PositiveDuration = Field(
+        default=5.0, description="The scheduler's deadline for one run; expiry is a failed result.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,10 +33,16 @@ class IcmpSettings(ProbeSettings):
     """``interval``/``timeout`` are the schedule and the run's deadline, as for every kind;
     ``echo_interval`` spaces the echoes within a run and ``echo_timeout`` bounds each one."""
 
-    count: int = Field(default=5, ge=1, le=100)
-    echo_interval: PositiveDuration = 0.2
-    echo_timeout: PositiveDuration = 1.0
-    family: Literal["auto", "ipv4", "ipv6"] = "auto"
+    count: int = Field(default=5, ge=1, le=100, description="Echo requests per run.")
+    echo_interval: PositiveDuration = Field(
+        default=0.2, description="Spacing of the echoes within one run.")
+    echo_timeout: PositiveDuration = Field(
+        default=1.0,
+        description="How long each echo may take; a later reply counts as lost. timeout must exceed "
+                    "(count - 1) * echo_interval + echo_timeout.")
+    family: Literal["auto", "ipv4", "ipv6"] = Field(
+        default="auto",
+        description="For host names: auto (IPv4 first, then IPv6), ipv4 or ipv6 only.")
 
     @model_validator(mode="after")
     def _fits_in_timeout(self) -> IcmpSettings:

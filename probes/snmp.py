@@ -62,12 +62,16 @@ class V3Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user: str = Field(min_length=1, max_length=32)
-    auth_protocol: AuthProtocol = "SHA"
-    auth_key: Secret | None = None
-    priv_protocol: PrivProtocol = "AES"
-    priv_key: Secret | None = None
-    context: str = ""
+    user: str = Field(min_length=1, max_length=32,
+                      description="USM user name; agents with different keys need distinct names.")
+    auth_protocol: AuthProtocol = Field(default="SHA", description="Authentication digest.")
+    auth_key: Secret | None = Field(
+        default=None,
+        description="Authentication key (secret, 8+ characters); none: noAuthNoPriv.")
+    priv_protocol: PrivProtocol = Field(default="AES", description="Privacy cipher (AES is AES-128).")
+    priv_key: Secret | None = Field(
+        default=None, description="Privacy key (secret, 8+ characters); needs auth_key (authPriv).")
+    context: str = Field(default="", description="SNMPv3 context name.")
 
     @field_validator("auth_key", "priv_key")
     @classmethod
@@ -94,9 +98,11 @@ class CustomOidSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=FIELD_NAME)
-    oid: str
-    type: CustomType = "gauge"
+    name: str = Field(pattern=FIELD_NAME, description="Field name the value is written as.")
+    oid: str = Field(description="Numeric OID of a scalar (e.g. 1.3.6.1.2.1.33.1.2.4.0).")
+    type: CustomType = Field(
+        default="gauge",
+        description="gauge: a number; counter: also written as <name>_per_s; text: a string.")
 
     @field_validator("oid")
     @classmethod
@@ -107,17 +113,26 @@ class CustomOidSettings(BaseModel):
 class SnmpSettings(ProbeSettings):
     """Per-target SNMP settings (merged probes.snmp < site < groups < target)."""
 
-    interval: PositiveDuration = 60.0
-    timeout: PositiveDuration = 10.0  # a 48-port switch is several GETBULKs; a dead one fails in 3 s
-    version: Literal["1", "2c", "3"] = "2c"
-    port: int = Field(default=161, ge=1, le=65535)
-    community: Secret = SecretStr("public")
-    v3: V3Settings | None = None
-    profiles: list[str] = Field(default_factory=lambda: ["system", "interfaces"])
-    custom_profiles: dict[str, list[CustomOidSettings]] = Field(default_factory=dict)
-    request_timeout: PositiveDuration = 1.0
-    retries: int = Field(default=2, ge=0, le=10)
-    max_repetitions: int = Field(default=25, ge=1, le=500)
+    interval: PositiveDuration = Field(default=60.0, description="Time between polls.")
+    # a 48-port switch is several GETBULKs; a dead one fails in 3 s
+    timeout: PositiveDuration = Field(
+        default=10.0, description="Deadline of one whole poll; a poll cut off is 'timeout after Ns'.")
+    version: Literal["1", "2c", "3"] = Field(default="2c",
+                                             description='SNMP version; quote it in YAML ("2c").')
+    port: int = Field(default=161, ge=1, le=65535, description="Agent UDP port.")
+    community: Secret = Field(default=SecretStr("public"),
+                              description="v1/v2c community (secret, never logged).")
+    v3: V3Settings | None = Field(default=None, description='SNMPv3 credentials; required with version "3".')
+    profiles: list[str] = Field(
+        default_factory=lambda: ["system", "interfaces"],
+        description="Profiles polled: system (always read), interfaces, host, or a custom_profiles name.")
+    custom_profiles: dict[str, list[CustomOidSettings]] = Field(
+        default_factory=dict, description="Your own profiles: name -> list of scalar OIDs (GET).")
+    request_timeout: PositiveDuration = Field(default=1.0, description="Wait per request attempt.")
+    retries: int = Field(
+        default=2, ge=0, le=10,
+        description="Resends per request: a dead agent costs (retries + 1) x request_timeout per request.")
+    max_repetitions: int = Field(default=25, ge=1, le=500, description="GETBULK rows asked for per request.")
 
     @model_validator(mode="after")
     def _consistent(self) -> SnmpSettings:

@@ -48,15 +48,28 @@ WRITES: dict[str, dict[str, str]] = {"log": dict.fromkeys((
 class SshLogSettings(SshSettings):
     """Which files to read on the target, and what to look for."""
 
-    interval: PositiveDuration = 60.0
-    timeout: PositiveDuration = 30.0
-    files: tuple[str, ...] = Field(min_length=1)
-    rules: tuple[LogRule, ...] = DEFAULT_RULES
-    start_at: StartAt = "end"
-    rotated_suffix: str = Field(default=".1", min_length=1)
-    max_bytes_per_run: int = Field(default=4 * 1024 * 1024, ge=4096, le=1 << 30)
-    max_evidence_lines: int = Field(default=20, ge=0, le=1000)
-    max_line_length: int = Field(default=500, ge=40, le=65536)
+    interval: PositiveDuration = Field(default=60.0, description="Time between reads of the files.")
+    timeout: PositiveDuration = Field(default=30.0, description="Deadline of one run.")
+    files: tuple[str, ...] = Field(
+        min_length=1,
+        description="Absolute paths and/or globs, expanded on the server each run; compressed and "
+                    "numbered rotated files a glob matches are skipped.")
+    rules: tuple[LogRule, ...] = Field(
+        default=DEFAULT_RULES, description="Rules counted per line; setting it replaces the built-in ones.")
+    start_at: StartAt = Field(
+        default="end",
+        description="Where a file seen for the first time is read from: end (new lines only), "
+                    "beginning, or tail (the last max_bytes_per_run bytes).")
+    rotated_suffix: str = Field(
+        default=".1", min_length=1,
+        description="Name of the previous file after rotation (syslog -> syslog.1).")
+    max_bytes_per_run: int = Field(
+        default=4 * 1024 * 1024, ge=4096, le=1 << 30,
+        description="Bytes read per file per run; the rest is read by later runs (backlog_bytes).")
+    max_evidence_lines: int = Field(
+        default=20, ge=0, le=1000, description="Distinct matching lines kept as evidence per run (0: none).")
+    max_line_length: int = Field(
+        default=500, ge=40, le=65536, description="Evidence lines are cut after this many characters.")
 
     @field_validator("files")
     @classmethod

@@ -27,7 +27,7 @@ WRITES: dict[str, dict[str, str]] = {"tcp": {"up": "number", "connect_ms": "numb
 class TcpSettings(ProbeSettings):
     """``port`` is required; everything else has a default."""
 
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=1, le=65535, description="TCP port connected to on the target's address.")
 
 
 _ERRNO_REASONS = {

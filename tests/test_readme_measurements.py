@@ -1,5 +1,7 @@
-"""Every measurement and field name README.md states is one the daemon writes (finding 13: the
-README named ``snmp_if`` while the SNMP probe writes ``snmp_interface``).
+"""Every measurement and field name the documentation states is one the daemon writes (finding
+13: the README named ``snmp_if`` while the SNMP probe writes ``snmp_interface``). Since issue 14
+the per-kind pages live in docs/ (docs/probes/*.md, docs/pos.md, docs/ipam.md ...), so README.md
+and every page under docs/ are read.
 
 The written measurement names come from the code: each registered probe kind's ``measurement``
 and every literal ``measurement="..."`` / ``MEASUREMENT = "..."`` in ``monitord`` and ``probes``.
@@ -16,6 +18,13 @@ from pathlib import Path
 from probes import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def documentation() -> str:
+    """README.md and every docs page, each starting on a line of its own."""
+    return "\n\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+
 # The places README.md names a measurement.
 STATED = [
     re.compile(r"[Mm]easurement \*{0,2}`([a-z_0-9]+)`"),                # measurement `pos`, **`icmp`**
@@ -57,7 +66,7 @@ def test_the_patterns_find_what_the_readme_states() -> None:
 
 
 def test_every_measurement_the_readme_names_is_written() -> None:
-    stated = stated_names((ROOT / "README.md").read_text(encoding="utf-8"))
+    stated = stated_names(documentation())
     written = written_names()
     assert {"icmp", "tcp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos",
             "ipam_reconcile"} <= written
@@ -69,10 +78,10 @@ def test_every_measurement_the_readme_names_is_written() -> None:
 FIELD_LISTS = [
     ("Measurement `tcp`: fields", "\n"),
     ("and these fields:", "A run with no reply"),                       # icmp
-    ("`snmp_system` (tags", "#### Rates"),                              # snmp_system/_interface/_storage
+    ("`snmp_system` (tags", "Rates: wraps"),                            # snmp_system/_interface/_storage
     ("Fields of `log`", "\n\n"),
     ("Fields of `backup`", "\n\n"),
-    ("### Results (measurement `pos`)", "Built-in alert rules"),
+    ("Results (measurement `pos`)", "Built-in alert rules"),
     ("results of measurement `ipam_reconcile`", "The built-in alert"),
 ]
 _TAG_LISTS = re.compile(r"tags:? (?:`[^`]+`(?:,? (?:and )?)?)+")
@@ -111,7 +120,7 @@ def test_every_field_the_readme_lists_is_written() -> None:
         return name in literals or any(t.fullmatch(name) for t in templates)
 
     assert written("in_bps") and written("connect_ms") and not written("connect_msec")
-    listed = listed_fields((ROOT / "README.md").read_text(encoding="utf-8"))
+    listed = listed_fields(documentation())
     assert {"connect_ms", "rtt_median_ms", "in_util_pct", "rotations_lost", "shrink_share",
             "heartbeat_age", "mac_changes"} <= set().union(*listed.values())
     missing = {start: sorted(n for n in names if not written(n)) for start, names in listed.items()}

@@ -17,9 +17,12 @@ Role = Literal["read", "admin"]
 class ApiToken(Section):
     """A named bearer token; the name is what audit logs record, never the token."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    role: Role = "read"
-    token: Secret
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$",
+                      description="Who holds the token; audit records and ticket history name it.")
+    role: Role = Field(default="read",
+                       description="read: queries only; admin: queries and every change.")
+    token: Secret = Field(description="The bearer value clients send (Authorization: Bearer ...), "
+                                      "at least 16 characters, unique across API and POS tokens.")
 
     @field_validator("token")
     @classmethod
@@ -32,8 +35,13 @@ class ApiToken(Section):
 class HttpConfig(Section):
     """Listen on loopback unless told otherwise."""
 
-    listen: str = "127.0.0.1:8470"
-    tokens: list[ApiToken] = Field(default_factory=list)
+    listen: str = Field(
+        default="127.0.0.1:8470",
+        description="IP:PORT the API listens on ([::1]:8470 for IPv6, port 0 for any free port); "
+                    "loopback unless you change it.")
+    tokens: list[ApiToken] = Field(
+        default_factory=list,
+        description="Bearer tokens. With none, read endpoints are open and every change is refused.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
                                 description="Largest request body accepted; larger ones get 413.")
     header_timeout: Annotated[Duration, Bounds(0.1, 300.0)] = Field(

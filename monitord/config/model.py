@@ -32,17 +32,41 @@ class MonitordConfig(BaseSettings):
         case_sensitive=False,
     )
 
-    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
-    http: HttpConfig = Field(default_factory=HttpConfig)
-    storage: StorageConfig = Field(default_factory=StorageConfig)
-    probes: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    sites: dict[str, SiteConfig] = Field(default_factory=dict)
-    groups: dict[str, GroupConfig] = Field(default_factory=dict)
-    targets: list[TargetConfig] = Field(default_factory=list)
-    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
-    notify: NotifyConfig = Field(default_factory=NotifyConfig)
-    ipam: IpamConfig = Field(default_factory=IpamConfig)
-    pos: PosConfig = Field(default_factory=PosConfig)
+    daemon: DaemonConfig = Field(
+        default_factory=DaemonConfig,
+        description="Process-wide settings: state directory, logging, concurrency, buffers.")
+    http: HttpConfig = Field(
+        default_factory=HttpConfig,
+        description="The HTTP API listener, its bearer tokens and its connection limits.")
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig,
+        description="The state store (tickets, alert state, IPAM) and the time-series sinks.")
+    probes: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Defaults per probe kind (probes.<kind>); each kind's keys are listed "
+                    "under Probe kinds.")
+    sites: dict[str, SiteConfig] = Field(
+        default_factory=dict,
+        description="Head office, branches and stores by name, with defaults their targets inherit.")
+    groups: dict[str, GroupConfig] = Field(
+        default_factory=dict,
+        description="Named bundles of target defaults (e.g. core-switch, pos-till) that targets "
+                    "join with groups: [...].")
+    targets: list[TargetConfig] = Field(
+        default_factory=list,
+        description="Every monitored device or service.")
+    alerts: AlertsConfig = Field(
+        default_factory=AlertsConfig,
+        description="Alert rules, flap detection, dependencies, silences and ticket lifecycle.")
+    notify: NotifyConfig = Field(
+        default_factory=NotifyConfig,
+        description="Notification routes (apprise URLs), delivery timing and retries.")
+    ipam: IpamConfig = Field(
+        default_factory=IpamConfig,
+        description="IP address management: the allocation check ping and reconciliation sweeps.")
+    pos: PosConfig = Field(
+        default_factory=PosConfig,
+        description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.")
 
     @classmethod
     def settings_customise_sources(

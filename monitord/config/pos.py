@@ -63,11 +63,19 @@ def _long_secret(value: Secret | None, what: str) -> Secret | None:
 class TerminalConfig(Section):
     """One till. Everything is optional: ``till-1: {}`` registers it with the store's defaults."""
 
-    address: str | None = None
-    interval: HeartbeatInterval | None = None
-    token: Secret | None = None
-    poll: str | None = Field(default=None, description="a target whose tcp/icmp results count as heartbeats")
-    description: Text = ""
+    address: str | None = Field(
+        default=None,
+        description="The till's IP address or host name; none: the polled target's, else IPAM's, "
+                    "else the last sender address.")
+    interval: HeartbeatInterval | None = Field(
+        default=None, description="Expected heartbeat interval of this till; none: the store's.")
+    token: Secret | None = Field(
+        default=None, description="HTTP heartbeat token valid only for this till (secret, >= 16 chars).")
+    poll: str | None = Field(
+        default=None,
+        description="A target whose tcp/icmp results count as heartbeats (no push); the interval "
+                    "defaults to that target's longest probe interval.")
+    description: Text = Field(default="", description="Free text shown in the API.")
 
     @field_validator("address")
     @classmethod
@@ -83,18 +91,37 @@ class TerminalConfig(Section):
 class StoreConfig(Section):
     """A store: its site (time zone), WAN router, credentials, hours and terminals."""
 
-    site: Name | None = Field(default=None, description="default: the store's own name")
-    router: Name | None = Field(default=None, description="default: the site's parent target")
-    token: Secret | None = None
-    udp_key: Secret | None = None
-    hours: CheckedHours | None = None
-    holidays: list[dt.date] = Field(default_factory=list)
-    interval: HeartbeatInterval | None = None
-    missed_intervals: int | None = Field(default=None, ge=1, le=1000)
-    down_terminals: int | None = Field(default=None, ge=1, le=1000)
-    auto_register: bool | None = None
-    description: Text = ""
-    terminals: dict[TerminalId, TerminalConfig] = Field(default_factory=dict)
+    site: Name | None = Field(
+        default=None,
+        description="The site whose timezone the opening hours use (must exist if set); "
+                    "none: the store's own name.")
+    router: Name | None = Field(
+        default=None,
+        description="The WAN router target (must exist if set); none: sites.<site>.parent, else the "
+                    "parent of a polled till's target.")
+    token: Secret | None = Field(
+        default=None, description="HTTP heartbeat token valid for every till of the store "
+                                  "(secret, >= 16 chars).")
+    udp_key: Secret | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of the store's UDP datagrams (secret, >= 16 chars); none: its "
+                    "datagrams are dropped (no_key).")
+    hours: CheckedHours | None = Field(
+        default=None, description="Opening hours replacing pos.hours for this store (same form).")
+    holidays: list[dt.date] = Field(
+        default_factory=list, description="Extra closed dates, added to pos.holidays.")
+    interval: HeartbeatInterval | None = Field(
+        default=None, description="Overrides pos.interval for this store.")
+    missed_intervals: int | None = Field(
+        default=None, ge=1, le=1000, description="Overrides pos.missed_intervals for this store.")
+    down_terminals: int | None = Field(
+        default=None, ge=1, le=1000, description="Overrides pos.down_terminals for this store.")
+    auto_register: bool | None = Field(
+        default=None, description="Overrides pos.auto_register for this store.")
+    description: Text = Field(default="", description="Free text shown in the API.")
+    terminals: dict[TerminalId, TerminalConfig] = Field(
+        default_factory=dict,
+        description="Tills by id (letters, digits, ._:@-, at most 64); till-1: {} takes every default.")
 
     @field_validator("terminals", mode="before")
     @classmethod
@@ -118,9 +145,15 @@ class StoreConfig(Section):
 class UdpListenConfig(Section):
     """The compact signed-datagram listener; ``listen: null`` (default) turns it off."""
 
-    listen: str | None = None
-    max_datagram_bytes: int = Field(default=512, ge=64, le=65507)
-    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536, le=1 << 30)
+    listen: str | None = Field(
+        default=None,
+        description="IP:PORT of the UDP heartbeat listener (loopback unless you change it); "
+                    "none: no listener.")
+    max_datagram_bytes: int = Field(default=512, ge=64, le=65507,
+                                    description="Larger datagrams are dropped (oversized).")
+    receive_buffer_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=65536, le=1 << 30,
+        description="SO_RCVBUF of the listener in bytes, to absorb bursts.")
 
     @field_validator("listen")
     @classmethod
@@ -142,17 +175,37 @@ class UdpListenConfig(Section):
 class PosConfig(Section):
     """POS terminal register and heartbeat settings; off while ``stores`` is empty."""
 
-    interval: HeartbeatInterval = 30.0
-    missed_intervals: int = Field(default=3, ge=1, le=1000)
-    down_terminals: int = Field(default=2, ge=1, le=1000)
-    evaluate_every: PositiveDuration = 1.0
-    auto_register: bool = False
-    replay_window: PositiveDuration = 120.0
-    max_heartbeat_bytes: int = Field(default=4096, ge=256, le=1024 * 1024)
-    hours: CheckedHours | None = None
-    holidays: list[dt.date] = Field(default_factory=list)
-    udp: UdpListenConfig = Field(default_factory=UdpListenConfig)
-    stores: dict[StoreName, StoreConfig] = Field(default_factory=dict)
+    interval: HeartbeatInterval = Field(
+        default=30.0, description="Expected heartbeat interval of a till (per store and till overridable).")
+    missed_intervals: int = Field(
+        default=3, ge=1, le=1000,
+        description="N: a till is down after N intervals without a heartbeat in opening hours.")
+    down_terminals: int = Field(
+        default=2, ge=1, le=1000,
+        description="k: a store with at least k tills down is one store alert (a store with fewer "
+                    "tills uses its till count).")
+    evaluate_every: PositiveDuration = Field(default=1.0, description="How often the register is judged.")
+    auto_register: bool = Field(
+        default=False,
+        description="Register unknown tills on their first authenticated heartbeat (at most 1,000 "
+                    "per store); false: reject them (404).")
+    replay_window: PositiveDuration = Field(
+        default=120.0,
+        description="UDP only: a datagram whose timestamp differs more from the daemon's clock "
+                    "is dropped (stale).")
+    max_heartbeat_bytes: int = Field(
+        default=4096, ge=256, le=1024 * 1024, description="HTTP heartbeat body limit in bytes (413 beyond).")
+    hours: CheckedHours | None = Field(
+        default=None,
+        description="Opening hours in each store's local time: keys mon..sun, ranges such as "
+                    "mon-fri, or daily; values \"HH:MM-HH:MM\", a list of them, or closed; unlisted "
+                    "days are closed. None: open around the clock.")
+    holidays: list[dt.date] = Field(
+        default_factory=list, description="Dates every store is closed all day.")
+    udp: UdpListenConfig = Field(default_factory=UdpListenConfig,
+                                 description="The signed UDP datagram listener.")
+    stores: dict[StoreName, StoreConfig] = Field(
+        default_factory=dict, description="Stores by name; POS monitoring is on while this is not empty.")
 
     @property
     def enabled(self) -> bool:

@@ -19,10 +19,21 @@ class EmbeddedStoreConfig(Section):
     keeps it beside InfluxDB (a local copy for the API's series endpoint).
     """
 
-    enabled: bool | Literal["auto"] = "auto"
-    retention: PositiveDuration = 30 * 86400.0
-    batch_size: int = Field(default=20_000, ge=1, le=1_000_000)
-    flush_interval: PositiveDuration = 1.0
+    enabled: bool | Literal["auto"] = Field(
+        default="auto",
+        description="auto: used only when storage.influxdb is not configured; true: kept beside "
+                    "InfluxDB; false: off (the API's series endpoint then has no data).")
+    retention: PositiveDuration = Field(
+        default=30 * 86400.0,
+        description="Day tables older than this are dropped (checked hourly).")
+    batch_size: int = Field(
+        default=20_000, ge=1, le=1_000_000,
+        description="Results handed to a sink in one write; at present it sizes every sink's "
+                    "feed, InfluxDB's included.")
+    flush_interval: PositiveDuration = Field(
+        default=1.0,
+        description="How long a partial batch waits for more results before it is written: one "
+                    "transaction per interval rather than one per result (every sink, as batch_size).")
 
 
 class StorageConfig(Section):
@@ -30,10 +41,16 @@ class StorageConfig(Section):
 
     state_url: Secret | None = Field(
         default=None,
-        description="SQLAlchemy URL, e.g. postgresql+asyncpg://user:pw@host/db; default SQLite",
+        description="Secret SQLAlchemy URL of the state store: postgresql+asyncpg://user:pw@host/db "
+                    "for a shared PostgreSQL, or sqlite+aiosqlite:///path; none: state.db in "
+                    "daemon.state_dir.",
     )
-    embedded: EmbeddedStoreConfig = Field(default_factory=EmbeddedStoreConfig)
-    influxdb: InfluxConfig | None = None
+    embedded: EmbeddedStoreConfig = Field(
+        default_factory=EmbeddedStoreConfig,
+        description="The embedded SQLite time-series store (series.db in daemon.state_dir).")
+    influxdb: InfluxConfig | None = Field(
+        default=None,
+        description="The InfluxDB / VictoriaMetrics sink; none: not used. Changing it needs a restart.")
 
     @field_validator("state_url")
     @classmethod

@@ -22,11 +22,17 @@ class LogRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
-    pattern: str = Field(min_length=1)
-    severity: Severity = "error"
-    ignore_case: bool = False
-    files: tuple[str, ...] = ()
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$",
+                      description="Rule name; its count is written as the field rule_<name>.")
+    pattern: str = Field(
+        min_length=1,
+        description="RE2 regular expression matched per line (docs/patterns.md); ^ and $ anchor "
+                    "at line ends.")
+    severity: Severity = Field(default="error",
+                               description="Adds the rule's count to severity_<severity>.")
+    ignore_case: bool = Field(default=False, description="Match regardless of case.")
+    files: tuple[str, ...] = Field(
+        default=(), description="Globs on the file path the rule applies to; empty: every file.")
 
     @field_validator("pattern")
     @classmethod

@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = [ROOT / "README.md", ROOT / "config" / "monitord.example.yaml",
-             ROOT / "systemd" / "monitord.service", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTS = [ROOT / "docs" / "operations.md", ROOT / "config" / "monitord.example.yaml",
+             ROOT / "systemd" / "monitord.service", ROOT / "README.md",
+             *sorted(p for p in (ROOT / "docs").rglob("*.md") if p.name != "operations.md")]
 
 
 def file_references(text: str) -> list[tuple[int, str]]:
