@@ -87,7 +87,7 @@ class AlertService:
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
-        self.notifier: Deliverer | None = None
+        self.deliverer: Deliverer | None = None
         self.pipeline: Pipeline | None = None
         registry = daemon.registry
         self._evaluated = Counter("monitord_alert_results_evaluated", "Results evaluated by alert rules",
@@ -108,15 +108,15 @@ class AlertService:
         for silence in await AlertStore(store).load_silences():
             self.silences.add(silence)
         health = self.daemon.health
-        self.notifier = Deliverer(Outbox(store), config.notify, self.daemon.registry,
+        self.deliverer = Deliverer(Outbox(store), config.notify, self.daemon.registry,
                                  health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
                                  clock=self.clock)
         self.pipeline = Pipeline(self.evaluator, config.alerts, config.notify, store,
-                                 silences=self.silences, wake=self.notifier.wake, sites=config.sites)
+                                 silences=self.silences, wake=self.deliverer.wake, sites=config.sites)
         self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
         self._tasks = [
             asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
-            asyncio.create_task(self.notifier.run(), name="alerts:notify"),
+            asyncio.create_task(self.deliverer.run(), name="alerts:notify"),
             asyncio.create_task(self._housekeeping(), name="alerts:housekeeping"),
         ]
         self.daemon.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
@@ -132,8 +132,8 @@ class AlertService:
             self.silences.set_config(alerts.silences)
             if self.pipeline is not None:
                 self.pipeline.configure(alerts, loaded.config.notify, loaded.config.sites)
-            if self.notifier is not None:
-                self.notifier.config = loaded.config.notify
+            if self.deliverer is not None:
+                self.deliverer.config = loaded.config.notify
         try:
             await self._save_digests()
         except Exception as exc:  # the next reload or start writes them; alerts still end then
@@ -157,10 +157,10 @@ class AlertService:
             if evaluate is not None:
                 # asyncio.wait neither cancels the task on timeout nor raises its exception.
                 await asyncio.wait([evaluate], timeout=max(0.0, drain_until - loop.time()))
-            if self.notifier is not None and loop.time() < drain_until:
+            if self.deliverer is not None and loop.time() < drain_until:
                 try:
                     async with asyncio.timeout_at(drain_until):
-                        await self.notifier.deliver_due()
+                        await self.deliverer.deliver_due()
                 except TimeoutError:
                     log.warning("outbox not fully delivered at shutdown; the rest goes out after restart")
                 except Exception:
@@ -184,8 +184,8 @@ class AlertService:
         finally:
             for task in self._tasks:  # left only if stop() itself was cancelled
                 task.cancel()
-            if self.notifier is not None:
-                self.notifier.close()
+            if self.deliverer is not None:
+                self.deliverer.close()
 
     # -- API helpers -----------------------------------------------------------------------
 
@@ -227,9 +227,9 @@ class AlertService:
                     if tick:
                         self.evaluator.check_absence(now)
                     transitions = await self._record(pipeline, now)
-                    await pipeline.planner.plan(now, changed=transitions > 0, tick=tick)
                     if tick:
                         last_tick = now
+                    await pipeline.planner.plan(now, changed=transitions > 0, tick=tick)
                     await pipeline.flusher.flush(now)
                     if now - last_snapshot >= SNAPSHOT_EVERY:
                         last_snapshot = now
@@ -285,12 +285,12 @@ class AlertService:
 
     async def housekeep(self, now: float) -> None:
         """Auto-close quiet tickets, prune delivered messages, forget idle groups and alerts."""
-        assert self.pipeline is not None and self.notifier is not None
+        assert self.pipeline is not None and self.deliverer is not None
         tickets = self.daemon.loaded.config.alerts.tickets
         closed = await self.pipeline.tickets.auto_close(tickets.auto_close_after, now)
         if closed:
             log.info("auto-closed %d quiet tickets", len(closed))
-        await self.notifier.outbox.prune(now - DELIVERED_KEPT)
+        await self.deliverer.outbox.prune(now - DELIVERED_KEPT)
         self.pipeline.groups.forget_idle(now, 86400.0)
         async with self._lock:
             gone = self.evaluator.forget_quiet(set())

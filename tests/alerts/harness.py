@@ -190,16 +190,16 @@ async def settle(daemon: Daemon, timeout: float = 60.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"the alert engine did not settle within {timeout}s")
         await rounds(daemon, 1, timeout)
-        assert service.pipeline is not None and service.notifier is not None
+        assert service.pipeline is not None and service.deliverer is not None
         due = service.pipeline.next_flush()
         if due is not None and isinstance(clock, ShiftedClock | ManualClock):
             clock.advance(max(0.0, due - clock.now()) + 0.01)
-        counts = await service.notifier.outbox.counts()
+        counts = await service.deliverer.outbox.counts()
         if due is None and counts["pending"] == 0:
             quiet += 1
         else:
             quiet = 0
-            service.notifier.wake()
+            service.deliverer.wake()
 
 
 async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN,
