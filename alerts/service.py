@@ -109,8 +109,8 @@ class AlertService:
             self.silences.add(silence)
         health = self.daemon.health
         self.deliverer = Deliverer(Outbox(store), config.notify, self.daemon.registry,
-                                 health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
-                                 clock=self.clock)
+                                   health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
+                                   clock=self.clock)
         self.pipeline = Pipeline(self.evaluator, config.alerts, config.notify, store,
                                  silences=self.silences, wake=self.deliverer.wake, sites=config.sites)
         self._subscription = self.daemon.bus.subscribe("alerts", config.alerts.buffer_size)
