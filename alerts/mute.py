@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from alerts.dependencies import Dependencies, DownTarget
 from alerts.evaluator import Evaluator
-from alerts.routing import routes_for
+from alerts.routing import match_key, routes_for
 from alerts.silences import SilenceBook
 from alerts.state import Alert
 from monitord.config.notify import RouteConfig
@@ -33,6 +33,9 @@ class Verdict:
         return self.silenced or self.behind is not None
 
 
+SILENCED = Verdict((), silenced=True)
+
+
 class Mute:
     """Silences, down parents and routes, judged on one snapshot per call."""
 
@@ -48,13 +51,23 @@ class Mute:
         deps = Dependencies(self._evaluator, self._grace, now)
         moment = datetime.fromtimestamp(now, UTC)
         verdicts: dict[str, Verdict] = {}
+        # A storm's alerts share a few verdicts: the same incident, the same set of routes.
+        held: dict[str, Verdict] = {}
+        routed: dict[tuple[str | None, ...], Verdict] = {}
         for alert in alerts:
             if self._silences.muted(alert.labels, moment):
-                verdicts[alert.fingerprint] = Verdict((), silenced=True)
+                verdicts[alert.fingerprint] = SILENCED
                 continue
             behind = deps.down_ancestor(alert.target)
             if behind is not None:
-                verdicts[alert.fingerprint] = Verdict((), behind=behind)
+                verdict = held.get(behind.target)
+                if verdict is None:
+                    verdict = held[behind.target] = Verdict((), behind=behind)
+                verdicts[alert.fingerprint] = verdict
                 continue
-            verdicts[alert.fingerprint] = Verdict(tuple(routes_for(self._routes, alert.labels)))
+            key = match_key(alert.labels)
+            verdict = routed.get(key)
+            if verdict is None:
+                verdict = routed[key] = Verdict(tuple(routes_for(self._routes, alert.labels)))
+            verdicts[alert.fingerprint] = verdict
         return verdicts

@@ -9,11 +9,13 @@ so it goes out once the silence ends or the parent is back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from alerts.evaluator import Evaluator
 from alerts.grouping import GroupBook
-from alerts.mute import Mute
+from alerts.mute import Mute, Verdict
 from alerts.notices import desired
 from alerts.routing import group_key
 from alerts.state import Alert
@@ -33,28 +35,23 @@ class Planner:
 
     async def plan(self, now: float, *, changed: bool, tick: bool) -> None:
         """Queue owed changes (if anything ``changed`` or on a ``tick``) and, on a tick, reminders."""
-        if not self._notify.routes:
+        if not self._notify.routes or not (changed or tick):
             return
-        if changed or tick:
-            self._changes(now)
-        if tick:
-            await self._reminders(now)
-
-    def _changes(self, now: float) -> None:
         candidates = [a for a in self._evaluator.alerts.values()
                       if a.notified or a.status == "firing" or a.flapping]
-        verdicts = self._mute.judge(candidates, now)
+        verdicts = self._mute.judge(candidates, now)  # one judgement for changes and reminders
         for alert in candidates:
             for route in verdicts[alert.fingerprint].routes:
                 if desired(alert, route) is not None:
                     self._groups.add(route, group_key(route, alert.labels), alert.fingerprint, "", now)
+        if tick:
+            await self._reminders(candidates, verdicts, now)
 
-    async def _reminders(self, now: float) -> None:
-        firing = [a for a in self._evaluator.alerts.values()
-                  if a.status == "firing" and a.ticket_id is not None]
-        verdicts = self._mute.judge(firing, now)
+    async def _reminders(self, alerts: list[Alert], verdicts: Mapping[str, Verdict], now: float) -> None:
         candidates: list[tuple[Alert, RouteConfig, str]] = []
-        for alert in firing:
+        for alert in alerts:
+            if alert.status != "firing" or alert.ticket_id is None:
+                continue
             for route in verdicts[alert.fingerprint].routes:
                 if alert.notified.get(route.name) != "firing":
                     continue
