@@ -30,10 +30,12 @@ lint: venv docs-check
 	$(BIN)/mypy --strict config/grafana
 	$(BIN)/mypy
 
-# docs/configuration.md is generated from the pydantic models (monitord/config/reference.py).
+# docs/configuration.md is generated from the pydantic models (monitord/config/reference.py),
+# the endpoint list in docs/api.md from the OpenAPI document (tests check both are current).
 docs: venv
 	$(BIN)/python -m monitord.config.reference > docs/configuration.md.tmp
 	mv docs/configuration.md.tmp docs/configuration.md
+	$(BIN)/python -m monitord.api.openapi.markdown docs/api.md
 
 docs-check: venv
 	@$(BIN)/python -m monitord.config.reference | diff -u docs/configuration.md - \

@@ -44,6 +44,15 @@ class WeeklyWindow(BaseModel):
     def _zone(cls, value: str) -> str:
         return validate_timezone(value)
 
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_clock(cls, value: time) -> time:
+        # "20:00+01:00" parses as an aware time, which cannot be compared with the wall clock
+        # ``contains`` reads: every later look at the silence would raise (a 500 on each list).
+        if value.tzinfo is not None:
+            raise ValueError("a wall-clock time without a zone (HH:MM); the zone is `timezone`")
+        return value
+
     def contains(self, moment: datetime) -> bool:
         local = moment.astimezone(ZoneInfo(self.timezone))
         clock = local.time().replace(tzinfo=None)

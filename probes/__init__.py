@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from probes.backup import BackupProbe
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
+from probes.dns import DnsProbe
+from probes.http import HttpProbe
 from probes.icmp import IcmpProbe
 from probes.snmp import SnmpProbe
 from probes.ssh_log import SshLogProbe
 from probes.tcp import TcpProbe
+from probes.tls import TlsProbe
 
 REGISTRY: dict[str, type[ProbeKind]] = {  # type: ignore[type-arg]
     TcpProbe.name: TcpProbe,
@@ -15,6 +18,9 @@ REGISTRY: dict[str, type[ProbeKind]] = {  # type: ignore[type-arg]
     SshLogProbe.name: SshLogProbe,
     BackupProbe.name: BackupProbe,
     SnmpProbe.name: SnmpProbe,
+    HttpProbe.name: HttpProbe,
+    TlsProbe.name: TlsProbe,
+    DnsProbe.name: DnsProbe,
 }
 
 

@@ -133,10 +133,13 @@ class BackupProbe(ProbeKind[BackupSettings]):
             self._pool = None
             await release_shared_pool()
 
+    def tags(self, target: ProbeTarget, settings: BackupSettings) -> dict[str, str]:
+        return {**target.base_tags(), "host": target.address, "directory": settings.directory}
+
     async def probe(self, target: ProbeTarget, settings: BackupSettings) -> ProbeResult:
         if self._pool is None:
             raise RuntimeError("backup probe used before open()")
-        tags = {**target.base_tags(), "host": target.address, "directory": settings.directory}
+        tags = self.tags(target, settings)
         started = now_ns()
 
         async def verify(session: HostSession) -> ProbeResult:

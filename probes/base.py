@@ -102,6 +102,14 @@ class ProbeKind(ABC, Generic[S]):
     async def probe(self, target: ProbeTarget, settings: S) -> ProbeResult | list[ProbeResult]:
         """Run once against ``target``; the first result is the run's verdict."""
 
+    def tags(self, target: ProbeTarget, settings: S) -> dict[str, str]:
+        """The tags of every result of one run (the series' identity, and its alerts').
+
+        The scheduler's timeout result carries the same ones: an alert opened by a run
+        that timed out must be the alert a later answer resolves.
+        """
+        return target.base_tags()
+
     def timeout_result(self, target: ProbeTarget, settings: S) -> ProbeResult:
         """The failed result the scheduler records when ``settings.timeout`` expires."""
         return ProbeResult.failure(
@@ -109,5 +117,5 @@ class ProbeKind(ABC, Generic[S]):
             target=target.name,
             kind=self.name,
             reason=f"timeout after {settings.timeout:g}s",
-            tags=target.base_tags(),
+            tags=self.tags(target, settings),
         )

@@ -136,10 +136,13 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
     def forget(self, target: str) -> None:
         self._cursors.forget(target)
 
+    def tags(self, target: ProbeTarget, settings: SshLogSettings) -> dict[str, str]:
+        return {**target.base_tags(), "host": target.address}
+
     async def probe(self, target: ProbeTarget, settings: SshLogSettings) -> ProbeResult:
         if self._pool is None:
             raise RuntimeError("ssh_log probe used before open()")
-        tags = {**target.base_tags(), "host": target.address}
+        tags = self.tags(target, settings)
         started = now_ns()
         rules = self._compiled.get(settings.rules)
         if rules is None:

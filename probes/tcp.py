@@ -74,8 +74,11 @@ class TcpProbe(ProbeKind[TcpSettings]):
     settings_model: ClassVar[type[TcpSettings]] = TcpSettings
     default_concurrency: ClassVar[int] = 1024
 
+    def tags(self, target: ProbeTarget, settings: TcpSettings) -> dict[str, str]:
+        return {**target.base_tags(), "port": str(settings.port)}
+
     async def probe(self, target: ProbeTarget, settings: TcpSettings) -> ProbeResult:
-        tags = {**target.base_tags(), "port": str(settings.port)}
+        tags = self.tags(target, settings)
         started_ns = now_ns()
         try:
             family, sockaddr = await resolve(target.address, settings.port)

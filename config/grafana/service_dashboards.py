@@ -1,4 +1,4 @@
-"""Service checks (TCP), the VictoriaMetrics ICMP dashboard, and alerts and tickets (SQL)."""
+"""Service checks (TCP, HTTP, TLS, DNS), the VictoriaMetrics ICMP dashboard, and alerts and tickets (SQL)."""
 
 # The InfluxQL/SQL here is dashboard text, never executed (S608), and a query reads better
 # on one line than cut at 110 characters (E501).
@@ -18,20 +18,30 @@ from grafana_json import (
     series,
 )
 
-# -- Service checks (TCP today) ------------------------------------------------------------
+# -- Service checks (TCP, HTTP, TLS certificates, DNS) -------------------------------------
 
 TCP_WHERE = (matches("site", "site"), matches("target", "target"))
 TCP_SEL = 'site=~"$site",target=~"$target"'
+# The variables list targets of every service kind, so one dashboard serves them all.
+SERVICE_UP = '{__name__=~"(tcp|http|tls|dns)_up"'
+SERVICE_FROM = '/^(tcp|http|tls|dns)$/'
+
+
+def phase(name: str, label: str) -> Query:
+    return Query(None, f"avg_over_time({series(f'http_{name}_ms', TCP_SEL)}[$__interval])",
+                 f"{{{{target}}}} {label}")
+
 
 SERVICES = Dashboard(
-    slug="services", title="Service checks (TCP)", tags=("tcp", "services"),
-    description="TCP connect checks: status, connect time, availability. The http, tls and dns "
-                "kinds do not exist yet; their panels come with them",
+    slug="services", title="Service checks", tags=("tcp", "http", "tls", "dns", "services"),
+    description="TCP connect, HTTP(S) checks with their phases, TLS certificates (from https "
+                "checks and the tls kind) and DNS answers",
     variables=(
-        Variable("site", "Site", 'SHOW TAG VALUES FROM "tcp" WITH KEY = "site"', "label_values(tcp_up, site)"),
+        Variable("site", "Site", f"SHOW TAG VALUES FROM {SERVICE_FROM} WITH KEY = \"site\"",
+                 f"label_values({SERVICE_UP}}}, site)"),
         Variable("target", "Service",
-                 f'SHOW TAG VALUES FROM "tcp" WITH KEY = "target" WHERE {matches("site", "site")}',
-                 'label_values(tcp_up{site=~"$site"}, target)'),
+                 f'SHOW TAG VALUES FROM {SERVICE_FROM} WITH KEY = "target" WHERE {matches("site", "site")}',
+                 f'label_values({SERVICE_UP},site=~"$site"}}, target)'),
     ),
     panels=(
         Panel("Services now", kind="table", columns={"up": UP_DOWN}, units={"connect": "ms"}, sort_by=None,
@@ -55,6 +65,84 @@ SERVICES = Dashboard(
               queries=(Query(f'SELECT mean("connect_ms") FROM "tcp" WHERE {influx_where(*TCP_WHERE)} '
                              'GROUP BY time($__interval), "target" fill(null)',
                              series("tcp_connect_ms", TCP_SEL), "{{target}}", alias="$tag_target"),)),
+        Panel("Web checks now", kind="table", width=24, columns={"up": UP_DOWN}, sort_by=None,
+              units={"total": "ms", "bytes": "bytes"},
+              description="up 0 with a status: the server answered but missed an expectation "
+                          "(status, body pattern, header); the reason is on the alert",
+              queries=(
+                  Query('SELECT last("up") AS "up", last("status_code") AS "status", last("total_ms") AS "total", '
+                        'last("content_length") AS "bytes", last("redirects") AS "redirects", '
+                        'last("protocol") AS "protocol" FROM "http" '
+                        f'WHERE {influx_where(*TCP_WHERE)} GROUP BY "site", "target"',
+                        f"last_over_time({series('http_up', TCP_SEL)}[$__range])", "up"),
+                  Query(None, f"last_over_time({series('http_status_code', TCP_SEL)}[$__range])", "status"),
+                  Query(None, f"last_over_time({series('http_total_ms', TCP_SEL)}[$__range])", "total"),
+                  Query(None, f"last_over_time({series('http_content_length', TCP_SEL)}[$__range])", "bytes"),
+                  Query(None, f"last_over_time({series('http_redirects', TCP_SEL)}[$__range])", "redirects"),
+              )),
+        Panel("HTTP phases (blackbox style)", unit="ms", stacked=True,
+              description="One duration per phase, summed over redirects: resolve, connect, TLS, "
+                          "first byte (request sent to status line), transfer (the body)",
+              queries=(
+                  Query('SELECT mean("resolve_ms") AS "resolve", mean("connect_ms") AS "connect", '
+                        'mean("tls_ms") AS "tls", mean("first_byte_ms") AS "first byte", '
+                        f'mean("transfer_ms") AS "transfer" FROM "http" WHERE {influx_where(*TCP_WHERE)} '
+                        'GROUP BY time($__interval), "target" fill(null)',
+                        f"avg_over_time({series('http_resolve_ms', TCP_SEL)}[$__interval])", "{{target}} resolve",
+                        alias="$tag_target $col"),
+                  phase("connect", "connect"), phase("tls", "tls"), phase("first_byte", "first byte"),
+                  phase("transfer", "transfer"),
+              )),
+        Panel("HTTP total time", unit="ms",
+              queries=(Query(f'SELECT mean("total_ms") FROM "http" WHERE {influx_where(*TCP_WHERE)} '
+                             'GROUP BY time($__interval), "target" fill(null)',
+                             f"avg_over_time({series('http_total_ms', TCP_SEL)}[$__interval])", "{{target}}",
+                             alias="$tag_target"),)),
+        Panel("Certificates", kind="table", width=24, columns={"up": UP_DOWN, "valid": UP_DOWN}, sort_by=None,
+              units={"days left": "d"},
+              description="From https checks and the tls kind (SMTPS, IMAPS, LDAPS, STARTTLS); "
+                          "alerts at 21 and 7 days left",
+              queries=(
+                  Query('SELECT last("cert_days_left") AS "days left", last("cert_valid") AS "valid", '
+                        'last("up") AS "up", last("issuer") AS "issuer", last("tls_version") AS "protocol" '
+                        f'FROM "tls" WHERE {influx_where(*TCP_WHERE)} GROUP BY "site", "target", "port"',
+                        f"last_over_time({series('tls_cert_days_left', TCP_SEL)}[$__range])", "days left"),
+                  Query(None, f"last_over_time({series('tls_cert_valid', TCP_SEL)}[$__range])", "valid"),
+                  Query(None, f"last_over_time({series('tls_up', TCP_SEL)}[$__range])", "up"),
+              )),
+        Panel("TLS handshake and connect time", unit="ms",
+              queries=(
+                  Query('SELECT mean("handshake_ms") AS "handshake", mean("connect_ms") AS "connect" FROM "tls" '
+                        f'WHERE {influx_where(*TCP_WHERE)} GROUP BY time($__interval), "target" fill(null)',
+                        f"avg_over_time({series('tls_handshake_ms', TCP_SEL)}[$__interval])",
+                        "{{target}} handshake", alias="$tag_target $col"),
+                  Query(None, f"avg_over_time({series('tls_connect_ms', TCP_SEL)}[$__interval])",
+                        "{{target}} connect"),
+              )),
+        Panel("Certificate days left", unit="d",
+              queries=(Query(f'SELECT min("cert_days_left") FROM "tls" WHERE {influx_where(*TCP_WHERE)} '
+                             'GROUP BY time($__interval), "target" fill(null)',
+                             f"min_over_time({series('tls_cert_days_left', TCP_SEL)}[$__interval])",
+                             "{{target}}", alias="$tag_target"),)),
+        Panel("DNS answers now", kind="table", width=24, sort_by=None, units={"latency": "ms"},
+              columns={"up": UP_DOWN, "right": UP_DOWN, "DNSSEC": UP_DOWN},
+              description="DNSSEC is empty for queries without dnssec: ad or validate",
+              queries=(
+                  Query('SELECT last("up") AS "up", last("answer_ok") AS "right", last("rcode") AS "rcode", '
+                        'last("answers") AS "answers", last("latency_ms") AS "latency", '
+                        'last("dnssec_valid") AS "DNSSEC" FROM "dns" '
+                        f'WHERE {influx_where(*TCP_WHERE)} GROUP BY "site", "target", "query", "qtype"',
+                        f"last_over_time({series('dns_up', TCP_SEL)}[$__range])", "up"),
+                  Query(None, f"last_over_time({series('dns_answer_ok', TCP_SEL)}[$__range])", "right"),
+                  Query(None, f"last_over_time({series('dns_dnssec_valid', TCP_SEL)}[$__range])", "DNSSEC"),
+                  Query(None, f"last_over_time({series('dns_answers', TCP_SEL)}[$__range])", "answers"),
+                  Query(None, f"last_over_time({series('dns_latency_ms', TCP_SEL)}[$__range])", "latency"),
+              )),
+        Panel("DNS latency", unit="ms", width=24,
+              queries=(Query(f'SELECT mean("latency_ms") FROM "dns" WHERE {influx_where(*TCP_WHERE)} '
+                             'GROUP BY time($__interval), "target", "query" fill(null)',
+                             f"avg_over_time({series('dns_latency_ms', TCP_SEL)}[$__interval])",
+                             "{{target}} {{query}}", alias="$tag_target $tag_query"),)),
     ),
 )
 

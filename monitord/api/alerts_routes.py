@@ -22,6 +22,7 @@ from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name, Text
 
 M = TypeVar("M", bound=BaseModel)
+MAX_TICKET_ID = 2**31 - 1
 
 
 class TicketQuery(BaseModel):
@@ -94,8 +95,9 @@ def _given(request: web.Request) -> dict[str, str]:
 
 def _ticket_id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise RequestError(f"ticket id must be a number, not {raw!r}", field="id")
+    # Ticket ids are INTEGER columns: PostgreSQL refuses anything past 2**31 - 1 (a 500 before).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_TICKET_ID:
+        raise RequestError(f"ticket id must be a number up to {MAX_TICKET_ID}, not {raw[:40]!r}", field="id")
     return int(raw)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from monitord.api import alerts_routes, core_routes, ipam_routes, pos_routes, series_routes
+from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
 from monitord.api.auth import TOKENS_KEY, TokenTable
 from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware
@@ -30,6 +30,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,
+    openapi.setup,
 ]
 
 

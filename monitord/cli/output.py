@@ -52,3 +52,13 @@ def print_results(results: Sequence[ProbeResult], as_json: bool) -> None:
         else:  # reached and measured; a reason is a problem the run found (e.g. a stale backup)
             state = f"up (found: {result.reason})" if result.reason else "up"
         print(f"{result.target} {result.kind}: {state} {values}".rstrip())
+
+
+def settings_error(exc: Any) -> str:
+    """A pydantic ValidationError as ``field: message`` lines (the first few)."""
+    lines = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
+    return "; ".join(lines)

@@ -10,10 +10,20 @@ import argparse
 from types import ModuleType
 from typing import Any
 
-from monitord.cli import probe_backup, probe_icmp, probe_snmp, probe_ssh_log, probe_tcp
+from monitord.cli import (
+    probe_backup,
+    probe_dns,
+    probe_http,
+    probe_icmp,
+    probe_snmp,
+    probe_ssh_log,
+    probe_tcp,
+    probe_tls,
+)
 from monitord.cli.global_options import add_global_flags
 
-PROBE_COMMANDS: list[ModuleType] = [probe_tcp, probe_icmp, probe_ssh_log, probe_backup, probe_snmp]
+PROBE_COMMANDS: list[ModuleType] = [probe_tcp, probe_icmp, probe_ssh_log, probe_backup, probe_snmp,
+                                    probe_http, probe_tls, probe_dns]
 
 
 def register(subparsers: Any) -> None:

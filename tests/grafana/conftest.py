@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,14 @@ def fed(influx_server: InfluxServer, victoria_server: VictoriaServer, postgres_s
     snmpd = DeviceSnmpd(root / "snmpd")
     snmpd.start()
     try:
-        yield asyncio.run(run(influx=influx_server, victoria=victoria_server, postgres=postgres_server,
-                              snmpd=snmpd, sshd=sshd_server, files=files, state_dir=root / "state"))
+        # In a thread of its own: asyncio.run in this thread would replace (and leak, unclosed)
+        # the event loop pytest-asyncio left set by an earlier async test.
+        with ThreadPoolExecutor(1) as thread:
+            yield thread.submit(
+                asyncio.run,
+                run(influx=influx_server, victoria=victoria_server, postgres=postgres_server,
+                    snmpd=snmpd, sshd=sshd_server, files=files, state_dir=root / "state"),
+            ).result()
     finally:
         snmpd.stop()
         shutil.rmtree(files, ignore_errors=True)

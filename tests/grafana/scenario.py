@@ -3,9 +3,11 @@
 The daemon probes a real snmpd (IF-MIB from the controlled agent, HOST-RESOURCES,
 UPS-MIB scalars set with ``override``), a real sshd (log files that gain matching
 lines, two backup directories), TCP listeners and 127.0.0.1 by ICMP; two stores'
-tills send heartbeats over HTTP. A second, real ``InfluxSink`` in v2 mode writes
-the same results to VictoriaMetrics, as an installation using VictoriaMetrics
-would. Two tickets are opened (tcp targets down); one is acknowledged, repaired
+tills send heartbeats over HTTP; an aiohttp HTTPS site (certificate from a test CA) is
+checked by the http and tls kinds and the suite's DNS server by the dns kind. A second,
+real ``InfluxSink`` in v2 mode writes the same results to VictoriaMetrics, as an
+installation using VictoriaMetrics would. Two tickets are opened (tcp targets down); one
+is acknowledged, repaired
 and closed, so every dashboard panel has something to show.
 """
 
@@ -36,10 +38,13 @@ from monitord.sinks.influx.sink import InfluxSink
 from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
 from tests.eventually import eventually as _eventually
+from tests.icmp.dns_server import ZoneSigner, dns_zone
+from tests.servers.certificates import Pki
 from tests.servers.influxdb import InfluxServer
 from tests.servers.processes import free_port
 from tests.servers.snmpd import SnmpdServer
 from tests.servers.sshd import SshdServer
+from tests.servers.tls_web import TlsWeb
 from tests.servers.victoria import VictoriaServer
 
 # The scenario waits on real servers (InfluxDB, VictoriaMetrics, snmpd): a longer default.
@@ -116,9 +121,34 @@ def ssh_settings(sshd: SshdServer) -> dict[str, Any]:
             "known_hosts": str(sshd.known_hosts), "connect_timeout": "5s"}
 
 
+@dataclass
+class Services:
+    """The http, tls and dns kinds' peers: an HTTPS site (certificate from a test CA) and a DNS zone."""
+
+    site: TlsWeb
+    ca: Path
+    dns_port: int
+    trust_anchor: str
+
+
+def service_targets(services: Services) -> list[dict[str, Any]]:
+    """An https check (``http`` and ``tls`` measurements), a tls check of the same listener, a query."""
+    return [
+        {"name": "webshop", "address": "127.0.0.1", "site": "head-office",
+         "probes": {"http": {"url": services.site.url("/redirect"), "ca_file": str(services.ca),
+                             "body_match": "nominal", "interval": "500ms", "timeout": "2s"},
+                    "tls": {"port": services.site.port, "ca_file": str(services.ca), "interval": "500ms",
+                            "timeout": "2s"}}},
+        {"name": "ns1", "address": "127.0.0.1", "site": "head-office",
+         "probes": {"dns": {"port": services.dns_port, "query_name": "erp.corp.example",
+                            "expected_answers": ["192.0.2.10"], "dnssec": "validate",
+                            "trust_anchors": [services.trust_anchor], "interval": "500ms", "timeout": "1s"}}},
+    ]
+
+
 def document(state_dir: Path, *, influx_url: str, database: str, state_url: str, snmpd: SnmpdServer,
              sshd: SshdServer, files: Path, web: Listener, till_service: Listener,
-             router: Listener) -> dict[str, Any]:
+             router: Listener, services: Services) -> dict[str, Any]:
     ssh = ssh_settings(sshd)
     dead_snmp_port = free_port(kind=2)
     targets = [
@@ -154,6 +184,7 @@ def document(state_dir: Path, *, influx_url: str, database: str, state_url: str,
          "probes": {"tcp": {"port": till_service.port, "interval": "500ms", "timeout": "1s"}}},
         {"name": "store-a-router", "address": "127.0.0.1", "site": "head-office",
          "probes": {"tcp": {"port": router.port, "interval": "500ms", "timeout": "1s"}}},
+        *service_targets(services),
     ]
     rules = [
         {"name": "service-down", "kind": "tcp", "condition": "down", "for": "0s", "clear_for": "0s",
@@ -248,7 +279,8 @@ def _prepare_files(files: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-MEASUREMENTS = ("tcp", "icmp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos")
+MEASUREMENTS = ("tcp", "icmp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos",
+                "http", "tls", "dns")
 
 
 def _same_counts(influx: InfluxServer, database: str, victoria: VictoriaServer) -> bool:
@@ -283,9 +315,33 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
     web, till_service, router = Listener(), Listener(), Listener()
     await web.open()
     await router.open()
-    doc = document(state_dir, influx_url=influx.url, database=database,
-                   state_url=f"postgresql+asyncpg://postgres@{postgres}/{pg_database}", snmpd=snmpd,
-                   sshd=sshd, files=files, web=web, till_service=till_service, router=router)
+    pki = Pki(state_dir.parent / "pki")
+    site = TlsWeb(pki.leaf("webshop", days=45))
+    await site.up()
+    async with dns_zone() as (zone, dns_port):
+        zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
+        zone.signer = ZoneSigner("corp.example")
+        services = Services(site=site, ca=pki.ca, dns_port=dns_port, trust_anchor=zone.signer.ds())
+        doc = document(state_dir, influx_url=influx.url, database=database,
+                       state_url=f"postgresql+asyncpg://postgres@{postgres}/{pg_database}", snmpd=snmpd,
+                       sshd=sshd, files=files, web=web, till_service=till_service, router=router,
+                       services=services)
+        try:
+            started = await _feed(doc, influx, database, victoria, snmpd, files, state_dir, till_service)
+        finally:
+            await site.down()
+    await till_service.close()
+    await web.close()
+    await router.close()
+    await eventually(lambda: asyncio.to_thread(_same_counts, influx, database, victoria),
+                     "VictoriaMetrics holding every point InfluxDB holds", timeout=30)
+    return Fed(influx=influx, database=database, victoria=victoria,
+               postgres_dsn=f"{postgres}/{pg_database}", started=started, finished=time.time())
+
+
+async def _feed(doc: dict[str, Any], influx: InfluxServer, database: str, victoria: VictoriaServer,
+                snmpd: SnmpdServer, files: Path, state_dir: Path, till_service: Listener) -> float:
+    """Run the daemon until every dashboard has something to show; returns when it started."""
     started = time.time()
     stop = asyncio.Event()
     with victoria_sink(victoria, state_dir):
@@ -308,16 +364,14 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
                     _influx_has, influx, database,
                     'SELECT last("state") FROM "pos" WHERE "terminal" = \'a3\' AND "state" = \'down\''),
                     "till a3 down in InfluxDB")
+                for measurement, field in (("http", "tls_ms"), ("tls", "connect_ms"), ("dns", "latency_ms")):
+                    await eventually(lambda m=measurement, f=field: asyncio.to_thread(
+                        _influx_has, influx, database, f'SELECT count("{f}") FROM "{m}"'),
+                        f"{measurement} results in InfluxDB")
             finally:
                 stop.set()
                 await asyncio.gather(*background)
-    await till_service.close()
-    await web.close()
-    await router.close()
-    await eventually(lambda: asyncio.to_thread(_same_counts, influx, database, victoria),
-                     "VictoriaMetrics holding every point InfluxDB holds", timeout=30)
-    return Fed(influx=influx, database=database, victoria=victoria,
-               postgres_dsn=f"{postgres}/{pg_database}", started=started, finished=time.time())
+    return started
 
 
 async def _tickets(session: aiohttp.ClientSession, daemon: Daemon, till_service: Listener) -> None:
