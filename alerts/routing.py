@@ -9,6 +9,7 @@ from monitord.config.notify import RouteConfig
 
 
 def route_takes(route: RouteConfig, labels: Mapping[str, str]) -> bool:
+    # Reads exactly the labels in ``match_key`` (the mute stage caches on it): keep them in step.
     match = route.match
     if match.priorities and labels.get("priority") not in match.priorities:
         return False
