@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import asyncpg
@@ -48,7 +49,9 @@ def sql_rows(fed: Fed, text: str) -> list[dict[str, Any]]:
         finally:
             await connection.close()
 
-    return asyncio.run(fetch())
+    # Its own thread: asyncio.run here would replace, unclosed, the loop pytest-asyncio left set.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, fetch()).result()
 
 
 def variable_values(fed: Fed, variable: dict[str, Any], resolved: dict[str, str]) -> list[str]:
