@@ -46,5 +46,11 @@ pytest: venv
 
 test: debian-packages venv lint pytest
 
+# Every benchmark in quick mode (under 10 minutes), one table at the end: figure, monitord
+# median, peer median, ratio, goal, met. Needs root (network namespaces, raw sockets).
+# `make bench BENCH_ARGS=--full` for the full rounds that benchmarks/README.md quotes.
+bench: debian-packages venv
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) state build *.egg-info

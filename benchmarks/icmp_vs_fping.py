@@ -3,7 +3,7 @@
 Runs inside a private network namespace (tests.lab) so silent hosts can be made
 with nftables and nothing leaves the machine. Needs root (raw sockets, netns).
 
-    .venv/bin/python benchmarks/icmp_vs_fping.py [--targets 5000] [--sustain 60] [--repeat 3]
+    .venv/bin/python -m benchmarks.icmp_vs_fping [--quick]
 
 Figures (issue 3 goals):
 1. sweep of N addresses, one echo each: wall time vs ``fping -i0 -r0`` (goal <= 2x),
@@ -16,27 +16,24 @@ Figures (issue 3 goals):
    (``tune_garbage_collector``); ``--python-default-gc`` measures without that.
 
 fping's time includes its process start (a few ms); ours includes opening the
-engine but not the Python interpreter start. Medians of ``--repeat`` runs.
+engine but not the Python interpreter start. Medians of interleaved rounds
+(5 quick, 11 full); the sustained run is 15 s quick, 60 s full, in three windows.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prometheus_client import CollectorRegistry
 
+from benchmarks.harness import Figure, ainterleave, parser, report
 from monitord.config.resolve import ResolvedTarget
 from monitord.daemon import tune_garbage_collector
 from monitord.icmp.engine import IcmpEngine
@@ -86,22 +83,35 @@ async def run_engine(lab: Lab, targets: list[str], timeout: float) -> tuple[floa
     return wall, time.process_time() - cpu_before, sum(1 for s in stats if s.alive)
 
 
-async def compare(lab: Lab, label: str, targets: list[str], timeout: float, repeat: int) -> None:
-    fping_runs, ours_runs = [], []
-    for _ in range(repeat):
-        fping_runs.append(run_fping(lab, targets, int(timeout * 1000)))
-        ours_runs.append(await run_engine(lab, targets, timeout))
-    fw = statistics.median(r[0] for r in fping_runs)
-    ow = statistics.median(r[0] for r in ours_runs)
-    fc = statistics.median(r[1] for r in fping_runs) / len(targets) * 1e6
-    oc = statistics.median(r[1] for r in ours_runs) / len(targets) * 1e6
-    print(f"{label}: {len(targets)} targets, median of {repeat}")
-    print(f"  fping -i0 -r0 : wall {fw:.3f} s  cpu {fc:6.2f} us/echo  alive {fping_runs[-1][2]}")
-    print(f"  monitord      : wall {ow:.3f} s  cpu {oc:6.2f} us/echo  alive {ours_runs[-1][2]}")
-    print(f"  ratio monitord/fping: wall {ow / fw:.2f}x  cpu {oc / fc:.2f}x")
+async def compare(lab: Lab, label: str, targets: list[str], timeout: float, repeat: int,
+                  goal: str = "", limit: float | None = None) -> list[Figure]:
+    runs: dict[str, list[tuple[float, float, int]]] = {"monitord": [], "fping": []}
+
+    async def ours() -> float:
+        runs["monitord"].append(await run_engine(lab, targets, timeout))
+        return runs["monitord"][-1][0]
+
+    async def theirs() -> float:
+        runs["fping"].append(run_fping(lab, targets, int(timeout * 1000)))
+        return runs["fping"][-1][0]
+
+    await ainterleave({"monitord": ours, "fping": theirs}, repeat)
+    runs = {name: values[1:] for name, values in runs.items()}  # drop the warm-up
+    alive = f"alive: monitord {runs['monitord'][-1][2]}, fping {runs['fping'][-1][2]}"
+    wall = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, wall", "ms", "lower",
+                  [r[0] * 1000 for r in runs["monitord"]], "fping -i0 -r0",
+                  [r[0] * 1000 for r in runs["fping"]],
+                  goal=goal or "<= 2x fping", note=alive + "; fping's time includes its process start")
+    wall.met = wall.ours_median <= limit * 1000 if limit else (wall.ratio or 99) <= 2
+    cpu = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, CPU", "us/echo", "lower",
+                 [r[1] / len(targets) * 1e6 for r in runs["monitord"]], "fping -i0 -r0",
+                 [r[1] / len(targets) * 1e6 for r in runs["fping"]], goal="" if limit else "<= 15 us")
+    if not limit:
+        cpu.met = cpu.ours_median <= 15
+    return [wall] if limit else [wall, cpu]
 
 
-async def sustain(lab: Lab, targets: int, seconds: float) -> None:
+async def sustain(lab: Lab, targets: int, seconds: float) -> Figure:
     """The probe kind under the real scheduler: targets x 5 echoes every 10 s."""
     settings = IcmpSettings(interval=10.0, timeout=5.0, count=5, echo_interval=0.2, echo_timeout=1.0)
     resolved = [
@@ -117,11 +127,13 @@ async def sustain(lab: Lab, targets: int, seconds: float) -> None:
         scheduler = Scheduler({"icmp": kind}, results.extend, CollectorRegistry())  # type: ignore[dict-item]
         scheduler.apply(resolved)
         task = asyncio.create_task(scheduler.run())
-        cpu_before = time.process_time()
+        windows: list[float] = []
         began = time.perf_counter()
-        await asyncio.sleep(seconds)
+        for _ in range(3):  # three windows, so the figure has a spread
+            cpu_before, wall_before = time.process_time(), time.perf_counter()
+            await asyncio.sleep(seconds / 3)
+            windows.append(100 * (time.process_time() - cpu_before) / (time.perf_counter() - wall_before))
         wall = time.perf_counter() - began
-        cpu = time.process_time() - cpu_before
         scheduler.stop()
         await task
     finally:
@@ -129,38 +141,36 @@ async def sustain(lab: Lab, targets: int, seconds: float) -> None:
     sent = sum(int(r.fields.get("sent", 0)) for r in results)
     received = sum(int(r.fields.get("received", 0)) for r in results)
     failed = sum(1 for r in results if not r.ok)
-    print(f"sustained: {targets} targets x 5 echoes every 10 s for {wall:.0f} s through the scheduler")
-    print(f"  runs {len(results)} (failed {failed})  echoes {sent} ({sent / wall:.0f}/s)  "
-          f"false loss {sent - received} echoes")
-    print(f"  cpu {100 * cpu / wall:.1f} % of one core  {cpu / max(sent, 1) * 1e6:.2f} us/echo "
-          "(probe, scheduler, results)")
+    figure = Figure("icmp_vs_fping", f"ICMP {targets:,} targets x 5 echoes / 10 s through the scheduler, CPU",
+                    "% of a core", "lower", windows, goal="< 20 %, no false loss",
+                    note=f"{len(results)} runs ({failed} failed), {sent} echoes ({sent / wall:.0f}/s), "
+                         f"false loss {sent - received} echoes, {wall:.0f} s in 3 windows")
+    figure.met = figure.ours_median < 20 and sent == received
+    return figure
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--targets", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sustain", type=float, default=60.0, help="seconds (0 skips)")
-    parser.add_argument("--sustain-targets", type=int, default=10000)
-    parser.add_argument("--python-default-gc", action="store_true",
-                        help="keep Python's GC thresholds instead of the daemon's tuning")
-    args = parser.parse_args()
+    made = parser(__doc__)
+    made.add_argument("--python-default-gc", action="store_true",
+                      help="keep Python's GC thresholds instead of the daemon's tuning")
+    args = made.parse_args()
+    repeat, sustain_seconds = (5, 15.0) if args.quick else (11, 60.0)
     if not args.python_default_gc:
         tune_garbage_collector()
-    print(f"gc thresholds {gc.get_threshold()}; machine shared with other jobs, figures are noisy")
     if os.geteuid() != 0:
         sys.exit("needs root: raw sockets and a network namespace")
     lab = Lab()
     try:
-        sweep = addresses(args.targets, 1)
-        await compare(lab, "all alive", sweep, timeout=1.0, repeat=args.repeat)
+        sweep = addresses(5000, 1)
+        figures = await compare(lab, "all alive", sweep, timeout=1.0, repeat=repeat)
         lab.silence(*sweep[::5])
-        await compare(lab, "20 % silent, 1 s timeout", sweep, timeout=1.0, repeat=args.repeat)
+        figures += await compare(lab, "20 % silent, 1 s timeout", sweep, timeout=1.0, repeat=repeat,
+                                 goal="<= 1,150 ms", limit=1.15)
         lab.restore()
-        if args.sustain > 0:
-            await sustain(lab, args.sustain_targets, args.sustain)
+        figures.append(await sustain(lab, 10_000, sustain_seconds))
     finally:
         lab.close()
+    report(f"ICMP engine vs fping in a lab namespace (gc thresholds {gc.get_threshold()})", figures, repeat)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 The namespace has only ``lo`` plus N ifb interfaces (no link outside; the
 kernel here has no ``dummy`` module), so snmpd's own IF-MIB has a realistic
 switch-sized table and all traffic stays on the namespace's loopback. The
-benchmark script re-runs itself inside with ``ip netns exec`` and the
-namespace is deleted afterwards.
+benchmark re-runs itself inside with ``ip netns exec python -m benchmarks.NAME``
+and the namespace is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 INSIDE_FLAG = "--inside-netns"
 
 
@@ -26,8 +24,13 @@ def inside() -> bool:
     return INSIDE_FLAG in sys.argv
 
 
-def run_in_netns(script: str, interfaces: int) -> int:
-    """Create the namespace, run ``script`` in it, delete it; returns the exit code."""
+def arguments() -> list[str]:
+    """The command line without the inside marker, for the benchmark's own parser."""
+    return [a for a in sys.argv[1:] if a != INSIDE_FLAG]
+
+
+def run_in_netns(module: str, interfaces: int) -> int:
+    """Create the namespace, run ``python -m module`` in it, delete it; returns the exit code."""
     if os.geteuid() != 0:
         print("needs root (ip netns add)", file=sys.stderr)
         return 2
@@ -44,14 +47,14 @@ def run_in_netns(script: str, interfaces: int) -> int:
         subprocess.run(["ip", "-n", name, "-batch", handle.name], check=True)
         os.unlink(handle.name)
         return subprocess.run(
-            ["ip", "netns", "exec", name, sys.executable, script, INSIDE_FLAG, *sys.argv[1:]],
-            check=False, timeout=600,
+            ["ip", "netns", "exec", name, sys.executable, "-m", module, INSIDE_FLAG, *sys.argv[1:]],
+            check=False, timeout=900, cwd=ROOT,
         ).returncode
     finally:
         subprocess.run(["ip", "netns", "delete", name], check=False)
 
 
-def start_snmpd(root: Path) -> object:
+def start_snmpd(root: Path) -> Any:
     """snmpd serving its own IF-MIB (the namespace's interfaces) on 127.0.0.1."""
     from tests.servers.snmpd import SnmpdServer
 

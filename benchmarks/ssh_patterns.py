@@ -7,22 +7,19 @@ per-line counting and evidence collection); grep runs once per rule with the
 same pattern (``-i`` where the rule ignores case), since monitord counts per
 rule too, and once with all patterns combined (lines matching any rule).
 
-    .venv/bin/python benchmarks/ssh_patterns.py [--mb 100]
+    .venv/bin/python -m benchmarks.ssh_patterns [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from benchmarks.harness import Figure, interleave, parser, report
 from monitord.ssh.evidence import Evidence
 from monitord.ssh.matching import compile_rules, scan
 from monitord.ssh.rules import DEFAULT_RULES
@@ -96,38 +93,40 @@ def grep_count(path: Path, pattern: str, ignore_case: bool) -> tuple[float, int]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mb", type=int, default=100)
-    args = parser.parse_args()
+    quick = parser(__doc__).parse_args().quick
+    megabytes, rounds = (20, 3) if quick else (100, 5)
     folder = Path(tempfile.mkdtemp(prefix="monitord-bench-log-"))
     try:
         path = folder / "syslog"
-        total_lines = make_log(path, args.mb)
-        size_mb = path.stat().st_size / 1024 / 1024
-        names = ", ".join(r.name for r in DEFAULT_RULES)
-        print(f"log: {size_mb:.1f} MB, {total_lines} lines, rules: {names}")
+        total_lines = make_log(path, megabytes)
         subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+        agreed: list[bool] = []
 
-        ours, lines, counts = monitord_scan(path)
-        grep_total = 0.0
-        grep_counts = {}
-        for rule in DEFAULT_RULES:
-            elapsed, count = grep_count(path, ere(rule.pattern), rule.ignore_case)
-            grep_total += elapsed
-            grep_counts[rule.name] = count
-        print(f"monitord scan : {ours:6.2f} s  {lines / ours / 1e6:6.2f} M lines/s  "
-              f"{size_mb / ours:7.1f} MB/s  counts {counts}")
-        grep_rate = lines / grep_total / 1e6
-        print(f"grep -cE x{len(DEFAULT_RULES)}   : {grep_total:6.2f} s  {grep_rate:6.2f} M lines/s  "
-              f"{size_mb / grep_total:7.1f} MB/s  counts {grep_counts}")
-        print(f"ratio (monitord lines/s / grep lines/s, per-rule counting both): {grep_total / ours:.2f}")
-        print(f"counts agree with grep: {counts == grep_counts}")
-        combined = "|".join(f"({ere(r.pattern)})" for r in DEFAULT_RULES if not r.ignore_case)
-        one_elapsed, _ = grep_count(path, combined, False)
-        print(f"(for scale: one grep -cE of the {len(DEFAULT_RULES) - 1} case-sensitive patterns combined: "
-              f"{one_elapsed:.2f} s, {lines / one_elapsed / 1e6:.2f} M lines/s)")
+        def ours() -> float:
+            elapsed, lines, counts = monitord_scan(path)
+            assert lines == total_lines
+            found["monitord"] = counts
+            return lines / elapsed / 1e6
+
+        def grep() -> float:
+            total = 0.0
+            counts = {}
+            for rule in DEFAULT_RULES:
+                elapsed, count = grep_count(path, ere(rule.pattern), rule.ignore_case)
+                total += elapsed
+                counts[rule.name] = count
+            agreed.append(counts == found.get("monitord", counts))
+            return total_lines / total / 1e6
+
+        found: dict[str, dict[str, int]] = {}
+        samples = interleave({"monitord": ours, "grep": grep}, rounds)
+        figure = Figure("ssh_patterns", f"Log rule scan, {len(DEFAULT_RULES)} default rules, per-rule counts",
+                        "M lines/s", "higher", samples["monitord"], f"grep -cE x{len(DEFAULT_RULES)}",
+                        samples["grep"],
+                        note=f"{megabytes} MB, {total_lines:,} lines; counts agree with grep: {all(agreed)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    report("log pattern matching: monitord's rule scan vs grep, same file, page cache warm", [figure], rounds)
 
 
 if __name__ == "__main__":
