@@ -198,6 +198,10 @@ async def list_silences(request: web.Request) -> web.Response:
 async def create_silence(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     spec = await read_json(request, SilenceSpec)
+    if spec.ends_at is not None and spec.ends_at <= datetime.now(UTC):
+        # Stored, it would silence nothing and clutter the list: a typo'd year, most likely.
+        raise RequestError(f"ends_at {spec.ends_at.isoformat()} has passed: a silence must end in "
+                           "the future", field="ends_at", status=422)
     silence = await _service(request).add_silence(spec, identity.name)
     return web.json_response(silence.to_json(datetime.now(UTC)), status=201)
 

@@ -27,7 +27,7 @@ from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Line, Name
 from monitord.pos.hours import DAYS
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody, Refused
-from monitord.pos.register import Store, Terminal, token_digest
+from monitord.pos.register import Store, StoreState, Terminal, TerminalState, token_digest
 
 if TYPE_CHECKING:
     from monitord.pos.service import PosService
@@ -165,13 +165,13 @@ def _store_json(store: Store, now: float) -> dict[str, Any]:
 
 class StoreQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    state: Name | None = Field(default=None, max_length=32)
+    state: StoreState | None = None
 
 
 class TerminalQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     store: Name | None = Field(default=None, max_length=128)
-    state: Name | None = Field(default=None, max_length=32)
+    state: TerminalState | None = None
 
 
 async def list_stores(request: web.Request) -> web.Response:

@@ -85,6 +85,9 @@ async def test_api_refuses_a_silence_typo_naming_the_matcher_and_position(
         status, error = await api(daemon, "POST", "/api/v1/silences", json={
             "matchers": ["target=till-1"], "ends_at": ENDS, "comment": "till\u0000 swap"})
         assert status == 422 and error["field"] == "comment", error
+        status, error = await api(daemon, "POST", "/api/v1/silences", json={
+            "matchers": ["target=till-1"], "ends_at": "2000-01-01T00:00:00Z"})
+        assert status == 422 and error["field"] == "ends_at" and "has passed" in error["error"], error
         _, listed = await api(daemon, "GET", "/api/v1/silences")
         assert listed["silences"] == []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ def test_interleave_rotates_the_order_and_warms_up_untimed() -> None:
     assert samples == {"a": [1.0] * 3, "b": [2.0] * 3, "c": [3.0] * 3}
 
 
-def test_ainterleave_alternates_two_contenders() -> None:
+async def test_ainterleave_alternates_two_contenders() -> None:
     calls: list[str] = []
 
     def contender(name: str) -> Callable[[], Awaitable[float]]:
@@ -38,8 +37,8 @@ def test_ainterleave_alternates_two_contenders() -> None:
             return float(len(calls))
         return run
 
-    samples = asyncio.run(ainterleave({"ours": contender("ours"), "peer": contender("peer")},
-                                      rounds=4, warmup=0))
+    samples = await ainterleave({"ours": contender("ours"), "peer": contender("peer")},
+                                rounds=4, warmup=0)
     assert calls == ["ours", "peer", "peer", "ours", "ours", "peer", "peer", "ours"]
     assert samples == {"ours": [1.0, 4.0, 5.0, 8.0], "peer": [2.0, 3.0, 6.0, 7.0]}
 

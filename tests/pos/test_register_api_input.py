@@ -49,3 +49,17 @@ async def test_heartbeat_store_name_with_nul_is_422(
                 answer = await response.json()
                 assert response.status == 422, answer
                 assert answer["field"] == field
+
+
+async def test_an_unknown_state_filter_is_422_not_an_empty_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(OPEN_TIME)
+    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _service), \
+            aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session:
+        for path in ("/api/v1/pos/stores?state=weird", "/api/v1/pos/terminals?state=weird"):
+            async with session.get(url(daemon, path)) as response:
+                body = await response.json()
+                assert (response.status, body["field"]) == (422, "state"), (path, body)
+        async with session.get(url(daemon, "/api/v1/pos/stores?state=open")) as response:
+            assert response.status == 200
