@@ -334,9 +334,24 @@ class Evaluator:
                     self._apply(rule, name, {}, breached=True, now=now, result=None)
 
     def take(self) -> tuple[list[Transition], set[str]]:
+        """This round's transitions and alerts to save, for the record stage."""
         transitions, dirty = self.transitions, self.dirty
         self.transitions, self.dirty = [], set()
         return transitions, dirty
+
+    def take_evidence(self) -> dict[str, list[str]]:
+        """Evidence lines that arrived for already-firing alerts since the last take."""
+        evidence, self.new_evidence = self.new_evidence, {}
+        return evidence
+
+    def put_back(self, transitions: list[Transition], dirty: set[str],
+                 evidence: Mapping[str, list[str]]) -> None:
+        """Recording what ``take`` handed out failed: keep it, ahead of anything newer,
+        so the next round records it again and nothing is lost."""
+        self.transitions[:0] = transitions
+        self.dirty |= dirty
+        for fp, lines in evidence.items():
+            self.new_evidence.setdefault(fp, [])[:0] = lines
 
     def forget_quiet(self, keep: set[str]) -> list[str]:
         """Drop alerts nobody needs any more: inactive ones never notified and without a

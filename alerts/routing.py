@@ -9,6 +9,7 @@ from monitord.config.notify import RouteConfig
 
 
 def route_takes(route: RouteConfig, labels: Mapping[str, str]) -> bool:
+    # Reads exactly the labels in ``match_key`` (the mute stage caches on it): keep them in step.
     match = route.match
     if match.priorities and labels.get("priority") not in match.priorities:
         return False
@@ -23,6 +24,12 @@ def route_takes(route: RouteConfig, labels: Mapping[str, str]) -> bool:
         if not tags & set(match.tags):
             return False
     return True
+
+
+def match_key(labels: Mapping[str, str]) -> tuple[str | None, ...]:
+    """The labels ``route_takes`` reads: alerts with equal keys go to the same routes."""
+    return (labels.get("priority"), labels.get("severity"), labels.get("site"), labels.get("rule"),
+            labels.get("tags"))
 
 
 def routes_for(routes: list[RouteConfig], labels: Mapping[str, str]) -> list[RouteConfig]:

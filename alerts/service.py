@@ -1,7 +1,8 @@
-"""The alert engine as a daemon service: bus subscription -> evaluate -> dispatch -> notify.
+"""The alert engine as a daemon service: bus subscription -> the alert stages -> notify.
 
 It owns three tasks, started in ``start`` and ended in ``stop``: the evaluation
-loop (its own bounded subscription on the result bus), the outbox notifier, and
+loop (its own bounded subscription on the result bus; it runs the stages of
+``alerts.pipeline`` up to the outbox), the outbox deliverer (the notify stage), and
 housekeeping (auto-close, pruning). ``stop`` drains what is buffered and saves
 every live alert, so a restart resumes mid-incident without a duplicate message.
 """
@@ -14,12 +15,12 @@ import logging
 from prometheus_client import Counter, Gauge
 
 from alerts.alert_repo import AlertRepo
-from alerts.dispatcher import Dispatcher
+from alerts.delivery import Deliverer
 from alerts.evaluator import Evaluator
 from alerts.flapping import FlapPolicy
 from alerts.lifecycle import digests_from_json, digests_to_json
-from alerts.notifier import Notifier
 from alerts.outbox import Outbox
+from alerts.pipeline import Pipeline
 from alerts.rules import compile_rules
 from alerts.silences import Silence, SilenceBook, SilenceSpec
 from monitord.bus import Subscription
@@ -82,8 +83,8 @@ class AlertService:
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
-        self.notifier: Notifier | None = None
-        self.dispatcher: Dispatcher | None = None
+        self.deliverer: Deliverer | None = None
+        self.pipeline: Pipeline | None = None
         registry = runtime.registry
         self._evaluated = Counter("monitord_alert_results_evaluated", "Results evaluated by alert rules",
                                   registry=registry)
@@ -103,15 +104,15 @@ class AlertService:
         for silence in await AlertRepo(store).load_silences():
             self.silences.add(silence)
         health = self.runtime.health
-        self.notifier = Notifier(Outbox(store), config.notify, self.runtime.registry,
-                                 health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
-                                 clock=self.clock)
-        self.dispatcher = Dispatcher(self.evaluator, config.alerts, config.notify, store,
-                                     silences=self.silences, wake=self.notifier.wake, sites=config.sites)
+        self.deliverer = Deliverer(Outbox(store), config.notify, self.runtime.registry,
+                                   health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
+                                   clock=self.clock)
+        self.pipeline = Pipeline(self.evaluator, config.alerts, config.notify, store,
+                                 silences=self.silences, wake=self.deliverer.wake, sites=config.sites)
         self._subscription = self.runtime.bus.subscribe("alerts", config.alerts.buffer_size)
         self._tasks = [
             asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
-            asyncio.create_task(self.notifier.run(), name="alerts:notify"),
+            asyncio.create_task(self.deliverer.run(), name="alerts:notify"),
             asyncio.create_task(self._housekeeping(), name="alerts:housekeeping"),
         ]
         self.runtime.health.set("alerts", True, f"{len(self.evaluator.rules)} rules")
@@ -125,10 +126,10 @@ class AlertService:
                                      _policy(loaded), self.clock.now(), parents=parents,
                                      present=present, results_now_ns=now_ns())
             self.silences.set_config(alerts.silences)
-            if self.dispatcher is not None:
-                self.dispatcher.configure(alerts, loaded.config.notify, loaded.config.sites)
-            if self.notifier is not None:
-                self.notifier.config = loaded.config.notify
+            if self.pipeline is not None:
+                self.pipeline.configure(alerts, loaded.config.notify, loaded.config.sites)
+            if self.deliverer is not None:
+                self.deliverer.config = loaded.config.notify
         try:
             await self._save_digests()
         except Exception as exc:  # the next reload or start writes them; alerts still end then
@@ -152,10 +153,10 @@ class AlertService:
             if evaluate is not None:
                 # asyncio.wait neither cancels the task on timeout nor raises its exception.
                 await asyncio.wait([evaluate], timeout=max(0.0, drain_until - loop.time()))
-            if self.notifier is not None and loop.time() < drain_until:
+            if self.deliverer is not None and loop.time() < drain_until:
                 try:
                     async with asyncio.timeout_at(drain_until):
-                        await self.notifier.deliver_due()
+                        await self.deliverer.deliver_due()
                 except TimeoutError:
                     log.warning("outbox not fully delivered at shutdown; the rest goes out after restart")
                 except Exception:
@@ -168,10 +169,10 @@ class AlertService:
             for task in tasks:
                 if not task.cancelled() and task.exception() is not None:
                     log.error("%s ended with an error: %r", task.get_name(), task.exception())
-            if self.dispatcher is not None:
+            if self.pipeline is not None:
                 try:
                     async with asyncio.timeout_at(max(deadline, loop.time() + 0.5)):
-                        await self.dispatcher.alert_repo.save(
+                        await self.pipeline.alert_repo.save(
                             [a for a in self.evaluator.alerts.values()
                              if a.status != "inactive" or a.notified])
                 except Exception:
@@ -179,8 +180,8 @@ class AlertService:
         finally:
             for task in self._tasks:  # left only if stop() itself was cancelled
                 task.cancel()
-            if self.notifier is not None:
-                self.notifier.close()
+            if self.deliverer is not None:
+                self.deliverer.close()
 
     # -- API helpers -----------------------------------------------------------------------
 
@@ -200,15 +201,15 @@ class AlertService:
 
     async def _evaluate_loop(self) -> None:
         subscription = self._subscription
-        dispatcher = self.dispatcher
-        assert subscription is not None and dispatcher is not None
+        pipeline = self.pipeline
+        assert subscription is not None and pipeline is not None
         interval = self.runtime.loaded.config.alerts.evaluation_interval
         clock = self.clock
         last_tick = 0.0
         last_snapshot = clock.now()
         failing = False
         while True:
-            next_flush = dispatcher.next_flush()
+            next_flush = pipeline.next_flush()
             now = clock.now()
             wait = interval if next_flush is None else max(0.0, min(interval, next_flush - now))
             batch = await subscription.get_batch(BATCH, timeout=wait)
@@ -221,16 +222,14 @@ class AlertService:
                     tick = now - last_tick >= interval
                     if tick:
                         self.evaluator.check_absence(now)
-                    transitions = await self._record(dispatcher, now)
-                    if transitions or tick:
-                        dispatcher.plan(now)
+                    transitions = await self._record(pipeline, now)
                     if tick:
                         last_tick = now
-                        await dispatcher.plan_reminders(now)
-                    await dispatcher.flush(now)
+                    await pipeline.planner.plan(now, changed=transitions > 0, tick=tick)
+                    await pipeline.flusher.flush(now)
                     if now - last_snapshot >= SNAPSHOT_EVERY:
                         last_snapshot = now
-                        await dispatcher.alert_repo.save(
+                        await pipeline.alert_repo.save(
                             [a for a in self.evaluator.alerts.values() if a.status != "inactive"])
                 if failing:
                     failing = False
@@ -249,20 +248,17 @@ class AlertService:
             if subscription.closed and not len(subscription):
                 return
 
-    async def _record(self, dispatcher: Dispatcher, now: float) -> int:
+    async def _record(self, pipeline: Pipeline, now: float) -> int:
         """Write this round's transitions; on failure keep them for the next round."""
         evaluator = self.evaluator
         transitions, dirty = evaluator.take()
-        evidence, evaluator.new_evidence = evaluator.new_evidence, {}
+        evidence = evaluator.take_evidence()
         if not (transitions or dirty or evidence):
             return 0
         try:
-            await dispatcher.record(transitions, dirty, now, evidence)
+            await pipeline.recorder.record(transitions, dirty, now, evidence)
         except BaseException:
-            evaluator.transitions[:0] = transitions
-            evaluator.dirty |= dirty
-            for fp, lines in evidence.items():
-                evaluator.new_evidence.setdefault(fp, [])[:0] = lines
+            evaluator.put_back(transitions, dirty, evidence)
             raise
         for transition in transitions:
             self._transitions.labels(event=transition.event).inc()
@@ -285,16 +281,16 @@ class AlertService:
 
     async def housekeep(self, now: float) -> None:
         """Auto-close quiet tickets, prune delivered messages, forget idle groups and alerts."""
-        assert self.dispatcher is not None and self.notifier is not None
+        assert self.pipeline is not None and self.deliverer is not None
         tickets = self.runtime.loaded.config.alerts.tickets
-        closed = await self.dispatcher.tickets.auto_close(tickets.auto_close_after, now)
+        closed = await self.pipeline.tickets.auto_close(tickets.auto_close_after, now)
         if closed:
             log.info("auto-closed %d quiet tickets", len(closed))
-        await self.notifier.outbox.prune(now - DELIVERED_KEPT)
-        self.dispatcher.groups.forget_idle(now, 86400.0)
+        await self.deliverer.outbox.prune(now - DELIVERED_KEPT)
+        self.pipeline.groups.forget_idle(now, 86400.0)
         async with self._lock:
             gone = self.evaluator.forget_quiet(set())
-        await self.dispatcher.alert_repo.drop(gone)
+        await self.pipeline.alert_repo.drop(gone)
         self.housekept = now
 
 

@@ -36,7 +36,7 @@ def _failure(target: str) -> ProbeResult:
 
 
 async def main(samples: int) -> None:
-    from alerts.notifier import _send_blocking
+    from alerts.sender import send_blocking
 
     receiver = Receiver(free_port())
     await receiver.up()
@@ -75,7 +75,7 @@ async def main(samples: int) -> None:
 
         async def peer() -> float:
             async def send() -> None:
-                ok = await asyncio.to_thread(_send_blocking, receiver.url("direct"), f"t{sample[0]}", "body",
+                ok = await asyncio.to_thread(send_blocking, receiver.url("direct"), f"t{sample[0]}", "body",
                                              "failure", 5)
                 assert ok
             return await arrival(send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 
 _PRIORITY = {
@@ -13,6 +14,28 @@ _PRIORITY = {
     logging.ERROR: 3,
     logging.CRITICAL: 2,
 }
+
+
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+class RedactUrls(logging.Filter):
+    """Replace every URL in a record with its scheme: apprise logs the notification URLs it
+    cannot parse in full, and those hold tokens and passwords."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "://" in message:
+            record.msg = _URL.sub(lambda m: m.group(0).partition("://")[0] + "://<redacted>", message)
+            record.args = None
+        return True
+
+
+def redact_apprise_urls() -> None:
+    """Install ``RedactUrls`` on apprise's logger, once."""
+    logger = logging.getLogger("apprise")
+    if not any(isinstance(f, RedactUrls) for f in logger.filters):
+        logger.addFilter(RedactUrls())
 
 
 class JournalFormatter(logging.Formatter):
@@ -37,3 +60,4 @@ def setup_logging(level: str) -> None:
     # Libraries that log every retry or connection at INFO would drown transitions.
     for noisy in ("asyncssh", "aiohttp.access", "apprise", "urllib3", "alembic", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    redact_apprise_urls()

@@ -122,10 +122,10 @@ async def list_tickets(request: web.Request) -> web.Response:
 
 
 def _repo(request: web.Request) -> TicketRepo:
-    dispatcher = _service(request).dispatcher
-    if dispatcher is None:
+    pipeline = _service(request).pipeline
+    if pipeline is None:
         raise NotFoundError("the alert engine has not started")
-    return dispatcher.tickets
+    return pipeline.tickets
 
 
 async def get_ticket(request: web.Request) -> web.Response:

@@ -22,6 +22,8 @@ from monitord.clock import Clock, ManualClock, ShiftedClock
 from monitord.config.loader import build_config, load_config
 from monitord.daemon import Daemon
 from monitord.runtime import Runtime
+from tests.daemon_harness import running_daemon
+from tests.eventually import eventually
 from tests.servers.processes import free_port
 from tests.servers.receiver import Received, Receiver
 
@@ -128,19 +130,15 @@ def clocked(clock: Clock) -> Iterator[None]:
 async def running(doc: dict[str, Any] | Path, clock: Clock | None = None) -> AsyncIterator[Daemon]:
     """A daemon on ``doc`` (or on a config file, with SIGHUP handled as in production); its
     alert engine (and POS) read ``clock`` (a fresh shifted clock by default, which tests
-    move forward with ``settle``)."""
+    move forward with ``settle``). Started by the one daemon harness: a start-up error
+    fails the test at once, as itself."""
     if isinstance(doc, Path):
         daemon = Daemon(load_config(doc), handle_signals=True)
     else:
         daemon = Daemon(build_config(doc))
     with clocked(clock or ShiftedClock()):
-        task = asyncio.create_task(daemon.run())
-        try:
-            await asyncio.wait_for(daemon.started.wait(), 30)
-            yield daemon
-        finally:
-            daemon.request_stop()
-            await asyncio.wait_for(task, 60)
+        async with running_daemon(daemon, stop_timeout=60) as started:
+            yield started
 
 
 def shifted(daemon: Daemon) -> ShiftedClock:
@@ -160,7 +158,7 @@ async def rounds(daemon: Daemon, count: int, timeout: float = 30.0) -> None:
     """Wait until the alert engine completed ``count`` more evaluation rounds."""
     service = engine(daemon)
     start = service.rounds
-    await wait_until(lambda: service.rounds >= start + count, timeout, f"{count} evaluation rounds")
+    await eventually(lambda: service.rounds >= start + count, f"{count} evaluation rounds", timeout=timeout)
 
 
 async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float = 60.0
@@ -172,7 +170,7 @@ async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while len(receiver.messages) < count and loop.time() < deadline:
-        due = service.dispatcher.next_flush() if service.dispatcher is not None else None
+        due = service.pipeline.next_flush() if service.pipeline is not None else None
         if due is not None and isinstance(clock, ShiftedClock | ManualClock) and due > clock.now():
             clock.advance(due - clock.now() + 0.01)
         await receiver.wait_for(count, 0.05)
@@ -193,16 +191,16 @@ async def settle(daemon: Daemon, timeout: float = 60.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"the alert engine did not settle within {timeout}s")
         await rounds(daemon, 1, timeout)
-        assert service.dispatcher is not None and service.notifier is not None
-        due = service.dispatcher.next_flush()
+        assert service.pipeline is not None and service.deliverer is not None
+        due = service.pipeline.next_flush()
         if due is not None and isinstance(clock, ShiftedClock | ManualClock):
             clock.advance(max(0.0, due - clock.now()) + 0.01)
-        counts = await service.notifier.outbox.counts()
+        counts = await service.deliverer.outbox.counts()
         if due is None and counts["pending"] == 0:
             quiet += 1
         else:
             quiet = 0
-            service.notifier.wake()
+            service.deliverer.wake()
 
 
 async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN,
@@ -216,17 +214,8 @@ async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKE
 
 
 async def wait_until(check: Any, timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.1)
+    """``tests.eventually.eventually`` under its old name and argument order (many tests use it)."""
+    await eventually(check, what, timeout=timeout)
 
 
 async def wait_probed(daemon: Daemon, target: str, *, up: bool, kind: str = "tcp",
@@ -236,7 +225,7 @@ async def wait_probed(daemon: Daemon, target: str, *, up: bool, kind: str = "tcp
         result = daemon.scheduler.last_results().get((target, kind))
         return result is not None and result.ok is up
 
-    await wait_until(seen, timeout, f"{target} to be probed {'up' if up else 'down'}")
+    await eventually(seen, f"{target} to be probed {'up' if up else 'down'}", timeout=timeout)
 
 
 def write_config(path: Path, doc: dict[str, Any]) -> Path:
@@ -253,4 +242,4 @@ async def sighup(daemon: Daemon) -> None:
         now = daemon.registry.get_sample_value("monitord_config_reloads_total", {"outcome": "applied"})
         return (now or 0) > before
 
-    await wait_until(applied, 30, "the reload to be applied")
+    await eventually(applied, "the reload to be applied")

@@ -35,7 +35,7 @@ async def test_message_arrives_once_after_receiver_was_down_30s(
     await receiver.down()
     async with running(doc) as daemon:
         await service.close()
-        outbox = engine(daemon).notifier
+        outbox = engine(daemon).deliverer
         assert outbox is not None
 
         async def tried_twice() -> bool:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
-from alerts.notifier import Notifier, with_key
+from alerts.delivery import Deliverer
 from alerts.outbox import Outbox
+from alerts.sender import with_key
 from monitord.config.loader import build_config
 from monitord.store.engine import StateStore
 from tests.alerts.harness import wait_until
@@ -30,7 +32,7 @@ async def test_digest_rows_go_out_as_one_message_and_plain_rows_alone(
     config = build_config({"notify": {"routes": [{"name": "chat", "urls": [receiver.url()]}],
                                       "retry_initial": "1s"}}).config.notify
     store = await StateStore.open(None, tmp_path)
-    notifier = Notifier(Outbox(store), config, CollectorRegistry())
+    notifier = Deliverer(Outbox(store), config, CollectorRegistry())
     try:
         now = time.time()
         async with store.engine.begin() as conn:
@@ -69,7 +71,7 @@ async def test_run_survives_an_outbox_outage_and_delivers_afterwards(
                           ).config.notify
     store = await StateStore.open(None, tmp_path)
     reports: list[tuple[bool, str]] = []
-    notifier = Notifier(Outbox(store), config, CollectorRegistry(),
+    notifier = Deliverer(Outbox(store), config, CollectorRegistry(),
                         health=lambda ok, detail: reports.append((ok, detail)), run_backoff=0.1)
     task: asyncio.Task[None] | None = None
     try:
@@ -103,3 +105,45 @@ def test_idempotency_key_only_on_schemes_with_headers() -> None:
     assert with_key("json://127.0.0.1:1/x", "k1") == "json://127.0.0.1:1/x?+X-Idempotency-Key=k1"
     assert with_key("json://127.0.0.1:1/x?a=b", "k1").endswith("&+X-Idempotency-Key=k1")
     assert with_key("tgram://bot/chat", "k1") == "tgram://bot/chat"
+
+
+async def test_a_url_apprise_rejects_is_given_up_at_once_and_logged_once(
+    receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One route, two URLs: the receiver and one apprise cannot even parse. The configuration
+    check refuses such a URL at load; this one got past it (as one can when apprise or its
+    plugins change under a running daemon). Its messages are given up on the first try, with
+    one log line for the URL, while the good URL delivers every message."""
+    loaded = build_config({"notify": {"routes": [{"name": "chat", "urls": [receiver.url(), receiver.url()]}],
+                                      "give_up_after": "1h", "retry_initial": "1s"}})
+    route = loaded.config.notify.routes[0]
+    broken = route.model_copy(update={"urls": [route.urls[0], SecretStr("json://[not-a-host")]})
+    config = loaded.config.notify.model_copy(update={"routes": [broken]})
+    store = await StateStore.open(None, tmp_path)
+    registry = CollectorRegistry()
+    notifier = Deliverer(Outbox(store), config, registry)
+    try:
+        now = time.time()
+        async with store.engine.begin() as conn:
+            await Outbox.add(conn, [_row("g-0", "first", digest=False, now=now),
+                                    {**_row("g-1", "first", digest=False, now=now), "url_index": 1},
+                                    _row("h-0", "second", digest=False, now=now),
+                                    {**_row("h-1", "second", digest=False, now=now), "url_index": 1}])
+        assert await notifier.deliver_due() == 4
+        assert [m.key for m in receiver.messages] == ["g-0", "h-0"]
+        assert await Outbox(store).counts() == {"pending": 0, "gave_up": 2}
+        async with store.engine.connect() as conn:
+            rows = (await conn.exec_driver_sql(
+                "SELECT key, attempts, last_error FROM outbox WHERE gave_up_at IS NOT NULL ORDER BY key"
+            )).all()
+        assert [(key, attempts) for key, attempts, _ in rows] == [("g-1", 1), ("h-1", 1)]
+        assert all("does not accept the URL" in error for _, _, error in rows)
+        assert registry.get_sample_value("monitord_notifications_given_up_total", {"route": "chat"}) == 2
+        assert registry.get_sample_value("monitord_notifications_retried_total", {"route": "chat"}) is None
+        ours = [r.getMessage() for r in caplog.records if r.name == "monitord.alerts.notify"]
+        assert len(ours) == 1 and "URL 1" in ours[0] and "given up" in ours[0], ours
+        assert "not-a-host" not in caplog.text  # the URL may hold secrets
+        assert await notifier.deliver_due() == 0
+    finally:
+        notifier.close()
+        await store.close()

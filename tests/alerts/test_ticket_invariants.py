@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from alerts.alert_repo import AlertRepo
-from alerts.dispatcher import Dispatcher
 from alerts.evaluator import Evaluator
 from alerts.flapping import FlapPolicy
+from alerts.pipeline import Pipeline
 from alerts.rules import AlertRule, compile_rules
 from alerts.silences import SilenceBook
 from alerts.state import Alert, fingerprint
@@ -107,7 +107,7 @@ async def test_no_resolve_or_close_while_an_alert_fires_unless_forced_with_a_not
 
 
 async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_path: Path) -> None:
-    """Through the engine's own path: evaluator evidence -> dispatcher.record -> ticket history.
+    """Through the engine's own path: evaluator evidence -> the record stage -> ticket history.
     A dark store reported its dark tills every round: 19 entries in 3 minutes."""
     store = await StateStore.open(state_url, tmp_path)
     try:
@@ -115,8 +115,8 @@ async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_p
         rule = AlertRule.model_validate({"name": "pos-store-down", "kind": "pos", "condition": "down",
                                          "severity": "critical"})
         evaluator = Evaluator(compile_rules([rule]), loaded.targets, FlapPolicy(enabled=False), 0.0)
-        dispatcher = Dispatcher(evaluator, loaded.config.alerts, loaded.config.notify, store,
-                                silences=SilenceBook(), wake=lambda: None)
+        pipeline = Pipeline(evaluator, loaded.config.alerts, loaded.config.notify, store,
+                            silences=SilenceBook(), wake=lambda: None)
         dark = ("terminal store-0001/till-1 has not sent a heartbeat",)
         start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC).timestamp()
 
@@ -129,8 +129,8 @@ async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_p
             """One evaluation round as the alert service runs it."""
             evaluator.evaluate([result(at, evidence)])
             transitions, dirty = evaluator.take()
-            lines, evaluator.new_evidence = evaluator.new_evidence, {}
-            await dispatcher.record(transitions, dirty, at, lines)
+            lines = evaluator.take_evidence()
+            await pipeline.recorder.record(transitions, dirty, at, lines)
 
         await round_(start, dark)
         (alert,) = evaluator.alerts.values()
@@ -139,7 +139,7 @@ async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_p
             await round_(start + 10 * number, dark)
         await round_(start + 190, ("terminal store-0001/till-2 has not sent a heartbeat",))
 
-        ticket = await dispatcher.tickets.get(alert.ticket_id)
+        ticket = await pipeline.tickets.get(alert.ticket_id)
         assert ticket is not None
         evidence = [e for e in ticket["history"] if e["kind"] == "evidence"]
         assert [(e["count"], e["last_at"]) for e in evidence] == [

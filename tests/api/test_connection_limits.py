@@ -24,6 +24,7 @@ from monitord.api.server import EVICT_GRACE, GuardedServer
 from monitord.daemon import Daemon
 from tests.api.raw_http import closed_by_peer, exchange, read_answer
 from tests.daemon_harness import ADMIN_TOKEN, base_config, running_daemon, url
+from tests.eventually import eventually
 
 DEADLINE = 30.0
 CSV_HEADER = "address,subnet,status,hostname,mac,description,owner,target,range\n"
@@ -61,15 +62,6 @@ async def connections(port: int | None, count: int, local: str = "127.0.0.2",
     finally:
         for _, writer in opened:
             writer.transport.abort()
-
-
-async def eventually(check: Any, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + DEADLINE
-    while not check():
-        if loop.time() > end:
-            raise AssertionError(f"never: {what}")
-        await asyncio.sleep(0.02)
 
 
 async def test_headers_that_never_finish_get_408_and_a_close(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ async def test_healthz_and_metrics(daemon: Daemon) -> None:
             await asyncio.sleep(0.1)
         assert 'monitord_probe_runs_total{kind="tcp",outcome="failed"}' in text
         assert "monitord_scheduler_lag_seconds_bucket" in text
-        assert "monitord_buffer_dropped_total" in text or "monitord_buffer_depth" in text
+        assert "monitord_buffer_dropped_total" in text and "monitord_buffer_depth" in text
         assert "monitord_sink_write_seconds_bucket" in text
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -23,7 +24,6 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from monitord.runtime import Runtime
 from monitord.sinks.influx.sink import InfluxSink
 from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
+from tests.eventually import eventually as _eventually
 from tests.icmp.dns_server import ZoneSigner, dns_zone
 from tests.servers.certificates import Pki
 from tests.servers.influxdb import InfluxServer
@@ -46,6 +47,9 @@ from tests.servers.snmpd import SnmpdServer
 from tests.servers.sshd import SshdServer
 from tests.servers.tls_web import TlsWeb
 from tests.servers.victoria import VictoriaServer
+
+# The scenario waits on real servers (InfluxDB, VictoriaMetrics, snmpd): a longer default.
+eventually = functools.partial(_eventually, timeout=60.0, every=0.2)
 
 STORE_TOKEN = "grafana-store-a-token-0123456789"
 OTHER_TOKEN = "grafana-store-b-token-0123456789"
@@ -223,20 +227,6 @@ def victoria_sink(victoria: VictoriaServer, state_dir: Path) -> Any:
         yield
     finally:
         services.SINK_FACTORIES.remove(factory)
-
-
-async def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """Poll ``check`` (sync or async) until truthy; bounded in time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"scenario: {what} not reached within {timeout:g}s")
-        await asyncio.sleep(0.2)
 
 
 async def _api(session: aiohttp.ClientSession, daemon: Daemon, method: str, path: str,

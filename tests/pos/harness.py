@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from monitord.pos.clock import ManualClock
 from monitord.pos.service import PosService
 from monitord.results import ProbeResult
 from tests.daemon_harness import base_config, running_daemon, url
+from tests.eventually import eventually  # noqa: F401 (POS tests import it from here)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STORE_TOKEN = "store-a-token-0123456789"
@@ -91,20 +91,6 @@ class Collector:
     async def failures(self, kind: str, store: str = "store-a") -> list[ProbeResult]:
         return [r for r in await self.drain()
                 if r.kind == kind and not r.ok and r.tags.get("store") == store]
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll an async or sync ``check`` until it returns something truthy (bounded in time)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s")
-        await asyncio.sleep(0.02)
 
 
 async def beat(session: aiohttp.ClientSession, daemon: Daemon, terminal: str, *,

@@ -55,8 +55,8 @@ def service(daemon: Daemon) -> AlertService:
 async def quiet(daemon: Daemon) -> bool:
     """Nothing left to send: no group waiting to flush and no message in the outbox."""
     alerts = service(daemon)
-    assert alerts.dispatcher is not None
-    if alerts.dispatcher.next_flush() is not None:
+    assert alerts.pipeline is not None
+    if alerts.pipeline.next_flush() is not None:
         return False
     return (await Outbox(daemon.state_store).counts())["pending"] == 0
 

@@ -1,12 +1,14 @@
-"""Stage: deliver outbox rows through apprise, checking every result.
+"""Drive the notify stage: deliver due outbox rows and act on each answer.
 
-apprise never raises (a failed send returns a falsy value) and runs blocking
-senders, so each send runs on this notifier's own small thread pool (one slow
-endpoint cannot starve the event loop's default executor), is bounded by
-``send_timeout`` (and apprise's own socket timeouts), and a falsy result or a
-timeout is retried with exponential backoff. A destination that failed is not
-tried again in the same pass, so messages to it stay in order. The idempotency
-key goes out as an ``X-Idempotency-Key`` header where the scheme has headers.
+Sent: the rows are marked delivered (never sent again). Retry: exponential
+backoff with jitter until ``give_up_after``; a destination that failed is not
+tried again in the same pass, so its messages stay in order. Give up (apprise
+does not accept the URL): the rows are given up at once and the URL is logged
+once, not once per message. Digest rows of one destination go out as one
+message. The idempotency key goes out as an ``X-Idempotency-Key`` header where
+the scheme has headers.
+
+(Called ``Notifier`` before; renamed so that name means only the systemd notifier.)
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
 from alerts.outbox import Outbox, Pending
+from alerts.sender import AppriseSender, Outcome, with_key
 from alerts.sms import fit_sms
 from alerts.templates import wants_short
 from monitord.clock import Clock, SystemClock
@@ -31,32 +32,9 @@ log = logging.getLogger("monitord.alerts.notify")
 
 RUN_BACKOFF_INITIAL = 1.0
 RUN_BACKOFF_MAX = 30.0
-HEADER_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
-IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 
 
-def with_key(url: str, key: str) -> str:
-    """``url`` plus the idempotency header, for schemes that send custom headers."""
-    scheme = url.partition("://")[0].lower()
-    if scheme not in HEADER_SCHEMES:
-        return url
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}+{IDEMPOTENCY_HEADER}={key}"
-
-
-def _send_blocking(url: str, title: str, body: str, notify_type: str, timeout: float) -> bool:
-    import apprise  # noqa: PLC0415  apprise costs ~70 ms to import; CLI commands never send
-
-    sender = apprise.Apprise()
-    if not sender.add(url):
-        raise ValueError("apprise does not accept the URL")
-    for plugin in sender:
-        plugin.socket_connect_timeout = min(timeout, 10.0)
-        plugin.socket_read_timeout = timeout
-    return bool(sender.notify(body=body, title=title, notify_type=notify_type))
-
-
-class Notifier:
+class Deliverer:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
     def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry, *,
@@ -69,14 +47,16 @@ class Notifier:
         self._health = health
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="apprise")
+        self._sender = AppriseSender(config.workers)
         self._failing: set[tuple[str, int]] = set()
+        self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
         self.sent = Counter("monitord_notifications_sent", "Messages accepted by an endpoint",
                             ["route"], registry=registry)
         self.retried = Counter("monitord_notifications_retried", "Failed sends to be retried",
                                ["route"], registry=registry)
         self.given_up = Counter("monitord_notifications_given_up",
-                                "Messages dropped after give_up_after", ["route"], registry=registry)
+                                "Messages given up: after give_up_after, or at once for a URL "
+                                "apprise rejects", ["route"], registry=registry)
 
     def wake(self) -> None:
         self._wake.set()
@@ -166,59 +146,52 @@ class Notifier:
         if route is None or first.url_index >= len(route.urls):
             log.error("outbox message %s: route %r or its URL %d is no longer configured; dropped",
                       first.key, first.route, first.url_index)
-            await self.outbox.failed(ids, "route no longer configured", None, now)
-            self.given_up.labels(route=first.route).inc(len(parcel))
+            await self._give_up(parcel, "route no longer configured", now)
             return None
         url = route.urls[first.url_index].get_secret_value()
         title, body, short, notify_type = _combined(parcel)
         if wants_short(url, route.format):
             title, body = "", short
-        error = await self._send(with_key(url, first.key), title, body, notify_type)
+        result = await self._sender.send(with_key(url, first.key), title, body, notify_type,
+                                         self.config.send_timeout)
         destination = (first.route, first.url_index)
-        if error is None:
+        if result.outcome is Outcome.SENT:
             await self.outbox.delivered(ids, self.clock.now())
             self.sent.labels(route=first.route).inc()
+            self._rejected.discard((first.route, first.url_index, url))
             if destination in self._failing:
                 self._failing.discard(destination)
                 log.info("route %s URL %d delivers again", first.route, first.url_index)
             return None
+        if result.outcome is Outcome.GIVE_UP:
+            if (first.route, first.url_index, url) not in self._rejected:
+                self._rejected.add((first.route, first.url_index, url))
+                log.error("route %s URL %d: %s; its messages are given up without retrying",
+                          first.route, first.url_index, result.reason)
+            await self._give_up(parcel, result.reason, now)
+            return None
         if now - min(row.created_at for row in parcel) > self.config.give_up_after:
             log.error("giving up on message %s to route %s after %d attempts: %s",
-                      first.key, first.route, first.attempts + 1, error)
-            await self.outbox.failed(ids, error, None, now)
-            self.given_up.labels(route=first.route).inc(len(parcel))
+                      first.key, first.route, first.attempts + 1, result.reason)
+            await self._give_up(parcel, result.reason, now)
             return None
         attempts = max(row.attempts for row in parcel)
         backoff: float = min(self.config.retry_max, self.config.retry_initial * 2.0 ** min(attempts, 20))
         backoff *= random.uniform(0.8, 1.0)
-        await self.outbox.failed(ids, error, now + backoff, now)
+        await self.outbox.failed(ids, result.reason, now + backoff, now)
         self.retried.labels(route=first.route).inc()
         if destination not in self._failing:
             self._failing.add(destination)
             log.warning("route %s URL %d failed (%s); retrying with backoff", first.route,
-                        first.url_index, error)
+                        first.url_index, result.reason)
         return now + backoff
 
-    async def _send(self, url: str, title: str, body: str, notify_type: str) -> str | None:
-        """None when delivered, else why not (never the URL: it holds secrets)."""
-        loop = asyncio.get_running_loop()
-        timeout = self.config.send_timeout
-        future: asyncio.Future[Any] = loop.run_in_executor(
-            self._pool, _send_blocking, url, title, body, notify_type, timeout)
-        try:
-            async with asyncio.timeout(timeout + 5.0):
-                ok = await asyncio.shield(future)
-        except TimeoutError:
-            return f"no answer within {timeout:g}s"
-        except ValueError as exc:
-            return str(exc)
-        except Exception as exc:
-            # Retried with backoff like a refusal; the type only, as the text may hold the URL.
-            return f"the sender failed ({type(exc).__name__})"
-        return None if ok else "the endpoint did not accept the message"
+    async def _give_up(self, parcel: list[Pending], reason: str, now: float) -> None:
+        await self.outbox.failed([row.id for row in parcel], reason, None, now)
+        self.given_up.labels(route=parcel[0].route).inc(len(parcel))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._sender.close()
 
 
 def _combined(parcel: list[Pending]) -> tuple[str, str, str, str]:
