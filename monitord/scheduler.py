@@ -192,6 +192,10 @@ class Scheduler:
         lag_metric, duration_metric = self._kind_metrics(kind_name)
         try:
             async with self._semaphore(kind_name):
+                if self._jobs.get(job.key) is not job:
+                    # A reload replaced or removed the job while this run waited for a slot:
+                    # its settings are no longer the configuration's, so it never starts.
+                    return
                 started = self._loop.time()
                 lag = max(0.0, started - planned)
                 lag_metric.observe(lag)

@@ -11,6 +11,7 @@ from monitord.config.resolve import ResolvedTarget
 from monitord.results import ProbeResult, now_ns
 from monitord.scheduler import Scheduler, phase_fraction
 from probes.base import ProbeKind, ProbeSettings, ProbeTarget
+from tests.eventually import eventually
 
 
 class SleepSettings(ProbeSettings):
@@ -32,9 +33,11 @@ class SleepProbe(ProbeKind[SleepSettings]):
         self.in_flight = 0
         self.max_in_flight = 0
         self.runs = 0
+        self.seen: list[tuple[str, float]] = []  # (target, settings.sleep) of every run started
 
     async def probe(self, target: ProbeTarget, settings: SleepSettings) -> ProbeResult:
         self.runs += 1
+        self.seen.append((target.name, settings.sleep))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         self.active[target.name] = self.active.get(target.name, 0) + 1
@@ -123,3 +126,27 @@ async def test_reload_keeps_unchanged_timers() -> None:
     assert scheduler.apply([resolved("c")]) == (0, 0, 2)
     scheduler.stop()
     await asyncio.wait_for(task, 5)
+
+
+async def test_a_run_waiting_for_its_slot_when_its_job_changes_never_starts_with_the_old_settings() -> None:
+    """A reload that changes a job while one of its runs waits for the kind's concurrency cap:
+    that run must not start with the old settings after the reload (its result would be a
+    measurement of what the configuration no longer asks for, stamped after the change)."""
+    kind = SleepProbe()  # at most 3 runs at once
+    scheduler = Scheduler({"sleep": kind}, lambda results: None, CollectorRegistry())
+    task = asyncio.create_task(scheduler.run())
+    blockers = [resolved(f"b{i}", interval=0.05, timeout=5, sleep=0.4) for i in range(3)]
+    scheduler.apply(blockers)
+    await eventually(lambda: kind.in_flight == 3, "the three slots taken")
+    scheduler.apply([*blockers, resolved("x", interval=0.05, timeout=5, sleep=0.001)])
+
+    def waiting() -> bool:
+        return any(job.key == ("x", "sleep") and job.running for job in scheduler.jobs())
+
+    await eventually(waiting, "x's first run waiting for a slot")
+    assert ("x", 0.001) not in kind.seen
+    scheduler.apply([*blockers, resolved("x", interval=0.05, timeout=5, sleep=0.002)])
+    await eventually(lambda: ("x", 0.002) in kind.seen, "a run of x with the new settings")
+    scheduler.stop()
+    await asyncio.wait_for(task, 10)
+    assert ("x", 0.001) not in kind.seen
