@@ -112,7 +112,7 @@ OPERATIONS: tuple[Operation, ...] = (
               ok(ref("Target")), params=(Param("name", STRING, "the target's name", example="web-1"),),
               errors=(404,)),
     Operation("GET", "/api/v1/series", "getSeries", SERIES, "Points from the embedded time-series store",
-              "read", ok(ref("Series")), query=SeriesQuery, errors=(404, 409, 422),
+              "read", ok(ref("Series")), query=SeriesQuery, errors=(404, 422),
               query_example="target=web-1&field=up&since=5m"),
     # alerts, tickets, silences
     Operation("GET", "/api/v1/alerts", "listAlerts", ALERTS, "Alerts that are pending, firing or flapping",
