@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from monitord.api.auth import require
 from monitord.api.keys import runtime_of
 from monitord.config.resolve import ResolvedTarget
-from monitord.errors import NotFoundError
+from monitord.errors import NotFoundError, RequestError
 from monitord.results import ProbeResult, result_json
 
 
@@ -71,11 +71,16 @@ def _last_by_target(request: web.Request) -> dict[str, dict[str, ProbeResult]]:
     return grouped
 
 
+TARGET_STATES = ("up", "down", "pending", "unmonitored")  # what _target_json reports
+
+
 async def list_targets(request: web.Request) -> web.Response:
     require(request, "read")
     runtime = runtime_of(request)
     site = request.query.get("site")
     state = request.query.get("state")
+    if state is not None and state not in TARGET_STATES:
+        raise RequestError(f"state must be one of {', '.join(TARGET_STATES)}", field="state", status=422)
     last = _last_by_target(request)
     items = [
         _target_json(r, last.get(r.target.name, {}))

@@ -118,6 +118,8 @@ async def test_healthz_and_metrics(daemon: Daemon) -> None:
         ("/api/v1/targets", {}, 401, "missing bearer token (Authorization: Bearer TOKEN)"),
         ("/api/v1/targets", auth("wrong-token-wrong-token"), 401, "invalid token"),
         ("/api/v1/targets/nosuch", auth(READ_TOKEN), 404, "no target named 'nosuch'"),
+        ("/api/v1/targets?state=weird", auth(READ_TOKEN), 422,
+         "state must be one of up, down, pending, unmonitored"),
         ("/api/v1/series?target=nosuch", auth(READ_TOKEN), 404, "no target named 'nosuch'"),
         ("/api/v1/series", auth(READ_TOKEN), 422, "target: Field required"),
         ("/api/v1/series?target=web-1&since=yesterday-ish", auth(READ_TOKEN), 422,

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
+from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
 from monitord.api.series_routes import SeriesQuery
@@ -105,9 +106,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/v1/targets", "listTargets", CORE, "Monitored targets with their probe states",
               "read", ok(listing("targets", ref("Target"))),
               params=(Param("site", STRING, "only targets of this site", "query"),
-                      Param("state", {"enum": ["up", "down", "pending", "unmonitored"]},
+                      Param("state", {"enum": list(core.TARGET_STATES)},
                             "only targets in this state", "query")),
-              query_example="site=head-office&state=down"),
+              errors=(422,), query_example="site=head-office&state=down"),
     Operation("GET", "/api/v1/targets/{name}", "getTarget", CORE, "One target with its last results", "read",
               ok(ref("Target")), params=(Param("name", STRING, "the target's name", example="web-1"),),
               errors=(404,)),
