@@ -27,6 +27,7 @@ debian-packages:
 
 lint: venv docs-check
 	$(BIN)/ruff check monitord probes alerts tests benchmarks config/grafana
+	$(BIN)/ruff format --check monitord probes alerts tests benchmarks config/grafana
 	$(BIN)/mypy --strict config/grafana
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo

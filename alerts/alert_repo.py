@@ -24,12 +24,13 @@ log = logging.getLogger("monitord.alerts")
 UPSERT_CHUNK = 500
 
 
-async def upsert(conn: AsyncConnection, dialect: str, table: Table, rows: list[dict[str, Any]],
-                 key: list[str]) -> None:
+async def upsert(
+    conn: AsyncConnection, dialect: str, table: Table, rows: list[dict[str, Any]], key: list[str]
+) -> None:
     """Insert or replace ``rows`` (dicts with every column) on either back end."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = rows[start:start + UPSERT_CHUNK]
+        chunk = rows[start : start + UPSERT_CHUNK]
         statement = insert(table).values(chunk)
         statement = statement.on_conflict_do_update(
             index_elements=key,
@@ -81,16 +82,21 @@ class AlertRepo:
                 problems = "; ".join(f"{p}: {m}" if p else m for p, m in validation_problems(exc))
                 log.warning("saved silence %s is not valid any more and is ignored: %s", row["id"], problems)
                 continue
-            loaded.append(Silence.from_spec(spec, created_by=row["created_by"], source="api",
-                                            silence_id=row["id"]))
+            loaded.append(
+                Silence.from_spec(spec, created_by=row["created_by"], source="api", silence_id=row["id"])
+            )
         return loaded
 
     async def add_silence(self, silence: Silence) -> None:
         async with self.store.engine.begin() as conn:
-            await conn.execute(silences.insert().values(
-                id=silence.id, spec=silence.spec().model_dump(mode="json"),
-                created_by=silence.created_by, created_at=time.time(),
-            ))
+            await conn.execute(
+                silences.insert().values(
+                    id=silence.id,
+                    spec=silence.spec().model_dump(mode="json"),
+                    created_by=silence.created_by,
+                    created_at=time.time(),
+                )
+            )
 
     async def delete_silence(self, silence_id: str) -> None:
         async with self.store.engine.begin() as conn:

@@ -295,8 +295,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "name": "ipam-address-conflict",
         "description": "Addresses of a subnet answer on the wire but are not in the IP register (rogue "
-                       "devices or hand-configured hosts the next allocation would collide with); one "
-                       "alert per subnet listing them, DHCP ranges excluded",
+        "devices or hand-configured hosts the next allocation would collide with); one "
+        "alert per subnet listing them, DHCP ranges excluded",
         "kind": "ipam",
         "measurement": "ipam_reconcile",
         "condition": "threshold",
@@ -312,7 +312,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "name": "ipam-mac-change",
         "description": "ARP shows a different MAC than the one registered for addresses of a subnet; "
-                       "one alert per subnet listing them",
+        "one alert per subnet listing them",
         "kind": "ipam",
         "measurement": "ipam_reconcile",
         "condition": "threshold",
@@ -333,7 +333,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "name": "http-down",
         "description": "A URL gives no HTTP answer, or an answer that misses its expectations "
-                       "(status, body pattern, required header)",
+        "(status, body pattern, required header)",
         "kind": "http",
         "measurement": "http",
         "condition": "down",

@@ -37,9 +37,16 @@ RUN_BACKOFF_MAX = 30.0
 class Deliverer:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
-    def __init__(self, outbox: Outbox, config: NotifyConfig, registry: CollectorRegistry, *,
-                 health: Callable[[bool, str], None] | None = None, clock: Clock | None = None,
-                 run_backoff: float = RUN_BACKOFF_INITIAL) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        config: NotifyConfig,
+        registry: CollectorRegistry,
+        *,
+        health: Callable[[bool, str], None] | None = None,
+        clock: Clock | None = None,
+        run_backoff: float = RUN_BACKOFF_INITIAL,
+    ) -> None:
         self.outbox = outbox
         self.clock: Clock = clock or SystemClock()
         self._run_backoff = run_backoff  # first wait after the outbox failed (doubles, up to the max)
@@ -50,13 +57,18 @@ class Deliverer:
         self._sender = AppriseSender(config.workers)
         self._failing: set[tuple[str, int]] = set()
         self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
-        self.sent = Counter("monitord_notifications_sent", "Messages accepted by an endpoint",
-                            ["route"], registry=registry)
-        self.retried = Counter("monitord_notifications_retried", "Failed sends to be retried",
-                               ["route"], registry=registry)
-        self.given_up = Counter("monitord_notifications_given_up",
-                                "Messages given up: after give_up_after, or at once for a URL "
-                                "apprise rejects", ["route"], registry=registry)
+        self.sent = Counter(
+            "monitord_notifications_sent", "Messages accepted by an endpoint", ["route"], registry=registry
+        )
+        self.retried = Counter(
+            "monitord_notifications_retried", "Failed sends to be retried", ["route"], registry=registry
+        )
+        self.given_up = Counter(
+            "monitord_notifications_given_up",
+            "Messages given up: after give_up_after, or at once for a URL apprise rejects",
+            ["route"],
+            registry=registry,
+        )
 
     def wake(self) -> None:
         self._wake.set()
@@ -131,8 +143,12 @@ class Deliverer:
                 continue
             # Keep this destination's messages in order: the later ones wait for the first.
             blocked.add(destination)
-            later = [row.id for other in parcels if other is not parcel
-                     and (other[0].route, other[0].url_index) == destination for row in other]
+            later = [
+                row.id
+                for other in parcels
+                if other is not parcel and (other[0].route, other[0].url_index) == destination
+                for row in other
+            ]
             if later:
                 await self.outbox.postpone(later, retry_at)
         return done
@@ -144,16 +160,21 @@ class Deliverer:
         ids = [row.id for row in parcel]
         route = self.config.route(first.route)
         if route is None or first.url_index >= len(route.urls):
-            log.error("outbox message %s: route %r or its URL %d is no longer configured; dropped",
-                      first.key, first.route, first.url_index)
+            log.error(
+                "outbox message %s: route %r or its URL %d is no longer configured; dropped",
+                first.key,
+                first.route,
+                first.url_index,
+            )
             await self._give_up(parcel, "route no longer configured", now)
             return None
         url = route.urls[first.url_index].get_secret_value()
         title, body, short, notify_type = _combined(parcel)
         if wants_short(url, route.format):
             title, body = "", short
-        result = await self._sender.send(with_key(url, first.key), title, body, notify_type,
-                                         self.config.send_timeout)
+        result = await self._sender.send(
+            with_key(url, first.key), title, body, notify_type, self.config.send_timeout
+        )
         destination = (first.route, first.url_index)
         if result.outcome is Outcome.SENT:
             await self.outbox.delivered(ids, self.clock.now())
@@ -166,13 +187,22 @@ class Deliverer:
         if result.outcome is Outcome.GIVE_UP:
             if (first.route, first.url_index, url) not in self._rejected:
                 self._rejected.add((first.route, first.url_index, url))
-                log.error("route %s URL %d: %s; its messages are given up without retrying",
-                          first.route, first.url_index, result.reason)
+                log.error(
+                    "route %s URL %d: %s; its messages are given up without retrying",
+                    first.route,
+                    first.url_index,
+                    result.reason,
+                )
             await self._give_up(parcel, result.reason, now)
             return None
         if now - min(row.created_at for row in parcel) > self.config.give_up_after:
-            log.error("giving up on message %s to route %s after %d attempts: %s",
-                      first.key, first.route, first.attempts + 1, result.reason)
+            log.error(
+                "giving up on message %s to route %s after %d attempts: %s",
+                first.key,
+                first.route,
+                first.attempts + 1,
+                result.reason,
+            )
             await self._give_up(parcel, result.reason, now)
             return None
         attempts = max(row.attempts for row in parcel)
@@ -182,8 +212,12 @@ class Deliverer:
         self.retried.labels(route=first.route).inc()
         if destination not in self._failing:
             self._failing.add(destination)
-            log.warning("route %s URL %d failed (%s); retrying with backoff", first.route,
-                        first.url_index, result.reason)
+            log.warning(
+                "route %s URL %d failed (%s); retrying with backoff",
+                first.route,
+                first.url_index,
+                result.reason,
+            )
         return now + backoff
 
     async def _give_up(self, parcel: list[Pending], reason: str, now: float) -> None:

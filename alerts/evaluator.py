@@ -42,9 +42,16 @@ def priority_of(rule: CompiledRule, target: ProbeTarget) -> str:
 class Evaluator:
     """Holds every alert in memory; the service persists ``dirty`` ones after each batch."""
 
-    def __init__(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
-                 policy: FlapPolicy, started_at: float, *, parents: Mapping[str, str] | None = None,
-                 present: Mapping[str, frozenset[str]] | None = None) -> None:
+    def __init__(
+        self,
+        rules: list[CompiledRule],
+        targets: Iterable[ResolvedTarget],
+        policy: FlapPolicy,
+        started_at: float,
+        *,
+        parents: Mapping[str, str] | None = None,
+        present: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         self.alerts: dict[str, Alert] = {}
         self.transitions: list[Transition] = []
         self.dirty: set[str] = set()
@@ -62,10 +69,17 @@ class Evaluator:
         self._decided: float | None = None  # the engine's time of the batch being evaluated
         self.configure(rules, targets, policy, started_at, parents=parents, present=present)
 
-    def configure(self, rules: list[CompiledRule], targets: Iterable[ResolvedTarget],
-                  policy: FlapPolicy, now: float, *, parents: Mapping[str, str] | None = None,
-                  present: Mapping[str, frozenset[str]] | None = None,
-                  results_now_ns: int | None = None) -> None:
+    def configure(
+        self,
+        rules: list[CompiledRule],
+        targets: Iterable[ResolvedTarget],
+        policy: FlapPolicy,
+        now: float,
+        *,
+        parents: Mapping[str, str] | None = None,
+        present: Mapping[str, frozenset[str]] | None = None,
+        results_now_ns: int | None = None,
+    ) -> None:
         """Swap rules and targets (config reload): alerts the new configuration still covers
         are kept; those whose rule, target or probe is gone or changed end (``alerts.lifecycle``).
 
@@ -111,15 +125,23 @@ class Evaluator:
                 self._live.add((rule.index, alert.target))
         self._end_uncovered({}, digests, now)
 
-    def _end_uncovered(self, old_rules: Mapping[str, CompiledRule], old_digests: Digests | None,
-                       now: float) -> None:
+    def _end_uncovered(
+        self, old_rules: Mapping[str, CompiledRule], old_digests: Digests | None, now: float
+    ) -> None:
         for alert in self.alerts.values():
             if alert.status not in ("firing", "pending") and not alert.flapping:
                 continue
             rule = self._by_rule.get(alert.rule)
             old = old_rules.get(alert.rule)
-            why = why_ended(alert, None if rule is None else rule.rule, None if old is None else old.rule,
-                            self.targets, old_digests, self.digests, self._present)
+            why = why_ended(
+                alert,
+                None if rule is None else rule.rule,
+                None if old is None else old.rule,
+                self.targets,
+                old_digests,
+                self.digests,
+                self._present,
+            )
             if why is not None:
                 self._end(alert, why, now)
 
@@ -187,8 +209,9 @@ class Evaluator:
                     continue
                 if rule.rule.condition == "absent":
                     if (rule.index, result.target) in live:
-                        self._apply(rule, result.target, {}, breached=False, now=result.time_ns / 1e9,
-                                    result=None)
+                        self._apply(
+                            rule, result.target, {}, breached=False, now=result.time_ns / 1e9, result=None
+                        )
                     continue
                 if (rule.index, result.target) not in live and not rule.breached(result, False):
                     continue
@@ -218,8 +241,10 @@ class Evaluator:
         known = self._keys.get(cache_key)
         if known is None:
             series = {k: v for k, v in tags if k not in NON_IDENTIFYING_TAGS}
-            known = (fingerprint(rule.name, result.target, series),
-                     self._labels(rule, result.target, series, result.tags.get("site", "")))
+            known = (
+                fingerprint(rule.name, result.target, series),
+                self._labels(rule, result.target, series, result.tags.get("site", "")),
+            )
             self._keys[cache_key] = known
         fp, labels = known
         alert = self.alerts.get(fp)
@@ -229,11 +254,18 @@ class Evaluator:
             self._live.add((rule.index, result.target))
         return alert
 
-    def _labels(self, rule: CompiledRule, target_name: str, series: Mapping[str, str],
-                site: str) -> dict[str, str]:
+    def _labels(
+        self, rule: CompiledRule, target_name: str, series: Mapping[str, str], site: str
+    ) -> dict[str, str]:
         target = self.target(target_name, site)
-        labels = {**series, "rule": rule.name, "target": target_name, "site": target.site,
-                  "severity": rule.rule.severity, "priority": priority_of(rule, target)}
+        labels = {
+            **series,
+            "rule": rule.name,
+            "target": target_name,
+            "site": target.site,
+            "severity": rule.rule.severity,
+            "priority": priority_of(rule, target),
+        }
         if target.zone:
             labels["zone"] = target.zone
         if target.parent:
@@ -242,8 +274,9 @@ class Evaluator:
             labels["tags"] = ",".join(target.tags)
         return labels
 
-    def _step(self, rule: CompiledRule, alert: Alert, breached: bool, now: float,
-              result: ProbeResult | None) -> None:
+    def _step(
+        self, rule: CompiledRule, alert: Alert, breached: bool, now: float, result: ProbeResult | None
+    ) -> None:
         spec = rule.rule
         before = alert.status
         stamp = now if self._decided is None else self._decided
@@ -293,23 +326,33 @@ class Evaluator:
             alert.updated_at = stamp
             self.dirty.add(alert.fingerprint)
 
-    def _apply(self, rule: CompiledRule, target: str, tags: Mapping[str, str], *, breached: bool,
-               now: float, result: ProbeResult | None) -> None:
+    def _apply(
+        self,
+        rule: CompiledRule,
+        target: str,
+        tags: Mapping[str, str],
+        *,
+        breached: bool,
+        now: float,
+        result: ProbeResult | None,
+    ) -> None:
         fp = fingerprint(rule.name, target, tags)
         alert = self.alerts.get(fp)
         if alert is None:
             if not breached:
                 return
             site = self.target(target).site
-            alert = Alert(fingerprint=fp, rule=rule.name, target=target,
-                          labels=self._labels(rule, target, tags, site))
+            alert = Alert(
+                fingerprint=fp, rule=rule.name, target=target, labels=self._labels(rule, target, tags, site)
+            )
             self.alerts[fp] = alert
             self._live.add((rule.index, target))
         self._step(rule, alert, breached, now, result)
 
     def _summary(self, rule: CompiledRule, alert: Alert, result: ProbeResult | None) -> str:
         variables: dict[str, object] = {
-            **alert.labels, "value": alert.value if alert.value is not None else "?",
+            **alert.labels,
+            "value": alert.value if alert.value is not None else "?",
             "reason": alert.reason or "",
         }
         if result is not None:
@@ -344,8 +387,9 @@ class Evaluator:
         evidence, self.new_evidence = self.new_evidence, {}
         return evidence
 
-    def put_back(self, transitions: list[Transition], dirty: set[str],
-                 evidence: Mapping[str, list[str]]) -> None:
+    def put_back(
+        self, transitions: list[Transition], dirty: set[str], evidence: Mapping[str, list[str]]
+    ) -> None:
         """Recording what ``take`` handed out failed: keep it, ahead of anything newer,
         so the next round records it again and nothing is lost."""
         self.transitions[:0] = transitions
@@ -356,13 +400,20 @@ class Evaluator:
     def forget_quiet(self, keep: set[str]) -> list[str]:
         """Drop alerts nobody needs any more: inactive ones never notified and without a
         ticket, and those the configuration ended once every route heard the end."""
-        gone = [fp for fp, a in self.alerts.items()
-                if fp not in keep and not a.flapping and (
-                    (a.status == "inactive" and not a.notified and a.ticket_id is None
-                     and not any(a.history))
-                    or (a.reason in ENDINGS and a.status in ("inactive", "resolved")
-                        and not any(v in ("firing", "flapping") for k, v in a.notified.items()
-                                    if ":" not in k)))]
+        gone = [
+            fp
+            for fp, a in self.alerts.items()
+            if fp not in keep
+            and not a.flapping
+            and (
+                (a.status == "inactive" and not a.notified and a.ticket_id is None and not any(a.history))
+                or (
+                    a.reason in ENDINGS
+                    and a.status in ("inactive", "resolved")
+                    and not any(v in ("firing", "flapping") for k, v in a.notified.items() if ":" not in k)
+                )
+            )
+        ]
         for fp in gone:
             alert = self.alerts.pop(fp)
             rule = self._by_rule.get(alert.rule)

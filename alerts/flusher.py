@@ -31,9 +31,19 @@ from monitord.store.engine import StateStore
 
 
 class Flusher:
-    def __init__(self, evaluator: Evaluator, mute: Mute, groups: GroupBook, notify: NotifyConfig,
-                 store: StateStore, *, tickets: TicketRepo, alert_repo: AlertRepo,
-                 zones: Mapping[str, str], wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        mute: Mute,
+        groups: GroupBook,
+        notify: NotifyConfig,
+        store: StateStore,
+        *,
+        tickets: TicketRepo,
+        alert_repo: AlertRepo,
+        zones: Mapping[str, str],
+        wake: Callable[[], None],
+    ) -> None:
         self._evaluator = evaluator
         self._mute = mute
         self._groups = groups
@@ -50,8 +60,12 @@ class Flusher:
         if not due:
             return 0
         alerts = self._evaluator.alerts
-        backup = {fp: (dict(alerts[fp].notified), alerts[fp].ticket_id)
-                  for group in due for fp in group.members if fp in alerts}
+        backup = {
+            fp: (dict(alerts[fp].notified), alerts[fp].ticket_id)
+            for group in due
+            for fp in group.members
+            if fp in alerts
+        }
         saved = [(group, dict(group.members), group.last_flush) for group in due]
         try:
             async with self._store.engine.begin() as conn:
@@ -72,8 +86,9 @@ class Flusher:
     async def _flush_groups(self, conn: AsyncConnection, due: list[Group], now: float) -> int:
         alerts = self._evaluator.alerts
         verdicts = self._mute.judge([alerts[fp] for g in due for fp in g.members if fp in alerts], now)
-        attached = Counter(a.ticket_id for a in alerts.values()
-                           if a.ticket_id is not None and a.status == "firing")
+        attached = Counter(
+            a.ticket_id for a in alerts.values() if a.ticket_id is not None and a.status == "firing"
+        )
         changed: dict[str, Alert] = {}
         written = 0
         for group in due:
@@ -89,7 +104,8 @@ class Flusher:
                     continue
                 verdict = verdicts[fp]
                 if verdict.behind is not None and await self._join_incident(
-                        conn, alert, verdict.behind.ticket_id, now):
+                    conn, alert, verdict.behind.ticket_id, now
+                ):
                     changed[fp] = alert
                 if verdict.muted:
                     continue
@@ -107,8 +123,9 @@ class Flusher:
         await self._alert_repo.save(list(changed.values()), conn)
         return written
 
-    async def _join_incident(self, conn: AsyncConnection, alert: Alert, incident: int | None,
-                             now: float) -> bool:
+    async def _join_incident(
+        self, conn: AsyncConnection, alert: Alert, incident: int | None, now: float
+    ) -> bool:
         """A firing alert now behind a down parent moves to the parent's ticket."""
         if alert.status != "firing" or incident is None or alert.ticket_id in (None, incident):
             return False
@@ -118,8 +135,9 @@ class Flusher:
         alert.ticket_id = incident
         return True
 
-    async def _write(self, conn: AsyncConnection, route: RouteConfig, key: str, notices: list[Notice],
-                     now: float) -> None:
+    async def _write(
+        self, conn: AsyncConnection, route: RouteConfig, key: str, notices: list[Notice], now: float
+    ) -> None:
         notify = self._notify
         message = render(notify.templates, key, notices, self._zones)
         urgent = any(n.priority == "urgent" for n in notices)
@@ -132,14 +150,31 @@ class Flusher:
             slot = (now // interval + 1) * interval
             not_before = next_delivery(notify.business_hours.window(), slot)
         message_id = uuid.uuid4().hex
-        await Outbox.add(conn, [
-            {"key": f"{message_id}-{index}", "route": route.name, "url_index": index,
-             "title": message.title, "body": message.body, "short": message.short,
-             "notify_type": message.notify_type, "created_at": now, "next_attempt_at": not_before,
-             "digest": digest}
-            for index in range(len(route.urls))
-        ])
+        await Outbox.add(
+            conn,
+            [
+                {
+                    "key": f"{message_id}-{index}",
+                    "route": route.name,
+                    "url_index": index,
+                    "title": message.title,
+                    "body": message.body,
+                    "short": message.short,
+                    "notify_type": message.notify_type,
+                    "created_at": now,
+                    "next_attempt_at": not_before,
+                    "digest": digest,
+                }
+                for index in range(len(route.urls))
+            ],
+        )
         for ticket_id in sorted({n.ticket_id for n in notices if n.ticket_id is not None}):
             statuses = ", ".join(sorted({n.status for n in notices if n.ticket_id == ticket_id}))
-            await self._tickets.event(conn, ticket_id, "notified", SYSTEM,
-                                      f"route {route.name}: {statuses} (message {message_id[:12]})", now)
+            await self._tickets.event(
+                conn,
+                ticket_id,
+                "notified",
+                SYSTEM,
+                f"route {route.name}: {statuses} (message {message_id[:12]})",
+                now,
+            )

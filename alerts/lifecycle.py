@@ -40,8 +40,10 @@ Digests = dict[tuple[str, str], str]
 
 def probe_digest(resolved: ResolvedTarget, kind: str) -> str:
     settings = resolved.probes[kind]
-    measured = {"address": resolved.target.address,
-                "settings": settings.model_dump(mode="json", exclude=set(SCHEDULING))}
+    measured = {
+        "address": resolved.target.address,
+        "settings": settings.model_dump(mode="json", exclude=set(SCHEDULING)),
+    }
     text = json.dumps(measured, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
@@ -60,18 +62,27 @@ def digests_to_json(digests: Digests) -> dict[str, dict[str, str]]:
 def digests_from_json(value: object) -> Digests | None:
     if not isinstance(value, dict):
         return None
-    return {(str(target), str(kind)): str(digest)
-            for target, kinds in value.items() if isinstance(kinds, dict)
-            for kind, digest in kinds.items()}
+    return {
+        (str(target), str(kind)): str(digest)
+        for target, kinds in value.items()
+        if isinstance(kinds, dict)
+        for kind, digest in kinds.items()
+    }
 
 
 def probe_kinds() -> frozenset[str]:
     return frozenset(REGISTRY)
 
 
-def why_ended(alert: Alert, rule: AlertRule | None, old_rule: AlertRule | None,  # noqa: PLR0917
-              targets: Mapping[str, ResolvedTarget], old: Digests | None, new: Digests,
-              present: Mapping[str, frozenset[str]]) -> str | None:
+def why_ended(  # noqa: PLR0917
+    alert: Alert,
+    rule: AlertRule | None,
+    old_rule: AlertRule | None,
+    targets: Mapping[str, ResolvedTarget],
+    old: Digests | None,
+    new: Digests,
+    present: Mapping[str, frozenset[str]],
+) -> str | None:
     """Why ``alert`` no longer has a rule, target or probe behind it, or None if it has.
 
     ``present`` names what exists for kinds that are not probes (POS stores); an

@@ -61,8 +61,10 @@ def parse_matcher(text: str) -> Matcher:
     position = len(text) - len(text.lstrip())
     label = _LABEL.match(text, position)
     if label is None:
-        raise ValueError(f"{text!r}: expected a label name at position {position} "
-                         "(use label=value, label!=value, label=~regex or label!~regex)")
+        raise ValueError(
+            f"{text!r}: expected a label name at position {position} "
+            "(use label=value, label!=value, label=~regex or label!~regex)"
+        )
     position = label.end()
     position += len(text[position:]) - len(text[position:].lstrip())
     operator = _OPERATOR_CHARS.match(text, position)
@@ -70,8 +72,7 @@ def parse_matcher(text: str) -> Matcher:
         raise ValueError(f"{text!r}: expected an operator (=, !=, =~ or !~) at position {position}")
     op = operator.group()
     if op not in OPERATORS:
-        raise ValueError(f"{text!r}: unknown operator {op!r} at position {position} "
-                         "(use =, !=, =~ or !~)")
+        raise ValueError(f"{text!r}: unknown operator {op!r} at position {position} (use =, !=, =~ or !~)")
     value_at = operator.end()
     value = text[value_at:].strip()
     if value.startswith('"'):

@@ -39,8 +39,9 @@ SILENCED = Verdict((), silenced=True)
 class Mute:
     """Silences, down parents and routes, judged on one snapshot per call."""
 
-    def __init__(self, evaluator: Evaluator, silences: SilenceBook, routes: Sequence[RouteConfig],
-                 grace: float) -> None:
+    def __init__(
+        self, evaluator: Evaluator, silences: SilenceBook, routes: Sequence[RouteConfig], grace: float
+    ) -> None:
         self._evaluator = evaluator
         self._silences = silences
         self._routes = list(routes)

@@ -65,9 +65,16 @@ def notice(alert: Alert, status: str, attached: int, now: float) -> Notice:
     if status == "resolved" and alert.reason in ENDINGS:
         summary = f"{summary} (ended: {alert.reason})"
     return Notice(
-        fingerprint=alert.fingerprint, status=status, rule=alert.rule, target=alert.target,
-        site=alert.labels.get("site", ""), severity=alert.labels.get("severity", ""),
-        priority=alert.labels.get("priority", "normal"), summary=summary,
-        ticket_id=alert.ticket_id, since=as_datetime(since or now), attached=attached,
+        fingerprint=alert.fingerprint,
+        status=status,
+        rule=alert.rule,
+        target=alert.target,
+        site=alert.labels.get("site", ""),
+        severity=alert.labels.get("severity", ""),
+        priority=alert.labels.get("priority", "normal"),
+        summary=summary,
+        ticket_id=alert.ticket_id,
+        since=as_datetime(since or now),
+        attached=attached,
         labels=alert.labels,
     )

@@ -40,24 +40,53 @@ class Outbox:
     @staticmethod
     async def add(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            await conn.execute(outbox.insert().values(
-                **{"attempts": 0, "delivered_at": None, "gave_up_at": None, "last_error": None,
-                   "digest": False, **row}))
+            await conn.execute(
+                outbox.insert().values(
+                    **{
+                        "attempts": 0,
+                        "delivered_at": None,
+                        "gave_up_at": None,
+                        "last_error": None,
+                        "digest": False,
+                        **row,
+                    }
+                )
+            )
 
     async def due(self, now: float, limit: int = 100) -> list[Pending]:
-        query = (select(outbox).where(outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None),
-                                      outbox.c.next_attempt_at <= now)
-                 .order_by(outbox.c.id).limit(limit))
+        query = (
+            select(outbox)
+            .where(
+                outbox.c.delivered_at.is_(None),
+                outbox.c.gave_up_at.is_(None),
+                outbox.c.next_attempt_at <= now,
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [Pending(id=r["id"], key=r["key"], route=r["route"], url_index=r["url_index"],
-                        title=r["title"], body=r["body"], short=r["short"], notify_type=r["notify_type"],
-                        created_at=r["created_at"], attempts=r["attempts"], digest=bool(r["digest"]))
-                for r in rows]
+        return [
+            Pending(
+                id=r["id"],
+                key=r["key"],
+                route=r["route"],
+                url_index=r["url_index"],
+                title=r["title"],
+                body=r["body"],
+                short=r["short"],
+                notify_type=r["notify_type"],
+                created_at=r["created_at"],
+                attempts=r["attempts"],
+                digest=bool(r["digest"]),
+            )
+            for r in rows
+        ]
 
     async def next_due(self) -> float | None:
         query = select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None))
+            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None)
+        )
         async with self.store.engine.connect() as conn:
             value = (await conn.execute(query)).scalar()
         return None if value is None else float(value)
@@ -65,11 +94,13 @@ class Outbox:
     async def delivered(self, row_ids: int | list[int], now: float) -> None:
         ids = [row_ids] if isinstance(row_ids, int) else row_ids
         async with self.store.engine.begin() as conn:
-            await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
-                delivered_at=now, attempts=outbox.c.attempts + 1, last_error=None))
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids))
+                .values(delivered_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+            )
 
-    async def failed(self, row_ids: int | list[int], error: str, retry_at: float | None,
-                     now: float) -> None:
+    async def failed(self, row_ids: int | list[int], error: str, retry_at: float | None, now: float) -> None:
         values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_error": error[:1000]}
         if retry_at is None:
             values["gave_up_at"] = now
@@ -86,10 +117,18 @@ class Outbox:
 
     async def counts(self) -> dict[str, int]:
         async with self.store.engine.connect() as conn:
-            pending = (await conn.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None)))).scalar_one()
-            failed = (await conn.execute(select(func.count()).select_from(outbox).where(
-                outbox.c.gave_up_at.is_not(None)))).scalar_one()
+            pending = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None))
+                )
+            ).scalar_one()
+            failed = (
+                await conn.execute(
+                    select(func.count()).select_from(outbox).where(outbox.c.gave_up_at.is_not(None))
+                )
+            ).scalar_one()
         return {"pending": int(pending), "gave_up": int(failed)}
 
     async def prune(self, before: float) -> None:

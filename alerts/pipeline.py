@@ -31,9 +31,17 @@ from monitord.store.engine import StateStore
 
 
 class Pipeline:
-    def __init__(self, evaluator: Evaluator, alerts: AlertsConfig, notify: NotifyConfig,
-                 store: StateStore, *, silences: SilenceBook, wake: Callable[[], None],
-                 sites: Mapping[str, SiteConfig] | None = None) -> None:
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        alerts: AlertsConfig,
+        notify: NotifyConfig,
+        store: StateStore,
+        *,
+        silences: SilenceBook,
+        wake: Callable[[], None],
+        sites: Mapping[str, SiteConfig] | None = None,
+    ) -> None:
         self.evaluator = evaluator
         self.store = store
         self.silences = silences
@@ -43,8 +51,9 @@ class Pipeline:
         self._zones: dict[str, str] = {}
         self.configure(alerts, notify, sites)
 
-    def configure(self, alerts: AlertsConfig, notify: NotifyConfig,
-                  sites: Mapping[str, SiteConfig] | None = None) -> None:
+    def configure(
+        self, alerts: AlertsConfig, notify: NotifyConfig, sites: Mapping[str, SiteConfig] | None = None
+    ) -> None:
         """(Re)build the stages for this configuration; what they hold between rounds stays."""
         if sites is not None:
             self._zones = site_zones(sites)
@@ -53,9 +62,17 @@ class Pipeline:
         self.recorder = Recorder(self.evaluator, self.store, self.tickets, self.alert_repo, grace)
         self.mute = Mute(self.evaluator, self.silences, notify.routes, grace)
         self.planner = Planner(self.evaluator, self.mute, self.groups, notify, self.store)
-        self.flusher = Flusher(self.evaluator, self.mute, self.groups, notify, self.store,
-                               tickets=self.tickets, alert_repo=self.alert_repo, zones=self._zones,
-                               wake=self._wake)
+        self.flusher = Flusher(
+            self.evaluator,
+            self.mute,
+            self.groups,
+            notify,
+            self.store,
+            tickets=self.tickets,
+            alert_repo=self.alert_repo,
+            zones=self._zones,
+            wake=self._wake,
+        )
 
     def next_flush(self) -> float | None:
         """When the next group is due (the evaluation loop sleeps no longer than that)."""

@@ -25,8 +25,9 @@ from monitord.store.engine import StateStore
 
 
 class Planner:
-    def __init__(self, evaluator: Evaluator, mute: Mute, groups: GroupBook, notify: NotifyConfig,
-                 store: StateStore) -> None:
+    def __init__(
+        self, evaluator: Evaluator, mute: Mute, groups: GroupBook, notify: NotifyConfig, store: StateStore
+    ) -> None:
         self._evaluator = evaluator
         self._mute = mute
         self._groups = groups
@@ -37,8 +38,9 @@ class Planner:
         """Queue owed changes (if anything ``changed`` or on a ``tick``) and, on a tick, reminders."""
         if not self._notify.routes or not (changed or tick):
             return
-        candidates = [a for a in self._evaluator.alerts.values()
-                      if a.notified or a.status == "firing" or a.flapping]
+        candidates = [
+            a for a in self._evaluator.alerts.values() if a.notified or a.status == "firing" or a.flapping
+        ]
         verdicts = self._mute.judge(candidates, now)  # one judgement for changes and reminders
         for alert in candidates:
             for route in verdicts[alert.fingerprint].routes:
@@ -58,16 +60,22 @@ class Planner:
                 last = float(alert.notified.get(f"at:{route.name}", now))
                 if now - last >= route.repeat_interval:
                     candidates.append((alert, route, "repeat"))
-                if (route.escalate_after is not None and alert.fired_at is not None
-                        and now - alert.fired_at >= route.escalate_after
-                        and not alert.notified.get(f"esc:{route.name}")):
+                if (
+                    route.escalate_after is not None
+                    and alert.fired_at is not None
+                    and now - alert.fired_at >= route.escalate_after
+                    and not alert.notified.get(f"esc:{route.name}")
+                ):
                     candidates.append((alert, route, "escalation"))
         if not candidates:
             return
         ids = sorted({a.ticket_id for a, _, _ in candidates if a.ticket_id is not None})
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(select(tickets_table.c.id, tickets_table.c.status)
-                                       .where(tickets_table.c.id.in_(ids)))).all()
+            rows = (
+                await conn.execute(
+                    select(tickets_table.c.id, tickets_table.c.status).where(tickets_table.c.id.in_(ids))
+                )
+            ).all()
         status = {int(i): str(s) for i, s in rows}
         for alert, route, kind in candidates:
             if status.get(alert.ticket_id or -1) != "open":
@@ -77,5 +85,10 @@ class Planner:
             else:
                 target = self._notify.route(route.escalate_to or "")
                 if target is not None:
-                    self._groups.add(target, group_key(target, alert.labels), alert.fingerprint,
-                                     f"escalation:{route.name}", now)
+                    self._groups.add(
+                        target,
+                        group_key(target, alert.labels),
+                        alert.fingerprint,
+                        f"escalation:{route.name}",
+                        now,
+                    )

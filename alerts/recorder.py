@@ -21,16 +21,27 @@ from monitord.store.engine import StateStore
 
 
 class Recorder:
-    def __init__(self, evaluator: Evaluator, store: StateStore, tickets: TicketRepo,
-                 alert_repo: AlertRepo, grace: float) -> None:
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        store: StateStore,
+        tickets: TicketRepo,
+        alert_repo: AlertRepo,
+        grace: float,
+    ) -> None:
         self._evaluator = evaluator
         self._store = store
         self._tickets = tickets
         self._alert_repo = alert_repo
         self._grace = grace
 
-    async def record(self, transitions: list[Transition], dirty: set[str], now: float,
-                     evidence: dict[str, list[str]] | None = None) -> None:
+    async def record(
+        self,
+        transitions: list[Transition],
+        dirty: set[str],
+        now: float,
+        evidence: dict[str, list[str]] | None = None,
+    ) -> None:
         """Write ``transitions``, the ``dirty`` alerts and new ``evidence``; all or nothing."""
         evaluator = self._evaluator
 
@@ -56,8 +67,9 @@ class Recorder:
     def _deps(self, now: float) -> Dependencies:
         return Dependencies(self._evaluator, self._grace, now)
 
-    async def _write(self, ordered: list[Transition], dirty: set[str], now: float,
-                     evidence: dict[str, list[str]] | None) -> None:
+    async def _write(
+        self, ordered: list[Transition], dirty: set[str], now: float, evidence: dict[str, list[str]] | None
+    ) -> None:
         evaluator = self._evaluator
         tickets = self._tickets
         parents = evaluator.parents
@@ -74,14 +86,25 @@ class Recorder:
                         await self._merge_children(conn, alert, deps, now)
                 elif transition.event == "resolved" and alert.ticket_id is not None:
                     if transition.ended is not None:
-                        await tickets.event(conn, alert.ticket_id, "ended", SYSTEM,
-                                            f"{alert.rule} on {alert.target} ended: "
-                                            f"{transition.ended}", now)
+                        await tickets.event(
+                            conn,
+                            alert.ticket_id,
+                            "ended",
+                            SYSTEM,
+                            f"{alert.rule} on {alert.target} ended: {transition.ended}",
+                            now,
+                        )
                     await tickets.alert_resolved(conn, alert.ticket_id, alert, now)
                 elif transition.event in ("flapping", "stable") and alert.ticket_id is not None:
                     text = "started flapping" if transition.event == "flapping" else "stopped flapping"
-                    await tickets.event(conn, alert.ticket_id, transition.event, SYSTEM,
-                                        f"{alert.rule} on {alert.target} {text}", now)
+                    await tickets.event(
+                        conn,
+                        alert.ticket_id,
+                        transition.event,
+                        SYSTEM,
+                        f"{alert.rule} on {alert.target} {text}",
+                        now,
+                    )
             for fp, lines in (evidence or {}).items():
                 holder = evaluator.alerts.get(fp)
                 if holder is not None and holder.ticket_id is not None and lines:
@@ -93,23 +116,26 @@ class Recorder:
         incident = deps.down_ancestor(alert.target)
         if incident is not None and incident.ticket_id is not None:
             if alert.ticket_id != incident.ticket_id:
-                await self._tickets.attach(conn, incident.ticket_id, alert, now,
-                                           f"behind {incident.target}, which is down")
+                await self._tickets.attach(
+                    conn, incident.ticket_id, alert, now, f"behind {incident.target}, which is down"
+                )
                 alert.ticket_id = incident.ticket_id
             return
         if alert.ticket_id is not None:
             status = await self._tickets.status_of(conn, alert.ticket_id)
             if status in OPEN_STATES:
-                await self._tickets.event(conn, alert.ticket_id, "fired", SYSTEM,
-                                          f"{alert.rule} fired again: {alert.summary}", now)
+                await self._tickets.event(
+                    conn, alert.ticket_id, "fired", SYSTEM, f"{alert.rule} fired again: {alert.summary}", now
+                )
                 return
         rule = self._evaluator.rule(alert.rule)
         target = self._evaluator.target(alert.target, alert.labels.get("site", ""))
         priority = priority_of(rule, target) if rule else alert.labels.get("priority", "normal")
         alert.ticket_id = await self._tickets.open(conn, alert, priority, now)
 
-    async def _merge_children(self, conn: AsyncConnection, parent: Alert, deps: Dependencies,
-                              now: float) -> None:
+    async def _merge_children(
+        self, conn: AsyncConnection, parent: Alert, deps: Dependencies, now: float
+    ) -> None:
         """Children that fired before their parent did join the parent's ticket now."""
         if parent.ticket_id is None:
             return

@@ -28,8 +28,13 @@ def route_takes(route: RouteConfig, labels: Mapping[str, str]) -> bool:
 
 def match_key(labels: Mapping[str, str]) -> tuple[str | None, ...]:
     """The labels ``route_takes`` reads: alerts with equal keys go to the same routes."""
-    return (labels.get("priority"), labels.get("severity"), labels.get("site"), labels.get("rule"),
-            labels.get("tags"))
+    return (
+        labels.get("priority"),
+        labels.get("severity"),
+        labels.get("site"),
+        labels.get("rule"),
+        labels.get("tags"),
+    )
 
 
 def routes_for(routes: list[RouteConfig], labels: Mapping[str, str]) -> list[RouteConfig]:

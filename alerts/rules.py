@@ -54,11 +54,13 @@ class RuleScope(BaseModel):
     sites: list[str] = Field(default_factory=list, description="Site names covered; empty: any.")
     zones: list[str] = Field(default_factory=list, description="Zones covered; empty: any.")
     targets: list[str] = Field(default_factory=list, description="Target names covered; empty: any.")
-    tags: list[str] = Field(default_factory=list,
-                            description="Target tags; a target with any of them is covered; empty: any.")
+    tags: list[str] = Field(
+        default_factory=list, description="Target tags; a target with any of them is covered; empty: any."
+    )
     result_tags: dict[str, str] = Field(
         default_factory=dict,
-        description="Result tags that must all be equal (e.g. {ifName: ge-0/0/1}); empty: any.")
+        description="Result tags that must all be equal (e.g. {ifName: ge-0/0/1}); empty: any.",
+    )
 
     def covers(self, target: ProbeTarget) -> bool:
         if self.sites and target.site not in self.sites:
@@ -75,49 +77,64 @@ class AlertRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    name: str = Field(pattern=RULE_NAME,
-                      description="Unique rule name; a built-in rule's name replaces that rule.")
+    name: str = Field(
+        pattern=RULE_NAME, description="Unique rule name; a built-in rule's name replaces that rule."
+    )
     description: str = Field(default="", description="Free text for people reading the rule.")
     kind: str | None = Field(
         default=None,
         description="Probe kind whose results the rule reads (icmp, tcp, snmp, ...); set kind, "
-                    "measurement or both.")
+        "measurement or both.",
+    )
     measurement: str | None = Field(
-        default=None, description="Measurement whose results the rule reads (e.g. snmp_interface).")
+        default=None, description="Measurement whose results the rule reads (e.g. snmp_interface)."
+    )
     condition: Condition = Field(
         default="threshold",
         description="threshold: a field passes above/below; down: the run failed (ok false or up 0); "
-                    "absent: no result for intervals probe intervals.")
+        "absent: no result for intervals probe intervals.",
+    )
     field: str | None = Field(default=None, description="The result field a threshold rule compares.")
     above: Threshold | None = Field(
-        default=None, description="Threshold rules: breach when the field is above this (or use below).")
+        default=None, description="Threshold rules: breach when the field is above this (or use below)."
+    )
     below: Threshold | None = Field(
-        default=None, description="Threshold rules: breach when the field is below this (or use above).")
+        default=None, description="Threshold rules: breach when the field is below this (or use above)."
+    )
     recover: Threshold | None = Field(
         default=None,
         description="Hysteresis: the alert resolves only once the field is back past this value; "
-                    "none: the trigger value.")
-    intervals: int = Field(default=3, ge=1, le=1000,
-                           description="Absent rules: probe intervals without a result before firing.")
-    hold: Duration = Field(default=0.0, ge=0, alias="for",
-                           description="How long the breach must last before the alert fires "
-                                       "(results' own timestamps).")
-    clear_for: Duration = Field(default=0.0, ge=0,
-                                description="How long the recovery must last before the alert resolves.")
+        "none: the trigger value.",
+    )
+    intervals: int = Field(
+        default=3, ge=1, le=1000, description="Absent rules: probe intervals without a result before firing."
+    )
+    hold: Duration = Field(
+        default=0.0,
+        ge=0,
+        alias="for",
+        description="How long the breach must last before the alert fires (results' own timestamps).",
+    )
+    clear_for: Duration = Field(
+        default=0.0, ge=0, description="How long the recovery must last before the alert resolves."
+    )
     severity: Severity = Field(default="warning", description="critical, warning or info.")
     priority: Priority | None = Field(
         default=None,
         description="Force the ticket priority; none: urgent for a critical rule on an urgent "
-                    "target, else normal.")
+        "target, else normal.",
+    )
     marks_down: bool = Field(
         default=False,
         description="While this alert fires the target counts as down: its children's "
-                    "notifications are suppressed and attached to its ticket.")
+        "notifications are suppressed and attached to its ticket.",
+    )
     match: RuleScope = Field(default_factory=RuleScope, description="Which targets the rule covers.")
     summary: str = Field(
         default="{rule} on {target}",
         description="Alert text; placeholders {rule}, {target}, {site}, {value}, {reason}, the "
-                    "result's fields and tags (unknown ones render as ?).")
+        "result's fields and tags (unknown ones render as ?).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertRule:
@@ -236,9 +253,7 @@ def compile_rules(rules: list[AlertRule]) -> list[CompiledRule]:
     return [CompiledRule(rule, index) for index, rule in enumerate(rules)]
 
 
-def effective_rules(
-    configured: list[AlertRule], use_defaults: bool, disabled: list[str]
-) -> list[AlertRule]:
+def effective_rules(configured: list[AlertRule], use_defaults: bool, disabled: list[str]) -> list[AlertRule]:
     """Built-in rules (unless switched off), replaced by name by configured ones."""
     by_name: dict[str, AlertRule] = {}
     if use_defaults:

@@ -74,11 +74,11 @@ class AppriseSender:
         redact_apprise_urls()  # apprise logs a URL it rejects in full, secrets and all
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
 
-    async def send(self, url: str, title: str, body: str, notify_type: str,
-                   timeout: float) -> SendResult:
+    async def send(self, url: str, title: str, body: str, notify_type: str, timeout: float) -> SendResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.run_in_executor(
-            self._pool, send_blocking, url, title, body, notify_type, timeout)
+            self._pool, send_blocking, url, title, body, notify_type, timeout
+        )
         try:
             async with asyncio.timeout(timeout + 5.0):
                 ok = await asyncio.shield(future)

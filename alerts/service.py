@@ -74,8 +74,14 @@ class AlertService:
         self.silences = SilenceBook()
         self.silences.set_config(loaded.config.alerts.silences)
         parents, present = _topology(loaded)
-        self.evaluator = Evaluator(compile_rules(loaded.config.alerts.effective_rules()), loaded.targets,
-                                   _policy(loaded), self.clock.now(), parents=parents, present=present)
+        self.evaluator = Evaluator(
+            compile_rules(loaded.config.alerts.effective_rules()),
+            loaded.targets,
+            _policy(loaded),
+            self.clock.now(),
+            parents=parents,
+            present=present,
+        )
         # Evaluation rounds completed (tests wait for rounds instead of sleeping).
         self.rounds = 0
         self.housekept: float | None = None  # clock time of the last housekeeping
@@ -86,13 +92,16 @@ class AlertService:
         self.deliverer: Deliverer | None = None
         self.pipeline: Pipeline | None = None
         registry = runtime.registry
-        self._evaluated = Counter("monitord_alert_results_evaluated", "Results evaluated by alert rules",
-                                  registry=registry)
-        self._transitions = Counter("monitord_alert_transitions", "Alert state changes", ["event"],
-                                    registry=registry)
+        self._evaluated = Counter(
+            "monitord_alert_results_evaluated", "Results evaluated by alert rules", registry=registry
+        )
+        self._transitions = Counter(
+            "monitord_alert_transitions", "Alert state changes", ["event"], registry=registry
+        )
         self._firing = Gauge("monitord_alerts_firing", "Alerts firing now", registry=registry)
         self._firing.set_function(
-            lambda: sum(1 for a in self.evaluator.alerts.values() if a.status == "firing"))
+            lambda: sum(1 for a in self.evaluator.alerts.values() if a.status == "firing")
+        )
 
     async def start(self) -> None:
         store = self.runtime.state
@@ -104,11 +113,22 @@ class AlertService:
         for silence in await AlertRepo(store).load_silences():
             self.silences.add(silence)
         health = self.runtime.health
-        self.deliverer = Deliverer(Outbox(store), config.notify, self.runtime.registry,
-                                   health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
-                                   clock=self.clock)
-        self.pipeline = Pipeline(self.evaluator, config.alerts, config.notify, store,
-                                 silences=self.silences, wake=self.deliverer.wake, sites=config.sites)
+        self.deliverer = Deliverer(
+            Outbox(store),
+            config.notify,
+            self.runtime.registry,
+            health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
+            clock=self.clock,
+        )
+        self.pipeline = Pipeline(
+            self.evaluator,
+            config.alerts,
+            config.notify,
+            store,
+            silences=self.silences,
+            wake=self.deliverer.wake,
+            sites=config.sites,
+        )
         self._subscription = self.runtime.bus.subscribe("alerts", config.alerts.buffer_size)
         self._tasks = [
             asyncio.create_task(self._evaluate_loop(), name="alerts:evaluate"),
@@ -122,9 +142,15 @@ class AlertService:
         async with self._lock:
             alerts = loaded.config.alerts
             parents, present = _topology(loaded)
-            self.evaluator.configure(compile_rules(alerts.effective_rules()), loaded.targets,
-                                     _policy(loaded), self.clock.now(), parents=parents,
-                                     present=present, results_now_ns=now_ns())
+            self.evaluator.configure(
+                compile_rules(alerts.effective_rules()),
+                loaded.targets,
+                _policy(loaded),
+                self.clock.now(),
+                parents=parents,
+                present=present,
+                results_now_ns=now_ns(),
+            )
             self.silences.set_config(alerts.silences)
             if self.pipeline is not None:
                 self.pipeline.configure(alerts, loaded.config.notify, loaded.config.sites)
@@ -138,8 +164,7 @@ class AlertService:
 
     async def _save_digests(self) -> None:
         """Remember what each probe measures, so a restart with a changed file ends its alerts."""
-        await ProbeStateRepo(self.runtime.state).put(
-            *DIGESTS_KEY, digests_to_json(self.evaluator.digests))
+        await ProbeStateRepo(self.runtime.state).put(*DIGESTS_KEY, digests_to_json(self.evaluator.digests))
 
     async def stop(self) -> None:
         """Drain, deliver and save within ``STOP_BUDGET``; a cancellation of stop itself propagates."""
@@ -173,8 +198,12 @@ class AlertService:
                 try:
                     async with asyncio.timeout_at(max(deadline, loop.time() + 0.5)):
                         await self.pipeline.alert_repo.save(
-                            [a for a in self.evaluator.alerts.values()
-                             if a.status != "inactive" or a.notified])
+                            [
+                                a
+                                for a in self.evaluator.alerts.values()
+                                if a.status != "inactive" or a.notified
+                            ]
+                        )
                 except Exception:
                     log.exception("could not save alert state at shutdown; the last snapshot is kept")
         finally:
@@ -230,7 +259,8 @@ class AlertService:
                     if now - last_snapshot >= SNAPSHOT_EVERY:
                         last_snapshot = now
                         await pipeline.alert_repo.save(
-                            [a for a in self.evaluator.alerts.values() if a.status != "inactive"])
+                            [a for a in self.evaluator.alerts.values() if a.status != "inactive"]
+                        )
                 if failing:
                     failing = False
                     log.info("alert engine writes to the state store again")

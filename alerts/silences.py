@@ -33,8 +33,11 @@ class WeeklyWindow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1,
-                                description="Days the window starts on (mon ... sun).")
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS),
+        min_length=1,
+        description="Days the window starts on (mon ... sun).",
+    )
     start: time = Field(description="Local start time, HH:MM.")
     end: time = Field(description="Local end time, HH:MM; before start crosses midnight.")
     timezone: str = Field(default="UTC", description="IANA time zone of start and end.")
@@ -60,9 +63,7 @@ class WeeklyWindow(BaseModel):
         yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
         if self.start <= self.end:
             return today in self.days and self.start <= clock < self.end
-        return (today in self.days and clock >= self.start) or (
-            yesterday in self.days and clock < self.end
-        )
+        return (today in self.days and clock >= self.start) or (yesterday in self.days and clock < self.end)
 
 
 def _matcher(value: str) -> str:
@@ -77,15 +78,20 @@ class SilenceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     matchers: list[Annotated[Line, AfterValidator(_matcher)]] = Field(
-        min_length=1, max_length=64,
+        min_length=1,
+        max_length=64,
         description="label=value, !=, =~ or !~ (RE2, full match), all of which must hold; labels: "
-                    "rule, target, site, zone, parent, severity, priority, tags and series tags.")
+        "rule, target, site, zone, parent, severity, priority, tags and series tags.",
+    )
     starts_at: datetime | None = Field(
-        default=None, description="When the silence begins (ISO 8601, UTC if no zone); none: now.")
+        default=None, description="When the silence begins (ISO 8601, UTC if no zone); none: now."
+    )
     ends_at: datetime | None = Field(
-        default=None, description="When a one-off silence ends; a silence needs ends_at or weekly.")
+        default=None, description="When a one-off silence ends; a silence needs ends_at or weekly."
+    )
     weekly: WeeklyWindow | None = Field(
-        default=None, description="A recurring window (e.g. store closing hours) instead of ends_at.")
+        default=None, description="A recurring window (e.g. store closing hours) instead of ends_at."
+    )
     comment: Text = Field(default="", max_length=1000, description="Why; shown in the API.")
 
     @field_validator("starts_at", "ends_at")
@@ -118,13 +124,18 @@ class Silence:
     source: str
 
     @classmethod
-    def from_spec(cls, spec: SilenceSpec, *, created_by: str, source: str,
-                  silence_id: str | None = None) -> Silence:
+    def from_spec(
+        cls, spec: SilenceSpec, *, created_by: str, source: str, silence_id: str | None = None
+    ) -> Silence:
         return cls(
             id=silence_id or uuid.uuid4().hex[:16],
             matchers=tuple(parse_matcher(m) for m in spec.matchers),
-            starts_at=spec.starts_at, ends_at=spec.ends_at, weekly=spec.weekly,
-            comment=spec.comment, created_by=created_by, source=source,
+            starts_at=spec.starts_at,
+            ends_at=spec.ends_at,
+            weekly=spec.weekly,
+            comment=spec.comment,
+            created_by=created_by,
+            source=source,
         )
 
     def active(self, moment: datetime) -> bool:
@@ -154,8 +165,13 @@ class Silence:
         }
 
     def spec(self) -> SilenceSpec:
-        return SilenceSpec(matchers=[str(m) for m in self.matchers], starts_at=self.starts_at,
-                           ends_at=self.ends_at, weekly=self.weekly, comment=self.comment)
+        return SilenceSpec(
+            matchers=[str(m) for m in self.matchers],
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            weekly=self.weekly,
+            comment=self.comment,
+        )
 
 
 class SilenceBook:

@@ -22,7 +22,8 @@ from sqlalchemy import (
 from monitord.store.base import METADATA
 
 alert_state = Table(
-    "alert_state", METADATA,
+    "alert_state",
+    METADATA,
     Column("fingerprint", String(32), primary_key=True),
     Column("rule", String(64), nullable=False),
     Column("target", String(128), nullable=False),
@@ -44,7 +45,8 @@ alert_state = Table(
 )
 
 tickets = Table(
-    "tickets", METADATA,
+    "tickets",
+    METADATA,
     Column("id", Integer(), primary_key=True, autoincrement=True),
     Column("fingerprint", String(32), nullable=False, index=True),
     Column("title", Text(), nullable=False),
@@ -68,7 +70,8 @@ tickets = Table(
 )
 
 ticket_alerts = Table(
-    "ticket_alerts", METADATA,
+    "ticket_alerts",
+    METADATA,
     Column("ticket_id", Integer(), primary_key=True),
     Column("fingerprint", String(32), primary_key=True),
     Column("rule", String(64), nullable=False),
@@ -78,7 +81,8 @@ ticket_alerts = Table(
 )
 
 ticket_events = Table(
-    "ticket_events", METADATA,
+    "ticket_events",
+    METADATA,
     Column("id", Integer(), primary_key=True, autoincrement=True),
     Column("ticket_id", Integer(), nullable=False, index=True),
     Column("at", Float(), nullable=False),
@@ -91,7 +95,8 @@ ticket_events = Table(
 )
 
 silences = Table(
-    "silences", METADATA,
+    "silences",
+    METADATA,
     Column("id", String(32), primary_key=True),
     Column("spec", JSON(), nullable=False),
     Column("created_by", String(128), nullable=False),
@@ -99,7 +104,8 @@ silences = Table(
 )
 
 outbox = Table(
-    "outbox", METADATA,
+    "outbox",
+    METADATA,
     Column("id", Integer(), primary_key=True, autoincrement=True),
     Column("key", String(128), nullable=False, unique=True),
     Column("route", String(64), nullable=False),

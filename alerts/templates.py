@@ -29,22 +29,56 @@ if TYPE_CHECKING:
     from monitord.config.targets import SiteConfig
 
 # Schemes whose messages should be short (SMS and pagers).
-SHORT_SCHEMES = frozenset({
-    "twilio", "sns", "plivo", "vonage", "nexmo", "clicksend", "d7sms", "sinch", "bulksms",
-    "bulkvs", "smseagle", "msg91", "kavenegar", "burstsms", "signal", "textbelt", "httpsms",
-    "seven", "smsmgr", "voipms", "africastalking", "freemobile", "46elks",
-})
+SHORT_SCHEMES = frozenset(
+    {
+        "twilio",
+        "sns",
+        "plivo",
+        "vonage",
+        "nexmo",
+        "clicksend",
+        "d7sms",
+        "sinch",
+        "bulksms",
+        "bulkvs",
+        "smseagle",
+        "msg91",
+        "kavenegar",
+        "burstsms",
+        "signal",
+        "textbelt",
+        "httpsms",
+        "seven",
+        "smsmgr",
+        "voipms",
+        "africastalking",
+        "freemobile",
+        "46elks",
+    }
+)
 
 # A sample alert: what ``check-config`` renders every template with.
 SAMPLE_ALERT = {
-    "status": "FIRING", "priority": "URGENT", "site": "store-1", "count": 2, "plural": "s",
-    "rule": "tcp-service-down", "target": "router", "summary": "router port 443 down",
-    "ticket": 1, "severity": "critical", "since": "2026-12-01 09:00 CET", "attached": 1,
-    "attached_text": " (+1 dependent alerts)", "first": "router port 443 down", "more": " (+1 more)",
+    "status": "FIRING",
+    "priority": "URGENT",
+    "site": "store-1",
+    "count": 2,
+    "plural": "s",
+    "rule": "tcp-service-down",
+    "target": "router",
+    "summary": "router port 443 down",
+    "ticket": 1,
+    "severity": "critical",
+    "since": "2026-12-01 09:00 CET",
+    "attached": 1,
+    "attached_text": " (+1 dependent alerts)",
+    "first": "router port 443 down",
+    "more": " (+1 more)",
     "group": "site=store-1",
 }
-_ALERT_FIELDS = frozenset({"status", "priority", "rule", "target", "site", "severity", "summary",
-                           "ticket", "since"})
+_ALERT_FIELDS = frozenset(
+    {"status", "priority", "rule", "target", "site", "severity", "summary", "ticket", "since"}
+)
 _GROUP_FIELDS = frozenset({"status", "priority", "group", "count", "plural", "site", "first", "more"})
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "title": _GROUP_FIELDS | _ALERT_FIELDS,
@@ -60,13 +94,18 @@ class Templates(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: str = Field(default="[{priority}] {status}: {group} ({count} alert{plural})",
-                       description="Title of a full message (one per group).")
+    title: str = Field(
+        default="[{priority}] {status}: {group} ({count} alert{plural})",
+        description="Title of a full message (one per group).",
+    )
     line: str = Field(
         default="#{ticket} {status} {rule} on {target} ({site}) since {since}: {summary}{attached_text}",
-        description="One line per alert in a full message.")
-    short: str = Field(default="{priority} {status} {site}: {first}{more}",
-                       description="The one-line form for SMS and pagers (format: short).")
+        description="One line per alert in a full message.",
+    )
+    short: str = Field(
+        default="{priority} {status} {site}: {first}{more}",
+        description="The one-line form for SMS and pagers (format: short).",
+    )
 
     @field_validator("title", "line", "short")
     @classmethod
@@ -106,8 +145,13 @@ class Message:
 
 
 def _status_word(status: str) -> str:
-    return {"firing": "FIRING", "resolved": "RESOLVED", "flapping": "FLAPPING",
-            "repeat": "STILL FIRING", "escalation": "ESCALATED"}.get(status, status.upper())
+    return {
+        "firing": "FIRING",
+        "resolved": "RESOLVED",
+        "flapping": "FLAPPING",
+        "repeat": "STILL FIRING",
+        "escalation": "ESCALATED",
+    }.get(status, status.upper())
 
 
 def headline(notice: Notice) -> str:
@@ -131,16 +175,21 @@ def local_time(moment: datetime, site: str, zones: Mapping[str, str]) -> str:
 
 def _alert_fields(notice: Notice, zones: Mapping[str, str]) -> dict[str, object]:
     return {
-        "status": _status_word(notice.status), "priority": notice.priority.upper(),
-        "rule": notice.rule, "target": notice.target, "site": notice.site,
-        "severity": notice.severity, "summary": notice.summary,
+        "status": _status_word(notice.status),
+        "priority": notice.priority.upper(),
+        "rule": notice.rule,
+        "target": notice.target,
+        "site": notice.site,
+        "severity": notice.severity,
+        "summary": notice.summary,
         "ticket": notice.ticket_id if notice.ticket_id is not None else "-",
         "since": local_time(notice.since, notice.site, zones),
     }
 
 
-def render(templates: Templates, group: str, notices: list[Notice],
-           zones: Mapping[str, str] | None = None) -> Message:
+def render(
+    templates: Templates, group: str, notices: list[Notice], zones: Mapping[str, str] | None = None
+) -> Message:
     """One message for every notice of one group, worst news first.
 
     ``zones`` maps a site to its time zone name; sites not in it show the daemon's.
@@ -153,15 +202,24 @@ def render(templates: Templates, group: str, notices: list[Notice],
     priority = "URGENT" if any(n.priority == "urgent" for n in notices) else "normal"
     lines = []
     for notice in notices:
-        lines.append(render_summary(templates.line, {
-            **_alert_fields(notice, zones), "attached": notice.attached,
-            "attached_text": f" (+{notice.attached} dependent alerts)" if notice.attached else "",
-        }))
+        lines.append(
+            render_summary(
+                templates.line,
+                {
+                    **_alert_fields(notice, zones),
+                    "attached": notice.attached,
+                    "attached_text": f" (+{notice.attached} dependent alerts)" if notice.attached else "",
+                },
+            )
+        )
     first = notices[0]
     common = {
         **_alert_fields(first, zones),
-        "status": _status_word(overall), "priority": priority, "group": group,
-        "count": len(notices), "plural": "" if len(notices) == 1 else "s",
+        "status": _status_word(overall),
+        "priority": priority,
+        "group": group,
+        "count": len(notices),
+        "plural": "" if len(notices) == 1 else "s",
         "site": first.site if all(n.site == first.site for n in notices) else "several sites",
         "first": headline(first),
         "more": f" (+{len(notices) - 1} more)" if len(notices) > 1 else "",

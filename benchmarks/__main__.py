@@ -68,12 +68,21 @@ def main() -> int:
         t0 = time.perf_counter()
         with log.open("w") as out:
             try:
-                code = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, timeout=limit,
-                                      env={**os.environ, JSON_ENV: str(rows_file)}, check=False).returncode
+                code = subprocess.run(
+                    argv,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=limit,
+                    env={**os.environ, JSON_ENV: str(rows_file)},
+                    check=False,
+                ).returncode
             except subprocess.TimeoutExpired:
                 code = -1
-        print(f"   {name}: exit {code} in {time.perf_counter() - t0:.0f} s (log {log})",
-              file=sys.stderr, flush=True)
+        print(
+            f"   {name}: exit {code} in {time.perf_counter() - t0:.0f} s (log {log})",
+            file=sys.stderr,
+            flush=True,
+        )
         if code != 0:
             failed.append(f"{name} (exit {code}, see {log})")
     figures = []
@@ -82,8 +91,10 @@ def main() -> int:
         data.pop("load1", None)
         figures.append(Figure(**data))
     mode = "full" if options.full else "quick"
-    print(f"monitord benchmarks ({mode} mode), {started:%Y-%m-%d %H:%M} UTC, "
-          f"{time.perf_counter() - began:.0f} s in all")
+    print(
+        f"monitord benchmarks ({mode} mode), {started:%Y-%m-%d %H:%M} UTC, "
+        f"{time.perf_counter() - began:.0f} s in all"
+    )
     print(f"before: {machine_before}")
     print(f"after:  {machine()}")
     print()

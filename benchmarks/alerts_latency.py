@@ -31,8 +31,13 @@ from tests.servers.receiver import Receiver
 
 
 def _failure(target: str) -> ProbeResult:
-    return ProbeResult.failure(measurement="tcp", target=target, kind="tcp", reason="connection refused",
-                               tags={"site": "bench", "port": "9"})
+    return ProbeResult.failure(
+        measurement="tcp",
+        target=target,
+        kind="tcp",
+        reason="connection refused",
+        tags={"site": "bench", "port": "9"},
+    )
 
 
 async def main(samples: int) -> None:
@@ -46,10 +51,23 @@ async def main(samples: int) -> None:
             "daemon": {"state_dir": str(Path(tmp) / "state")},
             "http": {"listen": "127.0.0.1:0"},
             "targets": targets,
-            "alerts": {"default_rules": False, "evaluation_interval": "1s", "rules": [
-                {"name": "down", "kind": "tcp", "condition": "down", "for": 0, "severity": "critical"}]},
-            "notify": {"routes": [{"name": "oncall", "urls": [receiver.url("engine")], "group_wait": 0,
-                                   "group_by": ["target"]}]},
+            "alerts": {
+                "default_rules": False,
+                "evaluation_interval": "1s",
+                "rules": [
+                    {"name": "down", "kind": "tcp", "condition": "down", "for": 0, "severity": "critical"}
+                ],
+            },
+            "notify": {
+                "routes": [
+                    {
+                        "name": "oncall",
+                        "urls": [receiver.url("engine")],
+                        "group_wait": 0,
+                        "group_by": ["target"],
+                    }
+                ]
+            },
         }
         daemon = Daemon(build_config(doc))
         task = asyncio.create_task(daemon.run())
@@ -71,13 +89,16 @@ async def main(samples: int) -> None:
 
             async def publish() -> None:
                 daemon.publish([_failure(f"t{sample[0]}")])
+
             return await arrival(publish)
 
         async def peer() -> float:
             async def send() -> None:
-                ok = await asyncio.to_thread(send_blocking, receiver.url("direct"), f"t{sample[0]}", "body",
-                                             "failure", 5)
+                ok = await asyncio.to_thread(
+                    send_blocking, receiver.url("direct"), f"t{sample[0]}", "body", "failure", 5
+                )
                 assert ok
+
             return await arrival(send)
 
         try:
@@ -87,11 +108,17 @@ async def main(samples: int) -> None:
             await task
     await receiver.down()
     p99, d99 = percentile(found["monitord"], 99), percentile(found["apprise"], 99)
-    figure = Figure("alerts_latency", "Alert breach to receiver arrival (for: 0, group_wait: 0)", "ms",
-                    "lower", found["monitord"], "apprise notify() direct", found["apprise"],
-                    goal="p99 <= 1,000 ms",
-                    note=f"p99 monitord {p99:.1f} ms, apprise direct {d99:.1f} ms; both timed to the "
-                         "receiver's arrival")
+    figure = Figure(
+        "alerts_latency",
+        "Alert breach to receiver arrival (for: 0, group_wait: 0)",
+        "ms",
+        "lower",
+        found["monitord"],
+        "apprise notify() direct",
+        found["apprise"],
+        goal="p99 <= 1,000 ms",
+        note=f"p99 monitord {p99:.1f} ms, apprise direct {d99:.1f} ms; both timed to the receiver's arrival",
+    )
     figure.met = p99 <= 1000
     report(f"breach-to-delivery, {samples} alerts each side (SQLite state, json://)", [figure], samples)
 

@@ -29,8 +29,11 @@ FIELDS = ("up", "loss_pct", "rtt_min_ms", "rtt_avg_ms", "rtt_max_ms")
 def make_batch(start_ns: int, count: int, offset: int) -> list[ProbeResult]:
     return [
         ProbeResult(
-            measurement="icmp", target=f"store-{(offset + i) % TARGETS:05d}", kind="icmp",
-            time_ns=start_ns + offset + i, ok=True,
+            measurement="icmp",
+            target=f"store-{(offset + i) % TARGETS:05d}",
+            kind="icmp",
+            time_ns=start_ns + offset + i,
+            ok=True,
             fields={"up": 1, "loss_pct": 0.0, "rtt_min_ms": 0.1, "rtt_avg_ms": 0.2, "rtt_max_ms": 0.4},
             tags={"site": f"site-{(offset + i) % 2000}"},
         )
@@ -78,8 +81,10 @@ async def compare(folder: Path, seconds: float, batch_results: int, rounds: int)
         written = 0
         began = time.perf_counter()
         while time.perf_counter() - began < seconds:
-            rows = [((series[0] + i) % (TARGETS * len(FIELDS)), now + series[0] + i, 0.2, None)
-                    for i in range(batch_points)]
+            rows = [
+                ((series[0] + i) % (TARGETS * len(FIELDS)), now + series[0] + i, 0.2, None)
+                for i in range(batch_points)
+            ]
             series[0] += batch_points
             conn.execute("BEGIN")
             conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?)", rows)
@@ -93,14 +98,27 @@ async def compare(folder: Path, seconds: float, batch_results: int, rounds: int)
         await store.close()
         conn.close()
     lag_ms = [x * 1000 for x in lags]
-    rate = Figure("embedded_store", "Embedded store insert", "points/s", "higher", samples["monitord"],
-                  "sqlite3 executemany, same schema", samples["sqlite3"], goal=">= 100,000/s")
+    rate = Figure(
+        "embedded_store",
+        "Embedded store insert",
+        "points/s",
+        "higher",
+        samples["monitord"],
+        "sqlite3 executemany, same schema",
+        samples["sqlite3"],
+        goal=">= 100,000/s",
+    )
     rate.met = rate.ours_median >= 100_000
     p99 = percentile(lag_ms, 99)
-    lag_figure = Figure("embedded_store", "Event-loop lag while the store writes (p99)", "ms", "lower", [p99],
-                        goal="< 20 ms",
-                        note=f"p50 {percentile(lag_ms, 50):.2f} ms, max {max(lag_ms):.2f} ms, "
-                             "sampled while monitord writes")
+    lag_figure = Figure(
+        "embedded_store",
+        "Event-loop lag while the store writes (p99)",
+        "ms",
+        "lower",
+        [p99],
+        goal="< 20 ms",
+        note=f"p50 {percentile(lag_ms, 50):.2f} ms, max {max(lag_ms):.2f} ms, sampled while monitord writes",
+    )
     lag_figure.met = p99 < 20
     return [rate, lag_figure]
 

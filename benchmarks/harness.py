@@ -42,8 +42,9 @@ def cpu_model() -> str:
 def machine() -> str:
     """CPU model, core count and load averages: printed with every table."""
     one, five, fifteen = os.getloadavg()
-    return (f"{cpu_model()}, {os.cpu_count()} cores, load average {one:.2f} {five:.2f} {fifteen:.2f} "
-            f"(1/5/15 min)")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, load average {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min)"
+    )
 
 
 def parser(doc: str | None) -> argparse.ArgumentParser:
@@ -115,8 +116,14 @@ class Figure:
         return [f"{self.name} [{self.unit}]", spread(self.ours), peer, ratio_text, self.goal or "-", met]
 
 
-HEADER = ["figure [unit]", "monitord median [min-max]", "peer median [min-max]", "ratio monitord/peer",
-          "goal", "met"]
+HEADER = [
+    "figure [unit]",
+    "monitord median [min-max]",
+    "peer median [min-max]",
+    "ratio monitord/peer",
+    "goal",
+    "met",
+]
 
 
 def table(figures: Sequence[Figure]) -> str:
@@ -148,8 +155,9 @@ def report(title: str, figures: Sequence[Figure], rounds: int | None = None) -> 
                 out.write(json.dumps({**asdict(figure), "load1": load}) + "\n")
 
 
-def interleave(contenders: dict[str, Callable[[], float]], rounds: int,
-               warmup: int = 1) -> dict[str, list[float]]:
+def interleave(
+    contenders: dict[str, Callable[[], float]], rounds: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Run each contender ``warmup`` times untimed, then ``rounds`` rounds, order rotating.
 
     Each callable returns its own measurement (seconds, a rate, ...); the rotation (A B C,
@@ -168,8 +176,9 @@ def interleave(contenders: dict[str, Callable[[], float]], rounds: int,
     return samples
 
 
-async def ainterleave(contenders: dict[str, Callable[[], Awaitable[float]]], rounds: int,
-                      warmup: int = 1) -> dict[str, list[float]]:
+async def ainterleave(
+    contenders: dict[str, Callable[[], Awaitable[float]]], rounds: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """:func:`interleave` for coroutine functions."""
     names = list(contenders)
     for _ in range(warmup):

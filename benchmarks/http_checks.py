@@ -74,18 +74,31 @@ def document(state_dir: Path, url: str, ca: Path, targets: int, interval: float)
         "daemon": {"state_dir": str(state_dir), "log_level": "warning"},
         "http": {"listen": "127.0.0.1:0"},
         "probes": {"http": {"interval": interval, "timeout": 5.0, "ca_file": str(ca)}},
-        "targets": [{"name": f"web-{i:04d}", "address": "127.0.0.1", "site": f"site-{i // 10:03d}",
-                     "probes": {"http": {"url": url, "body_match": "nominal"}}} for i in range(targets)],
+        "targets": [
+            {
+                "name": f"web-{i:04d}",
+                "address": "127.0.0.1",
+                "site": f"site-{i // 10:03d}",
+                "probes": {"http": {"url": url, "body_match": "nominal"}},
+            }
+            for i in range(targets)
+        ],
     }
 
 
 def runs(daemon: Daemon, outcome: str) -> float:
-    return daemon.registry.get_sample_value("monitord_probe_runs_total",
-                                            {"kind": "http", "outcome": outcome}) or 0.0
+    return (
+        daemon.registry.get_sample_value("monitord_probe_runs_total", {"kind": "http", "outcome": outcome})
+        or 0.0
+    )
 
 
-async def daemon_rounds(doc: dict[str, Any], rounds: int, window: float, warmup: float,
-                        ) -> list[dict[str, float]]:
+async def daemon_rounds(
+    doc: dict[str, Any],
+    rounds: int,
+    window: float,
+    warmup: float,
+) -> list[dict[str, float]]:
     daemon = Daemon(build_config(doc))
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(daemon.started.wait(), 120)
@@ -100,11 +113,18 @@ async def daemon_rounds(doc: dict[str, Any], rounds: int, window: float, warmup:
         wall, cpu = clock.stop()
         checks = runs(daemon, "ok") - ok_before
         failed = runs(daemon, "timeout") + runs(daemon, "error") - failed_before
-        found.append({"cpu_pct": 100 * cpu / wall, "rate": (checks + failed) / wall, "failed": failed,
-                      "us_per_check": 1e6 * cpu / max(1.0, checks + failed)})
+        found.append(
+            {
+                "cpu_pct": 100 * cpu / wall,
+                "rate": (checks + failed) / wall,
+                "failed": failed,
+                "us_per_check": 1e6 * cpu / max(1.0, checks + failed),
+            }
+        )
     latest = [r for (_, kind), r in daemon.scheduler.last_results().items() if kind == "http"]
-    found.append({"not_up": sum(not (r.ok and r.fields.get("up") == 1) for r in latest),
-                  "latest": len(latest)})
+    found.append(
+        {"not_up": sum(not (r.ok and r.fields.get("up") == 1) for r in latest), "latest": len(latest)}
+    )
     daemon.request_stop()
     await task
     return found
@@ -126,8 +146,9 @@ async def bounded(count: int, one: Callable[[], Awaitable[None]]) -> None:
 async def ours(url: str, ca: Path, checks: int) -> float:
     """CPU microseconds of this process per check."""
     kind = HttpProbe()
-    settings = HttpSettings.model_validate({"url": url, "ca_file": str(ca), "body_match": "nominal",
-                                            "timeout": 5})
+    settings = HttpSettings.model_validate(
+        {"url": url, "ca_file": str(ca), "body_match": "nominal", "timeout": 5}
+    )
     target = ProbeTarget(name="bench", address="127.0.0.1", site="bench")
     await kind.probe(target, settings)  # the SSL context is built once, as in the daemon
     failures = 0
@@ -157,8 +178,9 @@ async def processes(argv: list[str], checks: int) -> float:
 
     async def one() -> None:
         nonlocal failures
-        process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL,
-                                                       stderr=asyncio.subprocess.DEVNULL)
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
         async with asyncio.timeout(20):
             failures += await process.wait() != 0
 
@@ -169,8 +191,10 @@ async def processes(argv: list[str], checks: int) -> float:
 
 
 def spread(values: list[float], unit: str = "", digits: int = 0) -> str:
-    return (f"{statistics.median(values):,.{digits}f}{unit} "
-            f"(min {min(values):,.{digits}f}, max {max(values):,.{digits}f})")
+    return (
+        f"{statistics.median(values):,.{digits}f}{unit} "
+        f"(min {min(values):,.{digits}f}, max {max(values):,.{digits}f})"
+    )
 
 
 def main() -> None:
@@ -186,8 +210,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pki = Pki(Path(tmp) / "pki")
         pair = pki.leaf("bench")
-        server = subprocess.Popen([sys.executable, "-c", SERVER, str(pair.cert), str(pair.key)],
-                                  stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(pair.cert), str(pair.key)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert server.stdout is not None
             url = f"https://localhost:{int(server.stdout.readline())}/"
@@ -199,24 +224,33 @@ def main() -> None:
             ours_us, curl_us, start_us = [], [], []
             for _ in range(args.rounds):  # interleaved, so drift in machine load hits all three alike
                 ours_us.append(asyncio.run(ours(url, pki.ca, args.checks)))
-                curl_us.append(asyncio.run(processes([curl, "-s", "-o", "/dev/null", "--cacert", str(pki.ca),
-                                                      url], args.checks)))
-                start_us.append(asyncio.run(processes([curl, "-s", "-o", "/dev/null", "file:///dev/null"],
-                                                      args.checks)))
+                curl_us.append(
+                    asyncio.run(
+                        processes([curl, "-s", "-o", "/dev/null", "--cacert", str(pki.ca), url], args.checks)
+                    )
+                )
+                start_us.append(
+                    asyncio.run(processes([curl, "-s", "-o", "/dev/null", "file:///dev/null"], args.checks))
+                )
             total = time.perf_counter() - began
         finally:
             server.terminate()
             server.wait(10)
-    version = subprocess.run([curl, "--version"], capture_output=True, text=True, check=True,
-                             timeout=10).stdout.split()[:2]
-    print(f"http checks: {args.targets:,} https targets every {args.interval:g}s, new TLS connection per "
-          f"check, loopback aiohttp server in a child process; {args.rounds} rounds (run took {total:.0f}s)")
+    version = subprocess.run(
+        [curl, "--version"], capture_output=True, text=True, check=True, timeout=10
+    ).stdout.split()[:2]
+    print(
+        f"http checks: {args.targets:,} https targets every {args.interval:g}s, new TLS connection per "
+        f"check, loopback aiohttp server in a child process; {args.rounds} rounds (run took {total:.0f}s)"
+    )
     print(f"  daemon, {args.window:g}s windows after a 5s warm-up:")
     print(f"    CPU: {spread([d['cpu_pct'] for d in daemon], ' %', 1)} of one core")
-    print(f"    checks: {spread([d['rate'] for d in daemon], '/s', 1)} "
-          f"(planned {args.targets / args.interval:.1f}/s), timed out or raised: "
-          f"{sum(d['failed'] for d in daemon):.0f}; latest result not up: {last['not_up']:.0f} "
-          f"of {last['latest']:.0f}")
+    print(
+        f"    checks: {spread([d['rate'] for d in daemon], '/s', 1)} "
+        f"(planned {args.targets / args.interval:.1f}/s), timed out or raised: "
+        f"{sum(d['failed'] for d in daemon):.0f}; latest result not up: {last['not_up']:.0f} "
+        f"of {last['latest']:.0f}"
+    )
     per_check = spread([d["us_per_check"] for d in daemon], " us")
     print(f"    CPU per check incl. scheduler, alerts and store: {per_check}")
     print(f"  per check, {args.checks} checks per round, {PARALLEL} at a time ({' '.join(version)}):")

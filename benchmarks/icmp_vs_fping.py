@@ -83,8 +83,15 @@ async def run_engine(lab: Lab, targets: list[str], timeout: float) -> tuple[floa
     return wall, time.process_time() - cpu_before, sum(1 for s in stats if s.alive)
 
 
-async def compare(lab: Lab, label: str, targets: list[str], timeout: float, repeat: int,
-                  goal: str = "", limit: float | None = None) -> list[Figure]:
+async def compare(
+    lab: Lab,
+    label: str,
+    targets: list[str],
+    timeout: float,
+    repeat: int,
+    goal: str = "",
+    limit: float | None = None,
+) -> list[Figure]:
     runs: dict[str, list[tuple[float, float, int]]] = {"monitord": [], "fping": []}
 
     async def ours() -> float:
@@ -98,14 +105,28 @@ async def compare(lab: Lab, label: str, targets: list[str], timeout: float, repe
     await ainterleave({"monitord": ours, "fping": theirs}, repeat)
     runs = {name: values[1:] for name, values in runs.items()}  # drop the warm-up
     alive = f"alive: monitord {runs['monitord'][-1][2]}, fping {runs['fping'][-1][2]}"
-    wall = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, wall", "ms", "lower",
-                  [r[0] * 1000 for r in runs["monitord"]], "fping -i0 -r0",
-                  [r[0] * 1000 for r in runs["fping"]],
-                  goal=goal or "<= 2x fping", note=alive + "; fping's time includes its process start")
+    wall = Figure(
+        "icmp_vs_fping",
+        f"ICMP sweep {len(targets):,} addresses, {label}, wall",
+        "ms",
+        "lower",
+        [r[0] * 1000 for r in runs["monitord"]],
+        "fping -i0 -r0",
+        [r[0] * 1000 for r in runs["fping"]],
+        goal=goal or "<= 2x fping",
+        note=alive + "; fping's time includes its process start",
+    )
     wall.met = wall.ours_median <= limit * 1000 if limit else (wall.ratio or 99) <= 2
-    cpu = Figure("icmp_vs_fping", f"ICMP sweep {len(targets):,} addresses, {label}, CPU", "us/echo", "lower",
-                 [r[1] / len(targets) * 1e6 for r in runs["monitord"]], "fping -i0 -r0",
-                 [r[1] / len(targets) * 1e6 for r in runs["fping"]], goal="" if limit else "<= 15 us")
+    cpu = Figure(
+        "icmp_vs_fping",
+        f"ICMP sweep {len(targets):,} addresses, {label}, CPU",
+        "us/echo",
+        "lower",
+        [r[1] / len(targets) * 1e6 for r in runs["monitord"]],
+        "fping -i0 -r0",
+        [r[1] / len(targets) * 1e6 for r in runs["fping"]],
+        goal="" if limit else "<= 15 us",
+    )
     if not limit:
         cpu.met = cpu.ours_median <= 15
     return [wall] if limit else [wall, cpu]
@@ -115,8 +136,9 @@ async def sustain(lab: Lab, targets: int, seconds: float) -> Figure:
     """The probe kind under the real scheduler: targets x 5 echoes every 10 s."""
     settings = IcmpSettings(interval=10.0, timeout=5.0, count=5, echo_interval=0.2, echo_timeout=1.0)
     resolved = [
-        ResolvedTarget(target=ProbeTarget(name=f"t{i}", address=address, site="bench"),
-                       probes={"icmp": settings})
+        ResolvedTarget(
+            target=ProbeTarget(name=f"t{i}", address=address, site="bench"), probes={"icmp": settings}
+        )
         for i, address in enumerate(addresses(targets, 2))
     ]
     results: list[ProbeResult] = []
@@ -141,18 +163,27 @@ async def sustain(lab: Lab, targets: int, seconds: float) -> Figure:
     sent = sum(int(r.fields.get("sent", 0)) for r in results)
     received = sum(int(r.fields.get("received", 0)) for r in results)
     failed = sum(1 for r in results if not r.ok)
-    figure = Figure("icmp_vs_fping", f"ICMP {targets:,} targets x 5 echoes / 10 s through the scheduler, CPU",
-                    "% of a core", "lower", windows, goal="< 20 %, no false loss",
-                    note=f"{len(results)} runs ({failed} failed), {sent} echoes ({sent / wall:.0f}/s), "
-                         f"false loss {sent - received} echoes, {wall:.0f} s in 3 windows")
+    figure = Figure(
+        "icmp_vs_fping",
+        f"ICMP {targets:,} targets x 5 echoes / 10 s through the scheduler, CPU",
+        "% of a core",
+        "lower",
+        windows,
+        goal="< 20 %, no false loss",
+        note=f"{len(results)} runs ({failed} failed), {sent} echoes ({sent / wall:.0f}/s), "
+        f"false loss {sent - received} echoes, {wall:.0f} s in 3 windows",
+    )
     figure.met = figure.ours_median < 20 and sent == received
     return figure
 
 
 async def main() -> None:
     made = parser(__doc__)
-    made.add_argument("--python-default-gc", action="store_true",
-                      help="keep Python's GC thresholds instead of the daemon's tuning")
+    made.add_argument(
+        "--python-default-gc",
+        action="store_true",
+        help="keep Python's GC thresholds instead of the daemon's tuning",
+    )
     args = made.parse_args()
     repeat, sustain_seconds = (5, 15.0) if args.quick else (11, 60.0)
     if not args.python_default_gc:
@@ -164,8 +195,9 @@ async def main() -> None:
         sweep = addresses(5000, 1)
         figures = await compare(lab, "all alive", sweep, timeout=1.0, repeat=repeat)
         lab.silence(*sweep[::5])
-        figures += await compare(lab, "20 % silent, 1 s timeout", sweep, timeout=1.0, repeat=repeat,
-                                 goal="<= 1,150 ms", limit=1.15)
+        figures += await compare(
+            lab, "20 % silent, 1 s timeout", sweep, timeout=1.0, repeat=repeat, goal="<= 1,150 ms", limit=1.15
+        )
         lab.restore()
         figures.append(await sustain(lab, 10_000, sustain_seconds))
     finally:

@@ -44,8 +44,9 @@ async def run(points: int, rounds: int) -> None:
     logging.basicConfig(level=logging.ERROR)
     root = Path(tempfile.mkdtemp(prefix="bench-spool-"))
     server = VictoriaServer(root)
-    config = InfluxConfig.model_validate({"url": server.url, "retry_initial": 0.1, "retry_max": 0.5,
-                                          "batch_size": BATCH})
+    config = InfluxConfig.model_validate(
+        {"url": server.url, "retry_initial": 0.1, "retry_max": 0.5, "batch_size": BATCH}
+    )
     results = make_results(points)
     live = make_results(points // 4)
     chunks = LineEncoder(config.api, config.precision).encode(results, BATCH)
@@ -62,7 +63,7 @@ async def run(points: int, rounds: int) -> None:
         try:
             began = time.perf_counter()
             for start in range(0, points, TICK):
-                await sink.write(results[start:start + TICK])
+                await sink.write(results[start : start + TICK])
             spool_rates.append(points / (time.perf_counter() - began))
             if sink.spool.points != points:
                 raise SystemExit(f"only {sink.spool.points} of {points} points spooled")
@@ -71,7 +72,7 @@ async def run(points: int, rounds: int) -> None:
             offset = 0
             while sink.spool.points and time.perf_counter() - began < 300:
                 tick = time.perf_counter()
-                await sink.write(live[offset % len(live):offset % len(live) + TICK])
+                await sink.write(live[offset % len(live) : offset % len(live) + TICK])
                 latencies.append(time.perf_counter() - tick)
                 offset += TICK
                 await asyncio.sleep(max(0.0, 0.1 - (time.perf_counter() - tick)))
@@ -101,11 +102,19 @@ async def run(points: int, rounds: int) -> None:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-    figure = Figure("influx_spool_drain", f"Influx spool drain after an outage ({points:,} points)",
-                    "points/s", "higher", samples["drain"], "same bytes from memory", samples["ceiling"],
-                    note=f"live write() beside the drain: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    spool = Figure("influx_spool_drain", "Influx outage spooling with fsync", "points/s", "higher",
-                   spool_rates)
+    figure = Figure(
+        "influx_spool_drain",
+        f"Influx spool drain after an outage ({points:,} points)",
+        "points/s",
+        "higher",
+        samples["drain"],
+        "same bytes from memory",
+        samples["ceiling"],
+        note=f"live write() beside the drain: p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+    )
+    spool = Figure(
+        "influx_spool_drain", "Influx outage spooling with fsync", "points/s", "higher", spool_rates
+    )
     report("InfluxDB spool drain vs delivering the same encoded bytes from memory", [figure, spool], rounds)
 
 

@@ -45,8 +45,11 @@ def make_results(count: int) -> list[ProbeResult]:
     now = time.time_ns()
     return [
         ProbeResult(
-            measurement="icmp", target=f"store-{index % 2000:04d}-router", kind="icmp",
-            time_ns=now - (count - index) * 1000, ok=True,
+            measurement="icmp",
+            target=f"store-{index % 2000:04d}-router",
+            kind="icmp",
+            time_ns=now - (count - index) * 1000,
+            ok=True,
             fields={"up": 1, "loss_pct": 0.0, "rtt_avg_ms": 0.2 + index % 7, "rtt_max_ms": 0.4},
             tags={"site": f"store-{index % 2000:04d}"},
         )
@@ -100,8 +103,12 @@ def encoding(results: list[ProbeResult], rounds: int) -> list[Figure]:
         began = time.process_time()
         lines = []
         for r in results:
-            record = {"measurement": r.measurement, "tags": {"target": r.target, **r.tags},
-                      "fields": r.fields, "time": r.time_ns}
+            record = {
+                "measurement": r.measurement,
+                "tags": {"target": r.target, **r.tags},
+                "fields": r.fields,
+                "time": r.time_ns,
+            }
             point = Point.from_dict(record, WritePrecision.NS)  # type: ignore[arg-type]
             lines.append(point.to_line_protocol())
         body = "\n".join(lines).encode()
@@ -112,16 +119,31 @@ def encoding(results: list[ProbeResult], rounds: int) -> list[Figure]:
     samples = interleave({"monitord": ours, "Point": points, "dict": dicts}, rounds)
     bytes_note = ", ".join(f"{name} {size / len(results):.0f} B/point" for name, size in sizes.items())
     return [
-        Figure("influx_write", "Influx line protocol encoding, 1 thread, vs Point", "us CPU/point", "lower",
-               samples["monitord"], "influxdb-client Point", samples["Point"],
-               note=f"bytes out: {bytes_note}"),
-        Figure("influx_write", "Influx line protocol encoding, 1 thread, vs dict records", "us CPU/point",
-               "lower", samples["monitord"], "influxdb-client dict", samples["dict"]),
+        Figure(
+            "influx_write",
+            "Influx line protocol encoding, 1 thread, vs Point",
+            "us CPU/point",
+            "lower",
+            samples["monitord"],
+            "influxdb-client Point",
+            samples["Point"],
+            note=f"bytes out: {bytes_note}",
+        ),
+        Figure(
+            "influx_write",
+            "Influx line protocol encoding, 1 thread, vs dict records",
+            "us CPU/point",
+            "lower",
+            samples["monitord"],
+            "influxdb-client dict",
+            samples["dict"],
+        ),
     ]
 
 
-async def delivery(url: str, state: Path, results: list[ProbeResult], rounds: int,
-                   server_pid: int) -> list[Figure]:
+async def delivery(
+    url: str, state: Path, results: list[ProbeResult], rounds: int, server_pid: int
+) -> list[Figure]:
     from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
 
     config = InfluxConfig.model_validate({"url": url, "gzip": False, "batch_size": BATCH})
@@ -134,7 +156,7 @@ async def delivery(url: str, state: Path, results: list[ProbeResult], rounds: in
     def next_slice() -> list[ProbeResult]:
         start = offset[0] % (len(results) - WRITE + 1)
         offset[0] += WRITE
-        return results[start:start + WRITE]
+        return results[start : start + WRITE]
 
     async with InfluxDBClientAsync(url=url, token="", org="") as client:
         api = client.write_api()
@@ -154,7 +176,8 @@ async def delivery(url: str, state: Path, results: list[ProbeResult], rounds: in
 
             async def one(part: list[ProbeResult]) -> None:
                 await api.write(bucket="monitord", org="", record=to_points(part))
-            await asyncio.gather(*(one(batch[i:i + BATCH]) for i in range(0, WRITE, BATCH)))
+
+            await asyncio.gather(*(one(batch[i : i + BATCH]) for i in range(0, WRITE, BATCH)))
             wall = time.perf_counter() - wall0
             cpu["peer"].append((time.process_time() - cpu0) / WRITE * 1e6)
             return WRITE / wall
@@ -167,13 +190,28 @@ async def delivery(url: str, state: Path, results: list[ProbeResult], rounds: in
     server_us = server_seconds[0] / (measured * WRITE) * 1e6
     cpu["monitord"] = cpu["monitord"][1:]
     cpu["peer"] = cpu["peer"][1:]
-    rate = Figure("influx_write", "Influx delivery to VictoriaMetrics, 4 x 5,000 in flight both", "points/s",
-                  "higher", samples["monitord"], "influxdb-client async", samples["peer"],
-                  goal=">= 300,000/s",
-                  note=f"VictoriaMetrics' own CPU {server_us:.2f} us/point on the same 2 cores")
+    rate = Figure(
+        "influx_write",
+        "Influx delivery to VictoriaMetrics, 4 x 5,000 in flight both",
+        "points/s",
+        "higher",
+        samples["monitord"],
+        "influxdb-client async",
+        samples["peer"],
+        goal=">= 300,000/s",
+        note=f"VictoriaMetrics' own CPU {server_us:.2f} us/point on the same 2 cores",
+    )
     rate.met = rate.ours_median >= 300_000
-    per_point = Figure("influx_write", "Influx delivery client CPU", "us/point", "lower", cpu["monitord"],
-                       "influxdb-client async", cpu["peer"], goal="<= 3 us")
+    per_point = Figure(
+        "influx_write",
+        "Influx delivery client CPU",
+        "us/point",
+        "lower",
+        cpu["monitord"],
+        "influxdb-client async",
+        cpu["peer"],
+        goal="<= 3 us",
+    )
     per_point.met = per_point.ours_median <= 3
     return [rate, per_point]
 
@@ -191,8 +229,11 @@ async def main(quick: bool) -> None:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
-    report(f"InfluxDB line protocol: {WRITE:,} points (4 fields + 2 tags each) per round; encoding "
-           f"{rounds} interleaved rounds, delivery {rounds * 2}", figures)
+    report(
+        f"InfluxDB line protocol: {WRITE:,} points (4 fields + 2 tags each) per round; encoding "
+        f"{rounds} interleaved rounds, delivery {rounds * 2}",
+        figures,
+    )
 
 
 if __name__ == "__main__":

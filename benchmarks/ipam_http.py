@@ -45,9 +45,20 @@ async def _clients(base: str, subnet_id: int, total: int) -> tuple[list[tuple[in
     per = total // PROCESSES
     runs = []
     for _ in range(PROCESSES):
-        runs.append(await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "benchmarks.ipam_load_client", base, ADMIN_TOKEN, str(subnet_id), str(per),
-            str(CONCURRENCY_EACH), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE))
+        runs.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "benchmarks.ipam_load_client",
+                base,
+                ADMIN_TOKEN,
+                str(subnet_id),
+                str(per),
+                str(CONCURRENCY_EACH),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        )
     outputs = []
     for process in runs:
         out, err = await asyncio.wait_for(process.communicate(), 300)
@@ -65,15 +76,17 @@ async def prepared(state_url: str, state_dir: Path) -> AsyncIterator[tuple[str, 
     document["daemon"]["log_level"] = "warning"
     async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
         api = url(daemon, "/api/v1/ipam")
-        async with session.post(f"{api}/subnets", json={"cidr": "10.128.0.0/16"},
-                                headers=auth(ADMIN_TOKEN)) as response:
+        async with session.post(
+            f"{api}/subnets", json={"cidr": "10.128.0.0/16"}, headers=auth(ADMIN_TOKEN)
+        ) as response:
             subnet_id = (await response.json())["id"]
         rng = random.Random(6)
         preload = {f"10.128.{v >> 8}.{v & 255}" for v in rng.sample(range(1, 65535), PRELOAD)}
         csv_text = "address,hostname\n" + "".join(f"{a},pre-{i}\n" for i, a in enumerate(sorted(preload)))
         begin = time.perf_counter()
-        async with session.post(f"{api}/import", data=csv_text.encode(),
-                                headers={**auth(ADMIN_TOKEN), "Content-Type": "text/csv"}) as response:
+        async with session.post(
+            f"{api}/import", data=csv_text.encode(), headers={**auth(ADMIN_TOKEN), "Content-Type": "text/csv"}
+        ) as response:
             report_ = await response.json()
             assert response.status == 200 and report_["create"] == PRELOAD, report_
         yield url(daemon, ""), subnet_id, preload, PRELOAD / (time.perf_counter() - begin)
@@ -92,11 +105,13 @@ async def main_async(allocations: int, waves: int) -> None:
             database = new_database(server)
             pg_url = await anext(database)
             try:
-                async with prepared(f"sqlite+aiosqlite:///{tmp}/state.db", Path(tmp) / "a") as lite, \
-                        prepared(pg_url, Path(tmp) / "b") as pg:
+                async with (
+                    prepared(f"sqlite+aiosqlite:///{tmp}/state.db", Path(tmp) / "a") as lite,
+                    prepared(pg_url, Path(tmp) / "b") as pg,
+                ):
                     daemons = {"sqlite": lite, "postgresql": pg}
                     for wave in range(waves):
-                        for name in (["sqlite", "postgresql"] if wave % 2 == 0 else ["postgresql", "sqlite"]):
+                        for name in ["sqlite", "postgresql"] if wave % 2 == 0 else ["postgresql", "sqlite"]:
                             base, subnet_id, _, imports[name] = daemons[name]
                             results, span = await _clients(base, subnet_id, allocations)
                             ok = [address for status, address in results if status == 201]
@@ -109,14 +124,24 @@ async def main_async(allocations: int, waves: int) -> None:
     figures = []
     for name in ("sqlite", "postgresql"):
         duplicates = len(granted[name]) - len(set(granted[name])) + len(set(granted[name]) & preloads[name])
-        figure = Figure("ipam_http", f"IPAM allocations over HTTP, 50 clients, {name}", "allocations/s",
-                        "higher", rates[name], goal=">= 500/s, 0 duplicates",
-                        note=f"statuses {dict(statuses[name])}, duplicates {duplicates}, "
-                             f"CSV import {imports[name]:,.0f} rows/s; no peer serves the same API")
+        figure = Figure(
+            "ipam_http",
+            f"IPAM allocations over HTTP, 50 clients, {name}",
+            "allocations/s",
+            "higher",
+            rates[name],
+            goal=">= 500/s, 0 duplicates",
+            note=f"statuses {dict(statuses[name])}, duplicates {duplicates}, "
+            f"CSV import {imports[name]:,.0f} rows/s; no peer serves the same API",
+        )
         figure.met = figure.ours_median >= TARGET and duplicates == 0
         figures.append(figure)
-    report(f"IPAM allocations, {PROCESSES} client processes x {CONCURRENCY_EACH} connections, /16 preloaded "
-           f"with {PRELOAD:,}, {allocations:,} allocations per wave", figures, waves)
+    report(
+        f"IPAM allocations, {PROCESSES} client processes x {CONCURRENCY_EACH} connections, /16 preloaded "
+        f"with {PRELOAD:,}, {allocations:,} allocations per wave",
+        figures,
+        waves,
+    )
 
 
 def main() -> None:

@@ -86,14 +86,36 @@ def main() -> None:
         return (time.perf_counter() - began) / 2 * 1e6
 
     steps = interleave({"monitord": step_index, "kept": step_kept, "recomputed": step_recomputed}, rounds)
-    fair = Figure("ipam_next_free", "IPAM next-free + take, fragmented /16, vs kept IPSet", "us", "lower",
-                  steps["monitord"], "netaddr IPSet kept", steps["kept"], goal="< 1,000 us")
+    fair = Figure(
+        "ipam_next_free",
+        "IPAM next-free + take, fragmented /16, vs kept IPSet",
+        "us",
+        "lower",
+        steps["monitord"],
+        "netaddr IPSet kept",
+        steps["kept"],
+        goal="< 1,000 us",
+    )
     fair.met = fair.ours_median < 1000
-    per_request = Figure("ipam_next_free", "IPAM next-free + take, vs IPSet recomputed per request", "us",
-                         "lower", steps["monitord"], "IPSet(prefix)-IPSet(used)", steps["recomputed"])
-    build = Figure("ipam_next_free", "IPAM free-space build from 60,000 used rows", "ms", "lower",
-                   builds["monitord"], "IPSet(prefix)-IPSet(used)", builds["netaddr"],
-                   note="paid once per subnet generation by monitord and by a kept IPSet")
+    per_request = Figure(
+        "ipam_next_free",
+        "IPAM next-free + take, vs IPSet recomputed per request",
+        "us",
+        "lower",
+        steps["monitord"],
+        "IPSet(prefix)-IPSet(used)",
+        steps["recomputed"],
+    )
+    build = Figure(
+        "ipam_next_free",
+        "IPAM free-space build from 60,000 used rows",
+        "ms",
+        "lower",
+        builds["monitord"],
+        "IPSet(prefix)-IPSet(used)",
+        builds["netaddr"],
+        note="paid once per subnet generation by monitord and by a kept IPSet",
+    )
     report(f"fragmented /16, {ALLOCATED:,} addresses allocated at random", [fair, per_request, build], rounds)
 
 

@@ -19,14 +19,24 @@ SOURCE = Path(__file__).with_name("netsnmp_peer.c")
 class NetSnmpPeer:
     def __init__(self, port: int, env: dict[str, str]) -> None:
         if shutil.which("cc") is None or not Path("/usr/include/net-snmp").is_dir():
-            raise RuntimeError("the net-snmp peer needs a C compiler and libsnmp-dev "
-                               "(.ci/debian-packages.txt)")
+            raise RuntimeError(
+                "the net-snmp peer needs a C compiler and libsnmp-dev (.ci/debian-packages.txt)"
+            )
         self._folder = tempfile.mkdtemp(prefix="netsnmp-peer-")
         binary = Path(self._folder) / "netsnmp_peer"
-        subprocess.run(["cc", "-O2", "-o", str(binary), str(SOURCE), "-lnetsnmp"], check=True,
-                       capture_output=True, timeout=120)
-        self._process = subprocess.Popen([str(binary), f"udp:127.0.0.1:{port}"], env=env, text=True,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        subprocess.run(
+            ["cc", "-O2", "-o", str(binary), str(SOURCE), "-lnetsnmp"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        self._process = subprocess.Popen(
+            [str(binary), f"udp:127.0.0.1:{port}"],
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
 
     def _ask(self, line: str) -> tuple[float, int]:
         assert self._process.stdin is not None and self._process.stdout is not None

@@ -98,13 +98,24 @@ async def main(windows: int, seconds: float) -> None:
         finally:
             daemon.request_stop()
             await task
-    figure = Figure("pos_evaluate", "POS absence evaluation, 10,000 tills, one pass per second", "ms/pass",
-                    "lower", per_pass, "bare age-check loop (floor)", floor, goal="< 50 ms (5 % of a core)",
-                    note=f"tills by state {states}, stores down {stores_down}; whole daemon process "
-                         f"{statistics.median(whole):.1f} % of a core (evaluator + 333 heartbeats/s)")
+    figure = Figure(
+        "pos_evaluate",
+        "POS absence evaluation, 10,000 tills, one pass per second",
+        "ms/pass",
+        "lower",
+        per_pass,
+        "bare age-check loop (floor)",
+        floor,
+        goal="< 50 ms (5 % of a core)",
+        note=f"tills by state {states}, stores down {stores_down}; whole daemon process "
+        f"{statistics.median(whole):.1f} % of a core (evaluator + 333 heartbeats/s)",
+    )
     figure.met = figure.ours_median < GOAL_PCT * 10
-    report(f"POS absence detection, {STORES * TILLS:,} tills in {STORES:,} stores, windows of {seconds:g} s",
-           [figure], windows)
+    report(
+        f"POS absence detection, {STORES * TILLS:,} tills in {STORES:,} stores, windows of {seconds:g} s",
+        [figure],
+        windows,
+    )
 
 
 def _histogram(histogram: object) -> tuple[float, float]:

@@ -51,18 +51,28 @@ UDP_GOAL = 20000.0
 
 # -- load generators (child process) ------------------------------------------------------
 
+
 def _heartbeat_request(i: int, path: str, hello: bool) -> bytes:
     store, till = divmod(i, TILLS)
     store %= STORES
-    body = json.dumps({"terminal": f"till-{till + 1}", "store": store_name(store),
-                       "version": "4.2.1", "status": {"queue_length": 1, "printer": "ok"}}).encode()
+    body = json.dumps(
+        {
+            "terminal": f"till-{till + 1}",
+            "store": store_name(store),
+            "version": "4.2.1",
+            "status": {"queue_length": 1, "printer": "ok"},
+        }
+    ).encode()
     token = "x" if hello else store_token(store)
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-async def _http_client(port: int, path: str, total: int, hello: bool,
-                       conns: int = 8, depth: int = 32) -> None:
+async def _http_client(
+    port: int, path: str, total: int, hello: bool, conns: int = 8, depth: int = 32
+) -> None:
     requests = [_heartbeat_request(i, path, hello) for i in range(STORES * TILLS)]
     per_conn = total // conns
 
@@ -80,7 +90,7 @@ async def _http_client(port: int, path: str, total: int, hello: bool,
             buffer += data
             count = buffer.count(b"HTTP/1.1 200")
             done += count
-            buffer = buffer[buffer.rfind(b"HTTP/1.1 200") + 1:] if count else buffer[-16:]
+            buffer = buffer[buffer.rfind(b"HTTP/1.1 200") + 1 :] if count else buffer[-16:]
         writer.close()
         return done
 
@@ -96,8 +106,17 @@ def _udp_client(port: int, total: int, now: float, sequence_base: int = 0, rate:
     for i in range(total):
         store, till = divmod(i % (STORES * TILLS), TILLS)
         sequence = sequence_base + i // (STORES * TILLS) + 1
-        datagrams.append(encode(udp_key(store).encode(), store_name(store), f"till-{till + 1}",
-                                ts=now, boot=1, sequence=sequence, status={"queue": 1, "printer": "ok"}))
+        datagrams.append(
+            encode(
+                udp_key(store).encode(),
+                store_name(store),
+                f"till-{till + 1}",
+                ts=now,
+                boot=1,
+                sequence=sequence,
+                status={"queue": 1, "printer": "ok"},
+            )
+        )
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", port))
     begin = time.perf_counter()
@@ -110,9 +129,14 @@ def _udp_client(port: int, total: int, now: float, sequence_base: int = 0, rate:
 
 # -- measurement (this process) ------------------------------------------------------------
 
+
 async def _run_client(*args: str) -> dict[str, float]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.pos_ingest", "--client", *args,
+        sys.executable,
+        "-m",
+        "benchmarks.pos_ingest",
+        "--client",
+        *args,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(process.communicate(), 300)
@@ -205,8 +229,9 @@ async def _raw_udp(total: int, protocol: bool) -> tuple[float, int]:
             sock.close()
 
 
-async def _daemon_udp(service: PosService, total: int, sequence_base: int,
-                      rate: float = 0.0) -> tuple[float, int]:
+async def _daemon_udp(
+    service: PosService, total: int, sequence_base: int, rate: float = 0.0
+) -> tuple[float, int]:
     assert service.udp is not None and service.udp.port is not None
     counters = service.ingest.counters
     client = asyncio.create_task(
@@ -248,10 +273,20 @@ async def main(http_total: int, udp_total: int, rounds: int) -> None:
                         rate, got = await _raw_udp(udp_total, protocol=name == "proto")
                     lost[name].append(100.0 * (udp_total - got) / udp_total)
                     return rate
+
                 return run
 
-            found = await ainterleave({"hello": hello, "http": http, "raw": udp_side("raw"),
-                                       "proto": udp_side("proto"), "udp": udp_side("udp")}, rounds, warmup=0)
+            found = await ainterleave(
+                {
+                    "hello": hello,
+                    "http": http,
+                    "raw": udp_side("raw"),
+                    "proto": udp_side("proto"),
+                    "udp": udp_side("udp"),
+                },
+                rounds,
+                warmup=0,
+            )
             # The loss above is at the sender's full speed (overload). At the goal's rate, paced:
             paced_loss = []
             for _ in range(rounds):
@@ -259,8 +294,7 @@ async def main(http_total: int, udp_total: int, rounds: int) -> None:
                 base = udp_round[0] * (udp_total // 10000 + 1)
                 _, got = await _daemon_udp(service, udp_total, base, rate=UDP_GOAL)
                 paced_loss.append(100.0 * (udp_total - got) / udp_total)
-            refused = {k: v for k, v in service.ingest.counters.values.items()
-                       if v and k[1] != "accepted"}
+            refused = {k: v for k, v in service.ingest.counters.values.items() if v and k[1] != "accepted"}
         finally:
             daemon.request_stop()
             await task
@@ -269,25 +303,56 @@ async def main(http_total: int, udp_total: int, rounds: int) -> None:
     def loss(name: str) -> str:
         return f"{statistics.median(lost[name]):.1f} % [{min(lost[name]):.1f}-{max(lost[name]):.1f}]"
 
-    http_figure = Figure("pos_ingest", "POS heartbeats over HTTP, pipelined", "heartbeats/s", "higher",
-                         rates["http"], "aiohttp hello handler", rates["hello"], goal=">= 5,000/s")
+    http_figure = Figure(
+        "pos_ingest",
+        "POS heartbeats over HTTP, pipelined",
+        "heartbeats/s",
+        "higher",
+        rates["http"],
+        "aiohttp hello handler",
+        rates["hello"],
+        goal=">= 5,000/s",
+    )
     http_figure.met = http_figure.ours_median >= HTTP_GOAL
-    udp_figure = Figure("pos_ingest", "POS signed UDP heartbeats, verified", "heartbeats/s", "higher",
-                        rates["udp"], "raw socket count-only loop", rates["raw"], goal=">= 20,000/s",
-                        note=f"UDP datagrams lost: monitord {loss('udp')}, raw loop {loss('raw')}, "
-                             f"DatagramProtocol {loss('proto')}; refused heartbeats: {refused or 'none'}")
+    udp_figure = Figure(
+        "pos_ingest",
+        "POS signed UDP heartbeats, verified",
+        "heartbeats/s",
+        "higher",
+        rates["udp"],
+        "raw socket count-only loop",
+        rates["raw"],
+        goal=">= 20,000/s",
+        note=f"UDP datagrams lost: monitord {loss('udp')}, raw loop {loss('raw')}, "
+        f"DatagramProtocol {loss('proto')}; refused heartbeats: {refused or 'none'}",
+    )
     udp_figure.met = udp_figure.ours_median >= UDP_GOAL
-    paced_figure = Figure("pos_ingest", "POS signed UDP heartbeats lost at 20,000/s, paced", "% lost",
-                          "lower", paced_loss, goal="0 %",
-                          note="the sender paced at the UDP goal rate; the loss in the row above is "
-                               "at the sender's full speed, i.e. overload")
+    paced_figure = Figure(
+        "pos_ingest",
+        "POS signed UDP heartbeats lost at 20,000/s, paced",
+        "% lost",
+        "lower",
+        paced_loss,
+        goal="0 %",
+        note="the sender paced at the UDP goal rate; the loss in the row above is "
+        "at the sender's full speed, i.e. overload",
+    )
     paced_figure.met = paced_figure.ours_median == 0
-    proto_figure = Figure("pos_ingest", "POS signed UDP heartbeats vs asyncio DatagramProtocol",
-                          "heartbeats/s", "higher", rates["udp"], "DatagramProtocol count-only",
-                          rates["proto"])
-    report(f"POS heartbeat ingest, {STORES} stores x {TILLS} tills; {http_total:,} HTTP and "
-           f"{udp_total:,} UDP heartbeats per round; a lost datagram is not counted in a rate",
-           [http_figure, udp_figure, paced_figure, proto_figure], rounds)
+    proto_figure = Figure(
+        "pos_ingest",
+        "POS signed UDP heartbeats vs asyncio DatagramProtocol",
+        "heartbeats/s",
+        "higher",
+        rates["udp"],
+        "DatagramProtocol count-only",
+        rates["proto"],
+    )
+    report(
+        f"POS heartbeat ingest, {STORES} stores x {TILLS} tills; {http_total:,} HTTP and "
+        f"{udp_total:,} UDP heartbeats per round; a lost datagram is not counted in a rate",
+        [http_figure, udp_figure, paced_figure, proto_figure],
+        rounds,
+    )
 
 
 def client(argv: list[str]) -> None:
@@ -296,8 +361,13 @@ def client(argv: list[str]) -> None:
         port, path, total, flavour = int(argv[1]), argv[2], int(argv[3]), argv[4]
         asyncio.run(_http_client(port, path, total, flavour == "hello"))
     else:
-        _udp_client(int(argv[1]), int(argv[2]), float(argv[3]), int(argv[4]) if len(argv) > 4 else 0,
-                    float(argv[5]) if len(argv) > 5 else 0.0)
+        _udp_client(
+            int(argv[1]),
+            int(argv[2]),
+            float(argv[3]),
+            int(argv[4]) if len(argv) > 4 else 0,
+            float(argv[5]) if len(argv) > 5 else 0.0,
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,12 @@ def document(state_dir: Path, ports: list[int], targets: int, interval: float) -
         "http": {"listen": "127.0.0.1:0"},
         "probes": {"tcp": {"interval": interval, "timeout": 2.0}},
         "targets": [
-            {"name": f"store-{i:05d}-pos", "address": "127.0.0.1", "site": f"store-{i // 5:04d}",
-             "probes": {"tcp": {"port": ports[i % len(ports)]}}}
+            {
+                "name": f"store-{i:05d}-pos",
+                "address": "127.0.0.1",
+                "site": f"store-{i // 5:04d}",
+                "probes": {"tcp": {"port": ports[i % len(ports)]}},
+            }
             for i in range(targets)
         ],
     }
@@ -56,8 +60,10 @@ async def measure(doc: dict[str, Any], windows: int, seconds: float, warmup: flo
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(daemon.started.wait(), 120)
     await asyncio.sleep(warmup)
-    failures_before = daemon.registry.get_sample_value(
-        "monitord_probe_runs_total", {"kind": "tcp", "outcome": "failed"}) or 0
+    failures_before = (
+        daemon.registry.get_sample_value("monitord_probe_runs_total", {"kind": "tcp", "outcome": "failed"})
+        or 0
+    )
     cpu_pct: list[float] = []
     sys_pct: list[float] = []
     p99: list[float] = []
@@ -75,13 +81,22 @@ async def measure(doc: dict[str, Any], windows: int, seconds: float, warmup: flo
         sys_pct.append(100 * clock.system / wall)
         p99.append(percentile(lags, 99))
         per_run.append((cpu - clock.system) / max(1, len(lags)) * 1e6)
-    failures = (daemon.registry.get_sample_value(
-        "monitord_probe_runs_total", {"kind": "tcp", "outcome": "failed"}) or 0) - failures_before
+    failures = (
+        daemon.registry.get_sample_value("monitord_probe_runs_total", {"kind": "tcp", "outcome": "failed"})
+        or 0
+    ) - failures_before
     rss = rss_mb()
     daemon.request_stop()
     await task
-    return {"cpu_pct": cpu_pct, "sys_pct": sys_pct, "p99": p99, "per_run_us": per_run, "runs": runs,
-            "failures": failures, "rss_mb": rss}
+    return {
+        "cpu_pct": cpu_pct,
+        "sys_pct": sys_pct,
+        "p99": p99,
+        "per_run_us": per_run,
+        "runs": runs,
+        "failures": failures,
+        "rss_mb": rss,
+    }
 
 
 def main() -> None:
@@ -94,25 +109,43 @@ def main() -> None:
         ports = json.loads(listener.stdout.readline())
         tune_garbage_collector()  # as `monitord run` does
         with tempfile.TemporaryDirectory() as tmp:
-            stats = asyncio.run(measure(document(Path(tmp), ports, targets, interval), windows, seconds,
-                                        warmup=interval))
+            stats = asyncio.run(
+                measure(document(Path(tmp), ports, targets, interval), windows, seconds, warmup=interval)
+            )
     finally:
         listener.terminate()
         listener.wait(10)
     scale = 10_000 / targets
-    cpu = Figure("scheduler_tcp", "Daemon CPU, 10,000 tcp targets every 10 s", "% of a core", "lower",
-                 [c * scale for c in stats["cpu_pct"]], goal="< 25 %",
-                 note=f"{targets:,} targets measured, scaled to 10,000; kernel share "
-                      f"{statistics.median(stats['sys_pct']) * scale:.1f} %; {stats['runs']:,} runs, "
-                      f"{stats['failures']:.0f} failed; RSS {stats['rss_mb']:.0f} MB (goal < 250 MB)")
+    cpu = Figure(
+        "scheduler_tcp",
+        "Daemon CPU, 10,000 tcp targets every 10 s",
+        "% of a core",
+        "lower",
+        [c * scale for c in stats["cpu_pct"]],
+        goal="< 25 %",
+        note=f"{targets:,} targets measured, scaled to 10,000; kernel share "
+        f"{statistics.median(stats['sys_pct']) * scale:.1f} %; {stats['runs']:,} runs, "
+        f"{stats['failures']:.0f} failed; RSS {stats['rss_mb']:.0f} MB (goal < 250 MB)",
+    )
     cpu.met = cpu.ours_median < 25 and stats["failures"] == 0
-    per_run = Figure("scheduler_tcp", "Daemon user CPU per tcp probe run", "us", "lower", stats["per_run_us"],
-                     note="no floor measured here; issue 20 adds a bare asyncio connect loop")
-    lag = Figure("scheduler_tcp", "Scheduler start lag p99 per window", "ms", "lower", stats["p99"],
-                 goal="< 50 ms")
+    per_run = Figure(
+        "scheduler_tcp",
+        "Daemon user CPU per tcp probe run",
+        "us",
+        "lower",
+        stats["per_run_us"],
+        note="no floor measured here; issue 20 adds a bare asyncio connect loop",
+    )
+    lag = Figure(
+        "scheduler_tcp", "Scheduler start lag p99 per window", "ms", "lower", stats["p99"], goal="< 50 ms"
+    )
     lag.met = lag.ours_median < 50
-    report(f"scheduler: {targets:,} tcp targets every {interval:g} s through the whole daemon, "
-           f"{windows} windows of {seconds:g} s after a {interval:g} s warm-up", [cpu, per_run, lag], windows)
+    report(
+        f"scheduler: {targets:,} tcp targets every {interval:g} s through the whole daemon, "
+        f"{windows} windows of {seconds:g} s after a {interval:g} s warm-up",
+        [cpu, per_run, lag],
+        windows,
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ async def _sample(pid: int, port: int, samples: int) -> tuple[list[float], int, 
 def _line(name: str, latencies: list[float], **extra: object) -> str:
     ms = [s * 1000 for s in latencies]
     figures = " ".join(f"{k}={v}" for k, v in extra.items())
-    return (f"{name:<26} /healthz p50={percentile(ms, 50):6.2f}ms p99={percentile(ms, 99):6.2f}ms "
-            f"max={max(ms):6.2f}ms {figures}")
+    return (
+        f"{name:<26} /healthz p50={percentile(ms, 50):6.2f}ms p99={percentile(ms, 99):6.2f}ms "
+        f"max={max(ms):6.2f}ms {figures}"
+    )
 
 
 async def scenario(name: str, sources: int, http: dict[str, Any], samples: int) -> None:
@@ -66,8 +68,15 @@ async def scenario(name: str, sources: int, http: dict[str, Any], samples: int) 
             # The attacker runs in its own process: sharing this event loop would add its work
             # to every latency measured here.
             attacker = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.api.slow_clients", str(daemon.port), str(ATTACKERS),
-                str(sources), str(ATTACK_SECONDS), stdout=asyncio.subprocess.PIPE)
+                sys.executable,
+                "-m",
+                "tests.api.slow_clients",
+                str(daemon.port),
+                str(ATTACKERS),
+                str(sources),
+                str(ATTACK_SECONDS),
+                stdout=asyncio.subprocess.PIPE,
+            )
             assert attacker.stdout is not None
             ready = await asyncio.wait_for(attacker.stdout.readline(), 120)
             assert ready.strip() == b"ready", ready
@@ -75,9 +84,17 @@ async def scenario(name: str, sources: int, http: dict[str, Any], samples: int) 
             loaded, peak, failures = await _sample(daemon.pid, daemon.port, samples)
             out, _ = await asyncio.wait_for(attacker.communicate(), ATTACK_SECONDS + 60)
             counts = json.loads(out.decode().strip().splitlines()[-1])
-            print(_line(f"{name} (500 slowloris)", loaded, fds_peak=peak, fds_before=fds_quiet,
-                        non_200=failures, attacker_connects=counts["opened"],
-                        closed_by_daemon=counts["closed_by_server"]))
+            print(
+                _line(
+                    f"{name} (500 slowloris)",
+                    loaded,
+                    fds_peak=peak,
+                    fds_before=fds_quiet,
+                    non_200=failures,
+                    attacker_connects=counts["opened"],
+                    closed_by_daemon=counts["closed_by_server"],
+                )
+            )
 
 
 async def main(samples: int) -> None:

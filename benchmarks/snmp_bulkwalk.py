@@ -53,11 +53,19 @@ async def compare(port: int, env: dict[str, str], rounds: int) -> list[Figure]:
 
             samples = await ainterleave({"monitord": ours, "net-snmp": theirs}, rounds, warmup=2)
             if counts["monitord"] != counts["net-snmp"]:
-                raise SystemExit(f"{name}: monitord walked {counts['monitord']} objects, "
-                                 f"net-snmp {counts['net-snmp']}")
-            figure = Figure("snmp_bulkwalk", f"SNMP bulk walk {name} ({counts['monitord']} objects)", "ms",
-                            "lower", [s * 1000 for s in samples["monitord"]], "libnetsnmp in process",
-                            [s * 1000 for s in samples["net-snmp"]], goal="<= 2x net-snmp")
+                raise SystemExit(
+                    f"{name}: monitord walked {counts['monitord']} objects, net-snmp {counts['net-snmp']}"
+                )
+            figure = Figure(
+                "snmp_bulkwalk",
+                f"SNMP bulk walk {name} ({counts['monitord']} objects)",
+                "ms",
+                "lower",
+                [s * 1000 for s in samples["monitord"]],
+                "libnetsnmp in process",
+                [s * 1000 for s in samples["net-snmp"]],
+                goal="<= 2x net-snmp",
+            )
             figure.met = (figure.ratio or 99) <= 2.0
             figures.append(figure)
         profile = []
@@ -66,9 +74,16 @@ async def compare(port: int, env: dict[str, str], rounds: int) -> list[Figure]:
             began = time.perf_counter()
             rows = len(await read_interfaces(session, REPETITIONS))
             profile.append((time.perf_counter() - began) * 1000)
-        figures.append(Figure("snmp_bulkwalk",
-                              f"SNMP interfaces profile read ({rows} interfaces, 20 columns)", "ms",
-                              "lower", profile, note="no peer reads the same columns"))
+        figures.append(
+            Figure(
+                "snmp_bulkwalk",
+                f"SNMP interfaces profile read ({rows} interfaces, 20 columns)",
+                "ms",
+                "lower",
+                profile,
+                note="no peer reads the same columns",
+            )
+        )
     finally:
         peer.close()
         transport.close()

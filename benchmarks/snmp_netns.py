@@ -48,7 +48,9 @@ def run_in_netns(module: str, interfaces: int) -> int:
         os.unlink(handle.name)
         return subprocess.run(
             ["ip", "netns", "exec", name, sys.executable, "-m", module, INSIDE_FLAG, *sys.argv[1:]],
-            check=False, timeout=900, cwd=ROOT,
+            check=False,
+            timeout=900,
+            cwd=ROOT,
         ).returncode
     finally:
         subprocess.run(["ip", "netns", "delete", name], check=False)

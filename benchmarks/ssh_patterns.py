@@ -49,8 +49,11 @@ def make_log(path: Path, megabytes: int) -> int:
             chunk = []
             for _ in range(10_000):
                 template = rng.choice(BAD) if rng.random() < 0.01 else rng.choice(NORMAL)
-                chunk.append(f"Nov 27 23:59:{rng.randrange(60):02d} pos-srv-01 "
-                             + template.format(n=rng.randrange(1_000_000)) + "\n")
+                chunk.append(
+                    f"Nov 27 23:59:{rng.randrange(60):02d} pos-srv-01 "
+                    + template.format(n=rng.randrange(1_000_000))
+                    + "\n"
+                )
             text = "".join(chunk)
             handle.write(text)
             written += len(text)
@@ -120,10 +123,16 @@ def main() -> None:
 
         found: dict[str, dict[str, int]] = {}
         samples = interleave({"monitord": ours, "grep": grep}, rounds)
-        figure = Figure("ssh_patterns", f"Log rule scan, {len(DEFAULT_RULES)} default rules, per-rule counts",
-                        "M lines/s", "higher", samples["monitord"], f"grep -cE x{len(DEFAULT_RULES)}",
-                        samples["grep"],
-                        note=f"{megabytes} MB, {total_lines:,} lines; counts agree with grep: {all(agreed)}")
+        figure = Figure(
+            "ssh_patterns",
+            f"Log rule scan, {len(DEFAULT_RULES)} default rules, per-rule counts",
+            "M lines/s",
+            "higher",
+            samples["monitord"],
+            f"grep -cE x{len(DEFAULT_RULES)}",
+            samples["grep"],
+            note=f"{megabytes} MB, {total_lines:,} lines; counts agree with grep: {all(agreed)}",
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report("log pattern matching: monitord's rule scan vs grep, same file, page cache warm", [figure], rounds)

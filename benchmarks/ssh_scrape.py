@@ -113,17 +113,42 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
     await kind.open(ProbeContext(state_dir=state_dir, registry=CollectorRegistry(), state=store))
     targets = [ProbeTarget(name=f"srv{i}", address=f"127.0.0.{i + 1}", site="bench") for i in range(SERVERS)]
     settings = [
-        SshLogSettings(files=(f"{folders[i]}/*.log",), port=server.port, username=server.user,
-                       client_keys=(server.client_key,), known_hosts=server.known_hosts, timeout=30)
+        SshLogSettings(
+            files=(f"{folders[i]}/*.log",),
+            port=server.port,
+            username=server.user,
+            client_keys=(server.client_key,),
+            known_hosts=server.known_hosts,
+            timeout=30,
+        )
         for i in range(SERVERS)
     ]
     control = Path(tempfile.mkdtemp(prefix="bench-ssh-mux-"))
-    base = ["ssh", "-q", "-i", str(server.client_key), "-p", str(server.port), "-o", "BatchMode=yes",
-            "-o", f"UserKnownHostsFile={server.known_hosts}", "-o", "StrictHostKeyChecking=yes",
-            "-o", "ControlMaster=auto", "-o", f"ControlPath={control}/%C", "-o", "ControlPersist=120",
-            "-F", "/dev/null"]
-    offsets = {(i, f): (folders[i] / f"app{f:02d}.log").stat().st_size
-               for i in range(SERVERS) for f in range(FILES)}
+    base = [
+        "ssh",
+        "-q",
+        "-i",
+        str(server.client_key),
+        "-p",
+        str(server.port),
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        f"UserKnownHostsFile={server.known_hosts}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "ControlMaster=auto",
+        "-o",
+        f"ControlPath={control}/%C",
+        "-o",
+        "ControlPersist=120",
+        "-F",
+        "/dev/null",
+    ]
+    offsets = {
+        (i, f): (folders[i] / f"app{f:02d}.log").stat().st_size for i in range(SERVERS) for f in range(FILES)
+    }
     latency: dict[str, list[float]] = {"monitord": [], "peer": []}
     sshd_side: dict[str, list[float]] = {"monitord": [], "peer": []}
     lines = {"monitord": 0, "peer": 0}
@@ -146,8 +171,12 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
         for f in range(FILES):
             path = folders[i] / f"app{f:02d}.log"
             process = await asyncio.create_subprocess_exec(
-                *base, f"{server.user}@127.0.0.{i + 1}", f"tail -c +{offsets[(i, f)] + 1} {path}",
-                stdout=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+                *base,
+                f"{server.user}@127.0.0.{i + 1}",
+                f"tail -c +{offsets[(i, f)] + 1} {path}",
+                stdout=asyncio.subprocess.PIPE,
+                stdin=asyncio.subprocess.DEVNULL,
+            )
             out, _ = await asyncio.wait_for(process.communicate(), 60)
             assert process.returncode == 0
             offsets[(i, f)] += len(out)
@@ -175,27 +204,56 @@ async def compare(server: SshdServer, folders: list[Path], cycles: int, state_di
 
     try:
         # Warm-up (in ainterleave) connects both: monitord's pool and ssh's control masters.
-        samples = await ainterleave({"monitord": lambda: cycle("monitord"), "peer": lambda: cycle("peer")},
-                                    cycles)
+        samples = await ainterleave(
+            {"monitord": lambda: cycle("monitord"), "peer": lambda: cycle("peer")}, cycles
+        )
     finally:
         await kind.close()
         await pool.close()
         await store.close()
         for i in range(SERVERS):
-            subprocess.run(["ssh", "-q", "-O", "exit", "-o", f"ControlPath={control}/%C", "-p",
-                            str(server.port), "-F", "/dev/null", f"{server.user}@127.0.0.{i + 1}"],
-                           capture_output=True, check=False, timeout=10)
+            subprocess.run(
+                [
+                    "ssh",
+                    "-q",
+                    "-O",
+                    "exit",
+                    "-o",
+                    f"ControlPath={control}/%C",
+                    "-p",
+                    str(server.port),
+                    "-F",
+                    "/dev/null",
+                    f"{server.user}@127.0.0.{i + 1}",
+                ],
+                capture_output=True,
+                check=False,
+                timeout=10,
+            )
         shutil.rmtree(control, ignore_errors=True)
-    cpu = Figure("ssh_scrape", "SSH log scrape, 200 sources, CPU per cycle (client side)", "ms", "lower",
-                 samples["monitord"], "ssh ControlMaster + tail", samples["peer"],
-                 goal="< 1 % of a core at 60 s",
-                 note=f"sshd side per cycle: monitord {statistics.median(sshd_side['monitord']):.0f} ms, "
-                      f"ssh multiplexed {statistics.median(sshd_side['peer']):.0f} ms; "
-                      f"{errors} error lines found by monitord")
+    cpu = Figure(
+        "ssh_scrape",
+        "SSH log scrape, 200 sources, CPU per cycle (client side)",
+        "ms",
+        "lower",
+        samples["monitord"],
+        "ssh ControlMaster + tail",
+        samples["peer"],
+        goal="< 1 % of a core at 60 s",
+        note=f"sshd side per cycle: monitord {statistics.median(sshd_side['monitord']):.0f} ms, "
+        f"ssh multiplexed {statistics.median(sshd_side['peer']):.0f} ms; "
+        f"{errors} error lines found by monitord",
+    )
     cpu.met = cpu.ours_median / (INTERVAL * 1000) * 100 < 1.0
-    per_server = Figure("ssh_scrape", "SSH log scrape latency per server (20 files), all ten at once", "ms",
-                        "lower", latency["monitord"][SERVERS:], "ssh ControlMaster + tail",
-                        latency["peer"][SERVERS:])
+    per_server = Figure(
+        "ssh_scrape",
+        "SSH log scrape latency per server (20 files), all ten at once",
+        "ms",
+        "lower",
+        latency["monitord"][SERVERS:],
+        "ssh ControlMaster + tail",
+        latency["peer"][SERVERS:],
+    )
     return [cpu, per_server]
 
 
@@ -217,8 +275,11 @@ def main() -> None:
     finally:
         cleanup(server)
         shutil.rmtree(state_dir, ignore_errors=True)
-    report(f"SSH log scrape: {SERVERS} servers x {FILES} files, {LINES} new lines per file per cycle",
-           figures, cycles)
+    report(
+        f"SSH log scrape: {SERVERS} servers x {FILES} files, {LINES} new lines per file per cycle",
+        figures,
+        cycles,
+    )
 
 
 if __name__ == "__main__":

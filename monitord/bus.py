@@ -88,12 +88,16 @@ class ResultBus:
     def __init__(self, registry: CollectorRegistry) -> None:
         self._subscriptions: list[Subscription] = []
         self._dropped = Counter(
-            "monitord_buffer_dropped", "Results dropped because a consumer's buffer was full",
-            ["consumer"], registry=registry,
+            "monitord_buffer_dropped",
+            "Results dropped because a consumer's buffer was full",
+            ["consumer"],
+            registry=registry,
         )
         self._depth = Gauge(
-            "monitord_buffer_depth", "Results waiting in a consumer's buffer",
-            ["consumer"], registry=registry,
+            "monitord_buffer_depth",
+            "Results waiting in a consumer's buffer",
+            ["consumer"],
+            registry=registry,
         )
         self._published = Counter(
             "monitord_results_published", "Results published by probes", registry=registry

@@ -86,7 +86,9 @@ class Daemon:
         self._runner: web.AppRunner | None = None
         self._sink_counters = SinkCounters(self.registry)
         self._reloads = Counter(
-            "monitord_config_reloads", "Configuration reloads by outcome", ["outcome"],
+            "monitord_config_reloads",
+            "Configuration reloads by outcome",
+            ["outcome"],
             registry=self.registry,
         )
 
@@ -124,8 +126,9 @@ class Daemon:
         url = config.storage.state_url.get_secret_value() if config.storage.state_url else None
         self.state = await StateStore.open(url, state_dir)
         self.health.set("state", True, self.state.dialect)
-        runtime = self.runtime = Runtime(self.config, self.registry, self.health, self.state, self.bus,
-                                         self.results, self.icmp)
+        runtime = self.runtime = Runtime(
+            self.config, self.registry, self.health, self.state, self.bus, self.results, self.icmp
+        )
         subscriptions: list[Subscription] = []
         consumers: list[asyncio.Task[None]] = []
         background: list[asyncio.Task[None]] = []
@@ -166,8 +169,7 @@ class Daemon:
                     async with asyncio.timeout(config.daemon.shutdown_timeout):
                         await self._drain(scheduler_task, subscriptions, consumers)
                 except TimeoutError:
-                    log.error("shutdown took longer than %ss; closing anyway",
-                              config.daemon.shutdown_timeout)
+                    log.error("shutdown took longer than %ss; closing anyway", config.daemon.shutdown_timeout)
                 for task in [scheduler_task, *consumers, *background]:
                     task.cancel()
         except BaseExceptionGroup as group:
@@ -233,7 +235,10 @@ class Daemon:
         for name in sorted(names - set(self.kinds)):
             kind: ProbeKind[ProbeSettings] = REGISTRY[name]()
             context = ProbeContext(
-                state_dir=config.daemon.state_dir, registry=self.registry, state=self.state, icmp=self.icmp,
+                state_dir=config.daemon.state_dir,
+                registry=self.registry,
+                state=self.state,
+                icmp=self.icmp,
                 logger=logging.getLogger(f"monitord.probes.{name}"),
             )
             await kind.open(context)

@@ -44,16 +44,24 @@ def authenticated(response: dns.message.Message) -> str | None:
     return None if response.flags & dns.flags.AD else "answer not authenticated (no AD flag)"
 
 
-def _signed(response: dns.message.Message, name: dns.name.Name,
-            rdtype: dns.rdatatype.RdataType) -> tuple[dns.rrset.RRset, dns.rrset.RRset] | None:
+def _signed(
+    response: dns.message.Message, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+) -> tuple[dns.rrset.RRset, dns.rrset.RRset] | None:
     rrset = next((r for r in response.answer if r.name == name and r.rdtype == rdtype), None)
-    sigs = next((r for r in response.answer if r.name == name and r.rdtype == dns.rdatatype.RRSIG
-                 and r.covers == rdtype), None)
+    sigs = next(
+        (
+            r
+            for r in response.answer
+            if r.name == name and r.rdtype == dns.rdatatype.RRSIG and r.covers == rdtype
+        ),
+        None,
+    )
     return (rrset, sigs) if rrset is not None and sigs is not None else None
 
 
-def _anchored(zone: dns.name.Name, keys: dns.rrset.RRset,
-              anchors: list[tuple[dns.name.Name, dns.rdata.Rdata]]) -> bool:
+def _anchored(
+    zone: dns.name.Name, keys: dns.rrset.RRset, anchors: list[tuple[dns.name.Name, dns.rdata.Rdata]]
+) -> bool:
     for anchor_zone, anchor in anchors:
         if anchor_zone != zone:
             continue
@@ -67,9 +75,13 @@ def _anchored(zone: dns.name.Name, keys: dns.rrset.RRset,
     return False
 
 
-async def validate(response: dns.message.Message, question: dns.rrset.RRset, query: Query,
-                   anchors: list[tuple[dns.name.Name, dns.rdata.Rdata]], now: float | None = None,
-                   ) -> str | None:
+async def validate(
+    response: dns.message.Message,
+    question: dns.rrset.RRset,
+    query: Query,
+    anchors: list[tuple[dns.name.Name, dns.rdata.Rdata]],
+    now: float | None = None,
+) -> str | None:
     """Validate the answer to ``question`` (``query`` asks the same server for the DNSKEY set)."""
     signed = _signed(response, question.name, question.rdtype)
     if signed is None:

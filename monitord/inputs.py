@@ -76,9 +76,7 @@ Name = Annotated[
     str, AfterValidator(_single_line), Field(json_schema_extra={"pattern": _SINGLE_LINE_PATTERN})
 ]
 Line = Name
-Text = Annotated[
-    str, AfterValidator(_multi_line), Field(json_schema_extra={"pattern": _MULTI_LINE_PATTERN})
-]
+Text = Annotated[str, AfterValidator(_multi_line), Field(json_schema_extra={"pattern": _MULTI_LINE_PATTERN})]
 QueryFlag = Annotated[bool, BeforeValidator(_flag)]
 
 

@@ -60,6 +60,9 @@ def compile_pattern(pattern: str, *, ignore_case: bool = False, multiline: bool 
     try:
         return cast(Pattern, re2.compile(encoded, options))
     except re2.error as exc:
-        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
-            exc.args[0], bytes) else str(exc)
+        reason = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
         raise PatternError(f"{reason} ({SYNTAX_HINT})") from None

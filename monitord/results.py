@@ -9,6 +9,7 @@ from typing import Any
 
 FieldValue = float | int | bool | str
 
+
 def now_ns() -> int:
     """Wall-clock UTC timestamp in nanoseconds, the resolution every sink accepts."""
     return time.time_ns()

@@ -86,20 +86,30 @@ class Scheduler:
         self._stopping = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._lag = Histogram(
-            "monitord_scheduler_lag_seconds", "Probe start time minus planned time",
-            ["kind"], buckets=LAG_BUCKETS, registry=registry,
+            "monitord_scheduler_lag_seconds",
+            "Probe start time minus planned time",
+            ["kind"],
+            buckets=LAG_BUCKETS,
+            registry=registry,
         )
         self._runs = Counter(
-            "monitord_probe_runs", "Probe runs by kind and outcome",
-            ["kind", "outcome"], registry=registry,
+            "monitord_probe_runs",
+            "Probe runs by kind and outcome",
+            ["kind", "outcome"],
+            registry=registry,
         )
         self._duration = Histogram(
-            "monitord_probe_duration_seconds", "Wall time of one probe run", ["kind"],
-            buckets=LAG_BUCKETS, registry=registry,
+            "monitord_probe_duration_seconds",
+            "Wall time of one probe run",
+            ["kind"],
+            buckets=LAG_BUCKETS,
+            registry=registry,
         )
         self._skipped = Counter(
-            "monitord_probe_skipped", "Slots skipped because the previous run was still going",
-            ["kind"], registry=registry,
+            "monitord_probe_skipped",
+            "Slots skipped because the previous run was still going",
+            ["kind"],
+            registry=registry,
         )
 
     # -- configuration ----------------------------------------------------------------
@@ -182,9 +192,7 @@ class Scheduler:
         """The labelled lag and duration histograms of a kind (label lookup off the hot path)."""
         metrics = self._per_kind.get(kind)
         if metrics is None:
-            metrics = self._per_kind[kind] = (
-                self._lag.labels(kind=kind), self._duration.labels(kind=kind)
-            )
+            metrics = self._per_kind[kind] = (self._lag.labels(kind=kind), self._duration.labels(kind=kind))
         return metrics
 
     async def _run(self, job: Job, planned: float) -> None:
@@ -223,8 +231,11 @@ class Scheduler:
             outcome = "error"
             log.exception("probe %s on %s raised (a bug in the probe)", kind.name, target.name)
             produced = ProbeResult.failure(
-                measurement=kind.measurement, target=target.name, kind=kind.name,
-                reason=f"probe error: {type(exc).__name__}: {exc}", tags=target.base_tags(),
+                measurement=kind.measurement,
+                target=target.name,
+                kind=kind.name,
+                reason=f"probe error: {type(exc).__name__}: {exc}",
+                tags=target.base_tags(),
             )
         results = produced if isinstance(produced, list) else [produced]
         if outcome == "ok" and results and not results[0].ok:

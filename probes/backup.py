@@ -46,9 +46,26 @@ _CHECKSUM_FILE_LIMIT = 64 * 1024
 DEFAULT_MAX_AGE = 26 * 3600.0
 # Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
 # each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
-WRITES: dict[str, dict[str, str]] = {"backup": dict.fromkeys((
-    "up", "files", "missing", "stale", "too_small", "shrunk", "age_s", "size_bytes", "previous_size_bytes",
-    "shrink_share", "checksum_ok", "verify_ok", "verified"), "number")}
+WRITES: dict[str, dict[str, str]] = {
+    "backup": dict.fromkeys(
+        (
+            "up",
+            "files",
+            "missing",
+            "stale",
+            "too_small",
+            "shrunk",
+            "age_s",
+            "size_bytes",
+            "previous_size_bytes",
+            "shrink_share",
+            "checksum_ok",
+            "verify_ok",
+            "verified",
+        ),
+        "number",
+    )
+}
 
 
 class BackupSettings(SshSettings):
@@ -56,35 +73,46 @@ class BackupSettings(SshSettings):
 
     interval: PositiveDuration = Field(default=900.0, description="Time between checks.")
     timeout: PositiveDuration = Field(
-        default=120.0, description="Deadline of one check; it must cover the checksum and verify command.")
+        default=120.0, description="Deadline of one check; it must cover the checksum and verify command."
+    )
     directory: str = Field(description="Absolute directory on the server holding the backups.")
-    pattern: str = Field(min_length=1,
-                         description="Glob on file names (erp-*.dump.gz); only regular files count.")
+    pattern: str = Field(
+        min_length=1, description="Glob on file names (erp-*.dump.gz); only regular files count."
+    )
     max_age: PositiveDuration | None = Field(
         default=None,
         description="The newest backup must be younger than this; with neither max_age nor due_by, "
-                    "26h; with both, the stricter wins.")
+        "26h; with both, the stricter wins.",
+    )
     due_by: time | None = Field(
         default=None,
         description="Daily HH:MM: once today's due_by has passed, the newest backup must be newer "
-                    "than yesterday's due_by.")
+        "than yesterday's due_by.",
+    )
     timezone: str = Field(default="UTC", description="IANA time zone of due_by.")
-    min_size: ByteSize = Field(default=ByteSize(1), le=1 << 50,
-                               description="Smallest acceptable size of the newest backup.")
+    min_size: ByteSize = Field(
+        default=ByteSize(1), le=1 << 50, description="Smallest acceptable size of the newest backup."
+    )
     max_shrink: float = Field(
-        default=0.2, ge=0.0, le=1.0,
+        default=0.2,
+        ge=0.0,
+        le=1.0,
         description="Share by which the newest backup may be smaller than the one before it (or "
-                    "the previous generation of a single overwritten file).")
+        "the previous generation of a single overwritten file).",
+    )
     checksum: Literal["sha256", "sha512", "sha1", "md5"] | None = Field(
         default=None,
         description="Check the checksum file next to the backup (sha256sum format) against the "
-                    "digest computed on the server; none: no check.")
+        "digest computed on the server; none: no check.",
+    )
     checksum_suffix: str | None = Field(
-        default=None, description="Checksum file name: backup path + this; none: .<checksum>.")
+        default=None, description="Checksum file name: backup path + this; none: .<checksum>."
+    )
     verify_command: tuple[str, ...] = Field(
         default=(),
         description="argv run on the server, {path} replaced by the newest backup (e.g. [gzip, -t, "
-                    "\"{path}\"]); exit 0 means sound. Quoted, no shell syntax interpreted.")
+        '"{path}"]); exit 0 means sound. Quoted, no shell syntax interpreted.',
+    )
 
     @field_validator("directory")
     @classmethod
@@ -148,11 +176,23 @@ class BackupProbe(ProbeKind[BackupSettings]):
         try:
             return await self._pool.run(settings.endpoint(target.address, self._known_hosts), verify)
         except (SshUnavailable, asyncssh.Error) as exc:
-            return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                       reason=_ssh_reason(exc), tags=tags, time_ns=started)
+            return ProbeResult.failure(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=_ssh_reason(exc),
+                tags=tags,
+                time_ns=started,
+            )
 
-    async def _verify(self, session: HostSession, target: ProbeTarget, settings: BackupSettings,
-                      tags: dict[str, str], started: int) -> ProbeResult:
+    async def _verify(
+        self,
+        session: HostSession,
+        target: ProbeTarget,
+        settings: BackupSettings,
+        tags: dict[str, str],
+        started: int,
+    ) -> ProbeResult:
         sftp = await session.sftp()
         try:
             entries = await sftp.readdir(settings.directory)
@@ -161,28 +201,45 @@ class BackupProbe(ProbeKind[BackupSettings]):
             unlisted = f"cannot list {settings.directory}: {exc.reason}"
             nothing = judge([], now=clock.time(), oldest_ok=0.0, min_size=0, max_shrink=1.0)
             return ProbeResult(
-                measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
-                ok=True, reason=unlisted, fields={"up": 1, **nothing.fields}, tags=tags,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                time_ns=started,
+                ok=True,
+                reason=unlisted,
+                fields={"up": 1, **nothing.fields},
+                tags=tags,
                 evidence=(unlisted,),
             )
         files = [
-            BackupFile(f"{settings.directory.rstrip('/')}/{name}", entry.attrs.size or 0,
-                       float(entry.attrs.mtime or 0))
+            BackupFile(
+                f"{settings.directory.rstrip('/')}/{name}",
+                entry.attrs.size or 0,
+                float(entry.attrs.mtime or 0),
+            )
             for entry in entries
             if fnmatch.fnmatchcase(name := _name(entry.filename), settings.pattern)
-            and entry.attrs.permissions is not None and stat.S_ISREG(entry.attrs.permissions)
+            and entry.attrs.permissions is not None
+            and stat.S_ISREG(entry.attrs.permissions)
         ]
         now = clock.time()
         max_age, due_by = settings.freshness()
-        oldest_ok = oldest_acceptable(datetime.fromtimestamp(now, UTC), max_age, due_by,
-                                      ZoneInfo(settings.timezone))
+        oldest_ok = oldest_acceptable(
+            datetime.fromtimestamp(now, UTC), max_age, due_by, ZoneInfo(settings.timezone)
+        )
         newest = newest_of(files)
         remembered = None
         if newest is not None:
             series = f"{settings.directory}/{settings.pattern}"
             remembered = await self._history.previous_of(target.name, series, newest)
-        verdict = judge(files, now=now, oldest_ok=oldest_ok, min_size=int(settings.min_size),
-                        max_shrink=settings.max_shrink, remembered=remembered)
+        verdict = judge(
+            files,
+            now=now,
+            oldest_ok=oldest_ok,
+            min_size=int(settings.min_size),
+            max_shrink=settings.max_shrink,
+            remembered=remembered,
+        )
         fields: dict[str, FieldValue] = {"up": 1, **verdict.fields}
         if verdict.newest is not None:
             if settings.checksum is not None:
@@ -200,9 +257,15 @@ class BackupProbe(ProbeKind[BackupSettings]):
                 fields["verified"] = int(passed)
         # ok: the server was reached and the backup judged; what was wrong is in the fields.
         return ProbeResult(
-            measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
-            ok=True, reason="; ".join(verdict.problems) or None,
-            fields=fields, tags=tags, evidence=tuple(verdict.problems),
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            time_ns=started,
+            ok=True,
+            reason="; ".join(verdict.problems) or None,
+            fields=fields,
+            tags=tags,
+            evidence=tuple(verdict.problems),
         )
 
 
@@ -210,8 +273,9 @@ def _name(filename: str | bytes) -> str:
     return filename if isinstance(filename, str) else filename.decode("utf-8", "replace")
 
 
-async def _check_checksum(session: HostSession, sftp: asyncssh.SFTPClient, path: str,
-                          settings: BackupSettings) -> str | None:
+async def _check_checksum(
+    session: HostSession, sftp: asyncssh.SFTPClient, path: str, settings: BackupSettings
+) -> str | None:
     """None when the digest listed in the checksum file matches the file's digest on the server."""
     assert settings.checksum is not None
     checksum_path = path + (settings.checksum_suffix or f".{settings.checksum}")
@@ -227,8 +291,10 @@ async def _check_checksum(session: HostSession, sftp: asyncssh.SFTPClient, path:
     if result.exit_status != 0 or not computed:
         return f"{_CHECKSUM_TOOLS[settings.checksum]} failed on {path}: {_last_line(result.stderr)}"
     if computed[0].lower() != listed[0].lower():
-        return f"checksum mismatch for {path}: {checksum_path} lists {listed[0][:16]}..., " \
-               f"file has {computed[0][:16]}..."
+        return (
+            f"checksum mismatch for {path}: {checksum_path} lists {listed[0][:16]}..., "
+            f"file has {computed[0][:16]}..."
+        )
     return None
 
 

@@ -41,9 +41,11 @@ class ProbeSettings(BaseModel):
     interval: PositiveDuration = Field(
         default=30.0,
         description="Time between runs; each job runs at a fixed rate on the wall-clock grid with a "
-                    "phase derived from its name, never overlapping itself.")
+        "phase derived from its name, never overlapping itself.",
+    )
     timeout: PositiveDuration = Field(
-        default=5.0, description="The scheduler's deadline for one run; expiry is a failed result.")
+        default=5.0, description="The scheduler's deadline for one run; expiry is a failed result."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,14 @@ from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 from probes.tcp import resolve
 
 WRITES: dict[str, dict[str, str]] = {
-    "dns": {"up": "number", "latency_ms": "number", "answers": "number", "answer_ok": "number",
-            "rcode": "text", "dnssec_valid": "number"},
+    "dns": {
+        "up": "number",
+        "latency_ms": "number",
+        "answers": "number",
+        "answer_ok": "number",
+        "rcode": "text",
+        "dnssec_valid": "number",
+    },
 }
 
 
@@ -46,15 +52,20 @@ class DnsSettings(ProbeSettings):
     transport: Literal["udp", "tcp"] = Field(default="udp", description="udp or tcp")
     port: int = Field(default=53, ge=1, le=65535, description="DNS server port")
     recursion_desired: bool = Field(default=True, description="set the RD flag (ask the server to recurse)")
-    expected_rcodes: list[str] = Field(default_factory=lambda: ["NOERROR"],
-                                       description="rcodes that count as right (NOERROR, NXDOMAIN, ...)")
+    expected_rcodes: list[str] = Field(
+        default_factory=lambda: ["NOERROR"], description="rcodes that count as right (NOERROR, NXDOMAIN, ...)"
+    )
     expected_answers: list[str] = Field(
-        default_factory=list, description="records (rdata text) that must all be in the answer")
+        default_factory=list, description="records (rdata text) that must all be in the answer"
+    )
     dnssec: Literal["off", "ad", "validate"] = Field(
-        default="off", description="ad: the resolver must set the AD flag; validate: check the "
-                                   "signatures up to one of trust_anchors")
+        default="off",
+        description="ad: the resolver must set the AD flag; validate: check the "
+        "signatures up to one of trust_anchors",
+    )
     trust_anchors: list[str] = Field(
-        default_factory=list, description="'ZONE DS ...' or 'ZONE DNSKEY ...' records (dnssec: validate)")
+        default_factory=list, description="'ZONE DS ...' or 'ZONE DNSKEY ...' records (dnssec: validate)"
+    )
 
     @field_validator("query_name")
     @classmethod
@@ -105,8 +116,13 @@ class DnsSettings(ProbeSettings):
         return self
 
     def _rdata(self, text: str) -> dns.rdata.Rdata:
-        return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(self.query_type), text,
-                                   origin=dns.name.root, relativize=False)
+        return dns.rdata.from_text(
+            dns.rdataclass.IN,
+            dns.rdatatype.from_text(self.query_type),
+            text,
+            origin=dns.name.root,
+            relativize=False,
+        )
 
     def expected(self) -> list[tuple[str, dns.rdata.Rdata]]:
         return [(text, self._rdata(text)) for text in self.expected_answers]
@@ -136,20 +152,29 @@ class DnsProbe(ProbeKind[DnsSettings]):
 
     def tags(self, target: ProbeTarget, settings: DnsSettings) -> dict[str, str]:
         """The series' tags: the query is part of its identity (and of its alerts')."""
-        return {**target.base_tags(), "query": settings.query_name, "qtype": settings.query_type,
-                "transport": settings.transport}
+        return {
+            **target.base_tags(),
+            "query": settings.query_name,
+            "qtype": settings.query_type,
+            "transport": settings.transport,
+        }
 
     def timeout_result(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
         """The scheduler's deadline: the same tags as every other run, so alerts pair up."""
-        return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                   reason=f"no answer within {settings.timeout:g}s",
-                                   tags=self.tags(target, settings))
+        return ProbeResult.failure(
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            reason=f"no answer within {settings.timeout:g}s",
+            tags=self.tags(target, settings),
+        )
 
     async def probe(self, target: ProbeTarget, settings: DnsSettings) -> ProbeResult:
         tags = self.tags(target, settings)
         started_ns = now_ns()
-        query = dns.message.make_query(settings.query_name, settings.query_type,
-                                       want_dnssec=settings.dnssec != "off")
+        query = dns.message.make_query(
+            settings.query_name, settings.query_type, want_dnssec=settings.dnssec != "off"
+        )
         if settings.dnssec == "ad":
             query.flags |= dns.flags.AD
         if not settings.recursion_desired:
@@ -158,25 +183,41 @@ class DnsProbe(ProbeKind[DnsSettings]):
         try:
             server = (await resolve(target.address, settings.port))[1][0]
         except OSError as exc:
-            return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                       reason=f"name not resolved: {exc.strerror or exc}", tags=tags,
-                                       time_ns=started_ns)
+            return ProbeResult.failure(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=f"name not resolved: {exc.strerror or exc}",
+                tags=tags,
+                time_ns=started_ns,
+            )
+
         async def ask(message: dns.message.Message) -> dns.message.Message:
             if settings.transport == "tcp":
                 return await dns.asyncquery.tcp(message, server, timeout=settings.timeout, port=settings.port)
-            return await dns.asyncquery.udp(message, server, timeout=settings.timeout, port=settings.port,
-                                            raise_on_truncation=False)
+            return await dns.asyncquery.udp(
+                message, server, timeout=settings.timeout, port=settings.port, raise_on_truncation=False
+            )
 
         begin = loop.time()
         try:
             response = await ask(query)
             latency_ms = (loop.time() - begin) * 1000.0
             answers, problems = judge(response, settings)
-            fields: dict[str, FieldValue] = {"up": 1, "latency_ms": latency_ms, "answers": answers,
-                                             "rcode": dns.rcode.to_text(response.rcode())}
+            fields: dict[str, FieldValue] = {
+                "up": 1,
+                "latency_ms": latency_ms,
+                "answers": answers,
+                "rcode": dns.rcode.to_text(response.rcode()),
+            }
             if settings.dnssec != "off":
-                problem = authenticated(response) if settings.dnssec == "ad" else await validate(
-                    response, query.question[0], ask, [parse_anchor(a) for a in settings.trust_anchors])
+                problem = (
+                    authenticated(response)
+                    if settings.dnssec == "ad"
+                    else await validate(
+                        response, query.question[0], ask, [parse_anchor(a) for a in settings.trust_anchors]
+                    )
+                )
                 fields["dnssec_valid"] = 0 if problem else 1
                 problems += [problem] if problem else []
         except dns.exception.Timeout:
@@ -188,7 +229,20 @@ class DnsProbe(ProbeKind[DnsSettings]):
         else:
             fields["answer_ok"] = 0 if problems else 1
             return ProbeResult(
-                measurement=self.measurement, target=target.name, kind=self.name, time_ns=started_ns,
-                ok=True, reason="; ".join(problems) or None, tags=tags, fields=fields)
-        return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                   reason=reason, tags=tags, time_ns=started_ns)
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                time_ns=started_ns,
+                ok=True,
+                reason="; ".join(problems) or None,
+                tags=tags,
+                fields=fields,
+            )
+        return ProbeResult.failure(
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            reason=reason,
+            tags=tags,
+            time_ns=started_ns,
+        )

@@ -50,11 +50,27 @@ from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 # Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
 # each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
 WRITES: dict[str, dict[str, str]] = {
-    "http": {"up": "number", "status_code": "number", "resolve_ms": "number", "connect_ms": "number",
-             "tls_ms": "number", "first_byte_ms": "number", "transfer_ms": "number", "total_ms": "number",
-             "content_length": "number", "redirects": "number", "protocol": "text"},
-    "tls": {"up": "number", "handshake_ms": "number", "cert_days_left": "number", "cert_valid": "number",
-            "issuer": "text", "tls_version": "text"},
+    "http": {
+        "up": "number",
+        "status_code": "number",
+        "resolve_ms": "number",
+        "connect_ms": "number",
+        "tls_ms": "number",
+        "first_byte_ms": "number",
+        "transfer_ms": "number",
+        "total_ms": "number",
+        "content_length": "number",
+        "redirects": "number",
+        "protocol": "text",
+    },
+    "tls": {
+        "up": "number",
+        "handshake_ms": "number",
+        "cert_days_left": "number",
+        "cert_valid": "number",
+        "issuer": "text",
+        "tls_version": "text",
+    },
 }
 
 StatusCode = Annotated[int, Field(ge=100, le=599)]
@@ -82,15 +98,19 @@ class HttpSettings(ProbeSettings):
     method: str = Field(default="GET", description="request method")
     body: str = Field(default="", description="request body (sent with Content-Length)")
     headers: dict[str, Secret] = Field(
-        default_factory=dict, description="request headers; values are secrets: a string or {file: PATH}")
-    valid_status_codes: list[StatusCode] = Field(default_factory=list, max_length=100,
-                                                 description="expected status codes; empty means any 2xx")
+        default_factory=dict, description="request headers; values are secrets: a string or {file: PATH}"
+    )
+    valid_status_codes: list[StatusCode] = Field(
+        default_factory=list, max_length=100, description="expected status codes; empty means any 2xx"
+    )
     body_match: str | None = Field(default=None, description="RE2 pattern the body must contain")
     required_headers: dict[str, str] = Field(
-        default_factory=dict, description="answer headers that must be there: name -> RE2 pattern ('' = any)")
+        default_factory=dict, description="answer headers that must be there: name -> RE2 pattern ('' = any)"
+    )
     follow_redirects: bool = Field(default=True, description="follow 301/302/303/307/308")
-    max_redirects: int = Field(default=10, ge=0, le=30,
-                               description="redirects followed before the check fails")
+    max_redirects: int = Field(
+        default=10, ge=0, le=30, description="redirects followed before the check fails"
+    )
     preferred_ip_protocol: IpProtocol = Field(default="ip4", description="ip4 or ip6, tried first")
     ip_protocol_fallback: bool = Field(default=True, description="else the other family")
     proxy: str | None = Field(default=None, description="http://host:port of a proxy (CONNECT for https)")
@@ -162,8 +182,12 @@ class HttpSettings(ProbeSettings):
         return self
 
     def tls_options(self, host: str) -> TlsOptions:
-        return TlsOptions(ca_file=self.ca_file, client_cert=self.client_cert, client_key=self.client_key,
-                          server_name=self.server_name or host)
+        return TlsOptions(
+            ca_file=self.ca_file,
+            client_cert=self.client_cert,
+            client_key=self.client_key,
+            server_name=self.server_name or host,
+        )
 
 
 def expectations(response: Response, settings: HttpSettings) -> list[str]:
@@ -195,8 +219,12 @@ class HttpProbe(ProbeKind[HttpSettings]):
     def __init__(self) -> None:
         self.contexts = ContextCache()
 
-    async def _open(self, url: str, settings: HttpSettings, phases: Phases,
-                    ) -> tuple[Connection, TlsFacts | None, str]:
+    async def _open(
+        self,
+        url: str,
+        settings: HttpSettings,
+        phases: Phases,
+    ) -> tuple[Connection, TlsFacts | None, str]:
         """Connected (through the proxy if any) and, for https, shaken hands; the request target."""
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -206,16 +234,25 @@ class HttpProbe(ProbeKind[HttpSettings]):
         target = path + (f"?{parts.query}" if parts.query else "")
         if settings.proxy is not None:
             proxy = urlsplit(settings.proxy)
-            connection = await connect(proxy.hostname or "", proxy.port or 3128,
-                                       prefer=settings.preferred_ip_protocol,
-                                       fallback=settings.ip_protocol_fallback, phases=phases)
+            connection = await connect(
+                proxy.hostname or "",
+                proxy.port or 3128,
+                prefer=settings.preferred_ip_protocol,
+                fallback=settings.ip_protocol_fallback,
+                phases=phases,
+            )
             if secure_url:
                 await _tunnel(connection, host, port, phases)
             else:
                 target = url.split("#", 1)[0]  # absolute form to a proxy
         else:
-            connection = await connect(host, port, prefer=settings.preferred_ip_protocol,
-                                       fallback=settings.ip_protocol_fallback, phases=phases)
+            connection = await connect(
+                host,
+                port,
+                prefer=settings.preferred_ip_protocol,
+                fallback=settings.ip_protocol_fallback,
+                phases=phases,
+            )
         if not secure_url:
             return connection, None, target
         options = settings.tls_options(host)
@@ -224,14 +261,26 @@ class HttpProbe(ProbeKind[HttpSettings]):
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError: a bad CA or key file
             await connection.close()
             raise CheckFailed(f"TLS files unusable: {exc}") from None
-        await secure(connection, verifying, options.server_name or host, phases=phases,
-                     handshake_timeout=settings.timeout)
+        await secure(
+            connection,
+            verifying,
+            options.server_name or host,
+            phases=phases,
+            handshake_timeout=settings.timeout,
+        )
         facts = connection.tls
         if facts is not None and not facts.valid and settings.proxy is None:
             await connection.close()
-            facts = await inspect(host, port, inspecting, options.server_name or host, facts.error or "",
-                                  prefer=settings.preferred_ip_protocol,
-                                  fallback=settings.ip_protocol_fallback, handshake_timeout=settings.timeout)
+            facts = await inspect(
+                host,
+                port,
+                inspecting,
+                options.server_name or host,
+                facts.error or "",
+                prefer=settings.preferred_ip_protocol,
+                fallback=settings.ip_protocol_fallback,
+                handshake_timeout=settings.timeout,
+            )
         return connection, facts, target
 
     async def probe(self, target: ProbeTarget, settings: HttpSettings) -> list[ProbeResult]:
@@ -253,9 +302,13 @@ class HttpProbe(ProbeKind[HttpSettings]):
                     if hop_facts is not None and not hop_facts.valid:
                         break  # never send the request to a server whose certificate failed
                     netloc = urlsplit(url).netloc
-                    response = await exchange(connection, request_bytes(method, request_target, netloc,
-                                                                        headers, body),
-                                              method, max_body=settings.max_body, phases=phases)
+                    response = await exchange(
+                        connection,
+                        request_bytes(method, request_target, netloc, headers, body),
+                        method,
+                        max_body=settings.max_body,
+                        phases=phases,
+                    )
                 finally:
                     await connection.close()
                 location = response.header("location")
@@ -271,35 +324,76 @@ class HttpProbe(ProbeKind[HttpSettings]):
                     method, body = "GET", b""
         except CheckFailed as exc:
             fields: dict[str, FieldValue] = {"resolve_ms": phases.resolve_ms, "redirects": redirects}
-            return [ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                        reason=str(exc), tags=tags, fields=fields, time_ns=started_ns)]
+            return [
+                ProbeResult.failure(
+                    measurement=self.measurement,
+                    target=target.name,
+                    kind=self.name,
+                    reason=str(exc),
+                    tags=tags,
+                    fields=fields,
+                    time_ns=started_ns,
+                )
+            ]
         total_ms = (loop.time() - begin) * 1000.0
         port = str(urlsplit(url).port or (443 if url.startswith("https") else 80))
-        fields = {"up": 1, "resolve_ms": phases.resolve_ms, "connect_ms": phases.connect_ms,
-                  "total_ms": total_ms, "redirects": redirects}
+        fields = {
+            "up": 1,
+            "resolve_ms": phases.resolve_ms,
+            "connect_ms": phases.connect_ms,
+            "total_ms": total_ms,
+            "redirects": redirects,
+        }
         if facts is not None:
             fields["tls_ms"] = phases.tls_ms
         reason: str | None = None
         if response is not None and (facts is None or facts.valid):
-            fields.update({"status_code": response.status, "first_byte_ms": phases.first_byte_ms,
-                           "transfer_ms": phases.transfer_ms, "content_length": response.length,
-                           "protocol": response.version})
+            fields.update(
+                {
+                    "status_code": response.status,
+                    "first_byte_ms": phases.first_byte_ms,
+                    "transfer_ms": phases.transfer_ms,
+                    "content_length": response.length,
+                    "protocol": response.version,
+                }
+            )
             problems = expectations(response, settings)
             if problems:
                 fields["up"] = 0
                 reason = "; ".join(problems)
         elif facts is not None:
             reason = f"certificate invalid: {facts.error}"
-        results = [ProbeResult(measurement=self.measurement, target=target.name, kind=self.name,
-                               time_ns=started_ns, ok=True, reason=reason, fields=fields, tags=tags)]
+        results = [
+            ProbeResult(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                time_ns=started_ns,
+                ok=True,
+                reason=reason,
+                fields=fields,
+                tags=tags,
+            )
+        ]
         if facts is not None:
-            results.append(tls_result(self.name, target, facts, handshake_ms=phases.tls_ms,
-                                      time_ns=started_ns, port=port))
+            results.append(
+                tls_result(
+                    self.name, target, facts, handshake_ms=phases.tls_ms, time_ns=started_ns, port=port
+                )
+            )
         return results
 
 
-def tls_result(kind: str, target: ProbeTarget, facts: TlsFacts, *, handshake_ms: float, time_ns: int,
-               port: str, connect_ms: float | None = None) -> ProbeResult:
+def tls_result(
+    kind: str,
+    target: ProbeTarget,
+    facts: TlsFacts,
+    *,
+    handshake_ms: float,
+    time_ns: int,
+    port: str,
+    connect_ms: float | None = None,
+) -> ProbeResult:
     """The ``tls`` measurement: what the handshake showed, whichever kind shook hands."""
     fields: dict[str, FieldValue] = {"up": 1, "handshake_ms": handshake_ms, "cert_valid": int(facts.valid)}
     if connect_ms is not None:
@@ -310,8 +404,16 @@ def tls_result(kind: str, target: ProbeTarget, facts: TlsFacts, *, handshake_ms:
         fields["cert_days_left"] = round(facts.certificate.days_left, 3)
         fields["issuer"] = facts.certificate.issuer
     reason = None if facts.valid else f"certificate invalid: {facts.error}"
-    return ProbeResult(measurement="tls", target=target.name, kind=kind, time_ns=time_ns, ok=True,
-                       reason=reason, fields=fields, tags={**target.base_tags(), "port": port})
+    return ProbeResult(
+        measurement="tls",
+        target=target.name,
+        kind=kind,
+        time_ns=time_ns,
+        ok=True,
+        reason=reason,
+        fields=fields,
+        tags={**target.base_tags(), "port": port},
+    )
 
 
 async def _tunnel(connection: Connection, host: str, port: int, phases: Phases) -> None:

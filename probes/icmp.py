@@ -24,9 +24,22 @@ from probes.base import ProbeContext, ProbeKind, ProbeSettings, ProbeTarget
 
 # Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
 # each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
-WRITES: dict[str, dict[str, str]] = {"icmp": dict.fromkeys((
-    "up", "sent", "received", "loss_pct", "rtt_min_ms", "rtt_avg_ms", "rtt_median_ms", "rtt_max_ms",
-    "rtt_stddev_ms"), "number")}
+WRITES: dict[str, dict[str, str]] = {
+    "icmp": dict.fromkeys(
+        (
+            "up",
+            "sent",
+            "received",
+            "loss_pct",
+            "rtt_min_ms",
+            "rtt_avg_ms",
+            "rtt_median_ms",
+            "rtt_max_ms",
+            "rtt_stddev_ms",
+        ),
+        "number",
+    )
+}
 
 
 class IcmpSettings(ProbeSettings):
@@ -34,15 +47,15 @@ class IcmpSettings(ProbeSettings):
     ``echo_interval`` spaces the echoes within a run and ``echo_timeout`` bounds each one."""
 
     count: int = Field(default=5, ge=1, le=100, description="Echo requests per run.")
-    echo_interval: PositiveDuration = Field(
-        default=0.2, description="Spacing of the echoes within one run.")
+    echo_interval: PositiveDuration = Field(default=0.2, description="Spacing of the echoes within one run.")
     echo_timeout: PositiveDuration = Field(
         default=1.0,
         description="How long each echo may take; a later reply counts as lost. timeout must exceed "
-                    "(count - 1) * echo_interval + echo_timeout.")
+        "(count - 1) * echo_interval + echo_timeout.",
+    )
     family: Literal["auto", "ipv4", "ipv6"] = Field(
-        default="auto",
-        description="For host names: auto (IPv4 first, then IPv6), ipv4 or ipv6 only.")
+        default="auto", description="For host names: auto (IPv4 first, then IPv6), ipv4 or ipv6 only."
+    )
 
     @model_validator(mode="after")
     def _fits_in_timeout(self) -> IcmpSettings:
@@ -102,12 +115,15 @@ class IcmpProbe(ProbeKind[IcmpSettings]):
 
     def _export_metrics(self, ctx: ProbeContext) -> None:
         """Strays and forgeries are counted, never silently dropped; echoes in flight show load."""
-        ignored = Gauge("monitord_icmp_ignored_packets",
-                        "ICMP packets received that matched no echo in flight (stray or forged)",
-                        registry=ctx.registry)
+        ignored = Gauge(
+            "monitord_icmp_ignored_packets",
+            "ICMP packets received that matched no echo in flight (stray or forged)",
+            registry=ctx.registry,
+        )
         ignored.set_function(lambda: float(self._engine.ignored) if self._engine else 0.0)
-        in_flight = Gauge("monitord_icmp_echoes_in_flight", "Echo requests awaiting a reply",
-                          registry=ctx.registry)
+        in_flight = Gauge(
+            "monitord_icmp_echoes_in_flight", "Echo requests awaiting a reply", registry=ctx.registry
+        )
         in_flight.set_function(lambda: float(self._engine.in_flight) if self._engine else 0.0)
 
     @property
@@ -132,8 +148,12 @@ class IcmpProbe(ProbeKind[IcmpSettings]):
             address = await self.resolver.resolve(target.address, settings.family)
         except NameNotResolved as exc:
             return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name, reason=str(exc),
-                tags={**tags, "address": target.address}, time_ns=started_ns,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=str(exc),
+                tags={**tags, "address": target.address},
+                time_ns=started_ns,
                 fields={"sent": 0, "received": 0, "loss_pct": 100.0},
             )
         tags["address"] = address
@@ -141,17 +161,34 @@ class IcmpProbe(ProbeKind[IcmpSettings]):
             # fe80::1%eth0 passes config validation, but the engine's sockets take no zone:
             # a failed result, never a ValueError on every run.
             return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
                 reason=f"{address}: scoped IPv6 addresses (with a %zone) are not supported",
-                tags=tags, time_ns=started_ns, fields={"sent": 0, "received": 0, "loss_pct": 100.0},
+                tags=tags,
+                time_ns=started_ns,
+                fields={"sent": 0, "received": 0, "loss_pct": 100.0},
             )
-        stats = await self._engine.ping(address, count=settings.count, interval=settings.echo_interval,
-                                        timeout=settings.echo_timeout)
+        stats = await self._engine.ping(
+            address, count=settings.count, interval=settings.echo_interval, timeout=settings.echo_timeout
+        )
         fields = stats_fields(stats)
         if not stats.alive:
             return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name,
-                reason=stats.failure_reason(), tags=tags, fields=fields, time_ns=started_ns,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=stats.failure_reason(),
+                tags=tags,
+                fields=fields,
+                time_ns=started_ns,
             )
-        return ProbeResult(measurement=self.measurement, target=target.name, kind=self.name,
-                           time_ns=started_ns, ok=True, fields=fields, tags=tags)
+        return ProbeResult(
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            time_ns=started_ns,
+            ok=True,
+            fields=fields,
+            tags=tags,
+        )

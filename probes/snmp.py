@@ -42,17 +42,58 @@ FIELD_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 # Custom profiles add fields named in the config (to snmp_system): not declarable here.
 WRITES: dict[str, dict[str, str]] = {
     "snmp_system": {
-        **dict.fromkeys(("up", "uptime_s", "rebooted", "response_ms", "profile_errors", "missing_oids",
-                         "interfaces", "interfaces_up", "interfaces_down", "cpu_load_avg", "cpu_load_max",
-                         "disk_used_pct_max", "memory_used_pct"), "number"),
+        **dict.fromkeys(
+            (
+                "up",
+                "uptime_s",
+                "rebooted",
+                "response_ms",
+                "profile_errors",
+                "missing_oids",
+                "interfaces",
+                "interfaces_up",
+                "interfaces_down",
+                "cpu_load_avg",
+                "cpu_load_max",
+                "disk_used_pct_max",
+                "memory_used_pct",
+            ),
+            "number",
+        ),
         **dict.fromkeys(("sys_name", "sys_descr", "sys_object_id", "error"), "text"),
     },
-    "snmp_interface": dict.fromkeys((
-        "up", "oper_down", "described_down", "admin_status", "oper_status", "speed_mbps", "counter_bits",
-        "in_octets", "out_octets", "in_ucast_pkts", "out_ucast_pkts", "in_errors", "out_errors",
-        "in_discards", "out_discards", "in_bps", "out_bps", "in_util_pct", "out_util_pct", "util_pct",
-        "in_pps", "out_pps", "in_errors_per_s", "out_errors_per_s", "in_discards_per_s",
-        "out_discards_per_s", "errors_per_s"), "number"),
+    "snmp_interface": dict.fromkeys(
+        (
+            "up",
+            "oper_down",
+            "described_down",
+            "admin_status",
+            "oper_status",
+            "speed_mbps",
+            "counter_bits",
+            "in_octets",
+            "out_octets",
+            "in_ucast_pkts",
+            "out_ucast_pkts",
+            "in_errors",
+            "out_errors",
+            "in_discards",
+            "out_discards",
+            "in_bps",
+            "out_bps",
+            "in_util_pct",
+            "out_util_pct",
+            "util_pct",
+            "in_pps",
+            "out_pps",
+            "in_errors_per_s",
+            "out_errors_per_s",
+            "in_discards_per_s",
+            "out_discards_per_s",
+            "errors_per_s",
+        ),
+        "number",
+    ),
     "snmp_storage": dict.fromkeys(("up", "size_bytes", "used_bytes", "used_pct"), "number"),
 }
 
@@ -62,15 +103,19 @@ class V3Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user: str = Field(min_length=1, max_length=32,
-                      description="USM user name; agents with different keys need distinct names.")
+    user: str = Field(
+        min_length=1,
+        max_length=32,
+        description="USM user name; agents with different keys need distinct names.",
+    )
     auth_protocol: AuthProtocol = Field(default="SHA", description="Authentication digest.")
     auth_key: Secret | None = Field(
-        default=None,
-        description="Authentication key (secret, 8+ characters); none: noAuthNoPriv.")
+        default=None, description="Authentication key (secret, 8+ characters); none: noAuthNoPriv."
+    )
     priv_protocol: PrivProtocol = Field(default="AES", description="Privacy cipher (AES is AES-128).")
     priv_key: Secret | None = Field(
-        default=None, description="Privacy key (secret, 8+ characters); needs auth_key (authPriv).")
+        default=None, description="Privacy key (secret, 8+ characters); needs auth_key (authPriv)."
+    )
     context: str = Field(default="", description="SNMPv3 context name.")
 
     @field_validator("auth_key", "priv_key")
@@ -101,8 +146,8 @@ class CustomOidSettings(BaseModel):
     name: str = Field(pattern=FIELD_NAME, description="Field name the value is written as.")
     oid: str = Field(description="Numeric OID of a scalar (e.g. 1.3.6.1.2.1.33.1.2.4.0).")
     type: CustomType = Field(
-        default="gauge",
-        description="gauge: a number; counter: also written as <name>_per_s; text: a string.")
+        default="gauge", description="gauge: a number; counter: also written as <name>_per_s; text: a string."
+    )
 
     @field_validator("oid")
     @classmethod
@@ -116,22 +161,30 @@ class SnmpSettings(ProbeSettings):
     interval: PositiveDuration = Field(default=60.0, description="Time between polls.")
     # a 48-port switch is several GETBULKs; a dead one fails in 3 s
     timeout: PositiveDuration = Field(
-        default=10.0, description="Deadline of one whole poll; a poll cut off is 'timeout after Ns'.")
-    version: Literal["1", "2c", "3"] = Field(default="2c",
-                                             description='SNMP version; quote it in YAML ("2c").')
+        default=10.0, description="Deadline of one whole poll; a poll cut off is 'timeout after Ns'."
+    )
+    version: Literal["1", "2c", "3"] = Field(
+        default="2c", description='SNMP version; quote it in YAML ("2c").'
+    )
     port: int = Field(default=161, ge=1, le=65535, description="Agent UDP port.")
-    community: Secret = Field(default=SecretStr("public"),
-                              description="v1/v2c community (secret, never logged).")
+    community: Secret = Field(
+        default=SecretStr("public"), description="v1/v2c community (secret, never logged)."
+    )
     v3: V3Settings | None = Field(default=None, description='SNMPv3 credentials; required with version "3".')
     profiles: list[str] = Field(
         default_factory=lambda: ["system", "interfaces"],
-        description="Profiles polled: system (always read), interfaces, host, or a custom_profiles name.")
+        description="Profiles polled: system (always read), interfaces, host, or a custom_profiles name.",
+    )
     custom_profiles: dict[str, list[CustomOidSettings]] = Field(
-        default_factory=dict, description="Your own profiles: name -> list of scalar OIDs (GET).")
+        default_factory=dict, description="Your own profiles: name -> list of scalar OIDs (GET)."
+    )
     request_timeout: PositiveDuration = Field(default=1.0, description="Wait per request attempt.")
     retries: int = Field(
-        default=2, ge=0, le=10,
-        description="Resends per request: a dead agent costs (retries + 1) x request_timeout per request.")
+        default=2,
+        ge=0,
+        le=10,
+        description="Resends per request: a dead agent costs (retries + 1) x request_timeout per request.",
+    )
     max_repetitions: int = Field(default=25, ge=1, le=500, description="GETBULK rows asked for per request.")
 
     @model_validator(mode="after")
@@ -154,7 +207,9 @@ class SnmpSettings(ProbeSettings):
     def custom_oids(self) -> list[CustomOid]:
         return [
             CustomOid(o.name, o.oid, o.type)
-            for p in self.profiles if p in self.custom_profiles for o in self.custom_profiles[p]
+            for p in self.profiles
+            if p in self.custom_profiles
+            for o in self.custom_profiles[p]
         ]
 
 
@@ -208,20 +263,31 @@ class SnmpProbe(ProbeKind[SnmpSettings]):
         """A session for ``target`` (raises SnmpError when the name does not resolve)."""
         if settings.version == "3":
             assert settings.v3 is not None
-            key = (target.name, target.address, settings.port, settings.v3, settings.request_timeout,
-                   settings.retries)
+            key = (
+                target.name,
+                target.address,
+                settings.port,
+                settings.v3,
+                settings.request_timeout,
+                settings.retries,
+            )
             found = self._v3_sessions.get(key)
             if found is None:
                 if self._v3 is None:
                     self._v3 = V3Engine()
                 v3 = settings.v3
                 found = V3Session(
-                    self._v3, target.address, settings.port, v3.user,
+                    self._v3,
+                    target.address,
+                    settings.port,
+                    v3.user,
                     auth_protocol=v3.auth_protocol if v3.auth_key else None,
                     auth_key=v3.auth_key.get_secret_value() if v3.auth_key else None,
                     priv_protocol=v3.priv_protocol if v3.priv_key else None,
                     priv_key=v3.priv_key.get_secret_value() if v3.priv_key else None,
-                    timeout=settings.request_timeout, retries=settings.retries, context=v3.context,
+                    timeout=settings.request_timeout,
+                    retries=settings.retries,
+                    context=v3.context,
                 )
                 for stale in [k for k in self._v3_sessions if k[0] == target.name]:
                     del self._v3_sessions[stale]  # the target's settings changed (reload)
@@ -231,8 +297,13 @@ class SnmpProbe(ProbeKind[SnmpSettings]):
             self._transport = SnmpTransport()  # used without open() (CLI, tests)
         family, sockaddr = await resolve(target.address, settings.port)
         return V2cSession(
-            self._transport, family, sockaddr, settings.community.get_secret_value(),
-            version=settings.version, timeout=settings.request_timeout, retries=settings.retries,
+            self._transport,
+            family,
+            sockaddr,
+            settings.community.get_secret_value(),
+            version=settings.version,
+            timeout=settings.request_timeout,
+            retries=settings.retries,
         )
 
     def _transition(self, target: str, failed: str | None) -> None:
@@ -256,10 +327,17 @@ class SnmpProbe(ProbeKind[SnmpSettings]):
             system = await read_system(session)
         except SnmpError as exc:
             self._transition(target.name, str(exc))
-            return [ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name, reason=str(exc),
-                tags=base_tags, fields={"error": error_code(exc)}, time_ns=started_ns,
-            )]
+            return [
+                ProbeResult.failure(
+                    measurement=self.measurement,
+                    target=target.name,
+                    kind=self.name,
+                    reason=str(exc),
+                    tags=base_tags,
+                    fields={"error": error_code(exc)},
+                    time_ns=started_ns,
+                )
+            ]
         self._transition(target.name, None)
         response_ms = (time.monotonic() - begin) * 1000.0
         state = self._counters.setdefault(target.name, TargetCounters())
@@ -268,29 +346,54 @@ class SnmpProbe(ProbeKind[SnmpSettings]):
         extra: list[ProbeResult] = []
         evidence: list[str] = []
         if poll.reboot:
-            evidence.append(f"sysUpTime went from {state.uptime_ticks} to {system.uptime_ticks} ticks: "
-                            "device restarted, counter rates skipped for this poll")
+            evidence.append(
+                f"sysUpTime went from {state.uptime_ticks} to {system.uptime_ticks} ticks: "
+                "device restarted, counter rates skipped for this poll"
+            )
         profile_errors = 0
         for profile in dict.fromkeys(settings.profiles):
             try:
-                extra.extend(await self._profile(
-                    profile, session=session, settings=settings, target=target, base_tags=base_tags,
-                    time_ns=started_ns, poll=poll, fields=fields, evidence=evidence,
-                ))
+                extra.extend(
+                    await self._profile(
+                        profile,
+                        session=session,
+                        settings=settings,
+                        target=target,
+                        base_tags=base_tags,
+                        time_ns=started_ns,
+                        poll=poll,
+                        fields=fields,
+                        evidence=evidence,
+                    )
+                )
             except (SnmpError, WalkError) as exc:
                 profile_errors += 1
                 evidence.append(f"profile {profile}: {exc}")
         fields["profile_errors"] = profile_errors
         poll.commit(keep_unseen=profile_errors > 0)
         verdict = ProbeResult(
-            measurement=self.measurement, target=target.name, kind=self.name, time_ns=started_ns,
-            ok=True, fields=fields, tags=base_tags, evidence=tuple(evidence),
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            time_ns=started_ns,
+            ok=True,
+            fields=fields,
+            tags=base_tags,
+            evidence=tuple(evidence),
         )
         return [verdict, *extra]
 
     async def _profile(
-        self, profile: str, *, session: SnmpSession, settings: SnmpSettings, target: ProbeTarget,
-        base_tags: dict[str, str], time_ns: int, poll: RatePoll, fields: dict[str, FieldValue],
+        self,
+        profile: str,
+        *,
+        session: SnmpSession,
+        settings: SnmpSettings,
+        target: ProbeTarget,
+        base_tags: dict[str, str],
+        time_ns: int,
+        poll: RatePoll,
+        fields: dict[str, FieldValue],
         evidence: list[str],
     ) -> list[ProbeResult]:
         """Run one profile; adds to the verdict's ``fields``/``evidence``, returns extra results."""
@@ -299,9 +402,10 @@ class SnmpProbe(ProbeKind[SnmpSettings]):
         if profile == "interfaces":
             samples = await read_interfaces(session, settings.max_repetitions)
             fields.update(measurements.interface_summary(samples))
-            return [measurements.interface_result(target.name, self.name, time_ns, base_tags,
-                                                  sample=s, poll=poll)
-                    for s in samples]
+            return [
+                measurements.interface_result(target.name, self.name, time_ns, base_tags, sample=s, poll=poll)
+                for s in samples
+            ]
         if profile == "host":
             host = await read_host(session, settings.max_repetitions)
             fields.update(measurements.host_fields(host))

@@ -40,9 +40,25 @@ _SKIPPED_NAMES = re.compile(r"\.(?:gz|bz2|xz|zst|lz4|lzma|z|zip|\d+)$", re.IGNOR
 # Measurements and fields this kind writes ("number" or "text"): the Grafana dashboards must show
 # each one (tests/grafana/test_coverage.py); keep it next to the code that fills them.
 # ``rule_*``: one field per log rule (rule_<name>), ``severity_*``: one per severity.
-WRITES: dict[str, dict[str, str]] = {"log": dict.fromkeys((
-    "up", "files", "files_missing", "files_unreadable", "lines", "bytes", "backlog_bytes", "rotations",
-    "rotations_lost", "truncations", "rule_*", "severity_*"), "number")}
+WRITES: dict[str, dict[str, str]] = {
+    "log": dict.fromkeys(
+        (
+            "up",
+            "files",
+            "files_missing",
+            "files_unreadable",
+            "lines",
+            "bytes",
+            "backlog_bytes",
+            "rotations",
+            "rotations_lost",
+            "truncations",
+            "rule_*",
+            "severity_*",
+        ),
+        "number",
+    )
+}
 
 
 class SshLogSettings(SshSettings):
@@ -53,23 +69,33 @@ class SshLogSettings(SshSettings):
     files: tuple[str, ...] = Field(
         min_length=1,
         description="Absolute paths and/or globs, expanded on the server each run; compressed and "
-                    "numbered rotated files a glob matches are skipped.")
+        "numbered rotated files a glob matches are skipped.",
+    )
     rules: tuple[LogRule, ...] = Field(
-        default=DEFAULT_RULES, description="Rules counted per line; setting it replaces the built-in ones.")
+        default=DEFAULT_RULES, description="Rules counted per line; setting it replaces the built-in ones."
+    )
     start_at: StartAt = Field(
         default="end",
         description="Where a file seen for the first time is read from: end (new lines only), "
-                    "beginning, or tail (the last max_bytes_per_run bytes).")
+        "beginning, or tail (the last max_bytes_per_run bytes).",
+    )
     rotated_suffix: str = Field(
-        default=".1", min_length=1,
-        description="Name of the previous file after rotation (syslog -> syslog.1).")
+        default=".1",
+        min_length=1,
+        description="Name of the previous file after rotation (syslog -> syslog.1).",
+    )
     max_bytes_per_run: int = Field(
-        default=4 * 1024 * 1024, ge=4096, le=1 << 30,
-        description="Bytes read per file per run; the rest is read by later runs (backlog_bytes).")
+        default=4 * 1024 * 1024,
+        ge=4096,
+        le=1 << 30,
+        description="Bytes read per file per run; the rest is read by later runs (backlog_bytes).",
+    )
     max_evidence_lines: int = Field(
-        default=20, ge=0, le=1000, description="Distinct matching lines kept as evidence per run (0: none).")
+        default=20, ge=0, le=1000, description="Distinct matching lines kept as evidence per run (0: none)."
+    )
     max_line_length: int = Field(
-        default=500, ge=40, le=65536, description="Evidence lines are cut after this many characters.")
+        default=500, ge=40, le=65536, description="Evidence lines are cut after this many characters."
+    )
 
     @field_validator("files")
     @classmethod
@@ -99,8 +125,13 @@ def skipped(path: str) -> bool:
 INLINE_SCAN_BYTES = 256 * 1024
 
 
-def _scan_block(block: bytes, path: str, rules: tuple[CompiledRule, ...], counts: dict[str, int],
-                evidence: Evidence | None) -> int:
+def _scan_block(
+    block: bytes,
+    path: str,
+    rules: tuple[CompiledRule, ...],
+    counts: dict[str, int],
+    evidence: Evidence | None,
+) -> int:
     """Count rule matches of one block into ``counts``/``evidence``; returns its line count."""
     text = block.decode("utf-8", "replace")
     scan(text, path, rules, counts, evidence)
@@ -155,11 +186,25 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
         try:
             return await self._pool.run(endpoint, scrape)
         except (SshUnavailable, asyncssh.Error) as exc:
-            return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                       reason=_ssh_reason(exc), tags=tags, time_ns=started)
+            return ProbeResult.failure(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=_ssh_reason(exc),
+                tags=tags,
+                time_ns=started,
+            )
 
-    async def _scrape(self, session: HostSession, target: ProbeTarget, settings: SshLogSettings,
-                      *, rules: tuple[CompiledRule, ...], tags: dict[str, str], started: int) -> ProbeResult:
+    async def _scrape(
+        self,
+        session: HostSession,
+        target: ProbeTarget,
+        settings: SshLogSettings,
+        *,
+        rules: tuple[CompiledRule, ...],
+        tags: dict[str, str],
+        started: int,
+    ) -> ProbeResult:
         sftp = await session.sftp()
         paths = [p for p in await expand(sftp, settings.files) if not skipped(p)]
         saved = await self._cursors.load(target.name)
@@ -168,8 +213,14 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
         try:
             stats = await stat_files(session, [*paths, *(rotated_names[p] for p in paths if cursors[p])])
         except RemoteStatError as exc:
-            return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                       reason=str(exc), tags=tags, time_ns=started)
+            return ProbeResult.failure(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=str(exc),
+                tags=tags,
+                time_ns=started,
+            )
         counts: dict[str, int] = {rule.rule.name: 0 for rule in rules}
         evidence = Evidence(settings.max_evidence_lines, settings.max_line_length)
         reads: list[FileRead] = []
@@ -177,8 +228,12 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
         for path in paths:
             try:
                 read = await read_new(
-                    sftp, path, current=stats.get(path), rotated=stats.get(rotated_names[path]),
-                    cursor=cursors[path], budget=settings.max_bytes_per_run,
+                    sftp,
+                    path,
+                    current=stats.get(path),
+                    rotated=stats.get(rotated_names[path]),
+                    cursor=cursors[path],
+                    budget=settings.max_bytes_per_run,
                     start_at=settings.start_at,
                 )
             except asyncssh.SFTPError as exc:  # unreadable (permissions) or gone mid-run
@@ -206,14 +261,26 @@ class SshLogProbe(ProbeKind[SshLogSettings]):
             problems.insert(0, f"missing: {', '.join(missing)}")
         # ok: the server was reached and the files looked at; what was wrong is in the fields.
         return ProbeResult(
-            measurement=self.measurement, target=target.name, kind=self.name, time_ns=started,
-            ok=True, reason="; ".join(problems) or None,
-            fields=fields, tags=tags, evidence=evidence.lines(),
+            measurement=self.measurement,
+            target=target.name,
+            kind=self.name,
+            time_ns=started,
+            ok=True,
+            reason="; ".join(problems) or None,
+            fields=fields,
+            tags=tags,
+            evidence=evidence.lines(),
         )
 
     @staticmethod
-    def _fields(rules: tuple[CompiledRule, ...], counts: dict[str, int], reads: list[FileRead],
-                lines: int, *, missing: int = 0) -> dict[str, FieldValue]:
+    def _fields(
+        rules: tuple[CompiledRule, ...],
+        counts: dict[str, int],
+        reads: list[FileRead],
+        lines: int,
+        *,
+        missing: int = 0,
+    ) -> dict[str, FieldValue]:
         fields: dict[str, FieldValue] = {
             "up": 1,
             "files": sum(1 for r in reads if not r.missing and not r.error),

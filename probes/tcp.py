@@ -84,8 +84,12 @@ class TcpProbe(ProbeKind[TcpSettings]):
             family, sockaddr = await resolve(target.address, settings.port)
         except OSError as exc:
             return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name,
-                reason=f"name not resolved: {exc.strerror or exc}", tags=tags, time_ns=started_ns,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=f"name not resolved: {exc.strerror or exc}",
+                tags=tags,
+                time_ns=started_ns,
             )
         loop = asyncio.get_running_loop()
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -96,8 +100,12 @@ class TcpProbe(ProbeKind[TcpSettings]):
         except OSError as exc:
             reason = _ERRNO_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
             return ProbeResult.failure(
-                measurement=self.measurement, target=target.name, kind=self.name,
-                reason=reason, tags=tags, time_ns=started_ns,
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=reason,
+                tags=tags,
+                time_ns=started_ns,
             )
         finally:
             sock.close()

@@ -32,8 +32,15 @@ from probes.base import ProbeKind, ProbeSettings, ProbeTarget
 from probes.http import tls_result
 
 WRITES: dict[str, dict[str, str]] = {
-    "tls": {"up": "number", "connect_ms": "number", "handshake_ms": "number", "cert_days_left": "number",
-            "cert_valid": "number", "issuer": "text", "tls_version": "text"},
+    "tls": {
+        "up": "number",
+        "connect_ms": "number",
+        "handshake_ms": "number",
+        "cert_days_left": "number",
+        "cert_valid": "number",
+        "issuer": "text",
+        "tls_version": "text",
+    },
 }
 
 StartTls = Literal["none", "smtp", "imap", "pop3"]
@@ -43,8 +50,12 @@ _MAX_LINES = 100
 class TlsSettings(ProbeSettings):
     """``port`` is required; ``starttls`` names the plain-text dialogue before the handshake."""
 
-    port: int = Field(ge=1, le=65535, description="TCP port of the TLS service (465 SMTPS, 993 IMAPS, "
-                                                 "636 LDAPS, 25/587 SMTP with starttls)")
+    port: int = Field(
+        ge=1,
+        le=65535,
+        description="TCP port of the TLS service (465 SMTPS, 993 IMAPS, "
+        "636 LDAPS, 25/587 SMTP with starttls)",
+    )
     starttls: StartTls = Field(default="none", description="none (implicit TLS), smtp, imap or pop3")
     server_name: str | None = Field(default=None, description="TLS server name; default: the target address")
     ca_file: Path | None = Field(default=None, description="PEM CA bundle; default: the system store")
@@ -145,34 +156,64 @@ class TlsProbe(ProbeKind[TlsSettings]):
         phases = Phases()
         server_name = settings.server_name or target.address
         dialogue = DIALOGUES.get(settings.starttls)
-        options = TlsOptions(ca_file=settings.ca_file, client_cert=settings.client_cert,
-                             client_key=settings.client_key, server_name=server_name)
+        options = TlsOptions(
+            ca_file=settings.ca_file,
+            client_cert=settings.client_cert,
+            client_key=settings.client_key,
+            server_name=server_name,
+        )
         try:
             try:
                 verifying, inspecting = await self.contexts.get(options)
             except (OSError, ValueError) as exc:
                 raise CheckFailed(f"TLS files unusable: {exc}") from None
-            connection = await connect(target.address, settings.port, prefer=settings.preferred_ip_protocol,
-                                       fallback=settings.ip_protocol_fallback, phases=phases)
+            connection = await connect(
+                target.address,
+                settings.port,
+                prefer=settings.preferred_ip_protocol,
+                fallback=settings.ip_protocol_fallback,
+                phases=phases,
+            )
             try:
                 if dialogue is not None:
                     try:
                         await dialogue(connection)
                     except (ConnectionError, OSError) as exc:
                         raise CheckFailed(f"STARTTLS failed: {exc}") from None
-                await secure(connection, verifying, server_name, phases=phases,
-                             handshake_timeout=settings.timeout)
+                await secure(
+                    connection, verifying, server_name, phases=phases, handshake_timeout=settings.timeout
+                )
             finally:
                 await connection.close()
             facts = connection.tls
             assert facts is not None
             if not facts.valid:
-                facts = await inspect(target.address, settings.port, inspecting, server_name,
-                                      facts.error or "", prefer=settings.preferred_ip_protocol,
-                                      fallback=settings.ip_protocol_fallback,
-                                      handshake_timeout=settings.timeout, before_tls=dialogue)
+                facts = await inspect(
+                    target.address,
+                    settings.port,
+                    inspecting,
+                    server_name,
+                    facts.error or "",
+                    prefer=settings.preferred_ip_protocol,
+                    fallback=settings.ip_protocol_fallback,
+                    handshake_timeout=settings.timeout,
+                    before_tls=dialogue,
+                )
         except CheckFailed as exc:
-            return ProbeResult.failure(measurement=self.measurement, target=target.name, kind=self.name,
-                                       reason=str(exc), tags=tags, time_ns=started_ns)
-        return tls_result(self.name, target, facts, handshake_ms=phases.tls_ms, time_ns=started_ns,
-                          port=str(settings.port), connect_ms=phases.connect_ms)
+            return ProbeResult.failure(
+                measurement=self.measurement,
+                target=target.name,
+                kind=self.name,
+                reason=str(exc),
+                tags=tags,
+                time_ns=started_ns,
+            )
+        return tls_result(
+            self.name,
+            target,
+            facts,
+            handshake_ms=phases.tls_ms,
+            time_ns=started_ns,
+            port=str(settings.port),
+            connect_ms=phases.connect_ms,
+        )

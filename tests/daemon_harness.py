@@ -40,15 +40,15 @@ START_TIMEOUT = 30.0
 
 
 @contextlib.asynccontextmanager
-async def running_daemon(document: dict[str, Any] | Daemon, *,
-                         stop_timeout: float = 30.0) -> AsyncIterator[Daemon]:
+async def running_daemon(
+    document: dict[str, Any] | Daemon, *, stop_timeout: float = 30.0
+) -> AsyncIterator[Daemon]:
     """Start a daemon on ``document`` (or a daemon already built); stop it (the SIGTERM path)
     on exit. A start-up error is raised as itself the moment ``run`` gives up."""
     daemon = document if isinstance(document, Daemon) else Daemon(build_config(document))
     task = asyncio.create_task(daemon.run())
     started = asyncio.create_task(daemon.started.wait())
-    done, _ = await asyncio.wait({task, started}, timeout=START_TIMEOUT,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait({task, started}, timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         started.cancel()
         task.result()  # raises the start-up error

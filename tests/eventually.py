@@ -18,8 +18,13 @@ DEFAULT_TIMEOUT = 30.0
 POLL_EVERY = 0.05
 
 
-async def eventually(check: Callable[[], Any], what: str = "the condition", *,
-                     timeout: float = DEFAULT_TIMEOUT, every: float = POLL_EVERY) -> Any:
+async def eventually(
+    check: Callable[[], Any],
+    what: str = "the condition",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    every: float = POLL_EVERY,
+) -> Any:
     """Poll ``check`` (a plain function, or one returning an awaitable) until its value is
     truthy, and return that value; ``AssertionError`` after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
@@ -32,6 +37,8 @@ async def eventually(check: Callable[[], Any], what: str = "the condition", *,
             return value
         if loop.time() >= deadline:
             last = repr(value)
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what} "
-                                 f"(last: {last[:200]}{'...' if len(last) > 200 else ''})")
+            raise AssertionError(
+                f"timed out after {timeout:g}s waiting for {what} "
+                f"(last: {last[:200]}{'...' if len(last) > 200 else ''})"
+            )
         await asyncio.sleep(every)

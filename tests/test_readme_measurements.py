@@ -25,12 +25,13 @@ def documentation() -> str:
     """README.md and every docs page, each starting on a line of its own."""
     return "\n\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 
+
 # The places README.md names a measurement.
 STATED = [
-    re.compile(r"[Mm]easurement \*{0,2}`([a-z_0-9]+)`"),                # measurement `pos`, **`icmp`**
-    re.compile(r"[Mm]easurements? \(((?:`[a-z_0-9]+`,? ?)+)"),           # measurement (`icmp`, `tcp`, ...)
+    re.compile(r"[Mm]easurement \*{0,2}`([a-z_0-9]+)`"),  # measurement `pos`, **`icmp`**
+    re.compile(r"[Mm]easurements? \(((?:`[a-z_0-9]+`,? ?)+)"),  # measurement (`icmp`, `tcp`, ...)
     re.compile(r"Fields of `([a-z_0-9]+)`"),
-    re.compile(r"^`([a-z_0-9]+)` \(tags", re.MULTILINE),                # `snmp_interface` (tags: ...)
+    re.compile(r"^`([a-z_0-9]+)` \(tags", re.MULTILINE),  # `snmp_interface` (tags: ...)
     # the | kind | measurement | table
     re.compile(rf"^\| `(?:{'|'.join(REGISTRY)})` \| `([a-z_0-9]+)` \|", re.MULTILINE),
     re.compile(r'_measurement == "([a-z_0-9]+)"'),
@@ -68,8 +69,17 @@ def test_the_patterns_find_what_the_readme_states() -> None:
 def test_every_measurement_the_readme_names_is_written() -> None:
     stated = stated_names(documentation())
     written = written_names()
-    assert {"icmp", "tcp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos",
-            "ipam_reconcile"} <= written
+    assert {
+        "icmp",
+        "tcp",
+        "snmp_system",
+        "snmp_interface",
+        "snmp_storage",
+        "log",
+        "backup",
+        "pos",
+        "ipam_reconcile",
+    } <= written
     assert {"icmp", "tcp", "snmp_interface", "log", "backup", "pos", "ipam_reconcile"} <= stated
     assert stated - written == set()
 
@@ -77,8 +87,8 @@ def test_every_measurement_the_readme_names_is_written() -> None:
 # README paragraphs that list fields: (where it starts, where it ends).
 FIELD_LISTS = [
     ("Measurement `tcp`: fields", "\n"),
-    ("and these fields:", "A run with no reply"),                       # icmp
-    ("`snmp_system` (tags", "Rates: wraps"),                            # snmp_system/_interface/_storage
+    ("and these fields:", "A run with no reply"),  # icmp
+    ("`snmp_system` (tags", "Rates: wraps"),  # snmp_system/_interface/_storage
     ("Fields of `log`", "\n\n"),
     ("Fields of `backup`", "\n\n"),
     ("Results (measurement `pos`)", "Built-in alert rules"),
@@ -91,7 +101,7 @@ def listed_fields(text: str) -> dict[str, set[str]]:
     out = {}
     for start, end in FIELD_LISTS:
         begin = text.index(start)
-        span = _TAG_LISTS.sub("", text[begin:text.index(end, begin + len(start))])
+        span = _TAG_LISTS.sub("", text[begin : text.index(end, begin + len(start))])
         out[start] = set(re.findall(r"`([a-z][a-z0-9_]*)`", span))
     return out
 
@@ -107,9 +117,14 @@ def code_strings() -> tuple[set[str], list[re.Pattern[str]]]:
                 elif isinstance(node, ast.JoinedStr):
                     fixed = [str(v.value) for v in node.values if isinstance(v, ast.Constant)]
                     if sum(map(len, fixed)) >= 2:
-                        templates.append(re.compile("".join(
-                            re.escape(str(v.value)) if isinstance(v, ast.Constant) else "[a-z0-9_]+"
-                            for v in node.values)))
+                        templates.append(
+                            re.compile(
+                                "".join(
+                                    re.escape(str(v.value)) if isinstance(v, ast.Constant) else "[a-z0-9_]+"
+                                    for v in node.values
+                                )
+                            )
+                        )
     return literals, templates
 
 
@@ -121,7 +136,14 @@ def test_every_field_the_readme_lists_is_written() -> None:
 
     assert written("in_bps") and written("connect_ms") and not written("connect_msec")
     listed = listed_fields(documentation())
-    assert {"connect_ms", "rtt_median_ms", "in_util_pct", "rotations_lost", "shrink_share",
-            "heartbeat_age", "mac_changes"} <= set().union(*listed.values())
+    assert {
+        "connect_ms",
+        "rtt_median_ms",
+        "in_util_pct",
+        "rotations_lost",
+        "shrink_share",
+        "heartbeat_age",
+        "mac_changes",
+    } <= set().union(*listed.values())
     missing = {start: sorted(n for n in names if not written(n)) for start, names in listed.items()}
     assert missing == {start: [] for start, _end in FIELD_LISTS}

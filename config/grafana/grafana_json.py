@@ -22,18 +22,35 @@ POSTGRES = {"type": "postgres", "uid": "monitord-postgres"}
 VARIANTS = {"influxql": ("", INFLUXQL), "promql": ("-victoriametrics", PROMETHEUS)}
 
 # IF-MIB ifOperStatus / ifAdminStatus, UPS-MIB upsBatteryStatus, and monitord's codes.
-OPER_STATUS = {1: ("up", "green"), 2: ("down", "red"), 3: ("testing", "blue"), 4: ("unknown", "gray"),
-               5: ("dormant", "purple"), 6: ("notPresent", "gray"), 7: ("lowerLayerDown", "orange")}
+OPER_STATUS = {
+    1: ("up", "green"),
+    2: ("down", "red"),
+    3: ("testing", "blue"),
+    4: ("unknown", "gray"),
+    5: ("dormant", "purple"),
+    6: ("notPresent", "gray"),
+    7: ("lowerLayerDown", "orange"),
+}
 ADMIN_STATUS = {1: ("up", "green"), 2: ("down", "gray"), 3: ("testing", "blue")}
-BATTERY_STATUS = {1: ("unknown", "gray"), 2: ("normal", "green"), 3: ("low", "orange"),
-                  4: ("depleted", "red")}
+BATTERY_STATUS = {
+    1: ("unknown", "gray"),
+    2: ("normal", "green"),
+    3: ("low", "orange"),
+    4: ("depleted", "red"),
+}
 UP_DOWN = {0: ("DOWN", "red"), 1: ("up", "green")}
 YES_NO = {0: ("no", "red"), 1: ("yes", "green")}
 PROBLEM = {0: ("ok", "green"), 1: ("PROBLEM", "red")}
 STORE_STATUS = {0: ("DOWN", "red"), 1: ("closed", "gray"), 2: ("open", "green")}
 STATES = "states"  # a column of monitord's state words (up, open, closed, pending, down, ...)
-TEXT_STATES = {"up": "green", "open": "green", "closed": "gray", "pending": "yellow", "down": "red",
-               "unreachable": "orange"}
+TEXT_STATES = {
+    "up": "green",
+    "open": "green",
+    "closed": "gray",
+    "pending": "yellow",
+    "down": "red",
+    "unreachable": "orange",
+}
 
 
 @dataclass(frozen=True)
@@ -116,8 +133,15 @@ def series(metric: str, selector: str) -> str:
 
 
 def _mapping(values: dict[Any, tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"type": "value", "options": {str(value): {"text": text, "color": colour, "index": index}
-                                          for index, (value, (text, colour)) in enumerate(values.items())}}]
+    return [
+        {
+            "type": "value",
+            "options": {
+                str(value): {"text": text, "color": colour, "index": index}
+                for index, (value, (text, colour)) in enumerate(values.items())
+            },
+        }
+    ]
 
 
 def _text_mapping() -> list[dict[str, Any]]:
@@ -125,17 +149,29 @@ def _text_mapping() -> list[dict[str, Any]]:
 
 
 def _influx_target(ref: str, query: Query, table: bool) -> dict[str, Any]:
-    target: dict[str, Any] = {"refId": ref, "datasource": INFLUXQL, "rawQuery": True,
-                              "resultFormat": "table" if table else "time_series", "query": query.influxql}
+    target: dict[str, Any] = {
+        "refId": ref,
+        "datasource": INFLUXQL,
+        "rawQuery": True,
+        "resultFormat": "table" if table else "time_series",
+        "query": query.influxql,
+    }
     if query.alias:
         target["alias"] = query.alias
     return target
 
 
 def _prom_target(ref: str, query: Query, table: bool, instant: bool) -> dict[str, Any]:
-    return {"refId": ref, "datasource": PROMETHEUS, "expr": query.promql, "legendFormat": query.legend,
-            "range": not instant, "instant": instant, "format": "table" if table else "time_series",
-            "editorMode": "code"}
+    return {
+        "refId": ref,
+        "datasource": PROMETHEUS,
+        "expr": query.promql,
+        "legendFormat": query.legend,
+        "range": not instant,
+        "instant": instant,
+        "format": "table" if table else "time_series",
+        "editorMode": "code",
+    }
 
 
 def _targets(panel: Panel, variant: str) -> list[dict[str, Any]]:
@@ -149,9 +185,16 @@ def _targets(panel: Panel, variant: str) -> list[dict[str, Any]]:
         elif variant == "promql" and query.promql:
             targets.append(_prom_target(ref, query, table, instant))
         elif variant == "sql" and query.sql:
-            targets.append({"refId": ref, "datasource": POSTGRES, "rawQuery": True, "editorMode": "code",
-                            "format": "time_series" if panel.kind == "timeseries" else "table",
-                            "rawSql": query.sql})
+            targets.append(
+                {
+                    "refId": ref,
+                    "datasource": POSTGRES,
+                    "rawQuery": True,
+                    "editorMode": "code",
+                    "format": "time_series" if panel.kind == "timeseries" else "table",
+                    "rawSql": query.sql,
+                }
+            )
     return targets
 
 
@@ -163,9 +206,15 @@ def _transformations(panel: Panel, variant: str, targets: list[dict[str, Any]]) 
         for target, query in zip(targets, [q for q in panel.queries if q.promql], strict=True):
             rename[f"Value #{target['refId']}" if len(targets) > 1 else "Value"] = query.legend
         steps.append({"id": "merge", "options": {}})
-        steps.append({"id": "organize", "options": {
-            "excludeByName": {"Time": True, "__name__": True, "host": True, "ifIndex": True},
-            "renameByName": rename}})
+        steps.append(
+            {
+                "id": "organize",
+                "options": {
+                    "excludeByName": {"Time": True, "__name__": True, "host": True, "ifIndex": True},
+                    "renameByName": rename,
+                },
+            }
+        )
     if panel.kind == "table" and variant == "influxql":
         steps.append({"id": "organize", "options": {"excludeByName": {"Time": True}}})
     if panel.sort_by:
@@ -187,41 +236,73 @@ def _field_config(panel: Panel) -> dict[str, Any]:
         defaults["mappings"] = _mapping(panel.mappings)
         defaults["color"] = {"mode": "thresholds"}
     if panel.kind == "timeseries":
-        defaults["custom"] = {"drawStyle": "bars" if panel.bars else "line", "lineWidth": 1,
-                              "fillOpacity": 60 if panel.bars else 10, "spanNulls": False,
-                              "stacking": {"mode": "normal" if panel.stacked else "none"}}
+        defaults["custom"] = {
+            "drawStyle": "bars" if panel.bars else "line",
+            "lineWidth": 1,
+            "fillOpacity": 60 if panel.bars else 10,
+            "spanNulls": False,
+            "stacking": {"mode": "normal" if panel.stacked else "none"},
+        }
     overrides: list[dict[str, Any]] = []
     for column, values in panel.columns.items():
         mapping = _text_mapping() if values == STATES else _mapping(values)  # type: ignore[arg-type]
-        overrides.append({"matcher": {"id": "byName", "options": column}, "properties": [
-            {"id": "mappings", "value": mapping},
-            {"id": "custom.cellOptions", "value": {"type": "color-background"}}]})
+        overrides.append(
+            {
+                "matcher": {"id": "byName", "options": column},
+                "properties": [
+                    {"id": "mappings", "value": mapping},
+                    {"id": "custom.cellOptions", "value": {"type": "color-background"}},
+                ],
+            }
+        )
     for column, unit in panel.units.items():
-        overrides.append({"matcher": {"id": "byName", "options": column},
-                          "properties": [{"id": "unit", "value": unit}]})
+        overrides.append(
+            {"matcher": {"id": "byName", "options": column}, "properties": [{"id": "unit", "value": unit}]}
+        )
     if panel.negative:
-        overrides.append({"matcher": {"id": "byRegexp", "options": panel.negative},
-                          "properties": [{"id": "custom.transform", "value": "negative-Y"}]})
+        overrides.append(
+            {
+                "matcher": {"id": "byRegexp", "options": panel.negative},
+                "properties": [{"id": "custom.transform", "value": "negative-Y"}],
+            }
+        )
     return {"defaults": defaults, "overrides": overrides}
 
 
 def _options(panel: Panel) -> dict[str, Any]:
     if panel.kind == "timeseries":
-        return {"legend": {"displayMode": "table", "placement": "bottom",
-                           "calcs": ["mean", "max", "lastNotNull"]},
-                "tooltip": {"mode": "multi", "sort": "desc"}}
+        return {
+            "legend": {
+                "displayMode": "table",
+                "placement": "bottom",
+                "calcs": ["mean", "max", "lastNotNull"],
+            },
+            "tooltip": {"mode": "multi", "sort": "desc"},
+        }
     if panel.kind == "state-timeline":
         return {"showValue": "never", "mergeValues": True, "rowHeight": 0.8, "legend": {"showLegend": False}}
     if panel.kind == "stat":
-        return {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-                "colorMode": "background", "graphMode": "none", "textMode": "value_and_name",
-                "orientation": "auto", "justifyMode": "center"}
+        return {
+            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+            "colorMode": "background",
+            "graphMode": "none",
+            "textMode": "value_and_name",
+            "orientation": "auto",
+            "justifyMode": "center",
+        }
     if panel.kind == "bargauge":
-        return {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-                "orientation": "horizontal", "displayMode": "gradient", "showUnfilled": True}
+        return {
+            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+            "orientation": "horizontal",
+            "displayMode": "gradient",
+            "showUnfilled": True,
+        }
     if panel.kind == "barchart":
-        return {"xTickLabelRotation": 0, "stacking": "normal", "legend": {"displayMode": "list",
-                                                                          "placement": "bottom"}}
+        return {
+            "xTickLabelRotation": 0,
+            "stacking": "normal",
+            "legend": {"displayMode": "list", "placement": "bottom"},
+        }
     return {"showHeader": True, "cellHeight": "sm"}
 
 
@@ -254,16 +335,24 @@ def sketch(model: dict[str, Any]) -> str:
         for y in range(top, bottom + 1):
             canvas[y][left] = canvas[y][right] = "|" if y not in (top, bottom) else "+"
         label = f"{panel['id']} {panel['title']}"[: right - left - 2]
-        canvas[top + 1][left + 2:left + 2 + len(label)] = list(label)
+        canvas[top + 1][left + 2 : left + 2 + len(label)] = list(label)
     return "\n".join("".join(line).rstrip() for line in canvas) + "\n"
 
 
 def _variable(variable: Variable, variant: str, source: dict[str, str]) -> dict[str, Any]:
     query = {"influxql": variable.influxql, "promql": variable.promql, "sql": variable.sql}[variant]
     found: dict[str, Any] = {
-        "name": variable.name, "label": variable.label, "type": "query", "datasource": source,
-        "query": query, "definition": query, "refresh": 2, "multi": True, "includeAll": True,
-        "current": {"text": "All", "value": "$__all"}, "sort": 1,
+        "name": variable.name,
+        "label": variable.label,
+        "type": "query",
+        "datasource": source,
+        "query": query,
+        "definition": query,
+        "refresh": 2,
+        "multi": True,
+        "includeAll": True,
+        "current": {"text": "All", "value": "$__all"},
+        "sort": 1,
     }
     if variant != "sql":
         found["allValue"] = ".*"  # matches series without the tag too (e.g. no ifAlias)
@@ -278,25 +367,38 @@ def render(dashboard: Dashboard, variant: str) -> dict[str, Any]:
         targets = _targets(panel, variant)
         if not targets:
             raise ValueError(f"{dashboard.slug}: panel {panel.title!r} has no {variant} query")
-        item: dict[str, Any] = {"id": number, "type": panel.kind, "title": panel.title, "datasource": source,
-                                "gridPos": place, "targets": targets, "fieldConfig": _field_config(panel),
-                                "options": _options(panel)}
+        item: dict[str, Any] = {
+            "id": number,
+            "type": panel.kind,
+            "title": panel.title,
+            "datasource": source,
+            "gridPos": place,
+            "targets": targets,
+            "fieldConfig": _field_config(panel),
+            "options": _options(panel),
+        }
         if panel.description:
             item["description"] = panel.description
         steps = _transformations(panel, variant, targets)
         if steps:
             item["transformations"] = steps
         panels.append(item)
-    language = {"influxql": "InfluxQL, datasource monitord-influxql",
-                "promql": "PromQL/MetricsQL on VictoriaMetrics, datasource monitord-prometheus",
-                "sql": "SQL on the PostgreSQL state store, datasource monitord-postgres"}[variant]
+    language = {
+        "influxql": "InfluxQL, datasource monitord-influxql",
+        "promql": "PromQL/MetricsQL on VictoriaMetrics, datasource monitord-prometheus",
+        "sql": "SQL on the PostgreSQL state store, datasource monitord-postgres",
+    }[variant]
     return {
         "uid": f"monitord-{dashboard.slug}{suffix}",
         "title": f"monitord: {dashboard.title}" + (" (VictoriaMetrics)" if variant == "promql" else ""),
         "description": f"{dashboard.description} ({language}). Generated by config/grafana/generate.py.",
         "tags": ["monitord", *dashboard.tags, variant],
-        "timezone": "browser", "schemaVersion": SCHEMA_VERSION, "version": 1, "editable": True,
-        "graphTooltip": 1, "refresh": dashboard.refresh,
+        "timezone": "browser",
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "editable": True,
+        "graphTooltip": 1,
+        "refresh": dashboard.refresh,
         "time": {"from": dashboard.time_from, "to": "now"},
         "templating": {"list": [_variable(v, variant, source) for v in dashboard.variables]},
         "annotations": {"list": []},

@@ -101,8 +101,7 @@ async def list_alerts(request: web.Request) -> web.Response:
     require(request, "read")
     query = read_query(_given(request), AlertQuery)
     service = _service(request)
-    alerts = [a for a in service.evaluator.alerts.values()
-              if a.status != "inactive" or a.flapping]
+    alerts = [a for a in service.evaluator.alerts.values() if a.status != "inactive" or a.flapping]
     if query.status:
         alerts = [a for a in alerts if a.status == query.status]
     if query.site:
@@ -147,15 +146,21 @@ async def ack_ticket(request: web.Request) -> web.Response:
 async def resolve_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await _optional(request, ResolveBody) or ResolveBody()
-    return web.json_response(await _repo(request).act(
-        _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note))
+    return web.json_response(
+        await _repo(request).act(
+            _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note
+        )
+    )
 
 
 async def close_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await _optional(request, CloseBody) or CloseBody()
-    return web.json_response(await _repo(request).act(
-        _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note))
+    return web.json_response(
+        await _repo(request).act(
+            _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note
+        )
+    )
 
 
 async def note_ticket(request: web.Request) -> web.Response:
@@ -167,8 +172,9 @@ async def note_ticket(request: web.Request) -> web.Response:
 async def assign_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, AssignBody)
-    return web.json_response(await _repo(request).act(
-        _ticket_id(request), "assign", identity.name, assignee=body.assignee))
+    return web.json_response(
+        await _repo(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
+    )
 
 
 async def _optional(request: web.Request, model: type[M]) -> M | None:
@@ -196,8 +202,11 @@ async def create_silence(request: web.Request) -> web.Response:
     spec = await read_json(request, SilenceSpec)
     if spec.ends_at is not None and spec.ends_at <= datetime.now(UTC):
         # Stored, it would silence nothing and clutter the list: a typo'd year, most likely.
-        raise RequestError(f"ends_at {spec.ends_at.isoformat()} has passed: a silence must end in "
-                           "the future", field="ends_at", status=422)
+        raise RequestError(
+            f"ends_at {spec.ends_at.isoformat()} has passed: a silence must end in the future",
+            field="ends_at",
+            status=422,
+        )
     silence = await _service(request).add_silence(spec, identity.name)
     return web.json_response(silence.to_json(datetime.now(UTC)), status=201)
 
@@ -207,8 +216,7 @@ async def delete_silence(request: web.Request) -> web.Response:
     silence_id = request.match_info["id"]
     service = _service(request)
     if silence_id.startswith("config-") and service.silences.get(silence_id) is not None:
-        raise RequestError("this silence comes from the config file; remove it there", field="id",
-                           status=409)
+        raise RequestError("this silence comes from the config file; remove it there", field="id", status=409)
     if await service.remove_silence(silence_id) is None:
         raise NotFoundError(f"silence {silence_id} does not exist", field="id")
     return web.json_response({"deleted": silence_id})

@@ -38,8 +38,9 @@ def build_app(runtime: Runtime, components: Iterable[object] = ()) -> web.Applic
     routes talk to (each lands under its own typed key)."""
     config = runtime.loaded.config.http
     # error_middleware first (outermost), so the edge checks' 400s become JSON too.
-    app = web.Application(middlewares=[error_middleware, edge_middleware],
-                          client_max_size=config.max_body_bytes)
+    app = web.Application(
+        middlewares=[error_middleware, edge_middleware], client_max_size=config.max_body_bytes
+    )
     app[RUNTIME_KEY] = runtime
     register_components(app, components)
     # The handlers' 4xx lines have a budget of their own, apart from the server edge's.

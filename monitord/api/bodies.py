@@ -63,8 +63,9 @@ def read_query(query: Mapping[str, str], model: type[M]) -> M:
         char = control_character(key + value)
         if char is not None:
             field = key if control_character(key) is None else None
-            raise RequestError(f"query parameter {key!r}: must not contain control characters",
-                               field=field, status=422)
+            raise RequestError(
+                f"query parameter {key!r}: must not contain control characters", field=field, status=422
+            )
     try:
         return model.model_validate(dict(query))
     except ValidationError as exc:

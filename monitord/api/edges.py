@@ -50,8 +50,7 @@ def check_headers(raw_headers: tuple[tuple[bytes, bytes], ...]) -> None:
 def check_target(raw_path: str) -> None:
     """The request target must be printable ASCII (percent-encode anything else)."""
     if not raw_path.isascii() or not raw_path.isprintable():
-        raise RequestError("the URL must be printable ASCII (percent-encode other characters)",
-                           field="url")
+        raise RequestError("the URL must be printable ASCII (percent-encode other characters)", field="url")
 
 
 def _expire(content: StreamReader, seconds: float) -> None:

@@ -54,8 +54,9 @@ def _answer(request: web.Request, exc: RequestError) -> web.Response:
         response.headers["WWW-Authenticate"] = request.get(CHALLENGE) or API_CHALLENGE
     rejects = request.app.get(REJECTS_KEY)
     if rejects is not None:
-        rejects.note(logging.DEBUG, "%s %s answered %d: %s", request.method, request.path,
-                     exc.status, exc.field or "-")
+        rejects.note(
+            logging.DEBUG, "%s %s answered %d: %s", request.method, request.path, exc.status, exc.field or "-"
+        )
     return response
 
 
@@ -87,7 +88,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                 message = None
             else:
                 return web.Response(
-                    status=exc.status, text=message, content_type="application/json",
+                    status=exc.status,
+                    text=message,
+                    content_type="application/json",
                     headers={k: v for k, v in exc.headers.items() if k.lower() != "content-type"},
                 )
         response = json_error(exc.status, exc.reason)

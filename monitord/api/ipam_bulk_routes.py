@@ -26,14 +26,18 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     require(request, "read")
     query = read_query(request.query, ExportQuery)
     allocator = allocator_of(request)
-    response = web.StreamResponse(headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": 'attachment; filename="ipam.csv"'})
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="ipam.csv"',
+        }
+    )
     await response.prepare(request)
     offset = 0
     while True:
         page, _total = await queries.list_addresses(
-            allocator, queries.AddressFilter(subnet_id=query.subnet_id, limit=EXPORT_PAGE, offset=offset))
+            allocator, queries.AddressFilter(subnet_id=query.subnet_id, limit=EXPORT_PAGE, offset=offset)
+        )
         for chunk in export_lines(page, header=offset == 0):
             await response.write(chunk.encode())
         if len(page) < EXPORT_PAGE:
@@ -65,8 +69,9 @@ async def import_register(request: web.Request) -> web.Response:
     text, dry_run, offset = await _csv_request(request)
     try:
         targets = frozenset(r.target.name for r in runtime_of(request).loaded.targets)
-        report = await import_csv(allocator_of(request), text, identity.name, dry_run=dry_run,
-                                  line_offset=offset, targets=targets)
+        report = await import_csv(
+            allocator_of(request), text, identity.name, dry_run=dry_run, line_offset=offset, targets=targets
+        )
     except ImportRejected as exc:
         return web.json_response({"error": str(exc), "field": "csv", **exc.report}, status=422)
     return web.json_response(report, status=200)
@@ -78,8 +83,9 @@ async def import_range_sheet(request: web.Request) -> web.Response:
     text, dry_run, offset = await _csv_request(request)
     allocator = allocator_of(request)
     try:
-        report = await import_ranges(allocator.engine, text, identity.name, dry_run=dry_run,
-                                     line_offset=offset)
+        report = await import_ranges(
+            allocator.engine, text, identity.name, dry_run=dry_run, line_offset=offset
+        )
     except RangesRejected as exc:
         return web.json_response({"error": str(exc), "field": "csv", **exc.report}, status=422)
     return web.json_response(report, status=200)
@@ -88,8 +94,13 @@ async def import_range_sheet(request: web.Request) -> web.Response:
 async def audit_log(request: web.Request) -> web.Response:
     require(request, "read")
     query = read_query(request.query, AuditQuery)
-    entries = await audit.query(allocator_of(request).engine, object_key=query.object, actor=query.actor,
-                                limit=query.limit, before_id=query.before_id)
+    entries = await audit.query(
+        allocator_of(request).engine,
+        object_key=query.object,
+        actor=query.actor,
+        limit=query.limit,
+        before_id=query.before_id,
+    )
     return web.json_response({"entries": entries, "count": len(entries)})
 
 
@@ -101,8 +112,12 @@ def _service(request: web.Request) -> ReconcileService | None:
 async def get_findings(request: web.Request) -> web.Response:
     require(request, "read")
     query = read_query(request.query, FindingsQuery)
-    items = await list_findings(allocator_of(request).engine, kind=query.kind, subnet_id=query.subnet_id,
-                                include_resolved=query.include_resolved)
+    items = await list_findings(
+        allocator_of(request).engine,
+        kind=query.kind,
+        subnet_id=query.subnet_id,
+        include_resolved=query.include_resolved,
+    )
     service = _service(request)
     last = {cidr: r.json() for cidr, r in service.last_reports.items()} if service else {}
     return web.json_response({"findings": items, "count": len(items), "last_sweeps": last})
@@ -120,8 +135,9 @@ async def reconcile_now(request: web.Request) -> web.Response:
     if body.subnet is not None:
         cidr = str(parse_cidr(body.subnet, "subnet"))
         if cidr not in wanted:
-            raise RequestError(f"{cidr} is not in ipam.reconcile.subnets; only those are swept",
-                               field="subnet", status=422)
+            raise RequestError(
+                f"{cidr} is not in ipam.reconcile.subnets; only those are swept", field="subnet", status=422
+            )
         wanted = [cidr]
     reports = []
     for cidr in wanted:

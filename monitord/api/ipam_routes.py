@@ -44,8 +44,7 @@ def _subnet_id(request: web.Request) -> int:
     text = request.match_info["subnet_id"]
     # isdigit() alone accepts "²", which int() rejects; the bound keeps ids the database can hold.
     if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID):
-        raise RequestError(f"subnet id must be a number up to {MAX_ID}, not {text[:40]!r}",
-                           field="subnet_id")
+        raise RequestError(f"subnet id must be a number up to {MAX_ID}, not {text[:40]!r}", field="subnet_id")
     return int(text)
 
 
@@ -53,8 +52,9 @@ def _check_site(request: web.Request, name: str | None) -> None:
     """With ``sites:`` configured, a subnet's site must be one of them."""
     configured = runtime_of(request).loaded.config.sites
     if name and configured and name not in configured:
-        raise RequestError(f"no site named {name!r} (configured: {', '.join(sorted(configured))})",
-                           field="site", status=422)
+        raise RequestError(
+            f"no site named {name!r} (configured: {', '.join(sorted(configured))})", field="site", status=422
+        )
 
 
 def _check_target(request: web.Request, name: str | None) -> None:
@@ -91,8 +91,9 @@ async def update_subnet(request: web.Request) -> web.Response:
     if changes.get("description", "") is None:
         changes["description"] = ""
     _check_site(request, changes.get("site"))
-    updated = await subnets.update_subnet(allocator_of(request).engine, _subnet_id(request), changes,
-                                          identity.name)
+    updated = await subnets.update_subnet(
+        allocator_of(request).engine, _subnet_id(request), changes, identity.name
+    )
     return web.json_response(updated)
 
 
@@ -106,8 +107,9 @@ async def create_range(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, RangeBody)
     spec = subnets.NewRange(body.name, body.kind, body.first, body.last, body.description)
-    created = await subnets.create_range(allocator_of(request).engine, _subnet_id(request), spec,
-                                         identity.name)
+    created = await subnets.create_range(
+        allocator_of(request).engine, _subnet_id(request), spec, identity.name
+    )
     return web.json_response(created, status=201)
 
 
@@ -115,15 +117,17 @@ async def update_range(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, RangePatch)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    updated = await subnets.change_range(allocator_of(request).engine, _subnet_id(request),
-                                         request.match_info["name"], changes, identity.name)
+    updated = await subnets.change_range(
+        allocator_of(request).engine, _subnet_id(request), request.match_info["name"], changes, identity.name
+    )
     return web.json_response(updated)
 
 
 async def delete_range(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    await subnets.delete_range(allocator_of(request).engine, _subnet_id(request),
-                               request.match_info["name"], identity.name)
+    await subnets.delete_range(
+        allocator_of(request).engine, _subnet_id(request), request.match_info["name"], identity.name
+    )
     return web.json_response({"deleted": True})
 
 
@@ -147,24 +151,34 @@ async def _allocate(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key.strip()) <= MAX_IDEMPOTENCY_KEY:
-        raise RequestError(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters",
-                           field="Idempotency-Key")
+        raise RequestError(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", field="Idempotency-Key"
+        )
     body = await read_json(request, AllocateBody)
     _check_target(request, body.target)
     wanted = AddressRequest(
-        address=body.address, range=body.range, status=body.status, hostname=body.hostname,
-        mac=body.mac, description=body.description, owner=body.owner, target=body.target,
-        check=body.check)
+        address=body.address,
+        range=body.range,
+        status=body.status,
+        hostname=body.hostname,
+        mac=body.mac,
+        description=body.description,
+        owner=body.owner,
+        target=body.target,
+        check=body.check,
+    )
     allocator = allocator_of(request)
     try:
-        result = await allocator.allocate(_subnet_id(request), wanted, identity.name,
-                                          key.strip() if key else None)
+        result = await allocator.allocate(
+            _subnet_id(request), wanted, identity.name, key.strip() if key else None
+        )
     except (OSError, StartupError) as exc:
         # StartupError: the ICMP engine cannot open its socket (no CAP_NET_RAW / ping_group_range).
         if not wanted.check:
             raise
-        raise RequestError(f"check: true needs ICMP, which is unavailable: {exc}", field="check",
-                           status=503) from None
+        raise RequestError(
+            f"check: true needs ICMP, which is unavailable: {exc}", field="check", status=503
+        ) from None
     headers = {} if result.created else {"Idempotent-Replayed": "true"}
     return web.json_response(result.address, status=201 if result.created else 200, headers=headers)
 
@@ -174,8 +188,9 @@ async def available(request: web.Request) -> web.Response:
     query = read_query(request.query, AvailableQuery)
     state = await allocator_of(request).snapshot(_subnet_id(request))
     found = queries.next_free(state, query.count, query.range)
-    return web.json_response({"subnet": str(state.network), "available": found,
-                              "free": state.index.free_count})
+    return web.json_response(
+        {"subnet": str(state.network), "available": found, "free": state.index.free_count}
+    )
 
 
 async def free_blocks(request: web.Request) -> web.Response:
@@ -183,8 +198,9 @@ async def free_blocks(request: web.Request) -> web.Response:
     query = read_query(request.query, BlocksQuery)
     state = await allocator_of(request).snapshot(_subnet_id(request))
     blocks = queries.free_blocks(state, query.prefixlen)
-    return web.json_response({"subnet": str(state.network), "prefixlen": query.prefixlen,
-                              "blocks": blocks, "count": len(blocks)})
+    return web.json_response(
+        {"subnet": str(state.network), "prefixlen": query.prefixlen, "blocks": blocks, "count": len(blocks)}
+    )
 
 
 async def list_addresses(request: web.Request) -> web.Response:
@@ -209,15 +225,17 @@ async def update_address(request: web.Request) -> web.Response:
     body = await read_json(request, AddressPatch)
     _check_target(request, body.target)
     changes = assignments.AddressChanges(**body.model_dump())
-    updated = await assignments.update(allocator_of(request).engine, request.match_info["address"],
-                                       changes, identity.name)
+    updated = await assignments.update(
+        allocator_of(request).engine, request.match_info["address"], changes, identity.name
+    )
     return web.json_response(updated)
 
 
 async def release_address(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     released: dict[str, Any] = await assignments.release(
-        allocator_of(request), request.match_info["address"], identity.name)
+        allocator_of(request), request.match_info["address"], identity.name
+    )
     return web.json_response({"released": released})
 
 

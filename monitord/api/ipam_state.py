@@ -61,9 +61,11 @@ def guarded(handler: Handler, *, network_errors: bool = True) -> Handler:
         except caught as exc:
             if isinstance(exc, ConnectionResetError) and client_gone(request):
                 raise ClientGone from None  # the client hung up mid-body: not the database
-            log.warning("IPAM request %s %s failed on the state database: %s", request.method,
-                        request.path, exc)
-            raise RequestError(f"the state database is unavailable or busy ({type(exc).__name__}); retry",
-                               status=503) from None
+            log.warning(
+                "IPAM request %s %s failed on the state database: %s", request.method, request.path, exc
+            )
+            raise RequestError(
+                f"the state database is unavailable or busy ({type(exc).__name__}); retry", status=503
+            ) from None
 
     return run

@@ -117,8 +117,10 @@ def _terminal_json(terminal: Terminal, now: float, address: str | None = None) -
         "heartbeat_age": None if terminal.last_seen is None else round(now - terminal.last_seen, 3),
         "transport": terminal.transport,
         "version": terminal.version,
-        "reported": {k: (_iso(v) if k == "last_transaction" and isinstance(v, float) else v)
-                     for k, v in terminal.reported.items()},
+        "reported": {
+            k: (_iso(v) if k == "last_transaction" and isinstance(v, float) else v)
+            for k, v in terminal.reported.items()
+        },
         "heartbeats": terminal.heartbeats,
         "source": terminal.source,
         "poll": terminal.poll,
@@ -130,8 +132,10 @@ def _hours_json(store: Store) -> dict[str, list[str]]:
     def hhmm(minute: int) -> str:
         return f"{minute // 60:02d}:{minute % 60:02d}"
 
-    return {day: [f"{hhmm(a)}-{hhmm(b)}" for a, b in ranges] or ["closed"]
-            for day, ranges in zip(DAYS, store.hours.week, strict=True)}
+    return {
+        day: [f"{hhmm(a)}-{hhmm(b)}" for a, b in ranges] or ["closed"]
+        for day, ranges in zip(DAYS, store.hours.week, strict=True)
+    }
 
 
 def _store_json(store: Store, now: float) -> dict[str, Any]:
@@ -174,8 +178,11 @@ async def list_stores(request: web.Request) -> web.Response:
     query = read_query(request.query, StoreQuery)
     service = _service(request)
     now = service.clock.now()
-    items = [_store_json(s, now) for s in service.register.stores.values()
-             if query.state is None or s.state == query.state]
+    items = [
+        _store_json(s, now)
+        for s in service.register.stores.values()
+        if query.state is None or s.state == query.state
+    ]
     return web.json_response({"stores": items, "count": len(items)})
 
 
@@ -188,8 +195,9 @@ async def get_store(request: web.Request) -> web.Response:
         raise NotFoundError(f"no store named {name!r}", field="store")
     now = service.clock.now()
     body = _store_json(store, now)
-    body["terminal_list"] = [_terminal_json(t, now, service.ipam_address(t))
-                             for t in store.terminals.values()]
+    body["terminal_list"] = [
+        _terminal_json(t, now, service.ipam_address(t)) for t in store.terminals.values()
+    ]
     return web.json_response(body)
 
 
@@ -200,9 +208,11 @@ async def list_terminals(request: web.Request) -> web.Response:
     if query.store is not None and query.store not in service.register.stores:
         raise NotFoundError(f"no store named {query.store!r}", field="store")
     now = service.clock.now()
-    items = [_terminal_json(t, now, service.ipam_address(t)) for t in service.register.terminals()
-             if (query.store is None or t.store == query.store)
-             and (query.state is None or t.state == query.state)]
+    items = [
+        _terminal_json(t, now, service.ipam_address(t))
+        for t in service.register.terminals()
+        if (query.store is None or t.store == query.store) and (query.state is None or t.state == query.state)
+    ]
     return web.json_response({"terminals": items, "count": len(items)})
 
 
@@ -225,8 +235,9 @@ class TerminalBody(BaseModel):
 def _terminal_id(request: web.Request) -> str:
     terminal_id = request.match_info["terminal"]
     if not re.match(TERMINAL_ID, terminal_id):
-        raise RequestError("terminal id: use letters, digits and ._:@- (at most 64)", field="terminal",
-                           status=422)
+        raise RequestError(
+            "terminal id: use letters, digits and ._:@- (at most 64)", field="terminal", status=422
+        )
     return terminal_id
 
 
@@ -235,8 +246,9 @@ async def put_terminal(request: web.Request) -> web.Response:
     service = _service(request)
     terminal_id = _terminal_id(request)
     body = await read_json(request, TerminalBody)
-    terminal = service.add_terminal(request.match_info["store"], terminal_id, body.checked_address(),
-                                    body.interval)
+    terminal = service.add_terminal(
+        request.match_info["store"], terminal_id, body.checked_address(), body.interval
+    )
     return web.json_response(_terminal_json(terminal, service.clock.now()), status=201)
 
 

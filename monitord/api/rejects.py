@@ -69,8 +69,14 @@ class RejectLog:
     flood costs ``burst`` lines per period. The clock is injectable for tests.
     """
 
-    def __init__(self, logger: logging.Logger, *, burst: int = 10, period: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        burst: int = 10,
+        period: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._log = logger
         self._burst = burst
         self._rate = burst / period

@@ -84,23 +84,29 @@ async def get_series(request: web.Request) -> web.Response:
     if runtime_of(request).loaded.target(query.target) is None and not await store.known_target(query.target):
         raise NotFoundError(f"no target named {query.target!r}", field="target")
     found = await store.query(
-        target=query.target, measurement=query.measurement, field=query.field,
-        since_ns=since, until_ns=until, limit=query.limit,
+        target=query.target,
+        measurement=query.measurement,
+        field=query.field,
+        since_ns=since,
+        until_ns=until,
+        limit=query.limit,
     )
-    return web.json_response({
-        "target": query.target,
-        "since": datetime.fromtimestamp(since / 1e9, UTC).isoformat(),
-        "until": datetime.fromtimestamp(until / 1e9, UTC).isoformat(),
-        "series": [
-            {
-                "measurement": s.measurement,
-                "field": s.field,
-                "tags": s.tags,
-                "points": [[ts, value] for ts, value in s.points],
-            }
-            for s in found
-        ],
-    })
+    return web.json_response(
+        {
+            "target": query.target,
+            "since": datetime.fromtimestamp(since / 1e9, UTC).isoformat(),
+            "until": datetime.fromtimestamp(until / 1e9, UTC).isoformat(),
+            "series": [
+                {
+                    "measurement": s.measurement,
+                    "field": s.field,
+                    "tags": s.tags,
+                    "points": [[ts, value] for ts, value in s.points],
+                }
+                for s in found
+            ],
+        }
+    )
 
 
 def setup(app: web.Application) -> None:

@@ -58,18 +58,24 @@ class HttpLimits:
 
     @classmethod
     def from_config(cls, config: HttpConfig) -> HttpLimits:
-        return cls(header_timeout=config.header_timeout, body_timeout=config.body_timeout,
-                   idle_timeout=config.idle_timeout, send_timeout=config.send_timeout,
-                   max_connections=config.max_connections,
-                   max_connections_per_address=config.max_connections_per_address)
+        return cls(
+            header_timeout=config.header_timeout,
+            body_timeout=config.body_timeout,
+            idle_timeout=config.idle_timeout,
+            send_timeout=config.send_timeout,
+            max_connections=config.max_connections,
+            max_connections_per_address=config.max_connections_per_address,
+        )
 
 
 def raw_answer(status: int, message: str, field: str | None) -> bytes:
     """A complete JSON error response, for connections no request object exists for."""
     body = json.dumps({"error": message, "field": field}).encode()
-    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-            "Content-Type: application/json; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+        "Content-Type: application/json; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 
@@ -126,8 +132,9 @@ class GuardedHandler(web.RequestHandler):
             self._disarm_header_timer()
             self.awaiting_since = None
 
-    async def finish_response(self, request: BaseRequest, resp: web.StreamResponse,
-                              start_time: float | None) -> tuple[web.StreamResponse, bool]:
+    async def finish_response(
+        self, request: BaseRequest, resp: web.StreamResponse, start_time: float | None
+    ) -> tuple[web.StreamResponse, bool]:
         answered = await super().finish_response(request, resp, start_time)
         if not self._messages:  # nothing pipelined behind it: idle until the next request
             self.awaiting_since = self._loop.time()
@@ -146,10 +153,13 @@ class GuardedHandler(web.RequestHandler):
         if self.awaiting_since is None or self.transport is None:
             return
         seconds = self._guard.limits.header_timeout
-        self._guard.rejects.note(logging.INFO, "closed a connection from %s: request headers not "
-                                 "received within %gs", self.address, seconds)
-        self.transport.write(raw_answer(408, f"request headers not received within {seconds:g}s",
-                                        "headers"))
+        self._guard.rejects.note(
+            logging.INFO,
+            "closed a connection from %s: request headers not received within %gs",
+            self.address,
+            seconds,
+        )
+        self.transport.write(raw_answer(408, f"request headers not received within {seconds:g}s", "headers"))
         self.force_close()
 
     def pause_writing(self) -> None:
@@ -168,8 +178,12 @@ class GuardedHandler(web.RequestHandler):
         self._send_timer = None
         if self.transport is None:
             return
-        self._guard.rejects.note(logging.INFO, "dropped a connection from %s: it read none of its "
-                                 "answer for %gs", self.address, self._guard.limits.send_timeout)
+        self._guard.rejects.note(
+            logging.INFO,
+            "dropped a connection from %s: it read none of its answer for %gs",
+            self.address,
+            self._guard.limits.send_timeout,
+        )
         self.transport.abort()  # close() would wait for the buffer to drain, which it never will
 
     def evict(self) -> None:
@@ -177,8 +191,13 @@ class GuardedHandler(web.RequestHandler):
         self.awaiting_since = None
         self.force_close()
 
-    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
         """JSON instead of aiohttp's text; one rate-limited line instead of a traceback."""
         if request.writer.output_size > 0:
             raise ConnectionError("the answer had begun; the connection cannot carry an error")
@@ -190,8 +209,9 @@ class GuardedHandler(web.RequestHandler):
         else:
             rejection = describe(exc if isinstance(exc, HttpProcessingError) else None)
             status, text, field = rejection.status, rejection.message, rejection.field
-            self._guard.rejects.note(logging.INFO, "rejected a request from %s: %d %s (%s)",
-                                     self.address, status, text, field)
+            self._guard.rejects.note(
+                logging.INFO, "rejected a request from %s: %d %s (%s)", self.address, status, text, field
+            )
         response = web.json_response({"error": text, "field": field}, status=status)
         response.force_close()
         return response
@@ -204,8 +224,9 @@ class GuardedServer(web.Server):
         super().__init__(handler, **kwargs)
         self.limits = limits
         self.rejects = rejects
-        self._handler_kwargs = {k: v for k, v in kwargs.items()
-                                if k not in ("request_factory", "handler_cancellation", "loop")}
+        self._handler_kwargs = {
+            k: v for k, v in kwargs.items() if k not in ("request_factory", "handler_cancellation", "loop")
+        }
         self.open: dict[GuardedHandler, str] = {}
         self.per_address: Counter[str] = Counter()
         self.evicted = 0
@@ -220,9 +241,12 @@ class GuardedServer(web.Server):
         limits = self.limits
         if self.per_address[address] >= limits.max_connections_per_address:
             self.refused += 1
-            self.rejects.note(logging.WARNING, "refused a connection from %s: %d open from that "
-                              "address (http.max_connections_per_address)", address,
-                              self.per_address[address])
+            self.rejects.note(
+                logging.WARNING,
+                "refused a connection from %s: %d open from that address (http.max_connections_per_address)",
+                address,
+                self.per_address[address],
+            )
             return f"too many connections from {address}"
         if len(self.open) >= limits.max_connections:
             # A connection gets a moment to send its request before it may be evicted, else
@@ -231,13 +255,21 @@ class GuardedServer(web.Server):
             idle = [h for h in self.open if h.awaiting_since is not None and h.awaiting_since <= settled]
             if not idle:
                 self.refused += 1
-                self.rejects.note(logging.WARNING, "refused a connection from %s: %d connections "
-                                  "open, none idle (http.max_connections)", address, len(self.open))
+                self.rejects.note(
+                    logging.WARNING,
+                    "refused a connection from %s: %d connections open, none idle (http.max_connections)",
+                    address,
+                    len(self.open),
+                )
                 return "too many connections"
             oldest = min(idle, key=lambda h: h.awaiting_since or 0.0)
             self.evicted += 1
-            self.rejects.note(logging.INFO, "closed an idle connection from %s to make room "
-                              "(http.max_connections %d reached)", oldest.address, limits.max_connections)
+            self.rejects.note(
+                logging.INFO,
+                "closed an idle connection from %s to make room (http.max_connections %d reached)",
+                oldest.address,
+                limits.max_connections,
+            )
             self.release(oldest)
             oldest.evict()
         self.open[handler] = address
@@ -263,6 +295,11 @@ class GuardedAppRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         base = await super()._make_server()
         return GuardedServer(
-            base.request_handler, request_factory=base.request_factory, limits=self._limits,
-            rejects=self._rejects, access_log=None, keepalive_timeout=self._limits.idle_timeout,
-            lingering_time=min(LINGER_SECONDS, self._limits.body_timeout))
+            base.request_handler,
+            request_factory=base.request_factory,
+            limits=self._limits,
+            rejects=self._rejects,
+            access_log=None,
+            keepalive_timeout=self._limits.idle_timeout,
+            lingering_time=min(LINGER_SECONDS, self._limits.body_timeout),
+        )

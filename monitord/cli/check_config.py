@@ -40,8 +40,10 @@ def summary(loaded: LoadedConfig) -> list[str]:
     if config.storage.influxdb is not None:
         sinks.append(f"InfluxDB {config.storage.influxdb.api} at {config.storage.influxdb.url}")
     lines.append(f"time series: {', '.join(sinks)}")
-    lines.append(f"state store: {'PostgreSQL/URL' if config.storage.state_url else 'SQLite'} "
-                 f"under {config.daemon.state_dir}")
+    lines.append(
+        f"state store: {'PostgreSQL/URL' if config.storage.state_url else 'SQLite'} "
+        f"under {config.daemon.state_dir}"
+    )
     tokens = Counter(t.role for t in config.http.tokens)
     lines.append(f"http: {config.http.listen}, tokens: {tokens['admin']} admin, {tokens['read']} read")
     sections = [config.alerts, config.notify, config.ipam, config.pos]

@@ -20,12 +20,16 @@ DEFAULT_URL = "http://127.0.0.1:8470"
 # dest -> (option strings, add_argument keywords)
 FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "json": (("--json",), {"action": "store_true", "help": "print JSON"}),
-    "url": (("--url",), {"metavar": "URL",
-                         "help": f"daemon API base URL (default $MONITORD_URL or {DEFAULT_URL})"}),
+    "url": (
+        ("--url",),
+        {"metavar": "URL", "help": f"daemon API base URL (default $MONITORD_URL or {DEFAULT_URL})"},
+    ),
     "token": (("--token",), {"metavar": "TOKEN", "help": "bearer token (default $MONITORD_TOKEN)"}),
     "timeout": (("--timeout",), {"type": float, "metavar": "SECONDS", "help": "seconds per request"}),
-    "config": (("-c", "--config"), {"metavar": "FILE", "help": "config file (default $MONITORD_CONFIG "
-                                                               "or /etc/monitord/monitord.yaml)"}),
+    "config": (
+        ("-c", "--config"),
+        {"metavar": "FILE", "help": "config file (default $MONITORD_CONFIG or /etc/monitord/monitord.yaml)"},
+    ),
 }
 # What the top level accepts before any command (--timeout is not there: probes give it other units).
 TOP_LEVEL = ("json", "url", "token", "config")

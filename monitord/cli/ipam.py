@@ -108,20 +108,40 @@ def _call(client: IpamClient, args: argparse.Namespace) -> Any:
     if action == "subnets":
         return client.request("GET", "/subnets", query={"site": args.site})[1]
     if action == "add-subnet":
-        return client.request("POST", "/subnets", {"cidr": args.cidr, "name": args.name, "site": args.site,
-                                                   "vlan": args.vlan, "description": args.description})[1]
+        return client.request(
+            "POST",
+            "/subnets",
+            {
+                "cidr": args.cidr,
+                "name": args.name,
+                "site": args.site,
+                "vlan": args.vlan,
+                "description": args.description,
+            },
+        )[1]
     if action == "delete-subnet":
         return client.request("DELETE", f"/subnets/{args.subnet_id}")[1]
     if action == "add-range":
-        return client.request("POST", f"/subnets/{args.subnet_id}/ranges", {
-            "name": args.name, "kind": args.kind, "first": args.first, "last": args.last,
-            "description": args.description})[1]
+        return client.request(
+            "POST",
+            f"/subnets/{args.subnet_id}/ranges",
+            {
+                "name": args.name,
+                "kind": args.kind,
+                "first": args.first,
+                "last": args.last,
+                "description": args.description,
+            },
+        )[1]
     if action == "set-range":
         body = {k: getattr(args, k) for k in ("kind", "description") if getattr(args, k) is not None}
         return client.request("PATCH", f"/subnets/{args.subnet_id}/ranges/{args.name}", body)[1]
     if action == "allocate":
-        body = {k: getattr(args, k) for k in ("address", "range", "hostname", "mac", "owner", "target")
-                if getattr(args, k) is not None}
+        body = {
+            k: getattr(args, k)
+            for k in ("address", "range", "hostname", "mac", "owner", "target")
+            if getattr(args, k) is not None
+        }
         body.update(description=args.description, status=args.status, check=args.check)
         headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else None
         return client.request("POST", f"/subnets/{args.subnet_id}/allocate", body, headers=headers)[1]
@@ -132,8 +152,9 @@ def _call(client: IpamClient, args: argparse.Namespace) -> Any:
     if action == "find":
         return client.request("GET", "/addresses", query={"q": args.query})[1]
     if action == "available":
-        return client.request("GET", f"/subnets/{args.subnet_id}/available",
-                              query={"count": args.count, "range": args.range})[1]
+        return client.request(
+            "GET", f"/subnets/{args.subnet_id}/available", query={"count": args.count, "range": args.range}
+        )[1]
     if action == "audit":
         return client.request("GET", "/audit", query={"object": args.object, "limit": args.limit})[1]
     if action == "findings":
@@ -147,8 +168,10 @@ def _print(action: str, result: Any) -> None:
     if action == "subnets":
         for s in result["subnets"]:
             u = s["utilisation"]
-            print(f"{s['id']:>5} {s['cidr']:<20} {u['used']:>7}/{u['total']:<7} {u['percent']:>6.2f}% "
-                  f"{s['site'] or '-':<16} {s['name'] or ''}".rstrip())
+            print(
+                f"{s['id']:>5} {s['cidr']:<20} {u['used']:>7}/{u['total']:<7} {u['percent']:>6.2f}% "
+                f"{s['site'] or '-':<16} {s['name'] or ''}".rstrip()
+            )
     elif action in ("allocate", "show"):
         print(_address_line(result))
     elif action == "release":
@@ -176,8 +199,12 @@ def _import(client: IpamClient, args: argparse.Namespace) -> int:
         return 2
 
     def progress(done: int, total: int) -> None:
-        print(f"\rimported {done}/{total} rows ({100 * done // max(total, 1)} %)", end="", file=sys.stderr,
-              flush=True)
+        print(
+            f"\rimported {done}/{total} rows ({100 * done // max(total, 1)} %)",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
 
     result = import_with_progress(client, text, max(1, args.chunk), args.dry_run, progress)
     if not args.dry_run and not result["errors"]:
@@ -190,9 +217,11 @@ def _import(client: IpamClient, args: argparse.Namespace) -> int:
         for change in result.get("changes", []):
             print(f"{args.file}:{change['line']}: {change['address']} {change['text']}")
         verb = "would create" if args.dry_run or result["errors"] else "created"
-        print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
-              f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
-              + ("; nothing imported" if result["errors"] and not args.dry_run else ""))
+        print(
+            f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
+            f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
+            + ("; nothing imported" if result["errors"] and not args.dry_run else "")
+        )
     return 1 if result["errors"] else 0
 
 
@@ -203,8 +232,13 @@ def _import_ranges(client: IpamClient, args: argparse.Namespace) -> int:
         print(f"monitord ipam import-ranges: {args.file}: {exc}", file=sys.stderr)
         return 2
     try:
-        _status, result = client.request("POST", "/ranges/import", raw=text.encode(), content_type="text/csv",
-                                         query={"dry_run": "true"} if args.dry_run else None)
+        _status, result = client.request(
+            "POST",
+            "/ranges/import",
+            raw=text.encode(),
+            content_type="text/csv",
+            query={"dry_run": "true"} if args.dry_run else None,
+        )
     except ApiError as exc:
         if exc.status != 422 or "errors" not in exc.body:
             raise
@@ -217,9 +251,11 @@ def _import_ranges(client: IpamClient, args: argparse.Namespace) -> int:
     for change in result["changes"]:
         print(f"{args.file}:{change['line']}: {change['range']} {change['text']}")
     verb = "would create" if args.dry_run or result["errors"] else "created"
-    print(f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
-          f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
-          + ("; nothing imported" if result["errors"] and not args.dry_run else ""))
+    print(
+        f"{result['rows']} rows: {verb} {result['create']}, update {result['update']}, "
+        f"unchanged {result['unchanged']}, {len(result['errors'])} bad rows"
+        + ("; nothing imported" if result["errors"] and not args.dry_run else "")
+    )
     return 1 if result["errors"] else 0
 
 

@@ -23,8 +23,9 @@ DEFAULT_URL = "http://127.0.0.1:8470"
 class ApiError(Exception):
     """The daemon answered with an error (or could not be reached)."""
 
-    def __init__(self, status: int, message: str, field: str | None = None,
-                 body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, field: str | None = None, body: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.status = status
         self.field = field
@@ -39,12 +40,23 @@ class IpamClient:
 
     @classmethod
     def from_options(cls, url: str | None, token: str | None, timeout: float) -> IpamClient:
-        return cls((url or os.environ.get("MONITORD_URL") or DEFAULT_URL).rstrip("/"),
-                   token or os.environ.get("MONITORD_TOKEN"), timeout)
+        return cls(
+            (url or os.environ.get("MONITORD_URL") or DEFAULT_URL).rstrip("/"),
+            token or os.environ.get("MONITORD_TOKEN"),
+            timeout,
+        )
 
-    def request(self, method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None,
-                raw: bytes | None = None, content_type: str = "application/json",
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: dict[str, Any] | None = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         url = f"{self.base_url}/api/v1/ipam{path}"
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
@@ -66,8 +78,9 @@ class IpamClient:
                 parsed = json.loads(payload)
             except ValueError:
                 raise ApiError(exc.code, f"HTTP {exc.code}") from None
-            raise ApiError(exc.code, str(parsed.get("error", f"HTTP {exc.code}")), parsed.get("field"),
-                           parsed) from None
+            raise ApiError(
+                exc.code, str(parsed.get("error", f"HTTP {exc.code}")), parsed.get("field"), parsed
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ApiError(0, f"cannot reach the daemon at {self.base_url}: {reason}") from None
@@ -105,11 +118,23 @@ def split_csv(text: str, rows_per_chunk: int) -> list[tuple[int, str]]:
 
 
 def _chunked_dry_run(client: IpamClient, chunks: list[tuple[int, str]]) -> dict[str, Any]:
-    plan: dict[str, Any] = {"dry_run": True, "rows": 0, "create": 0, "update": 0, "unchanged": 0,
-                            "errors": [], "changes": []}
+    plan: dict[str, Any] = {
+        "dry_run": True,
+        "rows": 0,
+        "create": 0,
+        "update": 0,
+        "unchanged": 0,
+        "errors": [],
+        "changes": [],
+    }
     for offset, chunk in chunks:
-        _status, part = client.request("POST", "/import", raw=chunk.encode(), content_type="text/csv",
-                                       query={"dry_run": "true", "line_offset": offset})
+        _status, part = client.request(
+            "POST",
+            "/import",
+            raw=chunk.encode(),
+            content_type="text/csv",
+            query={"dry_run": "true", "line_offset": offset},
+        )
         for key in ("rows", "create", "update", "unchanged"):
             plan[key] += part[key]
         plan["errors"].extend(part["errors"])
@@ -117,8 +142,9 @@ def _chunked_dry_run(client: IpamClient, chunks: list[tuple[int, str]]) -> dict[
     return plan
 
 
-def import_with_progress(client: IpamClient, text: str, rows_per_chunk: int, dry_run: bool,
-                         progress: Callable[[int, int], None]) -> dict[str, Any]:
+def import_with_progress(
+    client: IpamClient, text: str, rows_per_chunk: int, dry_run: bool, progress: Callable[[int, int], None]
+) -> dict[str, Any]:
     """Dry-run the whole file first (every bad row at once), then send it chunk by chunk.
 
     A file larger than the daemon's ``http.max_body_bytes`` is dry-run chunk by
@@ -126,19 +152,28 @@ def import_with_progress(client: IpamClient, text: str, rows_per_chunk: int, dry
     """
     chunks = split_csv(text, rows_per_chunk)
     try:
-        _status, plan = client.request("POST", "/import", raw=text.encode(), content_type="text/csv",
-                                       query={"dry_run": "true"})
+        _status, plan = client.request(
+            "POST", "/import", raw=text.encode(), content_type="text/csv", query={"dry_run": "true"}
+        )
     except ApiError as exc:
         if exc.status != 413:
             raise
         plan = _chunked_dry_run(client, chunks)
     if dry_run or plan["errors"]:
         return dict(plan)
-    total: dict[str, Any] = {"dry_run": False, "rows": 0, "create": 0, "update": 0, "unchanged": 0,
-                             "errors": [], "changes": []}
+    total: dict[str, Any] = {
+        "dry_run": False,
+        "rows": 0,
+        "create": 0,
+        "update": 0,
+        "unchanged": 0,
+        "errors": [],
+        "changes": [],
+    }
     for offset, chunk in chunks:
-        _status, done = client.request("POST", "/import", raw=chunk.encode(), content_type="text/csv",
-                                       query={"line_offset": offset})
+        _status, done = client.request(
+            "POST", "/import", raw=chunk.encode(), content_type="text/csv", query={"line_offset": offset}
+        )
         for key in ("rows", "create", "update", "unchanged"):
             total[key] += done[key]
         total["changes"].extend(done.get("changes", []))

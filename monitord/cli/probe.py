@@ -22,8 +22,16 @@ from monitord.cli import (
 )
 from monitord.cli.global_options import add_global_flags
 
-PROBE_COMMANDS: list[ModuleType] = [probe_tcp, probe_icmp, probe_ssh_log, probe_backup, probe_snmp,
-                                    probe_http, probe_tls, probe_dns]
+PROBE_COMMANDS: list[ModuleType] = [
+    probe_tcp,
+    probe_icmp,
+    probe_ssh_log,
+    probe_backup,
+    probe_snmp,
+    probe_http,
+    probe_tls,
+    probe_dns,
+]
 
 
 def register(subparsers: Any) -> None:

@@ -27,10 +27,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--tcp", action="store_true", help="query over TCP (default UDP)")
     parser.add_argument("--port", type=int, default=53)
     parser.add_argument("--no-recurse", action="store_true", help="clear the RD flag")
-    parser.add_argument("--rcode", action="append", default=[],
-                        help="expected rcode (repeatable; default NOERROR)")
-    parser.add_argument("--expect", action="append", default=[], metavar="RDATA",
-                        help="record that must be in the answer (repeatable)")
+    parser.add_argument(
+        "--rcode", action="append", default=[], help="expected rcode (repeatable; default NOERROR)"
+    )
+    parser.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="RDATA",
+        help="record that must be in the answer (repeatable)",
+    )
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds (default 3)")
     uses(parser, json=False)
     parser.set_defaults(handler=handle)
@@ -40,9 +46,15 @@ def handle(args: argparse.Namespace) -> int:
     try:
         server = validate_address(args.server)
         values: dict[str, Any] = {
-            "query_name": args.name, "query_type": args.type, "transport": "tcp" if args.tcp else "udp",
-            "port": args.port, "recursion_desired": not args.no_recurse, "expected_answers": args.expect,
-            "timeout": args.timeout, "interval": 60}
+            "query_name": args.name,
+            "query_type": args.type,
+            "transport": "tcp" if args.tcp else "udp",
+            "port": args.port,
+            "recursion_desired": not args.no_recurse,
+            "expected_answers": args.expect,
+            "timeout": args.timeout,
+            "interval": 60,
+        }
         if args.rcode:
             values["expected_rcodes"] = args.rcode
         settings = DnsSettings.model_validate(values)

@@ -22,17 +22,30 @@ from probes.http import HttpProbe, HttpSettings
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "http", help="request URLs once: status, phases, certificate")
+        "http", help="request URLs once: status, phases, certificate"
+    )
     parser.add_argument("urls", nargs="+", metavar="URL")
     parser.add_argument("--method", default="GET")
     parser.add_argument("--data", default="", help="request body")
-    parser.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
-                        help="request header (repeatable)")
-    parser.add_argument("--status", type=int, action="append", default=[], metavar="CODE",
-                        help="expected status code (repeatable; default any 2xx)")
+    parser.add_argument(
+        "--header", action="append", default=[], metavar="'NAME: VALUE'", help="request header (repeatable)"
+    )
+    parser.add_argument(
+        "--status",
+        type=int,
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="expected status code (repeatable; default any 2xx)",
+    )
     parser.add_argument("--body-match", metavar="RE2", help="pattern the body must contain")
-    parser.add_argument("--require-header", action="append", default=[], metavar="NAME[=RE2]",
-                        help="answer header that must be present (repeatable)")
+    parser.add_argument(
+        "--require-header",
+        action="append",
+        default=[],
+        metavar="NAME[=RE2]",
+        help="answer header that must be present (repeatable)",
+    )
     parser.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     family = parser.add_mutually_exclusive_group()
     family.add_argument("-4", dest="ip", action="store_const", const="ip4", help="IPv4 only")
@@ -59,10 +72,20 @@ def settings_for(url: str, args: argparse.Namespace) -> HttpSettings:
         name, _, pattern = text.partition("=")
         required[name.strip()] = pattern
     values: dict[str, Any] = {
-        "url": url, "method": args.method, "body": args.data, "headers": headers,
-        "valid_status_codes": args.status, "body_match": args.body_match, "required_headers": required,
-        "follow_redirects": not args.no_follow, "proxy": args.proxy, "ca_file": args.ca_file,
-        "client_cert": args.cert, "client_key": args.key, "timeout": args.timeout, "interval": 60,
+        "url": url,
+        "method": args.method,
+        "body": args.data,
+        "headers": headers,
+        "valid_status_codes": args.status,
+        "body_match": args.body_match,
+        "required_headers": required,
+        "follow_redirects": not args.no_follow,
+        "proxy": args.proxy,
+        "ca_file": args.ca_file,
+        "client_cert": args.cert,
+        "client_key": args.key,
+        "timeout": args.timeout,
+        "interval": 60,
     }
     if args.ip is not None:
         values.update(preferred_ip_protocol=args.ip, ip_protocol_fallback=False)

@@ -30,13 +30,19 @@ MAX_TARGETS = 65536
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "icmp", help="ICMP echo to addresses, names or CIDR ranges (like fping -g)")
+        "icmp", help="ICMP echo to addresses, names or CIDR ranges (like fping -g)"
+    )
     parser.add_argument("targets", nargs="+", metavar="ADDR|NAME|CIDR")
     parser.add_argument("--count", type=int, default=1, help="echoes per target (default 1)")
-    parser.add_argument("--interval", type=float, default=200.0,
-                        help="milliseconds between echoes to one target (default 200)")
-    parser.add_argument("--timeout", type=float, default=1000.0,
-                        help="milliseconds to wait for each reply (default 1000)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=200.0,
+        help="milliseconds between echoes to one target (default 200)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=1000.0, help="milliseconds to wait for each reply (default 1000)"
+    )
     uses(parser, json=False)
     parser.set_defaults(handler=handle)
 
@@ -61,15 +67,18 @@ def summary_line(name: str, stats: PingStats | None, reason: str | None) -> str:
         return f"{name} : {reason}"
     line = f"{name} : xmt/rcv/%loss = {stats.sent}/{stats.received}/{stats.loss_pct:.0f}%"
     if stats.rtts_ms:
-        line += (f", min/avg/max = {stats.rtt_min_ms:.3f}/{stats.rtt_avg_ms:.3f}/"
-                 f"{stats.rtt_max_ms:.3f}")
+        line += f", min/avg/max = {stats.rtt_min_ms:.3f}/{stats.rtt_avg_ms:.3f}/{stats.rtt_max_ms:.3f}"
     elif stats.error:
         line += f" ({stats.error})"
     return line
 
 
-async def sweep(names: list[str], count: int, interval: float, timeout: float,
-                ) -> list[tuple[str, PingStats | None, str | None]]:
+async def sweep(
+    names: list[str],
+    count: int,
+    interval: float,
+    timeout: float,
+) -> list[tuple[str, PingStats | None, str | None]]:
     """Resolve every name, then echo every address in one batch."""
     resolver = Resolver()
     resolved: list[str | None] = []
@@ -83,26 +92,37 @@ async def sweep(names: list[str], count: int, interval: float, timeout: float,
     addresses = [address for address in resolved if address is not None]
     async with IcmpEngine.open() as engine:
         stats = iter(await engine.ping_many(addresses, count=count, interval=interval, timeout=timeout))
-    return [(name, None if address is None else next(stats), failures.get(index))
-            for index, (name, address) in enumerate(zip(names, resolved, strict=True))]
+    return [
+        (name, None if address is None else next(stats), failures.get(index))
+        for index, (name, address) in enumerate(zip(names, resolved, strict=True))
+    ]
 
 
 def to_result(name: str, stats: PingStats | None, reason: str | None) -> ProbeResult:
     tags = {"site": "cli", "address": stats.address if stats else name}
     if stats is None or not stats.alive:
         return ProbeResult.failure(
-            measurement="icmp", target=name, kind="icmp", tags=tags,
+            measurement="icmp",
+            target=name,
+            kind="icmp",
+            tags=tags,
             reason=reason or (stats.failure_reason() if stats else "no result"),
             fields=stats_fields(stats) if stats else {"sent": 0, "received": 0, "loss_pct": 100.0},
         )
-    return ProbeResult(measurement="icmp", target=name, kind="icmp", time_ns=now_ns(), ok=True,
-                       fields=stats_fields(stats), tags=tags)
+    return ProbeResult(
+        measurement="icmp",
+        target=name,
+        kind="icmp",
+        time_ns=now_ns(),
+        ok=True,
+        fields=stats_fields(stats),
+        tags=tags,
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
     if args.count < 1 or args.interval < 0 or args.timeout <= 0:
-        print("monitord probe icmp: --count must be >= 1, --interval >= 0, --timeout > 0",
-              file=sys.stderr)
+        print("monitord probe icmp: --count must be >= 1, --interval >= 0, --timeout > 0", file=sys.stderr)
         return 2
     names: list[str] = []
     try:

@@ -34,17 +34,27 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("snmp", help="poll an SNMP agent once")
     parser.add_argument("host", metavar="HOST")
     parser.add_argument("--port", type=int, default=161, help="UDP port (default 161)")
-    parser.add_argument("--version", choices=["1", "2c", "3"], default=None,
-                        help="SNMP version (default 2c, or 3 with --v3-user)")
-    parser.add_argument("--community", default=None, help="v1/v2c community (default $SNMP_COMMUNITY "
-                        "or public)")
+    parser.add_argument(
+        "--version",
+        choices=["1", "2c", "3"],
+        default=None,
+        help="SNMP version (default 2c, or 3 with --v3-user)",
+    )
+    parser.add_argument(
+        "--community", default=None, help="v1/v2c community (default $SNMP_COMMUNITY or public)"
+    )
     parser.add_argument("--v3-user", default=None, help="SNMPv3 user name")
     parser.add_argument("--v3-auth-protocol", default="SHA", choices=["MD5", "SHA", "SHA256", "SHA512"])
     parser.add_argument("--v3-auth-key", default=None, help="default $SNMP_V3_AUTH_KEY")
     parser.add_argument("--v3-priv-protocol", default="AES", choices=["DES", "AES", "AES192", "AES256"])
     parser.add_argument("--v3-priv-key", default=None, help="default $SNMP_V3_PRIV_KEY")
-    parser.add_argument("--profile", action="append", dest="profiles", metavar="PROFILE",
-                        help="system, interfaces or host; repeatable (default: system interfaces)")
+    parser.add_argument(
+        "--profile",
+        action="append",
+        dest="profiles",
+        metavar="PROFILE",
+        help="system, interfaces or host; repeatable (default: system interfaces)",
+    )
     parser.add_argument("--walk", metavar="OID", help="walk this subtree instead of polling profiles")
     parser.add_argument("--timeout", type=float, default=10.0, help="overall seconds (default 10)")
     parser.add_argument("--request-timeout", type=float, default=1.0, help="per request (default 1)")
@@ -65,8 +75,11 @@ def build_settings(args: argparse.Namespace) -> SnmpSettings:
         "version": args.version or ("3" if args.v3_user else "2c"),
     }
     if args.v3_user:
-        v3: dict[str, Any] = {"user": args.v3_user, "auth_protocol": args.v3_auth_protocol,
-                              "priv_protocol": args.v3_priv_protocol}
+        v3: dict[str, Any] = {
+            "user": args.v3_user,
+            "auth_protocol": args.v3_auth_protocol,
+            "priv_protocol": args.v3_priv_protocol,
+        }
         auth = args.v3_auth_key or os.environ.get("SNMP_V3_AUTH_KEY")
         priv = args.v3_priv_key or os.environ.get("SNMP_V3_PRIV_KEY")
         if auth:
@@ -117,8 +130,10 @@ def handle(args: argparse.Namespace) -> int:
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
             message = clean_message(error)
-            print(f"monitord probe snmp: {where}: {message}" if where else
-                  f"monitord probe snmp: {message}", file=sys.stderr)
+            print(
+                f"monitord probe snmp: {where}: {message}" if where else f"monitord probe snmp: {message}",
+                file=sys.stderr,
+            )
         return 2
     except ValueError as exc:
         print(f"monitord probe snmp: {exc}", file=sys.stderr)
@@ -127,8 +142,16 @@ def handle(args: argparse.Namespace) -> int:
     if base is not None:
         varbinds, failure = asyncio.run(run_walk(target, settings, base))
         if args.json:
-            print(json.dumps({"ok": failure is None, "reason": failure,
-                              "varbinds": [varbind_json(v) for v in varbinds]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "ok": failure is None,
+                        "reason": failure,
+                        "varbinds": [varbind_json(v) for v in varbinds],
+                    },
+                    indent=2,
+                )
+            )
         else:
             for varbind in varbinds:
                 print(f".{varbind.oid} = {varbind.kind.value}: {varbind_json(varbind)['value']}")

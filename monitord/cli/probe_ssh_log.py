@@ -16,14 +16,29 @@ from probes.ssh_log import SshLogProbe, SshLogSettings
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "ssh-log", help="scan log files on HOST over SSH for error patterns")
+        "ssh-log", help="scan log files on HOST over SSH for error patterns"
+    )
     add_connection_arguments(parser)
-    parser.add_argument("--file", action="append", required=True, metavar="PATH",
-                        help="absolute path or glob on the server (repeatable)")
-    parser.add_argument("--pattern", action="append", default=[], metavar="RE",
-                        help="regular expression counted as an error (repeatable; default: built-in rules)")
-    parser.add_argument("--max-bytes", type=int, default=1024 * 1024,
-                        help="bytes read per file (default 1 MiB, the end of the file)")
+    parser.add_argument(
+        "--file",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="absolute path or glob on the server (repeatable)",
+    )
+    parser.add_argument(
+        "--pattern",
+        action="append",
+        default=[],
+        metavar="RE",
+        help="regular expression counted as an error (repeatable; default: built-in rules)",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=1024 * 1024,
+        help="bytes read per file (default 1 MiB, the end of the file)",
+    )
     parser.add_argument("--from-start", action="store_true", help="read from the start of each file")
     parser.set_defaults(handler=handle)
 
@@ -36,8 +51,9 @@ def build_settings(args: argparse.Namespace) -> SshLogSettings:
         "max_bytes_per_run": args.max_bytes,
     }
     if args.pattern:
-        fields["rules"] = tuple({"name": f"pattern_{i + 1}", "pattern": pattern}
-                                for i, pattern in enumerate(args.pattern))
+        fields["rules"] = tuple(
+            {"name": f"pattern_{i + 1}", "pattern": pattern} for i, pattern in enumerate(args.pattern)
+        )
     return SshLogSettings.model_validate(fields)
 
 

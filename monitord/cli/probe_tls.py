@@ -22,7 +22,8 @@ from probes.tls import TlsProbe, TlsSettings
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "tls", help="read and verify the certificate of HOST:PORT (SMTPS, IMAPS, LDAPS, STARTTLS)")
+        "tls", help="read and verify the certificate of HOST:PORT (SMTPS, IMAPS, LDAPS, STARTTLS)"
+    )
     parser.add_argument("endpoints", nargs="+", metavar="HOST:PORT")
     parser.add_argument("--starttls", choices=["none", "smtp", "imap", "pop3"], default="none")
     parser.add_argument("--server-name", help="TLS server name (default: HOST)")
@@ -36,8 +37,10 @@ def register(subparsers: Any) -> None:
 
 async def probe_all(runs: list[tuple[str, TlsSettings]]) -> list[ProbeResult]:
     kind = TlsProbe()
-    pending = [run_with_deadline(kind, ProbeTarget(name=f"{host}:{s.port}", address=host, site="cli"), s)
-               for host, s in runs]
+    pending = [
+        run_with_deadline(kind, ProbeTarget(name=f"{host}:{s.port}", address=host, site="cli"), s)
+        for host, s in runs
+    ]
     return [result for results in await asyncio.gather(*pending) for result in results]
 
 
@@ -46,10 +49,23 @@ def handle(args: argparse.Namespace) -> int:
         runs = []
         for text in args.endpoints:
             host, port = parse_endpoint(text)
-            runs.append((host, TlsSettings.model_validate({
-                "port": port, "starttls": args.starttls, "server_name": args.server_name,
-                "ca_file": args.ca_file, "client_cert": args.cert, "client_key": args.key,
-                "timeout": args.timeout, "interval": 60})))
+            runs.append(
+                (
+                    host,
+                    TlsSettings.model_validate(
+                        {
+                            "port": port,
+                            "starttls": args.starttls,
+                            "server_name": args.server_name,
+                            "ca_file": args.ca_file,
+                            "client_cert": args.cert,
+                            "client_key": args.key,
+                            "timeout": args.timeout,
+                            "interval": 60,
+                        }
+                    ),
+                )
+            )
     except ValidationError as exc:
         print(f"monitord probe tls: {settings_error(exc)}")
         return 2

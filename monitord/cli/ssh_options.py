@@ -27,12 +27,26 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("host", metavar="HOST", help="server address or name")
     parser.add_argument("--port", type=int, default=22, help="SSH port (default 22)")
     parser.add_argument("--user", default=None, help="login name (default: your user name)")
-    parser.add_argument("--key", action="append", default=[], type=Path, metavar="PATH",
-                        help="private key file (repeatable; default: your ~/.ssh keys and agent)")
-    parser.add_argument("--known-hosts", type=Path, default=Path("~/.ssh/known_hosts").expanduser(),
-                        metavar="PATH", help="known_hosts file (default ~/.ssh/known_hosts)")
-    parser.add_argument("--trust-on-first-use", action="store_true",
-                        help="record an unknown host key in --known-hosts instead of failing")
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="private key file (repeatable; default: your ~/.ssh keys and agent)",
+    )
+    parser.add_argument(
+        "--known-hosts",
+        type=Path,
+        default=Path("~/.ssh/known_hosts").expanduser(),
+        metavar="PATH",
+        help="known_hosts file (default ~/.ssh/known_hosts)",
+    )
+    parser.add_argument(
+        "--trust-on-first-use",
+        action="store_true",
+        help="record an unknown host key in --known-hosts instead of failing",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole run (default 30)")
     uses(parser, json=False)
 

@@ -30,8 +30,13 @@ class ApiFailure(Exception):
     pass
 
 
-def _call(args: argparse.Namespace, method: str, path: str, body: Any = None,
-          query: dict[str, str | None] | None = None) -> Any:
+def _call(
+    args: argparse.Namespace,
+    method: str,
+    path: str,
+    body: Any = None,
+    query: dict[str, str | None] | None = None,
+) -> Any:
     base = (args.url or os.environ.get("MONITORD_URL") or DEFAULT_URL).rstrip("/")
     url = f"{base}/api/v1{path}"
     if query:
@@ -61,8 +66,10 @@ def _call(args: argparse.Namespace, method: str, path: str, body: Any = None,
 def _line(ticket: dict[str, Any]) -> str:
     flag = " recurring" if ticket["recurring"] else ""
     who = f" @{ticket['assignee']}" if ticket["assignee"] else ""
-    return (f"#{ticket['id']:<5} {ticket['status']:<12} {ticket['priority']:<6} {ticket['site']:<16} "
-            f"{ticket['title']}{flag}{who}")
+    return (
+        f"#{ticket['id']:<5} {ticket['status']:<12} {ticket['priority']:<6} {ticket['site']:<16} "
+        f"{ticket['title']}{flag}{who}"
+    )
 
 
 def _show(ticket: dict[str, Any]) -> str:
@@ -71,8 +78,9 @@ def _show(ticket: dict[str, Any]) -> str:
         if ticket.get(key):
             lines.append(f"{key.replace('_', ' ')}: {ticket[key]}")
     if ticket.get("earlier_faults"):
-        lines.append("earlier faults: " + ", ".join(f"#{t['id']} ({t['opened_at']})"
-                                                   for t in ticket["earlier_faults"]))
+        lines.append(
+            "earlier faults: " + ", ".join(f"#{t['id']} ({t['opened_at']})" for t in ticket["earlier_faults"])
+        )
     lines.append(f"alerts ({len(ticket.get('alerts', []))}):")
     for alert in ticket.get("alerts", []):
         state = "recovered" if alert["resolved_at"] else "firing"
@@ -87,8 +95,12 @@ def _show(ticket: dict[str, Any]) -> str:
 def handle(args: argparse.Namespace) -> int:
     try:
         if args.action == "list":
-            found = _call(args, "GET", "/tickets", query={
-                "status": args.status, "priority": args.priority, "site": args.site})["tickets"]
+            found = _call(
+                args,
+                "GET",
+                "/tickets",
+                query={"status": args.status, "priority": args.priority, "site": args.site},
+            )["tickets"]
             output = json.dumps(found, indent=2) if args.json else "\n".join(_line(t) for t in found)
         elif args.action == "show":
             ticket = _call(args, "GET", f"/tickets/{args.id}")
@@ -97,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
             ticket = _call(args, "POST", f"/tickets/{args.id}/ack", body={"text": args.note})
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         elif args.action == "resolve":
-            body = ({"force": True, "note": args.note} if args.force else {"text": args.note})
+            body = {"force": True, "note": args.note} if args.force else {"text": args.note}
             ticket = _call(args, "POST", f"/tickets/{args.id}/resolve", body=body)
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         else:
@@ -105,8 +117,10 @@ def handle(args: argparse.Namespace) -> int:
             if args.force:
                 body.update(force=True, note=args.note)
             elif args.note is not None:
-                print("monitord tickets close: --note goes with --force (use --root-cause for the cause)",
-                      file=sys.stderr)
+                print(
+                    "monitord tickets close: --note goes with --force (use --root-cause for the cause)",
+                    file=sys.stderr,
+                )
                 return 2
             ticket = _call(args, "POST", f"/tickets/{args.id}/close", body=body)
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
@@ -140,12 +154,14 @@ def register(subparsers: Any) -> None:
     resolve = add("resolve", "resolve by hand (refused while an alert still fires)")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--note", help="a note for the history; with --force, the reason (required)")
-    resolve.add_argument("--force", action="store_true",
-                         help="resolve although an alert still fires (needs --note)")
+    resolve.add_argument(
+        "--force", action="store_true", help="resolve although an alert still fires (needs --note)"
+    )
     close = add("close", "close; recurring faults need --root-cause")
     close.add_argument("id", type=int)
     close.add_argument("--root-cause", help="what caused the fault (required for recurring ones)")
-    close.add_argument("--force", action="store_true",
-                       help="close although an alert still fires (needs --note)")
+    close.add_argument(
+        "--force", action="store_true", help="close although an alert still fires (needs --note)"
+    )
     close.add_argument("--note", help="with --force: why (recorded in the history)")
     parser.set_defaults(handler=handle)

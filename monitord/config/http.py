@@ -17,12 +17,17 @@ Role = Literal["read", "admin"]
 class ApiToken(Section):
     """A named bearer token; the name is what audit logs record, never the token."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$",
-                      description="Who holds the token; audit records and ticket history name it.")
-    role: Role = Field(default="read",
-                       description="read: queries only; admin: queries and every change.")
-    token: Secret = Field(description="The bearer value clients send (Authorization: Bearer ...), "
-                                      "at least 16 characters, unique across API and POS tokens.")
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="Who holds the token; audit records and ticket history name it.",
+    )
+    role: Role = Field(default="read", description="read: queries only; admin: queries and every change.")
+    token: Secret = Field(
+        description="The bearer value clients send (Authorization: Bearer ...), "
+        "at least 16 characters, unique across API and POS tokens."
+    )
 
     @field_validator("token")
     @classmethod
@@ -38,36 +43,51 @@ class HttpConfig(Section):
     listen: str = Field(
         default="127.0.0.1:8470",
         description="IP:PORT the API listens on ([::1]:8470 for IPv6, port 0 for any free port); "
-                    "loopback unless you change it.")
+        "loopback unless you change it.",
+    )
     tokens: list[ApiToken] = Field(
         default_factory=list,
-        description="Bearer tokens. With none, read endpoints are open and every change is refused.")
-    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
-                                description="Largest request body accepted; larger ones get 413.")
+        description="Bearer tokens. With none, read endpoints are open and every change is refused.",
+    )
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest request body accepted; larger ones get 413.",
+    )
     header_timeout: Annotated[Duration, Bounds(0.1, 300.0)] = Field(
         default=10.0,
         description="Time a client has to send a request's line and headers, counted from the "
-                    "connection (first request) or from the request's first byte (later ones); "
-                    "then it gets 408 and the connection is closed.")
+        "connection (first request) or from the request's first byte (later ones); "
+        "then it gets 408 and the connection is closed.",
+    )
     body_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
         default=60.0,
         description="Time a client has to send a request body once its headers are in; "
-                    "then it gets 408 and the connection is closed.")
+        "then it gets 408 and the connection is closed.",
+    )
     send_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
         default=60.0,
         description="How long an answer may wait for a client that does not read it (the send "
-                    "buffer stays full); then the connection is dropped.")
+        "buffer stays full); then the connection is dropped.",
+    )
     idle_timeout: Annotated[Duration, Bounds(0.1, 3600.0)] = Field(
-        default=75.0,
-        description="How long an idle keep-alive connection is kept open between requests.")
+        default=75.0, description="How long an idle keep-alive connection is kept open between requests."
+    )
     max_connections: int = Field(
-        default=1024, ge=1, le=60000,
+        default=1024,
+        ge=1,
+        le=60000,
         description="Open connections in total. At the cap the connection idle the longest "
-                    "is closed to make room; when none is idle the new one gets 503.")
+        "is closed to make room; when none is idle the new one gets 503.",
+    )
     max_connections_per_address: int = Field(
-        default=256, ge=1, le=60000,
+        default=256,
+        ge=1,
+        le=60000,
         description="Open connections from one client address (a reverse proxy counts as one "
-                    "address); more get 503 and are closed.")
+        "address); more get 503 and are closed.",
+    )
 
     @field_validator("listen")
     @classmethod

@@ -32,23 +32,30 @@ class ReconcileConfig(Section):
     subnets: list[Subnet] = Field(
         default_factory=list,
         description="The only CIDRs ever swept (no host bits, each once); empty: reconciliation off. "
-                    "A listed subnet not registered in IPAM is skipped with one warning.")
+        "A listed subnet not registered in IPAM is skipped with one warning.",
+    )
     interval: PositiveDuration = Field(
-        default=3600.0, description="Time between sweeps; the first runs at start-up.")
+        default=3600.0, description="Time between sweeps; the first runs at start-up."
+    )
     stale_after: PositiveDuration = Field(
         default=30 * 86400.0,
         description="An allocated address silent this long (since last_seen_at, else created_at) "
-                    "is flagged stale.")
+        "is flagged stale.",
+    )
     timeout: PositiveDuration = Field(default=1.0, description="Echo (and ARP) reply timeout of a sweep.")
     count: int = Field(default=2, ge=1, le=10, description="Echo requests per address per sweep.")
     arp: bool = Field(
         default=True,
         description="Also sweep with ARP (scapy), only where the subnet is on a directly attached, "
-                    "non-loopback interface; never routed.")
+        "non-loopback interface; never routed.",
+    )
     max_addresses: int = Field(
-        default=65536, ge=1, le=1 << 20,
+        default=65536,
+        ge=1,
+        le=1 << 20,
         description="Above this many assignable addresses only registered ones are pinged "
-                    "(IPv6 /64s sweep their registered addresses).")
+        "(IPv6 /64s sweep their registered addresses).",
+    )
 
     @field_validator("subnets")
     @classmethod
@@ -63,9 +70,11 @@ class IpamConfig(Section):
     """IPAM settings (the register itself lives in the state store and is edited over the API)."""
 
     check_timeout: PositiveDuration = Field(
-        default=1.0, description="How long an allocation with check: true waits for echo replies.")
+        default=1.0, description="How long an allocation with check: true waits for echo replies."
+    )
     reconcile: ReconcileConfig = Field(
-        default_factory=ReconcileConfig, description="Scheduled sweeps of the listed subnets.")
+        default_factory=ReconcileConfig, description="Scheduled sweeps of the listed subnets."
+    )
 
     def summary(self) -> list[str]:
         lines = [f"ipam: allocation check ping timeout {format_duration(self.check_timeout)}"]

@@ -111,11 +111,13 @@ def _targets_with_stand_ins(items: list[Any]) -> list[Any]:
         raw = item if isinstance(item, dict) else {}
         name = raw.get("name")
         site = raw.get("site")
-        out.append(TargetConfig.model_construct(
-            name=name if isinstance(name, str) else f"targets[{index}]",
-            address="0.0.0.0",
-            site=site if isinstance(site, str) else "",
-        ))
+        out.append(
+            TargetConfig.model_construct(
+                name=name if isinstance(name, str) else f"targets[{index}]",
+                address="0.0.0.0",
+                site=site if isinstance(site, str) else "",
+            )
+        )
     return out
 
 

@@ -34,39 +34,48 @@ class MonitordConfig(BaseSettings):
 
     daemon: DaemonConfig = Field(
         default_factory=DaemonConfig,
-        description="Process-wide settings: state directory, logging, concurrency, buffers.")
+        description="Process-wide settings: state directory, logging, concurrency, buffers.",
+    )
     http: HttpConfig = Field(
         default_factory=HttpConfig,
-        description="The HTTP API listener, its bearer tokens and its connection limits.")
+        description="The HTTP API listener, its bearer tokens and its connection limits.",
+    )
     storage: StorageConfig = Field(
         default_factory=StorageConfig,
-        description="The state store (tickets, alert state, IPAM) and the time-series sinks.")
+        description="The state store (tickets, alert state, IPAM) and the time-series sinks.",
+    )
     probes: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Defaults per probe kind (probes.<kind>); each kind's keys are listed "
-                    "under Probe kinds.")
+        description="Defaults per probe kind (probes.<kind>); each kind's keys are listed under Probe kinds.",
+    )
     sites: dict[str, SiteConfig] = Field(
         default_factory=dict,
-        description="Head office, branches and stores by name, with defaults their targets inherit.")
+        description="Head office, branches and stores by name, with defaults their targets inherit.",
+    )
     groups: dict[str, GroupConfig] = Field(
         default_factory=dict,
         description="Named bundles of target defaults (e.g. core-switch, pos-till) that targets "
-                    "join with groups: [...].")
+        "join with groups: [...].",
+    )
     targets: list[TargetConfig] = Field(
-        default_factory=list,
-        description="Every monitored device or service.")
+        default_factory=list, description="Every monitored device or service."
+    )
     alerts: AlertsConfig = Field(
         default_factory=AlertsConfig,
-        description="Alert rules, flap detection, dependencies, silences and ticket lifecycle.")
+        description="Alert rules, flap detection, dependencies, silences and ticket lifecycle.",
+    )
     notify: NotifyConfig = Field(
         default_factory=NotifyConfig,
-        description="Notification routes (apprise URLs), delivery timing and retries.")
+        description="Notification routes (apprise URLs), delivery timing and retries.",
+    )
     ipam: IpamConfig = Field(
         default_factory=IpamConfig,
-        description="IP address management: the allocation check ping and reconciliation sweeps.")
+        description="IP address management: the allocation check ping and reconciliation sweeps.",
+    )
     pos: PosConfig = Field(
         default_factory=PosConfig,
-        description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.")
+        description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -23,51 +23,66 @@ from monitord.config.section import Section
 class RouteMatch(Section):
     """What a route takes; an empty list means "any"."""
 
-    priorities: list[Priority] = Field(default_factory=list,
-                                       description="Ticket priorities taken (urgent, normal); empty: any.")
-    severities: list[Severity] = Field(default_factory=list,
-                                       description="Rule severities taken; empty: any.")
+    priorities: list[Priority] = Field(
+        default_factory=list, description="Ticket priorities taken (urgent, normal); empty: any."
+    )
+    severities: list[Severity] = Field(default_factory=list, description="Rule severities taken; empty: any.")
     sites: list[str] = Field(default_factory=list, description="Site names taken; empty: any.")
-    tags: list[str] = Field(default_factory=list,
-                            description="Target tags; a target with any of them is taken; empty: any.")
+    tags: list[str] = Field(
+        default_factory=list, description="Target tags; a target with any of them is taken; empty: any."
+    )
     rules: list[str] = Field(default_factory=list, description="Rule names taken; empty: any.")
 
 
 class RouteConfig(Section):
     """Where matching notifications go, and how they are grouped and repeated."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-                      description="Unique route name (logs, metrics, escalate_to).")
-    match: RouteMatch = Field(default_factory=RouteMatch,
-                              description="Which alerts the route takes; empty: all.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Unique route name (logs, metrics, escalate_to).",
+    )
+    match: RouteMatch = Field(
+        default_factory=RouteMatch, description="Which alerts the route takes; empty: all."
+    )
     urls: list[Secret] = Field(
         min_length=1,
         description="apprise URLs (secrets: never logged, never in the API or the state store), "
-                    "e.g. tgram://BOT/CHAT, wecombot://KEY, workflow://... (Teams), mailto://...; "
-                    "each is checked when the file is loaded.")
-    continue_: bool = Field(default=False, alias="continue",
-                            description="Let later routes match too (first match wins otherwise).")
-    group_by: list[str] = Field(default_factory=lambda: ["site"],
-                                description="Label names; alerts with equal values share one message.")
-    group_wait: Duration = Field(default=30.0, ge=0,
-                                 description="How long a new group waits for more alerts before its "
-                                             "first message.")
+        "e.g. tgram://BOT/CHAT, wecombot://KEY, workflow://... (Teams), mailto://...; "
+        "each is checked when the file is loaded.",
+    )
+    continue_: bool = Field(
+        default=False,
+        alias="continue",
+        description="Let later routes match too (first match wins otherwise).",
+    )
+    group_by: list[str] = Field(
+        default_factory=lambda: ["site"],
+        description="Label names; alerts with equal values share one message.",
+    )
+    group_wait: Duration = Field(
+        default=30.0, ge=0, description="How long a new group waits for more alerts before its first message."
+    )
     group_interval: PositiveDuration = Field(
-        default=300.0, description="Least time between two messages of one group.")
+        default=300.0, description="Least time between two messages of one group."
+    )
     repeat_interval: PositiveDuration = Field(
         default=4 * 3600.0,
-        description="Firing alerts of an open, unacknowledged ticket are sent again this often.")
+        description="Firing alerts of an open, unacknowledged ticket are sent again this often.",
+    )
     send_resolved: bool = Field(default=True, description="Also send a message when alerts resolve.")
     escalate_after: PositiveDuration | None = Field(
         default=None,
-        description="Unacknowledged this long, the alerts go once to escalate_to (set both or neither).")
+        description="Unacknowledged this long, the alerts go once to escalate_to (set both or neither).",
+    )
     escalate_to: str | None = Field(default=None, description="Name of the route escalations go to.")
     format: Literal["auto", "full", "short"] = Field(
         default="auto",
         description="short: one line, no title (SMS); full: title and one line per alert; "
-                    "auto: short for SMS schemes, else full.")
-    escalation_only: bool = Field(default=False,
-                                  description="The route takes only escalations sent to it by name.")
+        "auto: short for SMS schemes, else full.",
+    )
+    escalation_only: bool = Field(
+        default=False, description="The route takes only escalations sent to it by name."
+    )
 
     model_config = Section.model_config | {"populate_by_name": True}
 
@@ -92,8 +107,11 @@ class RouteConfig(Section):
 class BusinessHours(Section):
     """When normal-priority messages are delivered if ``normal_delivery: business_hours``."""
 
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1,
-                                description="Weekdays with business hours (mon ... sun).")
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS[:5]),
+        min_length=1,
+        description="Weekdays with business hours (mon ... sun).",
+    )
     start: time = Field(default=time(8, 0), description="Local time business hours begin.")
     end: time = Field(default=time(18, 0), description="Local time they end; after start.")
     timezone: str = Field(default="UTC", description="IANA time zone of start and end.")
@@ -114,28 +132,35 @@ class NotifyConfig(Section):
 
     routes: list[RouteConfig] = Field(
         default_factory=list,
-        description="Tried in order, first match wins; with none, tickets are kept and nothing is sent.")
+        description="Tried in order, first match wins; with none, tickets are kept and nothing is sent.",
+    )
     normal_delivery: Literal["immediate", "business_hours", "digest"] = Field(
         default="immediate",
         description="For normal-priority messages: immediate; business_hours (held until "
-                    "business_hours opens); digest (one digest per destination per "
-                    "digest_interval, within business hours). Urgent ones always go at once.")
+        "business_hours opens); digest (one digest per destination per "
+        "digest_interval, within business hours). Urgent ones always go at once.",
+    )
     digest_interval: PositiveDuration = Field(
-        default=3600.0, description="Digest slots, aligned to the clock (normal_delivery: digest).")
+        default=3600.0, description="Digest slots, aligned to the clock (normal_delivery: digest)."
+    )
     business_hours: BusinessHours = Field(
-        default_factory=BusinessHours, description="When normal-priority messages may be delivered.")
+        default_factory=BusinessHours, description="When normal-priority messages may be delivered."
+    )
     send_timeout: PositiveDuration = Field(
-        default=15.0, description="Bound on one apprise send, also its socket timeouts.")
+        default=15.0, description="Bound on one apprise send, also its socket timeouts."
+    )
     retry_initial: PositiveDuration = Field(
-        default=2.0, description="First delay before a failed message is retried; doubles per attempt.")
+        default=2.0, description="First delay before a failed message is retried; doubles per attempt."
+    )
     retry_max: PositiveDuration = Field(default=300.0, description="Longest delay between retries.")
     give_up_after: PositiveDuration = Field(
         default=7 * 86400.0,
-        description="A message not delivered after this long is dropped, logged and counted.")
+        description="A message not delivered after this long is dropped, logged and counted.",
+    )
     workers: int = Field(default=4, ge=1, le=64, description="apprise sender threads.")
     templates: Templates = Field(
-        default_factory=Templates,
-        description="Message wording; placeholders are listed in docs/messages.md.")
+        default_factory=Templates, description="Message wording; placeholders are listed in docs/messages.md."
+    )
 
     @model_validator(mode="after")
     def _routes(self) -> NotifyConfig:

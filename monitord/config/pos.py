@@ -67,15 +67,19 @@ class TerminalConfig(Section):
     address: str | None = Field(
         default=None,
         description="The till's IP address or host name; none: the polled target's, else IPAM's, "
-                    "else the last sender address.")
+        "else the last sender address.",
+    )
     interval: HeartbeatInterval | None = Field(
-        default=None, description="Expected heartbeat interval of this till; none: the store's.")
+        default=None, description="Expected heartbeat interval of this till; none: the store's."
+    )
     token: Secret | None = Field(
-        default=None, description="HTTP heartbeat token valid only for this till (secret, >= 16 chars).")
+        default=None, description="HTTP heartbeat token valid only for this till (secret, >= 16 chars)."
+    )
     poll: str | None = Field(
         default=None,
         description="A target whose tcp/icmp results count as heartbeats (no push); the interval "
-                    "defaults to that target's longest probe interval.")
+        "defaults to that target's longest probe interval.",
+    )
     description: Text = Field(default="", description="Free text shown in the API.")
 
     @field_validator("address")
@@ -95,34 +99,45 @@ class StoreConfig(Section):
     site: Name | None = Field(
         default=None,
         description="The site whose timezone the opening hours use (must exist if set); "
-                    "none: the store's own name.")
+        "none: the store's own name.",
+    )
     router: Name | None = Field(
         default=None,
         description="The WAN router target (must exist if set); none: sites.<site>.parent, else the "
-                    "parent of a polled till's target.")
+        "parent of a polled till's target.",
+    )
     token: Secret | None = Field(
-        default=None, description="HTTP heartbeat token valid for every till of the store "
-                                  "(secret, >= 16 chars).")
+        default=None,
+        description="HTTP heartbeat token valid for every till of the store (secret, >= 16 chars).",
+    )
     udp_key: Secret | None = Field(
         default=None,
         description="HMAC-SHA256 key of the store's UDP datagrams (secret, >= 16 chars); none: its "
-                    "datagrams are dropped (no_key).")
+        "datagrams are dropped (no_key).",
+    )
     hours: CheckedHours | None = Field(
-        default=None, description="Opening hours replacing pos.hours for this store (same form).")
+        default=None, description="Opening hours replacing pos.hours for this store (same form)."
+    )
     holidays: list[dt.date] = Field(
-        default_factory=list, description="Extra closed dates, added to pos.holidays.")
+        default_factory=list, description="Extra closed dates, added to pos.holidays."
+    )
     interval: HeartbeatInterval | None = Field(
-        default=None, description="Overrides pos.interval for this store.")
+        default=None, description="Overrides pos.interval for this store."
+    )
     missed_intervals: int | None = Field(
-        default=None, ge=1, le=1000, description="Overrides pos.missed_intervals for this store.")
+        default=None, ge=1, le=1000, description="Overrides pos.missed_intervals for this store."
+    )
     down_terminals: int | None = Field(
-        default=None, ge=1, le=1000, description="Overrides pos.down_terminals for this store.")
+        default=None, ge=1, le=1000, description="Overrides pos.down_terminals for this store."
+    )
     auto_register: bool | None = Field(
-        default=None, description="Overrides pos.auto_register for this store.")
+        default=None, description="Overrides pos.auto_register for this store."
+    )
     description: Text = Field(default="", description="Free text shown in the API.")
     terminals: dict[TerminalId, TerminalConfig] = Field(
         default_factory=dict,
-        description="Tills by id (letters, digits, ._:@-, at most 64); till-1: {} takes every default.")
+        description="Tills by id (letters, digits, ._:@-, at most 64); till-1: {} takes every default.",
+    )
 
     @field_validator("terminals", mode="before")
     @classmethod
@@ -149,12 +164,17 @@ class UdpListenConfig(Section):
     listen: str | None = Field(
         default=None,
         description="IP:PORT of the UDP heartbeat listener (loopback unless you change it); "
-                    "none: no listener.")
-    max_datagram_bytes: int = Field(default=512, ge=64, le=65507,
-                                    description="Larger datagrams are dropped (oversized).")
+        "none: no listener.",
+    )
+    max_datagram_bytes: int = Field(
+        default=512, ge=64, le=65507, description="Larger datagrams are dropped (oversized)."
+    )
     receive_buffer_bytes: int = Field(
-        default=4 * 1024 * 1024, ge=65536, le=1 << 30,
-        description="SO_RCVBUF of the listener in bytes, to absorb bursts.")
+        default=4 * 1024 * 1024,
+        ge=65536,
+        le=1 << 30,
+        description="SO_RCVBUF of the listener in bytes, to absorb bursts.",
+    )
 
     @field_validator("listen")
     @classmethod
@@ -175,36 +195,48 @@ class PosConfig(Section):
     """POS terminal register and heartbeat settings; off while ``stores`` is empty."""
 
     interval: HeartbeatInterval = Field(
-        default=30.0, description="Expected heartbeat interval of a till (per store and till overridable).")
+        default=30.0, description="Expected heartbeat interval of a till (per store and till overridable)."
+    )
     missed_intervals: int = Field(
-        default=3, ge=1, le=1000,
-        description="N: a till is down after N intervals without a heartbeat in opening hours.")
+        default=3,
+        ge=1,
+        le=1000,
+        description="N: a till is down after N intervals without a heartbeat in opening hours.",
+    )
     down_terminals: int = Field(
-        default=2, ge=1, le=1000,
+        default=2,
+        ge=1,
+        le=1000,
         description="k: a store with at least k tills down is one store alert (a store with fewer "
-                    "tills uses its till count).")
+        "tills uses its till count).",
+    )
     evaluate_every: PositiveDuration = Field(default=1.0, description="How often the register is judged.")
     auto_register: bool = Field(
         default=False,
         description="Register unknown tills on their first authenticated heartbeat (at most 1,000 "
-                    "per store); false: reject them (404).")
+        "per store); false: reject them (404).",
+    )
     replay_window: PositiveDuration = Field(
         default=120.0,
         description="UDP only: a datagram whose timestamp differs more from the daemon's clock "
-                    "is dropped (stale).")
+        "is dropped (stale).",
+    )
     max_heartbeat_bytes: int = Field(
-        default=4096, ge=256, le=1024 * 1024, description="HTTP heartbeat body limit in bytes (413 beyond).")
+        default=4096, ge=256, le=1024 * 1024, description="HTTP heartbeat body limit in bytes (413 beyond)."
+    )
     hours: CheckedHours | None = Field(
         default=None,
         description="Opening hours in each store's local time: keys mon..sun, ranges such as "
-                    "mon-fri, or daily; values \"HH:MM-HH:MM\", a list of them, or closed; unlisted "
-                    "days are closed. None: open around the clock.")
-    holidays: list[dt.date] = Field(
-        default_factory=list, description="Dates every store is closed all day.")
-    udp: UdpListenConfig = Field(default_factory=UdpListenConfig,
-                                 description="The signed UDP datagram listener.")
+        'mon-fri, or daily; values "HH:MM-HH:MM", a list of them, or closed; unlisted '
+        "days are closed. None: open around the clock.",
+    )
+    holidays: list[dt.date] = Field(default_factory=list, description="Dates every store is closed all day.")
+    udp: UdpListenConfig = Field(
+        default_factory=UdpListenConfig, description="The signed UDP datagram listener."
+    )
     stores: dict[StoreName, StoreConfig] = Field(
-        default_factory=dict, description="Stores by name; POS monitoring is on while this is not empty.")
+        default_factory=dict, description="Stores by name; POS monitoring is on while this is not empty."
+    )
 
     @property
     def enabled(self) -> bool:
@@ -216,12 +248,14 @@ class PosConfig(Section):
         terminals = sum(len(s.terminals) for s in self.stores.values())
         polled = sum(1 for s in self.stores.values() for t in s.terminals.values() if t.poll)
         udp = self.udp.listen or "off"
-        auto = sum(1 for s in self.stores.values() if (s.auto_register is None and self.auto_register)
-                   or s.auto_register)
+        auto = sum(
+            1
+            for s in self.stores.values()
+            if (s.auto_register is None and self.auto_register) or s.auto_register
+        )
         return [
             f"pos: {len(self.stores)} stores, {terminals} terminals ({polled} polled), "
             f"down after {self.missed_intervals} missed intervals, store alert at "
             f"{self.down_terminals} terminals down",
-            f"pos: HTTP heartbeats on /api/v1/pos/heartbeat, UDP {udp}, "
-            f"auto-register in {auto} stores",
+            f"pos: HTTP heartbeats on /api/v1/pos/heartbeat, UDP {udp}, auto-register in {auto} stores",
         ]

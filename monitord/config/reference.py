@@ -75,8 +75,12 @@ def nested_models(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
     if _is_union(annotation):
         return [found for arg in args for found in nested_models(arg)]
     if origin in (list, tuple, set, frozenset, Sequence):
-        return [("[]" + suffix, model) for arg in args if arg is not Ellipsis
-                for suffix, model in nested_models(arg)]
+        return [
+            ("[]" + suffix, model)
+            for arg in args
+            if arg is not Ellipsis
+            for suffix, model in nested_models(arg)
+        ]
     if origin in (dict, Mapping):
         return [(".<name>" + suffix, model) for suffix, model in nested_models(args[1])]
     return []
@@ -85,8 +89,12 @@ def nested_models(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
 def walk(model: type[BaseModel], prefix: str) -> Iterator[FieldDoc]:
     """Every field of ``model`` and of the models nested in it, depth first."""
     for name, info in model.model_fields.items():
-        doc = FieldDoc(path=f"{prefix}.{info.alias or name}" if prefix else info.alias or name,
-                       model=model, name=name, info=info)
+        doc = FieldDoc(
+            path=f"{prefix}.{info.alias or name}" if prefix else info.alias or name,
+            model=model,
+            name=name,
+            info=info,
+        )
         yield doc
         for suffix, inner in nested_models(info.annotation):
             yield from walk(inner, doc.path + suffix)
@@ -148,9 +156,16 @@ def type_name(annotation: Any, metadata: Sequence[Any] = ()) -> str:
             return "boolean"
         if issubclass(annotation, enum.Enum):
             return " \\| ".join(f"`{member.value}`" for member in annotation)
-        simple = {int: "integer", float: "number", str: "string", Path: "path", HttpUrl: "URL",
-                  dt.time: "time (`HH:MM`)", dt.date: "date (`YYYY-MM-DD`)",
-                  dt.datetime: "date-time (ISO 8601)"}
+        simple = {
+            int: "integer",
+            float: "number",
+            str: "string",
+            Path: "path",
+            HttpUrl: "URL",
+            dt.time: "time (`HH:MM`)",
+            dt.date: "date (`YYYY-MM-DD`)",
+            dt.datetime: "date-time (ISO 8601)",
+        }
         if annotation in simple:
             return simple[annotation]
         return annotation.__name__
@@ -285,8 +300,13 @@ def _table(model: type[BaseModel], prefix: str, skip: frozenset[str] = frozenset
     return lines
 
 
-def _sections(model: type[BaseModel], path: str, seen: dict[type[BaseModel], str],
-              level: int, skip: frozenset[str] = frozenset()) -> list[str]:
+def _sections(
+    model: type[BaseModel],
+    path: str,
+    seen: dict[type[BaseModel], str],
+    level: int,
+    skip: frozenset[str] = frozenset(),
+) -> list[str]:
     """A heading and table for ``model``, then one for each model nested in it (once each)."""
     seen[model] = path
     out = [f"{'#' * level} {model.__name__}", "", f"Path: `{path}`" if path else "The file's top level.", ""]
@@ -347,8 +367,10 @@ def render() -> str:
     root_fields = MonitordConfig.model_fields
     out += ["| key | type | default | description |", "|---|---|---|---|"]
     for name, info in root_fields.items():
-        out.append(f"| `{name}` | {type_name(info.annotation, info.metadata)} | "
-                   f"{_cell(default_text(info))} | {_cell(info.description or '')} |")
+        out.append(
+            f"| `{name}` | {type_name(info.annotation, info.metadata)} | "
+            f"{_cell(default_text(info))} | {_cell(info.description or '')} |"
+        )
     out.append("")
     seen[MonitordConfig] = ""
     for name, info in root_fields.items():
@@ -358,18 +380,23 @@ def render() -> str:
     out += [PROBES_INTRO]
     for kind, settings in probe_kinds():
         probe = REGISTRY[kind]
-        out += [f"### Probe kind `{kind}`", "",
-                f"Settings model `{settings.__name__}`; measurement `{probe.measurement}`; "
-                f"default concurrency {probe.default_concurrency} runs "
-                f"(`daemon.max_concurrency.{kind}`). See [probes/{kind}.md](probes/{kind}.md).", ""]
+        out += [
+            f"### Probe kind `{kind}`",
+            "",
+            f"Settings model `{settings.__name__}`; measurement `{probe.measurement}`; "
+            f"default concurrency {probe.default_concurrency} runs "
+            f"(`daemon.max_concurrency.{kind}`). See [probes/{kind}.md](probes/{kind}.md).",
+            "",
+        ]
         if _doc(settings):
             out += [_doc(settings), ""]
         out += [*_table(settings, f"{PROBES_SECTION}.{kind}"), ""]
         for field_name, info in settings.model_fields.items():
             for suffix, inner in nested_models(info.annotation):
                 if inner not in seen:
-                    out += _sections(inner, f"{PROBES_SECTION}.{kind}.{info.alias or field_name}{suffix}",
-                                     seen, 4)
+                    out += _sections(
+                        inner, f"{PROBES_SECTION}.{kind}.{info.alias or field_name}{suffix}", seen, 4
+                    )
     return "\n".join(out).rstrip("\n") + "\n"
 
 

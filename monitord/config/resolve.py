@@ -112,8 +112,10 @@ def _check_names_and_parents(config: MonitordConfig) -> list[Problem]:
     for index, target in enumerate(config.targets):
         if target.name in first_index:
             problems.append(
-                (f"targets[{index}].name",
-                 f"duplicate target name {target.name!r} (first at targets[{first_index[target.name]}])")
+                (
+                    f"targets[{index}].name",
+                    f"duplicate target name {target.name!r} (first at targets[{first_index[target.name]}])",
+                )
             )
         else:
             first_index[target.name] = index
@@ -134,9 +136,7 @@ def _check_names_and_parents(config: MonitordConfig) -> list[Problem]:
             chain.append(node)
             node = parents.get(node)
         if node == target.name:
-            problems.append(
-                (f"targets[{index}].parent", "cycle " + " -> ".join([*chain, target.name]))
-            )
+            problems.append((f"targets[{index}].parent", "cycle " + " -> ".join([*chain, target.name])))
     return problems
 
 

@@ -22,18 +22,23 @@ class EmbeddedStoreConfig(Section):
     enabled: bool | Literal["auto"] = Field(
         default="auto",
         description="auto: used only when storage.influxdb is not configured; true: kept beside "
-                    "InfluxDB; false: off (the API's series endpoint then has no data).")
+        "InfluxDB; false: off (the API's series endpoint then has no data).",
+    )
     retention: PositiveDuration = Field(
-        default=30 * 86400.0,
-        description="Day tables older than this are dropped (checked hourly).")
+        default=30 * 86400.0, description="Day tables older than this are dropped (checked hourly)."
+    )
     batch_size: int = Field(
-        default=20_000, ge=1, le=1_000_000,
+        default=20_000,
+        ge=1,
+        le=1_000_000,
         description="Results handed to a sink in one write; at present it sizes every sink's "
-                    "feed, InfluxDB's included.")
+        "feed, InfluxDB's included.",
+    )
     flush_interval: PositiveDuration = Field(
         default=1.0,
         description="How long a partial batch waits for more results before it is written: one "
-                    "transaction per interval rather than one per result (every sink, as batch_size).")
+        "transaction per interval rather than one per result (every sink, as batch_size).",
+    )
 
 
 class StorageConfig(Section):
@@ -42,15 +47,17 @@ class StorageConfig(Section):
     state_url: Secret | None = Field(
         default=None,
         description="Secret SQLAlchemy URL of the state store: postgresql+asyncpg://user:pw@host/db "
-                    "for a shared PostgreSQL, or sqlite+aiosqlite:///path; none: state.db in "
-                    "daemon.state_dir.",
+        "for a shared PostgreSQL, or sqlite+aiosqlite:///path; none: state.db in "
+        "daemon.state_dir.",
     )
     embedded: EmbeddedStoreConfig = Field(
         default_factory=EmbeddedStoreConfig,
-        description="The embedded SQLite time-series store (series.db in daemon.state_dir).")
+        description="The embedded SQLite time-series store (series.db in daemon.state_dir).",
+    )
     influxdb: InfluxConfig | None = Field(
         default=None,
-        description="The InfluxDB / VictoriaMetrics sink; none: not used. Changing it needs a restart.")
+        description="The InfluxDB / VictoriaMetrics sink; none: not used. Changing it needs a restart.",
+    )
 
     @field_validator("state_url")
     @classmethod

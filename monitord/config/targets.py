@@ -51,25 +51,28 @@ class TargetDefaults(Section):
     zone: Name | None = Field(default=None, description="Default zone of the targets (core, pos, dmz, ...).")
     parent: Name | None = Field(
         default=None,
-        description="Default upstream target (site router, WAN link); ignored on the target it names.")
+        description="Default upstream target (site router, WAN link); ignored on the target it names.",
+    )
     criticality: Criticality | None = Field(
-        default=None, description="Default criticality of the targets (urgent or normal).")
+        default=None, description="Default criticality of the targets (urgent or normal)."
+    )
     tags: list[Name] = Field(default_factory=list, description="Tags added to every target's own.")
-    labels: dict[Name, Name] = Field(default_factory=dict,
-                                     description="Labels handed down; a target's own win (not yet read by "
-                                                 "rules, routes or the API).")
+    labels: dict[Name, Name] = Field(
+        default_factory=dict,
+        description="Labels handed down; a target's own win (not yet read by rules, routes or the API).",
+    )
     probes: ProbeOverrides = Field(
         default_factory=dict,
         description="Probe kinds to run with settings overrides ({tcp: {port: 22}, icmp: {}}); "
-                    "false switches a kind off.")
+        "false switches a kind off.",
+    )
 
 
 class SiteConfig(TargetDefaults):
     """A head office, branch or store."""
 
     description: Text = Field(default="", description="Free text shown in summaries and the API.")
-    timezone: str = Field(default="UTC",
-                          description="IANA time zone of the site (POS opening hours use it).")
+    timezone: str = Field(default="UTC", description="IANA time zone of the site (POS opening hours use it).")
 
     @field_validator("timezone")
     @classmethod
@@ -84,31 +87,38 @@ class GroupConfig(TargetDefaults):
 class TargetConfig(Section):
     """One monitored device or service."""
 
-    name: str = Field(description="Unique name: 1-128 letters, digits or . _ : @ / -, starting with "
-                                  "a letter or digit.")
+    name: str = Field(
+        description="Unique name: 1-128 letters, digits or . _ : @ / -, starting with a letter or digit."
+    )
     address: str = Field(description="IPv4 or IPv6 address, or a DNS host name.")
     site: Name = Field(min_length=1, description="The head office, branch or store it belongs to.")
     zone: Name | None = Field(default=None, description="A zone within the site (core, pos, dmz, ...).")
     parent: Name | None = Field(
         default=None,
         description="The upstream target (site router, WAN link): while it is down this target's "
-                    "notifications are suppressed and attached to the parent's ticket.")
+        "notifications are suppressed and attached to the parent's ticket.",
+    )
     criticality: Criticality | None = Field(
         default=None,
         description="urgent or normal (inherited, else normal): with a critical rule firing, urgent "
-                    "targets get urgent tickets.")
-    tags: list[Name] = Field(default_factory=list,
-                             description="Free tags (pos, network) for rule and route scoping.")
+        "targets get urgent tickets.",
+    )
+    tags: list[Name] = Field(
+        default_factory=list, description="Free tags (pos, network) for rule and route scoping."
+    )
     labels: dict[Name, Name] = Field(
         default_factory=dict,
         description="Key/value labels, merged site < groups < target; kept with the target but "
-                    "not yet read by rules, routes or the API.")
-    groups: list[Name] = Field(default_factory=list,
-                               description="Names of groups whose defaults apply, in order.")
+        "not yet read by rules, routes or the API.",
+    )
+    groups: list[Name] = Field(
+        default_factory=list, description="Names of groups whose defaults apply, in order."
+    )
     probes: ProbeOverrides = Field(
         default_factory=dict,
         description="Probe kinds to run, each with overrides ({tcp: {port: 22}, icmp: {}}); false "
-                    "switches off a kind a site or group enabled.")
+        "switches off a kind a site or group enabled.",
+    )
 
     @field_validator("name")
     @classmethod

@@ -74,8 +74,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if loader.duplicates:
         raise ConfigError([("", f"{path}: {message}") for message in loader.duplicates])
     if document is None:
-        raise ConfigError([("", f"{path}: the file is empty (no sections); "
-                                "an empty configuration is almost always a mistake")])
+        raise ConfigError(
+            [
+                (
+                    "",
+                    f"{path}: the file is empty (no sections); "
+                    "an empty configuration is almost always a mistake",
+                )
+            ]
+        )
     if not isinstance(document, dict):
         raise ConfigError([("", f"{path}: the top level must be a mapping of sections")])
     return {str(key): value for key, value in document.items()}
@@ -101,7 +108,7 @@ def _flow_mapping_hint(problem: str, data: bytes, line: int, column: int) -> str
     if line >= len(lines):
         return None
     text = lines[line]
-    if column == 0 or text[column - 1:column + 1] != "${":
+    if column == 0 or text[column - 1 : column + 1] != "${":
         return None
     match = _FLOW_SECRET.search(text)
     key, value = ("token", "${CREDENTIALS_DIRECTORY}/NAME")

@@ -66,8 +66,9 @@ def inspecting_context(options: TlsOptions) -> ssl.SSLContext:
 
 def _client_pair(context: ssl.SSLContext, options: TlsOptions) -> None:
     if options.client_cert is not None:
-        context.load_cert_chain(str(options.client_cert),
-                                str(options.client_key) if options.client_key else None)
+        context.load_cert_chain(
+            str(options.client_cert), str(options.client_key) if options.client_key else None
+        )
 
 
 def _name(name: x509.Name) -> str:
@@ -86,18 +87,25 @@ def read_certificate(der: bytes, now: dt.datetime | None = None) -> Certificate:
     moment = now or dt.datetime.now(dt.UTC)
     return Certificate(
         days_left=(not_after - moment).total_seconds() / 86400.0,
-        issuer=_name(cert.issuer), subject=_name(cert.subject), not_after=not_after,
+        issuer=_name(cert.issuer),
+        subject=_name(cert.subject),
+        not_after=not_after,
     )
 
 
-def facts_of(ssl_object: ssl.SSLObject | ssl.SSLSocket | None, valid: bool,
-             error: str | None = None) -> TlsFacts:
+def facts_of(
+    ssl_object: ssl.SSLObject | ssl.SSLSocket | None, valid: bool, error: str | None = None
+) -> TlsFacts:
     """TlsFacts from an established TLS session."""
     if ssl_object is None:
         return TlsFacts(version="", certificate=None, valid=False, error=error or "no TLS session")
     der = ssl_object.getpeercert(binary_form=True)
-    return TlsFacts(version=ssl_object.version() or "", valid=valid, error=error,
-                    certificate=read_certificate(der) if der else None)
+    return TlsFacts(
+        version=ssl_object.version() or "",
+        valid=valid,
+        error=error,
+        certificate=read_certificate(der) if der else None,
+    )
 
 
 def verify_reason(exc: ssl.SSLCertVerificationError) -> str:
@@ -106,8 +114,9 @@ def verify_reason(exc: ssl.SSLCertVerificationError) -> str:
     return str(message)
 
 
-async def start_tls(writer: asyncio.StreamWriter, context: ssl.SSLContext, server_name: str,
-                    timeout: float) -> None:
+async def start_tls(
+    writer: asyncio.StreamWriter, context: ssl.SSLContext, server_name: str, timeout: float
+) -> None:
     """Upgrade an open stream to TLS; raises ssl errors and TimeoutError."""
     await writer.start_tls(context, server_hostname=server_name, ssl_handshake_timeout=timeout)
 
@@ -126,7 +135,6 @@ class ContextCache:
         """(verifying, inspecting) contexts for ``options``; ssl.SSLError/OSError if files are bad."""
         found = self._built.get(options)
         if found is None:
-            found = await asyncio.to_thread(
-                lambda: (verifying_context(options), inspecting_context(options)))
+            found = await asyncio.to_thread(lambda: (verifying_context(options), inspecting_context(options)))
             self._built[options] = found
         return found

@@ -68,8 +68,9 @@ def _family_of(literal: str) -> int | None:
         return None
 
 
-async def resolve(host: str, port: int, prefer: IpProtocol, fallback: bool,
-                  phases: Phases) -> tuple[int, tuple[Any, ...]]:
+async def resolve(
+    host: str, port: int, prefer: IpProtocol, fallback: bool, phases: Phases
+) -> tuple[int, tuple[Any, ...]]:
     """Family and address for ``host``: the preferred family first, the other only with ``fallback``."""
     literal = _family_of(host)
     if literal is not None:
@@ -92,8 +93,9 @@ async def resolve(host: str, port: int, prefer: IpProtocol, fallback: bool,
     raise CheckFailed(f"{host} has no {'IPv6' if prefer == 'ip6' else 'IPv4'} address")
 
 
-async def connect(host: str, port: int, *, prefer: IpProtocol = "ip4", fallback: bool = True,
-                  phases: Phases) -> Connection:
+async def connect(
+    host: str, port: int, *, prefer: IpProtocol = "ip4", fallback: bool = True, phases: Phases
+) -> Connection:
     """A TCP stream to ``host:port``, resolve and connect timed."""
     family, sockaddr = await resolve(host, port, prefer, fallback, phases)
     loop = asyncio.get_running_loop()
@@ -113,8 +115,14 @@ async def connect(host: str, port: int, *, prefer: IpProtocol = "ip4", fallback:
     return Connection(reader, writer, peer=sockaddr)
 
 
-async def secure(connection: Connection, context: ssl.SSLContext, server_name: str, *,
-                 phases: Phases, handshake_timeout: float) -> None:
+async def secure(
+    connection: Connection,
+    context: ssl.SSLContext,
+    server_name: str,
+    *,
+    phases: Phases,
+    handshake_timeout: float,
+) -> None:
     """Upgrade to TLS with verification; a certificate that fails it is recorded, not raised.
 
     On a verification failure the connection is dead (OpenSSL aborted it): the caller sees
@@ -136,9 +144,18 @@ async def secure(connection: Connection, context: ssl.SSLContext, server_name: s
     connection.tls = facts_of(connection.writer.get_extra_info("ssl_object"), valid=True)
 
 
-async def inspect(host: str, port: int, context: ssl.SSLContext, server_name: str, error: str, *,
-                  prefer: IpProtocol, fallback: bool, handshake_timeout: float,
-                  before_tls: Any = None) -> TlsFacts:
+async def inspect(
+    host: str,
+    port: int,
+    context: ssl.SSLContext,
+    server_name: str,
+    error: str,
+    *,
+    prefer: IpProtocol,
+    fallback: bool,
+    handshake_timeout: float,
+    before_tls: Any = None,
+) -> TlsFacts:
     """A second handshake without verification, only to read a certificate that failed it.
 
     ``before_tls`` (an async callable taking the connection) repeats a STARTTLS exchange.

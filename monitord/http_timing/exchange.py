@@ -33,8 +33,7 @@ class Response:
         return next((value for key, value in self.headers if key == wanted), None)
 
 
-def request_bytes(method: str, target: str, host: str, headers: list[tuple[str, str]],
-                  body: bytes) -> bytes:
+def request_bytes(method: str, target: str, host: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
     """The request as sent: request line, Host, the configured headers, framing, body."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     names = {name.lower() for name, _ in headers}
@@ -122,8 +121,9 @@ async def _to_end(reader: asyncio.StreamReader, body: _Body) -> None:
         body.add(data)
 
 
-async def exchange(connection: Connection, request: bytes, method: str, *, max_body: int,
-                   phases: Phases) -> Response:
+async def exchange(
+    connection: Connection, request: bytes, method: str, *, max_body: int, phases: Phases
+) -> Response:
     """Send ``request``, read the answer; first byte and transfer added to ``phases``."""
     loop = asyncio.get_running_loop()
     try:
@@ -147,5 +147,11 @@ async def exchange(connection: Connection, request: bytes, method: str, *, max_b
         phases.transfer_ms += (loop.time() - first) * 1000.0
     except (ConnectionError, OSError) as exc:
         raise CheckFailed(f"connection lost: {exc.strerror or exc or type(exc).__name__}") from None
-    return Response(version=version, status=status, reason=reason, headers=headers,
-                    body=bytes(body.kept), length=body.length)
+    return Response(
+        version=version,
+        status=status,
+        reason=reason,
+        headers=headers,
+        body=bytes(body.kept),
+        length=body.length,
+    )

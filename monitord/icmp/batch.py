@@ -87,8 +87,14 @@ class Batch:
         "unavailable",
     )
 
-    def __init__(self, targets: list[Target], unavailable: dict[int, str], rounds: int,
-                 timeout: float, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        targets: list[Target],
+        unavailable: dict[int, str],
+        rounds: int,
+        timeout: float,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
         size = len(targets)
         self.targets = targets
         self.unavailable = unavailable
@@ -151,7 +157,12 @@ class Batch:
 
     def results(self) -> list[PingStats]:
         return [
-            PingStats(address=text, sent=self.sent[i], received=self.received[i],
-                      rtts_ms=tuple(self.rtts[i]), error=self.errors[i])
+            PingStats(
+                address=text,
+                sent=self.sent[i],
+                received=self.received[i],
+                rtts_ms=tuple(self.rtts[i]),
+                error=self.errors[i],
+            )
             for i, (_, text, _) in enumerate(self.targets)
         ]

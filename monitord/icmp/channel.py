@@ -92,8 +92,9 @@ class Channel:
         self._next_sequence = (sequence + 1) & 0xFFFF
         return sequence
 
-    def send(self, owner: EchoOwner, slot: int, address: str, sockaddr: tuple[Any, ...],
-             token: bytes) -> int | None:
+    def send(
+        self, owner: EchoOwner, slot: int, address: str, sockaddr: tuple[Any, ...], token: bytes
+    ) -> int | None:
         """Send one echo; returns its sequence, or None after settling it as failed."""
         sequence = self.allocate_sequence()
         if sequence is None:
@@ -106,8 +107,11 @@ class Channel:
         except OSError as exc:
             # EAGAIN/ENOBUFS: the queue is full; the caller's pacing makes this rare,
             # and a lost echo is reported honestly rather than retried late.
-            reason = "send queue full" if exc.errno in (errno.EAGAIN, errno.ENOBUFS) else (
-                f"send failed: {exc.strerror or exc}")
+            reason = (
+                "send queue full"
+                if exc.errno in (errno.EAGAIN, errno.ENOBUFS)
+                else (f"send failed: {exc.strerror or exc}")
+            )
             owner.settle(slot, None, reason)
             return None
         self.pending[sequence] = Pending(owner, slot, address, token, sent_ns)
@@ -140,8 +144,14 @@ class Channel:
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as exc:
-                if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED,
-                                 errno.EACCES, errno.EPERM, errno.EMSGSIZE):
+                if exc.errno in (
+                    errno.EHOSTUNREACH,
+                    errno.ENETUNREACH,
+                    errno.ECONNREFUSED,
+                    errno.EACCES,
+                    errno.EPERM,
+                    errno.EMSGSIZE,
+                ):
                     continue  # an asynchronous error on a ping socket; the error queue has details
                 log.warning("ICMP receive failed: %s", exc)
                 break
@@ -156,16 +166,21 @@ class Channel:
             identifier = (data[offset + 4] << 8) | data[offset + 5]
             sequence = (data[offset + 6] << 8) | data[offset + 7]
             pending = self.pending.get(sequence)
-            if (pending is None or (self.match_identifier and identifier != self.identifier)
-                    or pending.token != data[offset + 8 : offset + 16] or pending.address != sender):
+            if (
+                pending is None
+                or (self.match_identifier and identifier != self.identifier)
+                or pending.token != data[offset + 8 : offset + 16]
+                or pending.address != sender
+            ):
                 self.ignored += 1
                 return
             del self.pending[sequence]
             rtt_ns = received_ns - pending.sent_ns
             pending.owner.settle(pending.slot, max(rtt_ns, 0) / 1e6, None)
             return
-        reply = (packets.parse_v4(data, sender, self._ip_header) if self._v4
-                 else packets.parse_v6(data, sender))
+        reply = (
+            packets.parse_v4(data, sender, self._ip_header) if self._v4 else packets.parse_v6(data, sender)
+        )
         if reply is None or reply.error_type is None:
             self.ignored += 1
             return
@@ -174,9 +189,12 @@ class Channel:
     def _on_error(self, reply: packets.Reply) -> None:
         """An ICMP error quoting one of our echoes: that echo failed, for the reason given."""
         pending = self.pending.get(reply.sequence)
-        if (pending is None or (self.match_identifier and reply.identifier != self.identifier)
-                or pending.address != reply.about
-                or (reply.token is not None and reply.token != pending.token)):
+        if (
+            pending is None
+            or (self.match_identifier and reply.identifier != self.identifier)
+            or pending.address != reply.about
+            or (reply.token is not None and reply.token != pending.token)
+        ):
             self.ignored += 1
             return
         del self.pending[reply.sequence]
@@ -185,8 +203,7 @@ class Channel:
 
     def _drain_error_queue(self) -> None:
         """Ping sockets get ICMP errors on the error queue, quoting our echo request."""
-        level, option = ((socket.IPPROTO_IP, IP_RECVERR) if self._v4
-                         else (socket.IPPROTO_IPV6, IPV6_RECVERR))
+        level, option = (socket.IPPROTO_IP, IP_RECVERR) if self._v4 else (socket.IPPROTO_IPV6, IPV6_RECVERR)
         for _ in range(_DRAIN_LIMIT):
             try:
                 data, ancdata, _flags, addr = self.sock.recvmsg(2048, 512, socket.MSG_ERRQUEUE)
@@ -200,10 +217,11 @@ class Channel:
                 _errno, origin, icmp_type, code, _pad, _info, _data = _EXTENDED_ERR.unpack_from(cmsg_data)
                 if origin not in (_SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6) or len(data) < 16:
                     continue
-                offender = _offender(cmsg_data[_EXTENDED_ERR.size:], self.family) or addr[0]
+                offender = _offender(cmsg_data[_EXTENDED_ERR.size :], self.family) or addr[0]
                 identifier, sequence = struct.unpack_from("!HH", data, 4)
-                self._on_error(packets.Reply(identifier, sequence, data[8:16], offender, addr[0],
-                                             icmp_type, code))
+                self._on_error(
+                    packets.Reply(identifier, sequence, data[8:16], offender, addr[0], icmp_type, code)
+                )
 
 
 def _timestamp(ancdata: list[tuple[int, int, bytes]]) -> int:
@@ -224,5 +242,3 @@ def _offender(raw: bytes, family: int) -> str | None:
     except ValueError:
         return None
     return None
-
-

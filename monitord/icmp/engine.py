@@ -45,8 +45,11 @@ class IcmpEngine:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, payload_size: int = DEFAULT_PAYLOAD, allow_raw: bool = True,
-                   ) -> AsyncIterator[IcmpEngine]:
+    async def open(
+        cls,
+        payload_size: int = DEFAULT_PAYLOAD,
+        allow_raw: bool = True,
+    ) -> AsyncIterator[IcmpEngine]:
         """An started engine, closed on exit; raises ``StartupError`` without privileges."""
         engine = cls(payload_size=payload_size, allow_raw=allow_raw)
         await engine.start()
@@ -100,13 +103,15 @@ class IcmpEngine:
         """Echoes sent and not yet answered or expired."""
         return sum(len(channel.pending) for channel in self._channels.values())
 
-    async def ping(self, address: str, count: int = 5, interval: float = 0.2,
-                   timeout: float = 1.0) -> PingStats:
+    async def ping(
+        self, address: str, count: int = 5, interval: float = 0.2, timeout: float = 1.0
+    ) -> PingStats:
         """``ping_many`` for one address."""
         return (await self.ping_many([address], count=count, interval=interval, timeout=timeout))[0]
 
-    async def ping_many(self, addresses: Sequence[str], count: int = 1, interval: float = 0.0,
-                        timeout: float = 1.0) -> list[PingStats]:
+    async def ping_many(
+        self, addresses: Sequence[str], count: int = 1, interval: float = 0.0, timeout: float = 1.0
+    ) -> list[PingStats]:
         """Echo every address ``count`` times; one ``PingStats`` per address, same order.
 
         Addresses must be IP literals (resolve names first, e.g. with ``Resolver``);
@@ -140,8 +145,9 @@ class IcmpEngine:
                 batch.cancel()
         return batch.results()
 
-    def _send_from_wheel(self, batch: Batch, round_index: int, start: float, interval: float,
-                         timeout: float) -> None:
+    def _send_from_wheel(
+        self, batch: Batch, round_index: int, start: float, interval: float, timeout: float
+    ) -> None:
         """Send one round now and book the next round (or the deadline) on the wheel.
 
         Small batches (the probe kind's one target per run) never wake their
@@ -154,8 +160,10 @@ class IcmpEngine:
         batch.round_sent()
         wheel = self._wheel_for()
         if batch.rounds_left:
-            wheel.at(start + (round_index + 1) * interval,
-                     lambda: self._send_from_wheel(batch, round_index + 1, start, interval, timeout))
+            wheel.at(
+                start + (round_index + 1) * interval,
+                lambda: self._send_from_wheel(batch, round_index + 1, start, interval, timeout),
+            )
         elif batch.outstanding > 0:
             wheel.at(self._loop_time() + timeout, batch.expire)
 

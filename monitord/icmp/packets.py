@@ -44,11 +44,19 @@ ERROR_TYPES_V6: Final = frozenset(
 _V4_ERRORS = {
     ICMP_DEST_UNREACH: (
         "destination unreachable",
-        {0: "net unreachable", 1: "host unreachable", 2: "protocol unreachable",
-         3: "port unreachable", 4: "fragmentation needed", 5: "source route failed",
-         6: "destination network unknown", 7: "destination host unknown",
-         9: "network administratively prohibited", 10: "host administratively prohibited",
-         13: "communication administratively prohibited"},
+        {
+            0: "net unreachable",
+            1: "host unreachable",
+            2: "protocol unreachable",
+            3: "port unreachable",
+            4: "fragmentation needed",
+            5: "source route failed",
+            6: "destination network unknown",
+            7: "destination host unknown",
+            9: "network administratively prohibited",
+            10: "host administratively prohibited",
+            13: "communication administratively prohibited",
+        },
     ),
     ICMP_TIME_EXCEEDED: ("time exceeded", {0: "TTL exceeded in transit", 1: "fragment reassembly"}),
     ICMP_PARAM_PROBLEM: ("parameter problem", {}),
@@ -56,13 +64,18 @@ _V4_ERRORS = {
 _V6_ERRORS = {
     ICMP6_DEST_UNREACH: (
         "destination unreachable",
-        {0: "no route", 1: "administratively prohibited", 2: "beyond scope of source",
-         3: "address unreachable", 4: "port unreachable", 5: "source address failed policy",
-         6: "reject route"},
+        {
+            0: "no route",
+            1: "administratively prohibited",
+            2: "beyond scope of source",
+            3: "address unreachable",
+            4: "port unreachable",
+            5: "source address failed policy",
+            6: "reject route",
+        },
     ),
     ICMP6_PACKET_TOO_BIG: ("packet too big", {}),
-    ICMP6_TIME_EXCEEDED: ("time exceeded", {0: "hop limit exceeded in transit",
-                                            1: "fragment reassembly"}),
+    ICMP6_TIME_EXCEEDED: ("time exceeded", {0: "hop limit exceeded in transit", 1: "fragment reassembly"}),
     ICMP6_PARAM_PROBLEM: ("parameter problem", {}),
 }
 
@@ -170,8 +183,9 @@ def parse_v4(packet: bytes, sender: str, has_ip_header: bool) -> Reply | None:
     if inner_type != ICMP_ECHO_REQUEST:
         return None
     token = packet[inner + 8 : inner + 8 + TOKEN_SIZE]
-    return Reply(identifier, sequence, token if len(token) == TOKEN_SIZE else None,
-                 sender, about, icmp_type, code)
+    return Reply(
+        identifier, sequence, token if len(token) == TOKEN_SIZE else None, sender, about, icmp_type, code
+    )
 
 
 def parse_v6(packet: bytes, sender: str) -> Reply | None:
@@ -195,5 +209,6 @@ def parse_v6(packet: bytes, sender: str) -> Reply | None:
     if inner_type != ICMP6_ECHO_REQUEST:
         return None
     token = packet[inner + 8 : inner + 8 + TOKEN_SIZE]
-    return Reply(identifier, sequence, token if len(token) == TOKEN_SIZE else None,
-                 sender, about, icmp_type, code)
+    return Reply(
+        identifier, sequence, token if len(token) == TOKEN_SIZE else None, sender, about, icmp_type, code
+    )

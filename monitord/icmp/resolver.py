@@ -44,8 +44,13 @@ class _Entry:
 class Resolver:
     """Resolves target names to one IP literal; shared by all ICMP targets."""
 
-    def __init__(self, nameservers: Sequence[str] | None = None, port: int = 53,
-                 lifetime: float = 3.0, hosts_file: str = HOSTS_FILE) -> None:
+    def __init__(
+        self,
+        nameservers: Sequence[str] | None = None,
+        port: int = 53,
+        lifetime: float = 3.0,
+        hosts_file: str = HOSTS_FILE,
+    ) -> None:
         self._nameservers = list(nameservers) if nameservers else None
         self._port = port
         self._lifetime = lifetime
@@ -141,8 +146,11 @@ class Resolver:
         if mtime != self._hosts_mtime:
             self._hosts = await asyncio.to_thread(_parse_hosts, self._hosts_file)
             self._hosts_mtime = mtime
-            self._cache = {key: entry for key, entry in self._cache.items()
-                           if entry.error is None and key[0] not in self._hosts}
+            self._cache = {
+                key: entry
+                for key, entry in self._cache.items()
+                if entry.error is None and key[0] not in self._hosts
+            }
         return self._hosts
 
 

@@ -83,8 +83,10 @@ class IcmpSocket:
 
 def _tune_buffers(sock: socket.socket) -> None:
     """Large buffers: a 10,000-target sweep must not overflow the receive queue."""
-    for force, plain, size in ((SO_RCVBUFFORCE, socket.SO_RCVBUF, RECEIVE_BUFFER),
-                               (SO_SNDBUFFORCE, socket.SO_SNDBUF, SEND_BUFFER)):
+    for force, plain, size in (
+        (SO_RCVBUFFORCE, socket.SO_RCVBUF, RECEIVE_BUFFER),
+        (SO_SNDBUFFORCE, socket.SO_SNDBUF, SEND_BUFFER),
+    ):
         try:
             sock.setsockopt(socket.SOL_SOCKET, force, size)
         except OSError:
@@ -160,7 +162,7 @@ def _missing_privilege(family: int) -> StartupError:
         f"ICMP ({which}): cannot open a raw socket (needs the CAP_NET_RAW capability, e.g. "
         f"AmbientCapabilities=CAP_NET_RAW in the systemd unit) and unprivileged ping sockets "
         f"are not allowed for group {os.getegid()} (sysctl net.ipv4.ping_group_range, "
-        f"e.g. net.ipv4.ping_group_range=\"0 2147483647\")"
+        f'e.g. net.ipv4.ping_group_range="0 2147483647")'
     )
 
 

@@ -44,8 +44,13 @@ class CandidatesAnswered(ConflictError):
         self.answered = answered
 
     def json(self) -> dict[str, object]:
-        return {"error": str(self), "field": self.field, "code": self.code,
-                "answered": len(self.answered), "addresses": self.answered[:CHECK_SHOWN]}
+        return {
+            "error": str(self),
+            "field": self.field,
+            "code": self.code,
+            "answered": len(self.answered),
+            "addresses": self.answered[:CHECK_SHOWN],
+        }
 
 
 class _Stale(Exception):
@@ -110,16 +115,18 @@ class Allocator:
                 raise NotFoundError(f"no subnet with id {subnet_id}", field="subnet_id")
             return await self.state(conn, row)
 
-    async def allocate(self, subnet_id: int, request: AddressRequest, actor: str,
-                       idempotency_key: str | None = None) -> Allocation:
+    async def allocate(
+        self, subnet_id: int, request: AddressRequest, actor: str, idempotency_key: str | None = None
+    ) -> Allocation:
         if idempotency_key is not None:
             check_key(idempotency_key)
         if request.check and self.pinger is not None:
             return await self._allocate_checked(subnet_id, request, actor, idempotency_key)
         return await self._submit(Pending(subnet_id, request, actor, idempotency_key))
 
-    async def allocate_alone(self, subnet_id: int, request: AddressRequest, actor: str,
-                             idempotency_key: str | None = None) -> Allocation:
+    async def allocate_alone(
+        self, subnet_id: int, request: AddressRequest, actor: str, idempotency_key: str | None = None
+    ) -> Allocation:
         """One allocation in its own transaction (the fallback when a batch hits a conflict)."""
         for _ in range(3):
             try:
@@ -152,8 +159,9 @@ class Allocator:
             raise
         return item.future.result()
 
-    async def _allocate_checked(self, subnet_id: int, request: AddressRequest, actor: str,
-                                key: str | None) -> Allocation:
+    async def _allocate_checked(
+        self, subnet_id: int, request: AddressRequest, actor: str, key: str | None
+    ) -> Allocation:
         """Ping candidates outside the lock; allocate the first that stayed silent."""
         assert self.pinger is not None
         skip = set(request.skip)
@@ -173,20 +181,26 @@ class Allocator:
             skip.update(c for c, t in zip(candidates, texts, strict=True) if t in alive)
             answered.extend(t for t in texts if t in alive)
             if request.address is not None and not silent:
-                raise CandidatesAnswered(f"{request.address} answers ping; it is in use but not registered",
-                                         "address", [request.address])
+                raise CandidatesAnswered(
+                    f"{request.address} answers ping; it is in use but not registered",
+                    "address",
+                    [request.address],
+                )
             if not silent:
                 continue
             try:
                 return await self._allocate_once(
-                    subnet_id, replace(request, skip=frozenset(skip), accept=silent), actor, key)
+                    subnet_id, replace(request, skip=frozenset(skip), accept=silent), actor, key
+                )
             except (_Stale, _Unchecked):
                 self._states.pop(subnet_id, None)
         shown = ", ".join(answered[:CHECK_SHOWN]) + (", ..." if len(answered) > CHECK_SHOWN else "")
         raise CandidatesAnswered(
             f"{len(answered)} candidates answered ping, so none was allocated: they are free in the "
             f"register but in use on the wire ({shown}); register them or find who uses them",
-            "check", answered)
+            "check",
+            answered,
+        )
 
     async def _peek(self, subnet_id: int, request: AddressRequest) -> tuple[list[int], int]:
         """Up to ``CHECK_BATCH`` candidates (without taking them) and the IP version."""
@@ -208,8 +222,9 @@ class Allocator:
             skip.add(value)
         return found, int(state.network.version)
 
-    async def _allocate_once(self, subnet_id: int, request: AddressRequest, actor: str,
-                             key: str | None) -> Allocation:
+    async def _allocate_once(
+        self, subnet_id: int, request: AddressRequest, actor: str, key: str | None
+    ) -> Allocation:
         try:
             async with write_transaction(self.engine, subnet_id=subnet_id) as conn:
                 row = await lock_subnet(conn, subnet_id)
@@ -228,16 +243,22 @@ class Allocator:
                     await conn.execute(addresses.insert().values(**values))
                 except IntegrityError:
                     if request.address is not None:
-                        raise ConflictError(f"{text} is already registered",
-                                            field="address") from None
+                        raise ConflictError(f"{text} is already registered", field="address") from None
                     raise _Stale from None
                 if key is not None:
-                    await conn.execute(idempotency.insert().values(
-                        actor=actor, key=key, subnet_id=subnet_id, address=values["address"],
-                        created_at=stamp))
+                    await conn.execute(
+                        idempotency.insert().values(
+                            actor=actor,
+                            key=key,
+                            subnet_id=subnet_id,
+                            address=values["address"],
+                            created_at=stamp,
+                        )
+                    )
                 await bump_generation(conn, subnet_id)
-                await audit.record(conn, [audit.entry(actor, "allocate", "address", text,
-                                                      (None, address_audit(values)))])
+                await audit.record(
+                    conn, [audit.entry(actor, "allocate", "address", text, (None, address_audit(values)))]
+                )
                 state.index.take(value)
                 state.generation += 1
         except BaseException:
@@ -253,18 +274,23 @@ class Allocator:
     @staticmethod
     async def replay(conn: AsyncConnection, subnet_id: int, actor: str, key: str) -> dict[str, Any] | None:
         """The address an earlier request with this Idempotency-Key got, if any."""
-        stored = (await conn.execute(sa.select(idempotency).where(
-            idempotency.c.actor == actor, idempotency.c.key == key))).first()
+        stored = (
+            await conn.execute(
+                sa.select(idempotency).where(idempotency.c.actor == actor, idempotency.c.key == key)
+            )
+        ).first()
         if stored is None:
             return None
         if stored.subnet_id != subnet_id:
-            raise ConflictError("this Idempotency-Key was used for another subnet",
-                                field="Idempotency-Key")
-        row = (await conn.execute(sa.select(addresses).where(
-            addresses.c.address == stored.address))).mappings().first()
+            raise ConflictError("this Idempotency-Key was used for another subnet", field="Idempotency-Key")
+        row = (
+            (await conn.execute(sa.select(addresses).where(addresses.c.address == stored.address)))
+            .mappings()
+            .first()
+        )
         if row is None:
-            raise ConflictError(f"the address allocated with this Idempotency-Key ({stored.address}) "
-                                "was released since", field="Idempotency-Key")
+            raise ConflictError(
+                f"the address allocated with this Idempotency-Key ({stored.address}) was released since",
+                field="Idempotency-Key",
+            )
         return address_json(row)
-
-

@@ -20,8 +20,9 @@ from monitord.ipam.transactions import bump_generation, lock_subnet, now, write_
 async def _subnet_of(engine: AsyncEngine, text: str) -> tuple[str, int]:
     address = str(parse_address(text))
     async with engine.connect() as conn:
-        subnet_id = (await conn.execute(sa.select(addresses.c.subnet_id).where(
-            addresses.c.address == address))).scalar_one_or_none()
+        subnet_id = (
+            await conn.execute(sa.select(addresses.c.subnet_id).where(addresses.c.address == address))
+        ).scalar_one_or_none()
     if subnet_id is None:
         raise NotFoundError(f"{address} is not registered", field="address")
     return address, int(subnet_id)
@@ -33,15 +34,19 @@ async def release(allocator: Allocator, text: str, actor: str) -> dict[str, Any]
     try:
         async with write_transaction(allocator.engine, subnet_id=subnet_id) as conn:
             subnet = await lock_subnet(conn, subnet_id)
-            row = (await conn.execute(sa.select(addresses).where(addresses.c.address == address))
-                   ).mappings().first()
+            row = (
+                (await conn.execute(sa.select(addresses).where(addresses.c.address == address)))
+                .mappings()
+                .first()
+            )
             if row is None or row["subnet_id"] != subnet_id:
                 raise NotFoundError(f"{address} is not registered", field="address")
             await conn.execute(addresses.delete().where(addresses.c.id == row["id"]))
             await conn.execute(idempotency.delete().where(idempotency.c.address == address))
             await bump_generation(conn, subnet_id)
-            await audit.record(conn, [audit.entry(actor, "release", "address", address,
-                                                  (address_audit(row), None))])
+            await audit.record(
+                conn, [audit.entry(actor, "release", "address", address, (address_audit(row), None))]
+            )
             allocator.note_released(subnet, int(parse_address(address)))
     except BaseException:
         allocator.forget(subnet_id)
@@ -65,8 +70,11 @@ async def update(engine: AsyncEngine, text: str, changes: AddressChanges, actor:
     address, subnet_id = await _subnet_of(engine, text)
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         await lock_subnet(conn, subnet_id)
-        row = (await conn.execute(sa.select(addresses).where(addresses.c.address == address))
-               ).mappings().first()
+        row = (
+            (await conn.execute(sa.select(addresses).where(addresses.c.address == address)))
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFoundError(f"{address} is not registered", field="address")
         values: dict[str, Any] = {}
@@ -77,6 +85,8 @@ async def update(engine: AsyncEngine, text: str, changes: AddressChanges, actor:
         values["updated_at"] = now()
         await conn.execute(addresses.update().where(addresses.c.id == row["id"]).values(**values))
         after = (await conn.execute(sa.select(addresses).where(addresses.c.id == row["id"]))).mappings().one()
-        await audit.record(conn, [audit.entry(actor, "update", "address", address,
-                                              (address_audit(row), address_audit(after)))])
+        await audit.record(
+            conn,
+            [audit.entry(actor, "update", "address", address, (address_audit(row), address_audit(after)))],
+        )
     return address_json(after)

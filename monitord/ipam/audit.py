@@ -13,11 +13,17 @@ from monitord.ipam.tables import audit
 from monitord.ipam.transactions import now
 
 
-def entry(actor: str, action: str, object_type: str, key: str, change: tuple[Any, Any]
-          ) -> dict[str, Any]:
+def entry(actor: str, action: str, object_type: str, key: str, change: tuple[Any, Any]) -> dict[str, Any]:
     """One audit row (``change`` is ``(before, after)``), inserted in the change's own transaction."""
-    return {"at": now(), "actor": actor, "action": action, "object_type": object_type,
-            "object_key": key, "before": change[0], "after": change[1]}
+    return {
+        "at": now(),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_key": key,
+        "before": change[0],
+        "after": change[1],
+    }
 
 
 async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -25,9 +31,15 @@ async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         await conn.execute(audit.insert(), rows)
 
 
-async def query(engine: AsyncEngine, *, object_key: str | None = None, actor: str | None = None,
-                since: datetime | None = None, limit: int = 100, before_id: int | None = None
-                ) -> list[dict[str, Any]]:
+async def query(
+    engine: AsyncEngine,
+    *,
+    object_key: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
     """Newest first; ``before_id`` pages further back."""
     statement = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
     if object_key is not None:
@@ -41,8 +53,15 @@ async def query(engine: AsyncEngine, *, object_key: str | None = None, actor: st
     async with engine.connect() as conn:
         rows = (await conn.execute(statement)).mappings().all()
     return [
-        {"id": r["id"], "at": iso(r["at"]), "actor": r["actor"], "action": r["action"],
-         "object_type": r["object_type"], "object": r["object_key"], "before": r["before"],
-         "after": r["after"]}
+        {
+            "id": r["id"],
+            "at": iso(r["at"]),
+            "actor": r["actor"],
+            "action": r["action"],
+            "object_type": r["object_type"],
+            "object": r["object_key"],
+            "before": r["before"],
+            "after": r["after"],
+        }
         for r in rows
     ]

@@ -40,7 +40,8 @@ class Pending:
     actor: str
     key: str | None
     future: asyncio.Future[Allocation] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future())
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 class BatchAllocator(Protocol):
@@ -53,13 +54,15 @@ class BatchAllocator(Protocol):
 
     def forget(self, subnet_id: int) -> None: ...
 
-    async def allocate_alone(self, subnet_id: int, request: AddressRequest, actor: str,
-                             idempotency_key: str | None = None) -> Allocation: ...
+    async def allocate_alone(
+        self, subnet_id: int, request: AddressRequest, actor: str, idempotency_key: str | None = None
+    ) -> Allocation: ...
 
     def requeue(self, subnet_id: int, items: list[Pending]) -> None: ...
 
-    async def replay(self, conn: AsyncConnection, subnet_id: int, actor: str,
-                     key: str) -> dict[str, Any] | None: ...
+    async def replay(
+        self, conn: AsyncConnection, subnet_id: int, actor: str, key: str
+    ) -> dict[str, Any] | None: ...
 
 
 async def run_batch(allocator: BatchAllocator, subnet_id: int, batch: list[Pending]) -> None:
@@ -80,7 +83,8 @@ async def run_batch(allocator: BatchAllocator, subnet_id: int, batch: list[Pendi
                     try:
                         if item.key is not None:
                             earlier = keys.get((item.actor, item.key)) or await allocator.replay(
-                                conn, subnet_id, item.actor, item.key)
+                                conn, subnet_id, item.actor, item.key
+                            )
                             if earlier is not None:
                                 outcomes[item] = Allocation(earlier, created=False)
                                 continue
@@ -99,15 +103,29 @@ async def run_batch(allocator: BatchAllocator, subnet_id: int, batch: list[Pendi
                         keys[(item.actor, item.key)] = address_json(values, str(state.network))
                 if granted:
                     await conn.execute(addresses.insert(), [v for _, v in granted])
-                    with_keys = [{"actor": i.actor, "key": i.key, "subnet_id": subnet_id,
-                                  "address": v["address"], "created_at": stamp}
-                                 for i, v in granted if i.key is not None]
+                    with_keys = [
+                        {
+                            "actor": i.actor,
+                            "key": i.key,
+                            "subnet_id": subnet_id,
+                            "address": v["address"],
+                            "created_at": stamp,
+                        }
+                        for i, v in granted
+                        if i.key is not None
+                    ]
                     if with_keys:
                         await conn.execute(idempotency.insert(), with_keys)
                     await bump_generation(conn, subnet_id)
-                    await audit.record(conn, [
-                        audit.entry(i.actor, "allocate", "address", v["address"], (None, address_audit(v)))
-                        for i, v in granted])
+                    await audit.record(
+                        conn,
+                        [
+                            audit.entry(
+                                i.actor, "allocate", "address", v["address"], (None, address_audit(v))
+                            )
+                            for i, v in granted
+                        ],
+                    )
                     state.generation += 1
             for item, values in granted:
                 outcomes[item] = Allocation(address_json(values, str(state.network)), created=True)
@@ -120,8 +138,9 @@ async def run_batch(allocator: BatchAllocator, subnet_id: int, batch: list[Pendi
                 if item.future.done():
                     continue
                 try:
-                    outcomes[item] = await allocator.allocate_alone(subnet_id, item.request, item.actor,
-                                                                    item.key)
+                    outcomes[item] = await allocator.allocate_alone(
+                        subnet_id, item.request, item.actor, item.key
+                    )
                 except Exception as exc:  # each request alone now: its error is its own
                     outcomes[item] = exc
         except RequestError as exc:  # the subnet itself is gone: every request gets the 404

@@ -70,25 +70,34 @@ class Allocation:
 async def load_state(conn: AsyncConnection, row: sa.Row[Any]) -> SubnetState:
     """Rebuild a subnet's free index from its rows, child subnets and ranges."""
     network = IPNetwork(row.cidr)
-    used = [int(ipaddress.ip_address(text)) for (text,) in (await conn.execute(
-        sa.select(addresses.c.address).where(addresses.c.subnet_id == row.id))).all()]
+    used = [
+        int(ipaddress.ip_address(text))
+        for (text,) in (
+            await conn.execute(sa.select(addresses.c.address).where(addresses.c.subnet_id == row.id))
+        ).all()
+    ]
     children = []
     for (cidr,) in (await conn.execute(sa.select(subnets.c.cidr).where(subnets.c.parent_id == row.id))).all():
         child = IPNetwork(cidr)
         children.append((int(child.first), int(child.last), cidr))
     spans = {
-        r.name: RangeSpan(r.name, r.kind, int(ipaddress.ip_address(r.first)),
-                          int(ipaddress.ip_address(r.last)))
+        r.name: RangeSpan(
+            r.name, r.kind, int(ipaddress.ip_address(r.first)), int(ipaddress.ip_address(r.last))
+        )
         for r in (await conn.execute(sa.select(ranges).where(ranges.c.subnet_id == row.id))).all()
     }
     bounds = usable_bounds(network)
-    index = FreeIndex(bounds[0], bounds[1], used, [(a, b) for a, b, _ in children]) if bounds else (
-        FreeIndex.empty())
+    index = (
+        FreeIndex(bounds[0], bounds[1], used, [(a, b) for a, b, _ in children])
+        if bounds
+        else (FreeIndex.empty())
+    )
     return SubnetState(row.id, network, int(row.generation), index, spans, children)
 
 
-def _first_free(state: SubnetState, lo: int | None, hi: int | None, skip: frozenset[int],
-                avoid: list[RangeSpan]) -> int | None:
+def _first_free(
+    state: SubnetState, lo: int | None, hi: int | None, skip: frozenset[int], avoid: list[RangeSpan]
+) -> int | None:
     cursor = lo
     for _ in range(len(skip) + len(avoid) + 2 + 10_000):
         value = state.index.next_free(cursor, hi)
@@ -112,8 +121,9 @@ def choose(state: SubnetState, request: AddressRequest) -> int:
     if request.range is not None:
         span = state.ranges.get(request.range)
         if span is None:
-            raise RequestError(f"subnet {network} has no range named {request.range!r}",
-                               field="range", status=422)
+            raise RequestError(
+                f"subnet {network} has no range named {request.range!r}", field="range", status=422
+            )
     if request.address is not None:
         value = parse_address(request.address)
         if value.version != network.version or value not in network:
@@ -124,8 +134,9 @@ def choose(state: SubnetState, request: AddressRequest) -> int:
             raise RequestError(f"{value} {reason} of {network}", field="address", status=422)
         for first, last, cidr in state.children:
             if first <= number <= last:
-                raise RequestError(f"{value} belongs to child subnet {cidr}; allocate it there",
-                                   field="address", status=422)
+                raise RequestError(
+                    f"{value} belongs to child subnet {cidr}; allocate it there", field="address", status=422
+                )
         if span is not None and not span.first <= number <= span.last:
             raise RequestError(f"{value} is outside range {span.name!r}", field="address", status=422)
         if not state.index.is_free(number):
@@ -143,14 +154,23 @@ def choose(state: SubnetState, request: AddressRequest) -> int:
     return found
 
 
-def address_values(state: SubnetState, request: AddressRequest, value: int, stamp: datetime
-                   ) -> dict[str, Any]:
+def address_values(
+    state: SubnetState, request: AddressRequest, value: int, stamp: datetime
+) -> dict[str, Any]:
     """The row a granted ``request`` inserts."""
     return {
-        "subnet_id": state.subnet_id, "address": canonical(value, state.network.version),
+        "subnet_id": state.subnet_id,
+        "address": canonical(value, state.network.version),
         "sort_key": sort_key(value, state.network.version),
-        "status": request.status, "hostname": request.hostname, "mac": request.mac,
-        "description": request.description, "owner": request.owner,
-        "target": request.target, "range_name": request.range,
-        "created_at": stamp, "updated_at": stamp, "last_seen_at": None, "seen_mac": None,
+        "status": request.status,
+        "hostname": request.hostname,
+        "mac": request.mac,
+        "description": request.description,
+        "owner": request.owner,
+        "target": request.target,
+        "range_name": request.range,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "last_seen_at": None,
+        "seen_mac": None,
     }

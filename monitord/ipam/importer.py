@@ -26,8 +26,15 @@ class ImportRejected(RequestError):
         self.report = report
 
 
-async def import_csv(allocator: Allocator, text: str, actor: str, *, dry_run: bool,
-                     line_offset: int = 0, targets: frozenset[str] | None = None) -> dict[str, Any]:
+async def import_csv(
+    allocator: Allocator,
+    text: str,
+    actor: str,
+    *,
+    dry_run: bool,
+    line_offset: int = 0,
+    targets: frozenset[str] | None = None,
+) -> dict[str, Any]:
     """The plan (dry run), or the plan applied; raises ``ImportRejected`` on any bad row."""
     engine = allocator.engine
     if dry_run:
@@ -41,28 +48,42 @@ async def import_csv(allocator: Allocator, text: str, actor: str, *, dry_run: bo
             if plan.problems:
                 raise ImportRejected({"dry_run": False, **plan.summary()})
             touched = {v["subnet_id"] for v in plan.creates} | {
-                sid for old, new in plan.updates for sid in (old["subnet_id"], new["subnet_id"])}
+                sid for old, new in plan.updates for sid in (old["subnet_id"], new["subnet_id"])
+            }
             if touched and conn.dialect.name == "postgresql":
                 # The same row locks allocators take, in id order so two imports cannot deadlock.
-                await conn.execute(sa.select(subnets.c.id).where(subnets.c.id.in_(sorted(touched)))
-                                   .order_by(subnets.c.id).with_for_update())
+                await conn.execute(
+                    sa.select(subnets.c.id)
+                    .where(subnets.c.id.in_(sorted(touched)))
+                    .order_by(subnets.c.id)
+                    .with_for_update()
+                )
             stamp = now()
             entries = []
             creates = [{**v, "created_at": stamp, "updated_at": stamp} for v in plan.creates]
             for start in range(0, len(creates), _CHUNK):
-                await conn.execute(addresses.insert(), creates[start:start + _CHUNK])
-            entries += [audit.entry(actor, "import", "address", v["address"], (None, address_audit(v)))
-                        for v in plan.creates]
+                await conn.execute(addresses.insert(), creates[start : start + _CHUNK])
+            entries += [
+                audit.entry(actor, "import", "address", v["address"], (None, address_audit(v)))
+                for v in plan.creates
+            ]
             for old, new in plan.updates:
-                await conn.execute(addresses.update().where(addresses.c.id == old["id"])
-                                   .values(**new, updated_at=stamp))
-                entries.append(audit.entry(actor, "import", "address", new["address"],
-                                           (address_audit(old), address_audit(new))))
+                await conn.execute(
+                    addresses.update().where(addresses.c.id == old["id"]).values(**new, updated_at=stamp)
+                )
+                entries.append(
+                    audit.entry(
+                        actor, "import", "address", new["address"], (address_audit(old), address_audit(new))
+                    )
+                )
             for start in range(0, len(entries), _CHUNK):
-                await audit.record(conn, entries[start:start + _CHUNK])
+                await audit.record(conn, entries[start : start + _CHUNK])
             if touched:
-                await conn.execute(subnets.update().where(subnets.c.id.in_(sorted(touched)))
-                                   .values(generation=subnets.c.generation + 1, updated_at=stamp))
+                await conn.execute(
+                    subnets.update()
+                    .where(subnets.c.id.in_(sorted(touched)))
+                    .values(generation=subnets.c.generation + 1, updated_at=stamp)
+                )
     finally:
         for subnet_id in touched:
             allocator.forget(subnet_id)

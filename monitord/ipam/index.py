@@ -18,8 +18,9 @@ class FreeIndex:
 
     __slots__ = ("_ends", "_starts", "free_count", "high", "low")
 
-    def __init__(self, low: int, high: int, used: Iterable[int] = (),
-                 blocked: Iterable[tuple[int, int]] = ()) -> None:
+    def __init__(
+        self, low: int, high: int, used: Iterable[int] = (), blocked: Iterable[tuple[int, int]] = ()
+    ) -> None:
         """``used`` single addresses and ``blocked`` intervals (child subnets) are not free."""
         self.low = low
         self.high = high

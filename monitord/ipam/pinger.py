@@ -42,8 +42,9 @@ class EnginePinger:
                 engine = IcmpEngine()
                 await engine.start()
                 self._engine = engine
-        stats = await self._engine.ping_many(list(addresses), count=self._count,
-                                             interval=self._interval, timeout=timeout)
+        stats = await self._engine.ping_many(
+            list(addresses), count=self._count, interval=self._interval, timeout=timeout
+        )
         return {s.address: (s.rtt_min_ms or 0.0) for s in stats if s.alive}
 
     async def close(self) -> None:

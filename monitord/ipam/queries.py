@@ -52,7 +52,9 @@ async def list_addresses(allocator: Allocator, wanted: AddressFilter) -> tuple[l
         needle = wanted.q.strip().lower()
         like = f"%{needle.replace('%', '').replace('_', '')}%"
         options: list[sa.ColumnElement[bool]] = [
-            addresses.c.address.like(like), sa.func.lower(addresses.c.hostname).like(like)]
+            addresses.c.address.like(like),
+            sa.func.lower(addresses.c.hostname).like(like),
+        ]
         with contextlib.suppress(RequestError):
             options.append(addresses.c.mac == normalize_mac(needle, "q"))
         conditions.append(sa.or_(*options))
@@ -63,15 +65,25 @@ async def list_addresses(allocator: Allocator, wanted: AddressFilter) -> tuple[l
         counter = counter.where(*conditions)
     async with allocator.engine.connect() as conn:
         total = int((await conn.execute(counter)).scalar_one())
-        rows = (await conn.execute(base.order_by(addresses.c.sort_key)
-                                   .limit(wanted.limit).offset(wanted.offset))).mappings().all()
+        rows = (
+            (
+                await conn.execute(
+                    base.order_by(addresses.c.sort_key).limit(wanted.limit).offset(wanted.offset)
+                )
+            )
+            .mappings()
+            .all()
+        )
     return [address_json(r, r["cidr"]) for r in rows], total
 
 
 async def find_address(allocator: Allocator, text: str) -> dict[str, Any] | None:
     address = str(parse_address(text))
-    query = sa.select(addresses, subnets.c.cidr).join(subnets, subnets.c.id == addresses.c.subnet_id
-                                                      ).where(addresses.c.address == address)
+    query = (
+        sa.select(addresses, subnets.c.cidr)
+        .join(subnets, subnets.c.id == addresses.c.subnet_id)
+        .where(addresses.c.address == address)
+    )
     async with allocator.engine.connect() as conn:
         row = (await conn.execute(query)).mappings().first()
     return None if row is None else address_json(row, row["cidr"])
@@ -83,8 +95,9 @@ def next_free(state: SubnetState, count: int, range_name: str | None = None) -> 
     if range_name is not None:
         span = state.ranges.get(range_name)
         if span is None:
-            raise RequestError(f"subnet {state.network} has no range named {range_name!r}",
-                               field="range", status=422)
+            raise RequestError(
+                f"subnet {state.network} has no range named {range_name!r}", field="range", status=422
+            )
         return [canonical(v, version) for v in state.index.free_values(count, span.first, span.last)]
     avoid = [s for s in state.ranges.values() if s.kind in AVOIDED_RANGE_KINDS]
     out: list[str] = []
@@ -114,8 +127,11 @@ def free_blocks(state: SubnetState, prefixlen: int) -> list[str]:
     network = state.network
     width = 32 if network.version == 4 else 128
     if not network.prefixlen < prefixlen <= width:
-        raise RequestError(f"prefix length must be between {network.prefixlen + 1} and {width}",
-                           field="prefixlen", status=422)
+        raise RequestError(
+            f"prefix length must be between {network.prefixlen + 1} and {width}",
+            field="prefixlen",
+            status=422,
+        )
     size = 1 << (width - prefixlen)
     out: list[str] = []
     for first, last in state.index.blocks():

@@ -50,9 +50,14 @@ class RangePlan:
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
-                "unchanged": self.unchanged, "errors": [p.json() for p in self.problems],
-                "changes": self.changes}
+        return {
+            "rows": self.rows,
+            "create": len(self.creates),
+            "update": len(self.updates),
+            "unchanged": self.unchanged,
+            "errors": [p.json() for p in self.problems],
+            "changes": self.changes,
+        }
 
 
 def _subnet(text: str, registered: dict[str, tuple[int, IPNetwork]]) -> tuple[int, IPNetwork]:
@@ -66,13 +71,15 @@ def _subnet(text: str, registered: dict[str, tuple[int, IPNetwork]]) -> tuple[in
     return found
 
 
-def _update(line: int, row: dict[str, str], old: dict[str, Any], network: IPNetwork,
-            plan: RangePlan) -> None:
+def _update(line: int, row: dict[str, str], old: dict[str, Any], network: IPNetwork, plan: RangePlan) -> None:
     for bound in ("first", "last"):
         given = row.get(bound, "")
         if given and given != old[bound] and not _same_address(given, old[bound]):
-            raise RequestError(f"range {old['name']!r} of {network} is {old['first']}-{old['last']}; "
-                               "bounds never move (delete the range and import it again)", field=bound)
+            raise RequestError(
+                f"range {old['name']!r} of {network} is {old['first']}-{old['last']}; "
+                "bounds never move (delete the range and import it again)",
+                field=bound,
+            )
     new = dict(old)
     if row.get("kind"):
         new["kind"] = row["kind"]
@@ -84,9 +91,16 @@ def _update(line: int, row: dict[str, str], old: dict[str, Any], network: IPNetw
     plan.updates.append((old, new))
     for name in ("kind", "description"):
         if old[name] != new[name]:
-            plan.changes.append({"line": line, "range": f"{network}:{old['name']}", "field": name,
-                                 "before": old[name], "after": new[name],
-                                 "text": f"{name}: {old[name] or '(empty)'} -> {new[name] or '(empty)'}"})
+            plan.changes.append(
+                {
+                    "line": line,
+                    "range": f"{network}:{old['name']}",
+                    "field": name,
+                    "before": old[name],
+                    "after": new[name],
+                    "text": f"{name}: {old[name] or '(empty)'} -> {new[name] or '(empty)'}",
+                }
+            )
 
 
 def _same_address(a: str, b: str) -> bool:
@@ -100,8 +114,10 @@ async def plan_ranges(conn: AsyncConnection, text: str, line_offset: int = 0) ->
     """Check every row against the register as ``conn`` sees it."""
     parsed, problems = read_rows(text, line_offset, RANGE_COLUMNS, ("subnet", "name"))
     plan = RangePlan(rows=len(parsed), problems=problems)
-    registered = {str(IPNetwork(r.cidr)): (r.id, IPNetwork(r.cidr))
-                  for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()}
+    registered = {
+        str(IPNetwork(r.cidr)): (r.id, IPNetwork(r.cidr))
+        for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
+    }
     existing: dict[int, list[dict[str, Any]]] = {}
     for r in (await conn.execute(sa.select(ranges).order_by(ranges.c.id))).mappings():
         existing.setdefault(r["subnet_id"], []).append(dict(r))
@@ -111,15 +127,17 @@ async def plan_ranges(conn: AsyncConnection, text: str, line_offset: int = 0) ->
             subnet_id, network = _subnet(row.get("subnet", ""), registered)
             name = row.get("name", "")
             if not _NAME.match(name):
-                raise RequestError(f"{name!r} is not a range name (letters, digits, . _ -, at most 64)",
-                                   field="name")
+                raise RequestError(
+                    f"{name!r} is not a range name (letters, digits, . _ -, at most 64)", field="name"
+                )
             if row.get("kind") and row["kind"] not in RANGE_KINDS:
                 raise RequestError(f"{row['kind']!r} is not one of {', '.join(RANGE_KINDS)}", field="kind")
             if len(row.get("description", "")) > 2000:
                 raise RequestError("longer than 2000 characters", field="description")
             if (subnet_id, name) in seen:
-                raise RequestError(f"range {name!r} of {network} is also on line {seen[(subnet_id, name)]}",
-                                   field="name")
+                raise RequestError(
+                    f"range {name!r} of {network} is also on line {seen[(subnet_id, name)]}", field="name"
+                )
             seen[(subnet_id, name)] = line
             siblings = existing.setdefault(subnet_id, [])
             old = next((r for r in siblings if r["name"] == name), None)
@@ -133,15 +151,22 @@ async def plan_ranges(conn: AsyncConnection, text: str, line_offset: int = 0) ->
         except RequestError as exc:
             plan.problems.append(RowProblem(line, exc.field, str(exc)))
             continue
-        values = {"subnet_id": subnet_id, "name": name, "kind": row.get("kind") or "pool",
-                  "first": str(first), "last": str(last), "description": row.get("description", "")}
+        values = {
+            "subnet_id": subnet_id,
+            "name": name,
+            "kind": row.get("kind") or "pool",
+            "first": str(first),
+            "last": str(last),
+            "description": row.get("description", ""),
+        }
         plan.creates.append(values)
         siblings.append({**values, "id": None})  # later rows must not overlap it either
     return plan
 
 
-async def import_ranges(engine: AsyncEngine, text: str, actor: str, *, dry_run: bool,
-                        line_offset: int = 0) -> dict[str, Any]:
+async def import_ranges(
+    engine: AsyncEngine, text: str, actor: str, *, dry_run: bool, line_offset: int = 0
+) -> dict[str, Any]:
     """The plan (dry run), or the plan applied in one transaction; ``RangesRejected`` on any bad row."""
     if dry_run:
         async with engine.connect() as conn:
@@ -156,17 +181,26 @@ async def import_ranges(engine: AsyncEngine, text: str, actor: str, *, dry_run: 
         for values in plan.creates:
             inserted = await conn.execute(ranges.insert().values(**values).returning(ranges.c.id))
             key = f"{cidrs[values['subnet_id']]}:{values['name']}"
-            entries.append(audit.entry(actor, "import", "range", key,
-                                       (None, range_json({"id": inserted.scalar_one(), **values}))))
+            entries.append(
+                audit.entry(
+                    actor, "import", "range", key, (None, range_json({"id": inserted.scalar_one(), **values}))
+                )
+            )
         for old, new in plan.updates:
-            await conn.execute(ranges.update().where(ranges.c.id == old["id"])
-                               .values(kind=new["kind"], description=new["description"]))
+            await conn.execute(
+                ranges.update()
+                .where(ranges.c.id == old["id"])
+                .values(kind=new["kind"], description=new["description"])
+            )
             key = f"{cidrs[old['subnet_id']]}:{old['name']}"
             entries.append(audit.entry(actor, "import", "range", key, (range_json(old), range_json(new))))
         await audit.record(conn, entries)
         touched = sorted({v["subnet_id"] for v in plan.creates} | {o["subnet_id"] for o, _n in plan.updates})
         if touched:
             # Allocators keep a free index per subnet keyed by its generation; ranges change next-free.
-            await conn.execute(subnets.update().where(subnets.c.id.in_(touched))
-                               .values(generation=subnets.c.generation + 1, updated_at=now()))
+            await conn.execute(
+                subnets.update()
+                .where(subnets.c.id.in_(touched))
+                .values(generation=subnets.c.generation + 1, updated_at=now())
+            )
     return {"dry_run": False, **plan.summary()}

@@ -59,10 +59,18 @@ class SweepReport:
     at: datetime = field(default_factory=now)
 
     def json(self) -> dict[str, Any]:
-        return {"subnet": self.subnet, "subnet_id": self.subnet_id, "at": iso(self.at),
-                "swept": self.swept, "alive": self.alive, "registered": self.registered,
-                "arp": self.arp, "opened": self.opened, "resolved": self.resolved,
-                "active": self.active}
+        return {
+            "subnet": self.subnet,
+            "subnet_id": self.subnet_id,
+            "at": iso(self.at),
+            "swept": self.swept,
+            "alive": self.alive,
+            "registered": self.registered,
+            "arp": self.arp,
+            "opened": self.opened,
+            "resolved": self.resolved,
+            "active": self.active,
+        }
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
@@ -73,8 +81,11 @@ def _naive_utc(value: datetime | None) -> datetime | None:
 
 async def _inside(conn: AsyncConnection, network: IPNetwork) -> list[int]:
     """Ids of ``network``'s subnet and of every subnet nested in it."""
-    return [r.id for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
-            if IPNetwork(r.cidr) in network]
+    return [
+        r.id
+        for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
+        if IPNetwork(r.cidr) in network
+    ]
 
 
 async def _registered(conn: AsyncConnection, ids: list[int]) -> list[Any]:
@@ -85,8 +96,13 @@ async def _registered(conn: AsyncConnection, ids: list[int]) -> list[Any]:
 
 async def _dhcp_spans(conn: AsyncConnection, ids: list[int]) -> list[tuple[int, int]]:
     """``(first, last)`` of every ``dhcp`` range of the subnets ``ids``."""
-    rows = (await conn.execute(sa.select(ranges.c.first, ranges.c.last).where(
-        ranges.c.subnet_id.in_(ids), ranges.c.kind == "dhcp"))).all()
+    rows = (
+        await conn.execute(
+            sa.select(ranges.c.first, ranges.c.last).where(
+                ranges.c.subnet_id.in_(ids), ranges.c.kind == "dhcp"
+            )
+        )
+    ).all()
     return [(int(IPAddress(r.first)), int(IPAddress(r.last))) for r in rows]
 
 
@@ -100,8 +116,9 @@ def sweep_targets(network: IPNetwork, registered: list[str], limit: int) -> list
     return registered[:limit]
 
 
-async def sweep(engine: AsyncEngine, cidr: str, pinger: Pinger, arp: ArpSweep | None,
-                settings: SweepSettings) -> SweepReport:
+async def sweep(
+    engine: AsyncEngine, cidr: str, pinger: Pinger, arp: ArpSweep | None, settings: SweepSettings
+) -> SweepReport:
     network = IPNetwork(cidr)
     async with engine.connect() as conn:
         row = (await conn.execute(sa.select(subnets).where(subnets.c.cidr == str(network)))).first()
@@ -143,31 +160,51 @@ async def sweep(engine: AsyncEngine, cidr: str, pinger: Pinger, arp: ArpSweep | 
     return report
 
 
-async def _store_findings(conn: AsyncConnection, report: SweepReport,
-                          wanted: dict[tuple[str, str], str], stamp: datetime) -> None:
+async def _store_findings(
+    conn: AsyncConnection, report: SweepReport, wanted: dict[tuple[str, str], str], stamp: datetime
+) -> None:
     network = IPNetwork(report.subnet)
-    current = {(r.address, r.kind): r for r in (await conn.execute(sa.select(findings))).all()
-               if IPAddress(r.address) in network}
+    current = {
+        (r.address, r.kind): r
+        for r in (await conn.execute(sa.select(findings))).all()
+        if IPAddress(r.address) in network
+    }
     for (address, kind), detail in sorted(wanted.items()):
         existing = current.get((address, kind))
         if existing is None:
-            await conn.execute(findings.insert().values(
-                subnet_id=report.subnet_id, address=address, kind=kind, detail=detail,
-                first_seen=stamp, last_seen=stamp, resolved_at=None))
+            await conn.execute(
+                findings.insert().values(
+                    subnet_id=report.subnet_id,
+                    address=address,
+                    kind=kind,
+                    detail=detail,
+                    first_seen=stamp,
+                    last_seen=stamp,
+                    resolved_at=None,
+                )
+            )
             report.opened.append({"address": address, "kind": kind, "detail": detail})
         else:
             reopened = existing.resolved_at is not None
-            await conn.execute(findings.update().where(findings.c.id == existing.id).values(
-                detail=detail, last_seen=stamp, resolved_at=None,
-                first_seen=stamp if reopened else existing.first_seen))
+            await conn.execute(
+                findings.update()
+                .where(findings.c.id == existing.id)
+                .values(
+                    detail=detail,
+                    last_seen=stamp,
+                    resolved_at=None,
+                    first_seen=stamp if reopened else existing.first_seen,
+                )
+            )
             if reopened:
                 report.opened.append({"address": address, "kind": kind, "detail": detail})
         report.active[kind] = report.active.get(kind, 0) + 1
         report.current.append({"address": address, "kind": kind, "detail": detail})
     for key, existing in current.items():
         if key not in wanted and existing.resolved_at is None:
-            await conn.execute(findings.update().where(findings.c.id == existing.id)
-                               .values(resolved_at=stamp))
+            await conn.execute(
+                findings.update().where(findings.c.id == existing.id).values(resolved_at=stamp)
+            )
             report.resolved.append({"address": key[0], "kind": key[1], "detail": existing.detail})
 
 
@@ -179,20 +216,30 @@ async def retire(engine: AsyncEngine, swept: set[str]) -> list[tuple[str, str | 
     """
     wanted = {str(IPNetwork(c)) for c in swept}
     async with engine.begin() as conn:
-        rows = (await conn.execute(
-            sa.select(subnets.c.id, subnets.c.cidr, subnets.c.site).where(
-                subnets.c.id.in_(sa.select(findings.c.subnet_id).where(findings.c.resolved_at.is_(None))))
-        )).all()
+        rows = (
+            await conn.execute(
+                sa.select(subnets.c.id, subnets.c.cidr, subnets.c.site).where(
+                    subnets.c.id.in_(sa.select(findings.c.subnet_id).where(findings.c.resolved_at.is_(None)))
+                )
+            )
+        ).all()
         gone = [r for r in rows if str(IPNetwork(r.cidr)) not in wanted]
         if gone:
-            await conn.execute(findings.update().where(
-                findings.c.subnet_id.in_([r.id for r in gone]), findings.c.resolved_at.is_(None))
-                .values(resolved_at=now()))
+            await conn.execute(
+                findings.update()
+                .where(findings.c.subnet_id.in_([r.id for r in gone]), findings.c.resolved_at.is_(None))
+                .values(resolved_at=now())
+            )
     return [(str(IPNetwork(r.cidr)), r.site) for r in gone]
 
 
-async def list_findings(engine: AsyncEngine, *, kind: str | None = None, subnet_id: int | None = None,
-                        include_resolved: bool = False) -> list[dict[str, Any]]:
+async def list_findings(
+    engine: AsyncEngine,
+    *,
+    kind: str | None = None,
+    subnet_id: int | None = None,
+    include_resolved: bool = False,
+) -> list[dict[str, Any]]:
     query = sa.select(findings, subnets.c.cidr).join(subnets, subnets.c.id == findings.c.subnet_id)
     if kind is not None:
         query = query.where(findings.c.kind == kind)
@@ -202,6 +249,16 @@ async def list_findings(engine: AsyncEngine, *, kind: str | None = None, subnet_
         query = query.where(findings.c.resolved_at.is_(None))
     async with engine.connect() as conn:
         rows = (await conn.execute(query.order_by(findings.c.id))).mappings().all()
-    return [{"address": r["address"], "kind": r["kind"], "detail": r["detail"], "subnet": r["cidr"],
-             "subnet_id": r["subnet_id"], "first_seen": iso(r["first_seen"]),
-             "last_seen": iso(r["last_seen"]), "resolved_at": iso(r["resolved_at"])} for r in rows]
+    return [
+        {
+            "address": r["address"],
+            "kind": r["kind"],
+            "detail": r["detail"],
+            "subnet": r["cidr"],
+            "subnet_id": r["subnet_id"],
+            "first_seen": iso(r["first_seen"]),
+            "last_seen": iso(r["last_seen"]),
+            "resolved_at": iso(r["resolved_at"]),
+        }
+        for r in rows
+    ]

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-ADDRESS_FIELDS = ("address", "status", "hostname", "mac", "description", "owner", "target",
-                  "range_name")
+ADDRESS_FIELDS = ("address", "status", "hostname", "mac", "description", "owner", "target", "range_name")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -40,12 +39,27 @@ def address_audit(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def range_json(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "subnet_id": row["subnet_id"], "name": row["name"], "kind": row["kind"],
-            "first": row["first"], "last": row["last"], "description": row["description"]}
+    return {
+        "id": row["id"],
+        "subnet_id": row["subnet_id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "first": row["first"],
+        "last": row["last"],
+        "description": row["description"],
+    }
 
 
 def subnet_json(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "cidr": row["cidr"], "family": row["family"],
-            "parent_id": row["parent_id"], "site": row["site"], "vlan": row["vlan"],
-            "name": row["name"], "description": row["description"],
-            "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}
+    return {
+        "id": row["id"],
+        "cidr": row["cidr"],
+        "family": row["family"],
+        "parent_id": row["parent_id"],
+        "site": row["site"],
+        "vlan": row["vlan"],
+        "name": row["name"],
+        "description": row["description"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+    }

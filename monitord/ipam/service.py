@@ -35,8 +35,11 @@ SERVICE_NAME = "ipam-reconcile"
 
 
 REASON_ADDRESSES = 10  # addresses named in a result's reason; the findings API has them all
-WHAT = {"conflict": "unregistered addresses answer", "stale": "allocated addresses are silent",
-        "mac_change": "addresses answer with another MAC than the registered one"}
+WHAT = {
+    "conflict": "unregistered addresses answer",
+    "stale": "allocated addresses are silent",
+    "mac_change": "addresses answer with another MAC than the registered one",
+}
 
 
 def _finding_result(report: SweepReport, kind: str, stamp: int, tags: dict[str, str]) -> ProbeResult:
@@ -50,9 +53,16 @@ def _finding_result(report: SweepReport, kind: str, stamp: int, tags: dict[str, 
         more = f" and {len(current) - REASON_ADDRESSES} more" if len(current) > REASON_ADDRESSES else ""
         reason = f"{len(current)} {WHAT[kind]}: {names}{more}"
     return ProbeResult(
-        measurement=MEASUREMENT, target=report.subnet, kind=KIND, time_ns=stamp, ok=True,
-        reason=reason, fields={"count": len(current)}, tags={**tags, "finding": kind},
-        evidence=tuple(f"{item['address']}: {item['detail']}" for item in opened))
+        measurement=MEASUREMENT,
+        target=report.subnet,
+        kind=KIND,
+        time_ns=stamp,
+        ok=True,
+        reason=reason,
+        fields={"count": len(current)},
+        tags={**tags, "finding": kind},
+        evidence=tuple(f"{item['address']}: {item['detail']}" for item in opened),
+    )
 
 
 def report_results(report: SweepReport) -> list[ProbeResult]:
@@ -67,12 +77,25 @@ def report_results(report: SweepReport) -> list[ProbeResult]:
     stamp = now_ns()
     tags = {"subnet": report.subnet, **({"site": report.site} if report.site else {})}
     counts = {k: report.active.get(k, 0) for k in FINDING_KINDS}
-    results = [ProbeResult(
-        measurement=MEASUREMENT, target=report.subnet, kind=KIND, time_ns=stamp, ok=True,
-        fields={"up": 1, "swept": report.swept, "alive": report.alive, "registered": report.registered,
-                "conflicts": counts["conflict"], "stale": counts["stale"],
-                "mac_changes": counts["mac_change"]},
-        tags=tags)]
+    results = [
+        ProbeResult(
+            measurement=MEASUREMENT,
+            target=report.subnet,
+            kind=KIND,
+            time_ns=stamp,
+            ok=True,
+            fields={
+                "up": 1,
+                "swept": report.swept,
+                "alive": report.alive,
+                "registered": report.registered,
+                "conflicts": counts["conflict"],
+                "stale": counts["stale"],
+                "mac_changes": counts["mac_change"],
+            },
+            tags=tags,
+        )
+    ]
     results.extend(_finding_result(report, kind, stamp, tags) for kind in FINDING_KINDS)
     return results
 
@@ -166,8 +189,13 @@ class ReconcileService:
         settings = SweepSettings(config.stale_after, config.timeout, config.max_addresses)
         async with self._lock:
             try:
-                report = await sweep(self._runtime.state.engine, cidr, self._pinger,
-                                     arp_sweep if config.arp else None, settings)
+                report = await sweep(
+                    self._runtime.state.engine,
+                    cidr,
+                    self._pinger,
+                    arp_sweep if config.arp else None,
+                    settings,
+                )
             except asyncio.CancelledError:
                 raise
             except NotFoundError as exc:

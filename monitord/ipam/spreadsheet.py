@@ -37,8 +37,15 @@ COLUMNS = ("address", "subnet", "status", "hostname", "mac", "description", "own
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 _LIMITS = {"description": 2000, "owner": 128, "target": 128, "hostname": 253}
 # What a new address gets for a column the file does not have.
-DEFAULTS: dict[str, Any] = {"status": "allocated", "hostname": None, "mac": None, "description": "",
-                            "owner": None, "target": None, "range_name": None}
+DEFAULTS: dict[str, Any] = {
+    "status": "allocated",
+    "hostname": None,
+    "mac": None,
+    "description": "",
+    "owner": None,
+    "target": None,
+    "range_name": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +68,14 @@ class ImportPlan:
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {"rows": self.rows, "create": len(self.creates), "update": len(self.updates),
-                "unchanged": self.unchanged, "errors": [p.json() for p in self.problems],
-                "changes": self.changes}
+        return {
+            "rows": self.rows,
+            "create": len(self.creates),
+            "update": len(self.updates),
+            "unchanged": self.unchanged,
+            "errors": [p.json() for p in self.problems],
+            "changes": self.changes,
+        }
 
 
 def _shown(value: Any) -> str:
@@ -76,13 +88,27 @@ def field_changes(line: int, old: dict[str, Any], new: dict[str, Any]) -> list[d
     for name in DEFAULTS:
         if old[name] != new[name]:
             label = "range" if name == "range_name" else name
-            out.append({"line": line, "address": new["address"], "field": label,
-                        "before": old[name], "after": new[name],
-                        "text": f"{label}: {_shown(old[name])} -> {_shown(new[name])}"})
+            out.append(
+                {
+                    "line": line,
+                    "address": new["address"],
+                    "field": label,
+                    "before": old[name],
+                    "after": new[name],
+                    "text": f"{label}: {_shown(old[name])} -> {_shown(new[name])}",
+                }
+            )
     if old["subnet_id"] != new["subnet_id"]:
-        out.append({"line": line, "address": new["address"], "field": "subnet_id",
-                    "before": old["subnet_id"], "after": new["subnet_id"],
-                    "text": f"subnet_id: {old['subnet_id']} -> {new['subnet_id']}"})
+        out.append(
+            {
+                "line": line,
+                "address": new["address"],
+                "field": "subnet_id",
+                "before": old["subnet_id"],
+                "after": new["subnet_id"],
+                "text": f"subnet_id: {old['subnet_id']} -> {new['subnet_id']}",
+            }
+        )
     return out
 
 
@@ -112,9 +138,12 @@ class SubnetFinder:
         return None
 
 
-def read_rows(text: str, line_offset: int = 0, columns: tuple[str, ...] = COLUMNS,
-              required: tuple[str, ...] = ("address",)
-              ) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
+def read_rows(
+    text: str,
+    line_offset: int = 0,
+    columns: tuple[str, ...] = COLUMNS,
+    required: tuple[str, ...] = ("address",),
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowProblem]]:
     """CSV rows with their line numbers (in the original file: ``line_offset`` shifts them).
 
     A row holds only the cells it has: a column missing from the header, or a row too
@@ -128,10 +157,14 @@ def read_rows(text: str, line_offset: int = 0, columns: tuple[str, ...] = COLUMN
     except csv.Error as exc:
         return [], [RowProblem(1 + line_offset, None, f"not CSV: {exc}")]
     names = [h.strip().lower() for h in header]
-    problems = [RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(columns)})")
-                for n in names if n not in columns]
-    problems += [RowProblem(1 + line_offset, n, f"the header has no {n!r} column")
-                 for n in required if n not in names]
+    problems = [
+        RowProblem(1 + line_offset, n, f"unknown column {n!r} (known: {', '.join(columns)})")
+        for n in names
+        if n not in columns
+    ]
+    problems += [
+        RowProblem(1 + line_offset, n, f"the header has no {n!r} column") for n in required if n not in names
+    ]
     if problems:
         return [], problems
     out: list[tuple[int, dict[str, str]]] = []
@@ -152,8 +185,9 @@ def read_rows(text: str, line_offset: int = 0, columns: tuple[str, ...] = COLUMN
 Spans = dict[tuple[int, str], tuple[int, int]]
 
 
-def _check_row(line: int, row: dict[str, str], finder: SubnetFinder, spans: Spans,
-               targets: frozenset[str] | None) -> tuple[dict[str, Any] | None, list[RowProblem]]:
+def _check_row(
+    line: int, row: dict[str, str], finder: SubnetFinder, spans: Spans, targets: frozenset[str] | None
+) -> tuple[dict[str, Any] | None, list[RowProblem]]:
     problems: list[RowProblem] = []
     try:
         address = parse_address(row.get("address", ""))
@@ -194,35 +228,50 @@ def _check_row(line: int, row: dict[str, str], finder: SubnetFinder, spans: Span
             problems.append(RowProblem(line, "range", f"{network} has no range named {range_name!r}"))
         elif not span[0] <= int(address) <= span[1]:
             problems.append(RowProblem(line, "range", f"{address} is outside range {range_name!r}"))
-    given = {"status": status, "hostname": hostname, "mac": mac, "description": row.get("description", ""),
-             "owner": row.get("owner") or None, "target": row.get("target") or None,
-             "range_name": range_name}
-    values = {"subnet_id": subnet_id, "address": str(address),
-              "sort_key": sort_key(int(address), address.version)}
+    given = {
+        "status": status,
+        "hostname": hostname,
+        "mac": mac,
+        "description": row.get("description", ""),
+        "owner": row.get("owner") or None,
+        "target": row.get("target") or None,
+        "range_name": range_name,
+    }
+    values = {
+        "subnet_id": subnet_id,
+        "address": str(address),
+        "sort_key": sort_key(int(address), address.version),
+    }
     # Only the cells the row has: an absent column leaves the field as it is.
-    values.update({name: value for name, value in given.items()
-                   if ("range" if name == "range_name" else name) in row})
+    values.update(
+        {name: value for name, value in given.items() if ("range" if name == "range_name" else name) in row}
+    )
     if not row.get("status"):
         values.pop("status", None)  # a status cannot be cleared; a new address gets the default
     return (None if problems else values), problems
 
 
-async def plan_import(conn: AsyncConnection, text: str, line_offset: int = 0,
-                      targets: frozenset[str] | None = None) -> ImportPlan:
+async def plan_import(
+    conn: AsyncConnection, text: str, line_offset: int = 0, targets: frozenset[str] | None = None
+) -> ImportPlan:
     """Check every row against the register as ``conn`` sees it (and ``targets``, when given)."""
     parsed, problems = read_rows(text, line_offset)
     plan = ImportPlan(rows=len(parsed), problems=problems)
-    finder = SubnetFinder([(r.id, r.cidr) for r in (await conn.execute(
-        sa.select(subnets.c.id, subnets.c.cidr))).all()])
-    spans = {(r.subnet_id, r.name): (int(IPAddress(r.first)), int(IPAddress(r.last)))
-             for r in (await conn.execute(sa.select(ranges))).all()}
+    finder = SubnetFinder(
+        [(r.id, r.cidr) for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()]
+    )
+    spans = {
+        (r.subnet_id, r.name): (int(IPAddress(r.first)), int(IPAddress(r.last)))
+        for r in (await conn.execute(sa.select(ranges))).all()
+    }
     seen: dict[str, int] = {}
     good: list[tuple[int, dict[str, Any]]] = []
     for line, row in parsed:
         values, row_problems = _check_row(line, row, finder, spans, targets)
         if values is not None and values["address"] in seen:
-            row_problems.append(RowProblem(line, "address",
-                                           f"{values['address']} is also on line {seen[values['address']]}"))
+            row_problems.append(
+                RowProblem(line, "address", f"{values['address']} is also on line {seen[values['address']]}")
+            )
             values = None
         plan.problems.extend(row_problems)
         if values is not None:
@@ -231,7 +280,7 @@ async def plan_import(conn: AsyncConnection, text: str, line_offset: int = 0,
     existing: dict[str, dict[str, Any]] = {}
     keys = [v["address"] for _line, v in good]
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
+        chunk = keys[start : start + 500]
         for r in (await conn.execute(sa.select(addresses).where(addresses.c.address.in_(chunk)))).mappings():
             existing[r["address"]] = dict(r)
     for line, values in good:
@@ -255,9 +304,19 @@ def export_lines(rows: list[dict[str, Any]], header: bool = True) -> Iterator[st
     if header:
         writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([row["address"], row["subnet"], row["status"], row["hostname"] or "",
-                         row["mac"] or "", row["description"] or "", row["owner"] or "",
-                         row["target"] or "", row["range"] or ""])
+        writer.writerow(
+            [
+                row["address"],
+                row["subnet"],
+                row["status"],
+                row["hostname"] or "",
+                row["mac"] or "",
+                row["description"] or "",
+                row["owner"] or "",
+                row["target"] or "",
+                row["range"] or "",
+            ]
+        )
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -48,12 +48,14 @@ async def _all_subnets(conn: AsyncConnection) -> list[tuple[int, IPNetwork, int 
     return [(r.id, IPNetwork(r.cidr), r.parent_id) for r in rows]
 
 
-def _most_specific_parent(network: IPNetwork, existing: Sequence[tuple[int, IPNetwork, int | None]]
-                          ) -> tuple[int, IPNetwork] | None:
+def _most_specific_parent(
+    network: IPNetwork, existing: Sequence[tuple[int, IPNetwork, int | None]]
+) -> tuple[int, IPNetwork] | None:
     best: tuple[int, IPNetwork] | None = None
     for subnet_id, other, _parent in existing:
-        contains = other.version == network.version and other.prefixlen < network.prefixlen and (
-            network in other)
+        contains = (
+            other.version == network.version and other.prefixlen < network.prefixlen and (network in other)
+        )
         if contains and (best is None or other.prefixlen > best[1].prefixlen):
             best = (subnet_id, other)
     return best
@@ -79,17 +81,32 @@ async def create_subnet(engine: AsyncEngine, spec: NewSubnet, actor: str) -> dic
                 if first <= network.last and last >= network.first:
                     raise ConflictError(
                         f"{network} overlaps range {r.name!r} ({r.first}-{r.last}) of subnet "
-                        f"{parent[1] if parent else ''}", field="cidr")
+                        f"{parent[1] if parent else ''}",
+                        field="cidr",
+                    )
         stamp = now()
-        values = {"cidr": str(network), "family": network.version, "parent_id": parent_id,
-                  "site": spec.site, "vlan": spec.vlan, "name": spec.name,
-                  "description": spec.description, "generation": 0,
-                  "created_at": stamp, "updated_at": stamp}
+        values = {
+            "cidr": str(network),
+            "family": network.version,
+            "parent_id": parent_id,
+            "site": spec.site,
+            "vlan": spec.vlan,
+            "name": spec.name,
+            "description": spec.description,
+            "generation": 0,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
         new_id = (await conn.execute(subnets.insert().values(**values).returning(subnets.c.id))).scalar_one()
         # Existing subnets inside the new one now hang below it.
-        adopted = [sid for sid, other, p in existing
-                   if p == parent_id and other.version == network.version
-                   and other.prefixlen > network.prefixlen and other in network]
+        adopted = [
+            sid
+            for sid, other, p in existing
+            if p == parent_id
+            and other.version == network.version
+            and other.prefixlen > network.prefixlen
+            and other in network
+        ]
         if adopted:
             await conn.execute(subnets.update().where(subnets.c.id.in_(adopted)).values(parent_id=new_id))
         if parent_id is not None:
@@ -101,25 +118,33 @@ async def create_subnet(engine: AsyncEngine, spec: NewSubnet, actor: str) -> dic
     return out
 
 
-async def update_subnet(engine: AsyncEngine, subnet_id: int, changes: dict[str, Any], actor: str
-                        ) -> dict[str, Any]:
+async def update_subnet(
+    engine: AsyncEngine, subnet_id: int, changes: dict[str, Any], actor: str
+) -> dict[str, Any]:
     """Change the descriptive fields (``name``, ``site``, ``vlan``, ``description``); the CIDR stays."""
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         await lock_subnet(conn, subnet_id)
         before = (await conn.execute(sa.select(subnets).where(subnets.c.id == subnet_id))).mappings().one()
-        await conn.execute(subnets.update().where(subnets.c.id == subnet_id)
-                           .values(**changes, updated_at=now()))
+        await conn.execute(
+            subnets.update().where(subnets.c.id == subnet_id).values(**changes, updated_at=now())
+        )
         after = (await conn.execute(sa.select(subnets).where(subnets.c.id == subnet_id))).mappings().one()
-        await audit.record(conn, [audit.entry(actor, "update", "subnet", after["cidr"],
-                                              (subnet_json(before), subnet_json(after)))])
+        await audit.record(
+            conn,
+            [
+                audit.entry(
+                    actor, "update", "subnet", after["cidr"], (subnet_json(before), subnet_json(after))
+                )
+            ],
+        )
     return subnet_json(after)
 
 
-async def _rehome_addresses(conn: AsyncConnection, parent_id: int, child_id: int,
-                            network: IPNetwork) -> None:
+async def _rehome_addresses(conn: AsyncConnection, parent_id: int, child_id: int, network: IPNetwork) -> None:
     """Addresses the parent held inside the new child belong to the child from now on."""
-    rows = (await conn.execute(
-        sa.select(addresses.c.address).where(addresses.c.subnet_id == parent_id))).all()
+    rows = (
+        await conn.execute(sa.select(addresses.c.address).where(addresses.c.subnet_id == parent_id))
+    ).all()
     moving = []
     for (text,) in rows:
         value = IPAddress(text)
@@ -129,24 +154,35 @@ async def _rehome_addresses(conn: AsyncConnection, parent_id: int, child_id: int
                 raise ConflictError(f"registered address {text} {reason} of {network}", field="cidr")
             moving.append(text)
     for start in range(0, len(moving), 500):
-        await conn.execute(addresses.update().where(addresses.c.address.in_(moving[start:start + 500]))
-                           .values(subnet_id=child_id))
+        await conn.execute(
+            addresses.update()
+            .where(addresses.c.address.in_(moving[start : start + 500]))
+            .values(subnet_id=child_id)
+        )
 
 
 async def delete_subnet(engine: AsyncEngine, subnet_id: int, actor: str) -> None:
     async with write_transaction(engine) as conn:
         await lock_subnet(conn, subnet_id)  # waits for allocations running in it; 404 if missing
         row = (await conn.execute(sa.select(subnets).where(subnets.c.id == subnet_id))).mappings().one()
-        used = (await conn.execute(sa.select(sa.func.count()).select_from(addresses)
-                                   .where(addresses.c.subnet_id == subnet_id))).scalar_one()
+        used = (
+            await conn.execute(
+                sa.select(sa.func.count()).select_from(addresses).where(addresses.c.subnet_id == subnet_id)
+            )
+        ).scalar_one()
         if used:
-            raise ConflictError(f"subnet {row['cidr']} still has {used} addresses; release them first",
-                                field="subnet_id")
-        children = (await conn.execute(sa.select(sa.func.count()).select_from(subnets)
-                                       .where(subnets.c.parent_id == subnet_id))).scalar_one()
+            raise ConflictError(
+                f"subnet {row['cidr']} still has {used} addresses; release them first", field="subnet_id"
+            )
+        children = (
+            await conn.execute(
+                sa.select(sa.func.count()).select_from(subnets).where(subnets.c.parent_id == subnet_id)
+            )
+        ).scalar_one()
         if children:
-            raise ConflictError(f"subnet {row['cidr']} has {children} child subnets; delete them first",
-                                field="subnet_id")
+            raise ConflictError(
+                f"subnet {row['cidr']} has {children} child subnets; delete them first", field="subnet_id"
+            )
         if row["parent_id"] is not None:
             # The space returns to the parent: wait for allocations running in the parent.
             await lock_subnet(conn, row["parent_id"])
@@ -155,8 +191,9 @@ async def delete_subnet(engine: AsyncEngine, subnet_id: int, actor: str) -> None
         await conn.execute(subnets.delete().where(subnets.c.id == subnet_id))
         if row["parent_id"] is not None:
             await bump_generation(conn, row["parent_id"])
-        await audit.record(conn, [audit.entry(actor, "delete", "subnet", row["cidr"],
-                                              (subnet_json(row), None))])
+        await audit.record(
+            conn, [audit.entry(actor, "delete", "subnet", row["cidr"], (subnet_json(row), None))]
+        )
 
 
 async def get_subnet(engine: AsyncEngine, subnet_id: int) -> dict[str, Any]:
@@ -166,8 +203,9 @@ async def get_subnet(engine: AsyncEngine, subnet_id: int) -> dict[str, Any]:
     return rows[0]
 
 
-async def list_subnets(engine: AsyncEngine, *, site: str | None = None, subnet_id: int | None = None
-                       ) -> list[dict[str, Any]]:
+async def list_subnets(
+    engine: AsyncEngine, *, site: str | None = None, subnet_id: int | None = None
+) -> list[dict[str, Any]]:
     """Subnets with utilisation: addresses registered, child space, usable total and percent."""
     query = sa.select(subnets).order_by(subnets.c.family, subnets.c.cidr)
     if site is not None:
@@ -176,10 +214,19 @@ async def list_subnets(engine: AsyncEngine, *, site: str | None = None, subnet_i
         query = query.where(subnets.c.id == subnet_id)
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).mappings().all()
-        counts: dict[int, int] = {int(r[0]): int(r[1]) for r in (await conn.execute(
-            sa.select(addresses.c.subnet_id, sa.func.count()).group_by(addresses.c.subnet_id))).all()}
-        children = (await conn.execute(sa.select(subnets.c.parent_id, subnets.c.cidr)
-                                       .where(subnets.c.parent_id.is_not(None)))).all()
+        counts: dict[int, int] = {
+            int(r[0]): int(r[1])
+            for r in (
+                await conn.execute(
+                    sa.select(addresses.c.subnet_id, sa.func.count()).group_by(addresses.c.subnet_id)
+                )
+            ).all()
+        }
+        children = (
+            await conn.execute(
+                sa.select(subnets.c.parent_id, subnets.c.cidr).where(subnets.c.parent_id.is_not(None))
+            )
+        ).all()
         range_rows = (await conn.execute(sa.select(ranges).order_by(ranges.c.id))).mappings().all()
     child_space: dict[int, int] = {}
     for parent_id, cidr in children:
@@ -192,8 +239,11 @@ async def list_subnets(engine: AsyncEngine, *, site: str | None = None, subnet_i
         used = min(total, registered + child_space.get(row["id"], 0))
         item = subnet_json(row)
         item["utilisation"] = {
-            "addresses": registered, "child_space": child_space.get(row["id"], 0), "used": used,
-            "total": total, "free": total - used,
+            "addresses": registered,
+            "child_space": child_space.get(row["id"], 0),
+            "used": used,
+            "total": total,
+            "free": total - used,
             "percent": round(100.0 * used / total, 2) if total else 100.0,
         }
         item["ranges"] = [range_json(r) for r in range_rows if r["subnet_id"] == row["id"]]
@@ -201,8 +251,9 @@ async def list_subnets(engine: AsyncEngine, *, site: str | None = None, subnet_i
     return out
 
 
-def check_range(network: IPNetwork, name: str, first_text: str, last_text: str,
-                existing: Sequence[Any]) -> tuple[IPAddress, IPAddress]:
+def check_range(
+    network: IPNetwork, name: str, first_text: str, last_text: str, existing: Sequence[Any]
+) -> tuple[IPAddress, IPAddress]:
     """The bounds of a new range ``name`` of ``network``, or the 4xx that says why not.
 
     ``existing`` are the subnet's ranges (rows or mappings with name, first, last).
@@ -215,14 +266,17 @@ def check_range(network: IPNetwork, name: str, first_text: str, last_text: str,
         raise RequestError(f"first {first} comes after last {last}", field="last", status=422)
     bounds = usable_bounds(network)
     if bounds is None or int(first) < bounds[0] or int(last) > bounds[1]:
-        raise RequestError(f"range {first}-{last} includes a reserved address of {network}",
-                           field="first", status=422)
+        raise RequestError(
+            f"range {first}-{last} includes a reserved address of {network}", field="first", status=422
+        )
     for other in existing:
         if other["name"] == name:
             raise ConflictError(f"subnet {network} already has a range named {name!r}", field="name")
         if int(IPAddress(other["first"])) <= int(last) and int(IPAddress(other["last"])) >= int(first):
-            raise ConflictError(f"{first}-{last} overlaps range {other['name']!r} "
-                                f"({other['first']}-{other['last']})", field="first")
+            raise ConflictError(
+                f"{first}-{last} overlaps range {other['name']!r} ({other['first']}-{other['last']})",
+                field="first",
+            )
     return first, last
 
 
@@ -230,26 +284,42 @@ async def create_range(engine: AsyncEngine, subnet_id: int, spec: NewRange, acto
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         subnet = await lock_subnet(conn, subnet_id)
         network = IPNetwork(subnet.cidr)
-        existing = (await conn.execute(
-            sa.select(ranges).where(ranges.c.subnet_id == subnet_id))).mappings().all()
+        existing = (
+            (await conn.execute(sa.select(ranges).where(ranges.c.subnet_id == subnet_id))).mappings().all()
+        )
         first, last = check_range(network, spec.name, spec.first, spec.last, existing)
-        values = {"subnet_id": subnet_id, "name": spec.name, "kind": spec.kind, "first": str(first),
-                  "last": str(last), "description": spec.description}
+        values = {
+            "subnet_id": subnet_id,
+            "name": spec.name,
+            "kind": spec.kind,
+            "first": str(first),
+            "last": str(last),
+            "description": spec.description,
+        }
         new_id = (await conn.execute(ranges.insert().values(**values).returning(ranges.c.id))).scalar_one()
         await bump_generation(conn, subnet_id)
         out = range_json({"id": new_id, **values})
-        await audit.record(conn, [audit.entry(actor, "create", "range", f"{network}:{spec.name}",
-                                              (None, out))])
+        await audit.record(
+            conn, [audit.entry(actor, "create", "range", f"{network}:{spec.name}", (None, out))]
+        )
     return out
 
 
-async def change_range(engine: AsyncEngine, subnet_id: int, name: str, changes: dict[str, Any],
-                       actor: str) -> dict[str, Any]:
+async def change_range(
+    engine: AsyncEngine, subnet_id: int, name: str, changes: dict[str, Any], actor: str
+) -> dict[str, Any]:
     """Change a range's ``kind`` and/or ``description`` (e.g. mark a pool as DHCP); bounds never move."""
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         subnet = await lock_subnet(conn, subnet_id)
-        row = (await conn.execute(sa.select(ranges).where(
-            ranges.c.subnet_id == subnet_id, ranges.c.name == name))).mappings().first()
+        row = (
+            (
+                await conn.execute(
+                    sa.select(ranges).where(ranges.c.subnet_id == subnet_id, ranges.c.name == name)
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFoundError(f"subnet {subnet.cidr} has no range named {name!r}", field="name")
         before = range_json(row)
@@ -257,19 +327,28 @@ async def change_range(engine: AsyncEngine, subnet_id: int, name: str, changes: 
         if after != before:
             await conn.execute(ranges.update().where(ranges.c.id == row["id"]).values(**changes))
             await bump_generation(conn, subnet_id)
-            await audit.record(conn, [audit.entry(actor, "update", "range", f"{subnet.cidr}:{name}",
-                                                  (before, after))])
+            await audit.record(
+                conn, [audit.entry(actor, "update", "range", f"{subnet.cidr}:{name}", (before, after))]
+            )
     return after
 
 
 async def delete_range(engine: AsyncEngine, subnet_id: int, name: str, actor: str) -> None:
     async with write_transaction(engine, subnet_id=subnet_id) as conn:
         subnet = await lock_subnet(conn, subnet_id)
-        row = (await conn.execute(sa.select(ranges).where(
-            ranges.c.subnet_id == subnet_id, ranges.c.name == name))).mappings().first()
+        row = (
+            (
+                await conn.execute(
+                    sa.select(ranges).where(ranges.c.subnet_id == subnet_id, ranges.c.name == name)
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFoundError(f"subnet {subnet.cidr} has no range named {name!r}", field="name")
         await conn.execute(ranges.delete().where(ranges.c.id == row["id"]))
         await bump_generation(conn, subnet_id)
-        await audit.record(conn, [audit.entry(actor, "delete", "range", f"{subnet.cidr}:{name}",
-                                              (range_json(row), None))])
+        await audit.record(
+            conn, [audit.entry(actor, "delete", "range", f"{subnet.cidr}:{name}", (range_json(row), None))]
+        )

@@ -33,8 +33,10 @@ class RegisterBusy(RequestError):
     """Another writer held the register's lock for longer than the lock timeout."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"the IP register is busy (another writer holds its lock): {detail}; retry",
-                         status=503)
+        super().__init__(
+            f"the IP register is busy (another writer holds its lock): {detail}; retry", status=503
+        )
+
 
 _LOCKS: WeakKeyDictionary[AsyncEngine, dict[int | None, asyncio.Lock]] = WeakKeyDictionary()
 
@@ -54,8 +56,9 @@ def _local_lock(engine: AsyncEngine, key: int | None) -> asyncio.Lock:
 
 
 @asynccontextmanager
-async def write_transaction(engine: AsyncEngine, *, subnet_id: int | None = None
-                            ) -> AsyncIterator[AsyncConnection]:
+async def write_transaction(
+    engine: AsyncEngine, *, subnet_id: int | None = None
+) -> AsyncIterator[AsyncConnection]:
     """A committed-or-rolled-back transaction holding the database write lock.
 
     With ``subnet_id`` the subnet's row is locked (PostgreSQL) and a missing
@@ -94,6 +97,7 @@ async def lock_subnet(conn: AsyncConnection, subnet_id: int) -> sa.Row[Any]:
 async def bump_generation(conn: AsyncConnection, subnet_id: int) -> None:
     """Tell every process's free index that this subnet changed."""
     await conn.execute(
-        subnets.update().where(subnets.c.id == subnet_id)
+        subnets.update()
+        .where(subnets.c.id == subnet_id)
         .values(generation=subnets.c.generation + 1, updated_at=now())
     )

@@ -37,7 +37,7 @@ async def ipam_addresses(engine: AsyncEngine, names: Iterable[str]) -> dict[str,
     found: dict[str, str] = {}
     async with engine.connect() as conn:
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             query = sa.select(tables.addresses.c.hostname, tables.addresses.c.address).where(
                 sa.func.lower(tables.addresses.c.hostname).in_(chunk)
             )

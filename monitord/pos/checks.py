@@ -24,6 +24,7 @@ def check_pos(config: MonitordConfig) -> list[tuple[str, str]]:
             if terminal.poll is None:
                 continue
             if terminal.poll not in targets:
-                problems.append((f"{where}.terminals.{terminal_id}.poll",
-                                 f"no target named {terminal.poll!r}"))
+                problems.append(
+                    (f"{where}.terminals.{terminal_id}.poll", f"no target named {terminal.poll!r}")
+                )
     return problems

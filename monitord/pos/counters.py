@@ -33,7 +33,8 @@ class HeartbeatCounters(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
-            "monitord_pos_heartbeats", "POS heartbeats received, by transport and outcome",
+            "monitord_pos_heartbeats",
+            "POS heartbeats received, by transport and outcome",
             labels=["transport", "outcome"],
         )
         for (transport, outcome), value in self.values.items():

@@ -66,14 +66,29 @@ def sign(key: bytes, payload: bytes) -> bytes:
     return hmac.digest(key, payload, "sha256").hex().encode()
 
 
-def encode(key: bytes, store: str, terminal: str, *, ts: float, boot: int, sequence: int,
-           status: Mapping[str, FieldValue] | None = None) -> bytes:
+def encode(
+    key: bytes,
+    store: str,
+    terminal: str,
+    *,
+    ts: float,
+    boot: int,
+    sequence: int,
+    status: Mapping[str, FieldValue] | None = None,
+) -> bytes:
     """Build a signed datagram (terminal side; used by tests, benchmarks and docs)."""
     fields = ";".join(f"{k}={v}" for k, v in (status or {}).items())
-    payload = b"|".join([
-        MAGIC, store.encode(), terminal.encode(), str(int(ts * 1000)).encode(),
-        str(boot).encode(), str(sequence).encode(), fields.encode(),
-    ])
+    payload = b"|".join(
+        [
+            MAGIC,
+            store.encode(),
+            terminal.encode(),
+            str(int(ts * 1000)).encode(),
+            str(boot).encode(),
+            str(sequence).encode(),
+            fields.encode(),
+        ]
+    )
     return payload + b"|" + sign(key, payload)
 
 
@@ -101,8 +116,7 @@ def verify(envelope: Envelope, key: bytes) -> DatagramHeartbeat:
     except (ValueError, UnicodeDecodeError):
         raise DatagramError("malformed", "bad number or status field") from None
     # A bound on ts_ms before it becomes a float: int / float raises OverflowError past ~1e308.
-    numbers_ok = (0 <= boot < _MAX_NUMBER and 0 <= sequence < _MAX_NUMBER
-                  and 0 <= ts_ms <= MAX_TIMESTAMP_MS)
+    numbers_ok = 0 <= boot < _MAX_NUMBER and 0 <= sequence < _MAX_NUMBER and 0 <= ts_ms <= MAX_TIMESTAMP_MS
     if not _TERMINAL_ID.match(terminal) or not numbers_ok:
         raise DatagramError("malformed", "terminal, boot, sequence or timestamp out of range")
     return DatagramHeartbeat(envelope.store, terminal, ts_ms / 1000.0, boot, sequence, status)

@@ -30,12 +30,29 @@ STORE_KIND = "pos_store"
 JobKey = tuple[str, str]
 # Fields the POS evaluator writes ("number" or "text"; store rows have no terminal tag): the
 # Grafana dashboards must show each one (tests/grafana/test_coverage.py).
-WRITES: dict[str, dict[str, str]] = {MEASUREMENT: {
-    **dict.fromkeys(("up", "open", "terminals_up", "terminals_expected", "terminals_down", "terminals_closed",
-                     "router_up", "alive", "interval", "heartbeats", "heartbeat_age", "last_transaction_age",
-                     "queue_length"), "number"),
-    **dict.fromkeys(("state", "version", "printer"), "text"),
-}}
+WRITES: dict[str, dict[str, str]] = {
+    MEASUREMENT: {
+        **dict.fromkeys(
+            (
+                "up",
+                "open",
+                "terminals_up",
+                "terminals_expected",
+                "terminals_down",
+                "terminals_closed",
+                "router_up",
+                "alive",
+                "interval",
+                "heartbeats",
+                "heartbeat_age",
+                "last_transaction_age",
+                "queue_length",
+            ),
+            "number",
+        ),
+        **dict.fromkeys(("state", "version", "printer"), "text"),
+    }
+}
 
 
 def _phase(name: str) -> float:
@@ -63,8 +80,14 @@ class AbsenceEvaluator:
             self._evaluate_store(store, now, last, kinds_of, out)
         return out
 
-    def _evaluate_store(self, store: Store, now: float, last: Mapping[JobKey, ProbeResult],
-                        kinds_of: Mapping[str, tuple[str, ...]], out: list[ProbeResult]) -> None:
+    def _evaluate_store(
+        self,
+        store: Store,
+        now: float,
+        last: Mapping[JobKey, ProbeResult],
+        kinds_of: Mapping[str, tuple[str, ...]],
+        out: list[ProbeResult],
+    ) -> None:
         hours = store.hours_at(now)
         is_open = hours.open
         grace_from = max(self.started, hours.since)
@@ -120,8 +143,13 @@ class AbsenceEvaluator:
                 terminal.next_report = self._next(terminal.key, terminal.interval, now, changed)
                 out.append(self._terminal_result(store, terminal, now, missed))
         store_state: StoreState = "down" if store_down else ("open" if is_open else "closed")
-        store.counts = {"up": up, "down": down, "closed": closed, "pending": pending,
-                        "expected": total if is_open else 0}
+        store.counts = {
+            "up": up,
+            "down": down,
+            "closed": closed,
+            "pending": pending,
+            "expected": total if is_open else 0,
+        }
         first = store.since == 0.0
         changed = store_state != store.state or (store_down and reason != store.reason)
         # Hold judgement while tills are pending or the router has not been probed since
@@ -129,8 +157,11 @@ class AbsenceEvaluator:
         # resolve a store that is still dark across a restart (and page again after it).
         settling = pending > 0 or (store.router_up is None and bool(kinds_of.get(store.router or "")))
         if (first or settling) and not store_down:
-            store.state, store.since, store.next_report = store_state, now, self._next(
-                store.name, store.interval, now, False)
+            store.state, store.since, store.next_report = (
+                store_state,
+                now,
+                self._next(store.name, store.interval, now, False),
+            )
             return
         if changed:
             if store_state == "down":
@@ -151,8 +182,12 @@ class AbsenceEvaluator:
         return base if base > now else base + interval
 
     @staticmethod
-    def _fold_poll(terminal: Terminal, now: float, last: Mapping[JobKey, ProbeResult],
-                   kinds_of: Mapping[str, tuple[str, ...]]) -> None:
+    def _fold_poll(
+        terminal: Terminal,
+        now: float,
+        last: Mapping[JobKey, ProbeResult],
+        kinds_of: Mapping[str, tuple[str, ...]],
+    ) -> None:
         """A successful tcp/icmp run against the terminal's target counts as a heartbeat."""
         target = terminal.poll or ""
         for kind in kinds_of.get(target, ()):
@@ -164,8 +199,9 @@ class AbsenceEvaluator:
                 terminal.heartbeats += 1
 
     @staticmethod
-    def _router(store: Store, last: Mapping[JobKey, ProbeResult],
-                kinds_of: Mapping[str, tuple[str, ...]]) -> str | None:
+    def _router(
+        store: Store, last: Mapping[JobKey, ProbeResult], kinds_of: Mapping[str, tuple[str, ...]]
+    ) -> str | None:
         """Why the WAN router counts as down (every probe of it failing), or None."""
         router = store.router
         if router is None:
@@ -214,11 +250,18 @@ class AbsenceEvaluator:
             if terminal.last_seen is None:
                 reason = f"POS terminal {terminal.key}: no heartbeat since opening"
             else:
-                reason = (f"POS terminal {terminal.key}: no heartbeat for {now - terminal.last_seen:.0f}s "
-                          f"(more than {missed} x {terminal.interval:g}s) during opening hours")
+                reason = (
+                    f"POS terminal {terminal.key}: no heartbeat for {now - terminal.last_seen:.0f}s "
+                    f"(more than {missed} x {terminal.interval:g}s) during opening hours"
+                )
         return ProbeResult(
-            measurement=MEASUREMENT, target=terminal.key, kind=TERMINAL_KIND, time_ns=int(now * 1e9),
-            ok=terminal.state != "down", reason=reason, fields=fields,
+            measurement=MEASUREMENT,
+            target=terminal.key,
+            kind=TERMINAL_KIND,
+            time_ns=int(now * 1e9),
+            ok=terminal.state != "down",
+            reason=reason,
+            fields=fields,
             tags={"site": store.site, "store": store.name, "terminal": terminal.id},
         )
 
@@ -241,7 +284,13 @@ class AbsenceEvaluator:
             evidence = tuple(f"terminal {store.name}/{t} has not sent a heartbeat" for t in dark)
             reason = f"store {store.name}: {reason}"
         return ProbeResult(
-            measurement=MEASUREMENT, target=store.name, kind=STORE_KIND, time_ns=int(now * 1e9),
-            ok=store.state != "down", reason=reason if store.state == "down" else None,
-            fields=fields, tags={"site": store.site, "store": store.name}, evidence=evidence,
+            measurement=MEASUREMENT,
+            target=store.name,
+            kind=STORE_KIND,
+            time_ns=int(now * 1e9),
+            ok=store.state != "down",
+            reason=reason if store.state == "down" else None,
+            fields=fields,
+            tags={"site": store.site, "store": store.name},
+            evidence=evidence,
         )

@@ -118,7 +118,9 @@ class OpeningHours:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OpeningHours) and (self.week, self.timezone, self.holidays) == (
-            other.week, other.timezone, other.holidays
+            other.week,
+            other.timezone,
+            other.holidays,
         )
 
     def __hash__(self) -> int:

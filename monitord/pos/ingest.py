@@ -27,8 +27,18 @@ log = logging.getLogger("monitord.pos")
 
 TERMINAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
 OUTCOMES = (
-    "accepted", "auto_registered", "malformed", "oversized", "unauthorized", "forbidden",
-    "unknown_store", "unknown_terminal", "bad_signature", "stale", "replayed", "no_key",
+    "accepted",
+    "auto_registered",
+    "malformed",
+    "oversized",
+    "unauthorized",
+    "forbidden",
+    "unknown_store",
+    "unknown_terminal",
+    "bad_signature",
+    "stale",
+    "replayed",
+    "no_key",
 )
 # A leaked store token must not be able to fill memory with invented terminals.
 MAX_TERMINALS_PER_STORE = 1000
@@ -69,8 +79,9 @@ RegisteredListener = Callable[[Terminal], None]
 class HeartbeatIngest:
     """Applies authenticated heartbeats to the register."""
 
-    def __init__(self, registry: CollectorRegistry, clock: Clock,
-                 on_registered: RegisteredListener | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, clock: Clock, on_registered: RegisteredListener | None = None
+    ) -> None:
         self.register = Register()
         self.clock = clock
         self.replay_window = 120.0
@@ -95,8 +106,14 @@ class HeartbeatIngest:
             self._on_registered(terminal)
         return terminal
 
-    def record(self, terminal: Terminal, transport: str, address: str | None,
-               version: str | None, status: Mapping[str, FieldValue]) -> None:
+    def record(
+        self,
+        terminal: Terminal,
+        transport: str,
+        address: str | None,
+        version: str | None,
+        status: Mapping[str, FieldValue],
+    ) -> None:
         terminal.last_seen = self.clock.now()
         terminal.heartbeats += 1
         terminal.transport = transport
@@ -126,8 +143,9 @@ class HeartbeatIngest:
         terminal = self._terminal(store, body.terminal, "http")
         if terminal is None:
             self.count("http", "unknown_terminal")
-            raise Refused("unknown_terminal", f"no terminal {body.terminal!r} in store {body.store!r}",
-                          404, "terminal")
+            raise Refused(
+                "unknown_terminal", f"no terminal {body.terminal!r} in store {body.store!r}", 404, "terminal"
+            )
         status: dict[str, FieldValue] = {}
         if body.status is not None:
             if body.status.last_transaction is not None:

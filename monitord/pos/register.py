@@ -138,11 +138,20 @@ class Register:
         found = self.stores.get(store)
         return None if found is None else found.terminals.get(terminal)
 
-    def add_terminal(self, store: Store, terminal_id: str, source: Source,
-                     address: str | None = None, interval: float | None = None) -> Terminal:
+    def add_terminal(
+        self,
+        store: Store,
+        terminal_id: str,
+        source: Source,
+        address: str | None = None,
+        interval: float | None = None,
+    ) -> Terminal:
         terminal = Terminal(
-            store=store.name, id=terminal_id, interval=interval or store.interval,
-            address=address, source=source,
+            store=store.name,
+            id=terminal_id,
+            interval=interval or store.interval,
+            address=address,
+            source=source,
         )
         store.terminals[terminal_id] = terminal
         return terminal
@@ -162,7 +171,10 @@ class Register:
             holidays = frozenset([*pos.holidays, *spec.holidays])
             router = store_router(loaded, name, targets)
             store = Store(
-                name=name, site=site_name, hours=OpeningHours(week, timezone, holidays), router=router,
+                name=name,
+                site=site_name,
+                hours=OpeningHours(week, timezone, holidays),
+                router=router,
                 missed_intervals=spec.missed_intervals or pos.missed_intervals,
                 down_terminals=spec.down_terminals or pos.down_terminals,
                 auto_register=pos.auto_register if spec.auto_register is None else spec.auto_register,
@@ -205,16 +217,24 @@ class Register:
                     current.carry_from(old)
 
 
-def store_router(loaded: LoadedConfig, name: str,
-                 targets: Mapping[str, ResolvedTarget] | None = None) -> str | None:
+def store_router(
+    loaded: LoadedConfig, name: str, targets: Mapping[str, ResolvedTarget] | None = None
+) -> str | None:
     """The WAN router a store sits behind: its own ``router``, else its site's parent,
     else the parent of a target its terminals are polled through."""
     spec = loaded.config.pos.stores[name]
     site = loaded.config.sites.get(spec.site or name)
     if targets is None:
         targets = {r.target.name: r for r in loaded.targets}
-    return spec.router or (site.parent if site is not None else None) or next(
-        (polled.target.parent for t in spec.terminals.values()
-         if t.poll and (polled := targets.get(t.poll)) is not None and polled.target.parent),
-        None,
+    return (
+        spec.router
+        or (site.parent if site is not None else None)
+        or next(
+            (
+                polled.target.parent
+                for t in spec.terminals.values()
+                if t.poll and (polled := targets.get(t.poll)) is not None and polled.target.parent
+            ),
+            None,
+        )
     )

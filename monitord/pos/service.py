@@ -56,12 +56,16 @@ class PosService:
         self._ipam: dict[str, str] = {}
         self._writes: asyncio.Queue[tuple[str, Terminal | None, str]] = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
-        self._terminals = Gauge("monitord_pos_terminals", "POS terminals by state", ["state"],
-                                registry=runtime.registry)
-        self._stores_down = Gauge("monitord_pos_stores_down", "Stores judged down",
-                                  registry=runtime.registry)
-        self._eval_time = Histogram("monitord_pos_evaluate_seconds", "Time to judge the whole register",
-                                    buckets=EVAL_BUCKETS, registry=runtime.registry)
+        self._terminals = Gauge(
+            "monitord_pos_terminals", "POS terminals by state", ["state"], registry=runtime.registry
+        )
+        self._stores_down = Gauge("monitord_pos_stores_down", "Stores judged down", registry=runtime.registry)
+        self._eval_time = Histogram(
+            "monitord_pos_evaluate_seconds",
+            "Time to judge the whole register",
+            buckets=EVAL_BUCKETS,
+            registry=runtime.registry,
+        )
 
     @property
     def register(self) -> Register:
@@ -206,15 +210,17 @@ class PosService:
     def _registered(self, terminal: Terminal) -> None:
         self._writes.put_nowait((terminal.store, terminal, terminal.id))
 
-    def add_terminal(self, store_name: str, terminal_id: str, address: str | None,
-                     interval: float | None) -> Terminal:
+    def add_terminal(
+        self, store_name: str, terminal_id: str, address: str | None, interval: float | None
+    ) -> Terminal:
         """Register a terminal through the API (admin); 404 unknown store, 409 if it exists."""
         store = self.register.stores.get(store_name)
         if store is None:
             raise NotFoundError(f"no store named {store_name!r}", field="store")
         if terminal_id in store.terminals:
-            raise ConflictError(f"terminal {terminal_id!r} already exists in {store_name!r}",
-                                field="terminal")
+            raise ConflictError(
+                f"terminal {terminal_id!r} already exists in {store_name!r}", field="terminal"
+            )
         terminal = self.register.add_terminal(store, terminal_id, "api", address, interval)
         terminal.since = self.clock.now()
         self._registered(terminal)
@@ -226,8 +232,9 @@ class PosService:
         if terminal is None:
             raise NotFoundError(f"no terminal {terminal_id!r} in store {store_name!r}", field="terminal")
         if terminal.source == "config":
-            raise ConflictError("this terminal is in the configuration file; remove it there",
-                                field="terminal")
+            raise ConflictError(
+                "this terminal is in the configuration file; remove it there", field="terminal"
+            )
         del self.register.stores[store_name].terminals[terminal_id]
         self._writes.put_nowait((store_name, None, terminal_id))
 
@@ -250,10 +257,16 @@ class PosService:
             if terminal is None:
                 await repo.put(STATE_KIND, store, terminal_id, {"removed": True})
             else:
-                await repo.put(STATE_KIND, store, terminal_id, {
-                    "source": terminal.source, "address": terminal.address,
-                    "interval": terminal.interval,
-                })
+                await repo.put(
+                    STATE_KIND,
+                    store,
+                    terminal_id,
+                    {
+                        "source": terminal.source,
+                        "address": terminal.address,
+                        "interval": terminal.interval,
+                    },
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -274,7 +287,10 @@ class PosService:
             source: Source = "api" if value.get("source") == "api" else "auto"
             interval = value.get("interval")
             terminal = self.register.add_terminal(
-                store, terminal_id, source, value.get("address"),
+                store,
+                terminal_id,
+                source,
+                value.get("address"),
                 float(interval) if isinstance(interval, int | float) else None,
             )
             terminal.since = self.clock.now()

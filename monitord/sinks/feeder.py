@@ -32,8 +32,11 @@ class SinkCounters:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.latency = Histogram(
-            "monitord_sink_write_seconds", "Time to write one batch to a sink", ["sink"],
-            buckets=BUCKETS, registry=registry,
+            "monitord_sink_write_seconds",
+            "Time to write one batch to a sink",
+            ["sink"],
+            buckets=BUCKETS,
+            registry=registry,
         )
         self.errors = Counter(
             "monitord_sink_errors", "Batches a sink failed to write", ["sink"], registry=registry
@@ -42,7 +45,9 @@ class SinkCounters:
             "monitord_sink_points", "Results written by a sink", ["sink"], registry=registry
         )
         self.lost = Counter(
-            "monitord_sink_lost", "Results a failing sink could not write before shutdown", ["sink"],
+            "monitord_sink_lost",
+            "Results a failing sink could not write before shutdown",
+            ["sink"],
             registry=registry,
         )
 
@@ -50,8 +55,14 @@ class SinkCounters:
 class SinkFeeder:
     """Consumes one subscription into one sink until the subscription is closed and empty."""
 
-    def __init__(self, sink: Sink, subscription: Subscription, counters: SinkCounters,
-                 health: HealthBoard, retry_first: float = RETRY_FIRST) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        subscription: Subscription,
+        counters: SinkCounters,
+        health: HealthBoard,
+        retry_first: float = RETRY_FIRST,
+    ) -> None:
         self.sink = sink
         self.subscription = subscription
         self._counters = counters
@@ -96,8 +107,7 @@ class SinkFeeder:
                 self._health.set(f"sink:{sink.name}", False, str(exc))
                 if not self._failing:
                     self._failing = True
-                    log.error("sink %s failed to write %d results, retrying: %s",
-                              sink.name, len(batch), exc)
+                    log.error("sink %s failed to write %d results, retrying: %s", sink.name, len(batch), exc)
                 if self.subscription.closed:
                     self._counters.lost.labels(sink=sink.name).inc(len(batch))
                     log.error("sink %s: %d results not written at shutdown", sink.name, len(batch))

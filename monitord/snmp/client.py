@@ -131,8 +131,12 @@ class SnmpTransport:
         return next(self._ids) & 0x7FFFFFFF or 1
 
     async def request(
-        self, sockaddr: SockAddr, family: int, build: Callable[[int], bytes],
-        timeout: float, retries: int,
+        self,
+        sockaddr: SockAddr,
+        family: int,
+        build: Callable[[int], bytes],
+        timeout: float,
+        retries: int,
     ) -> codec.Response:
         """Send ``build(request_id)`` and wait for the reply, resending on each timeout.
 
@@ -189,8 +193,15 @@ class V2cSession:
     """SNMP v1 or v2c requests to one agent through the shared transport."""
 
     def __init__(
-        self, transport: SnmpTransport, family: int, sockaddr: SockAddr, community: str, *,
-        version: str = "2c", timeout: float = 1.0, retries: int = 2,
+        self,
+        transport: SnmpTransport,
+        family: int,
+        sockaddr: SockAddr,
+        community: str,
+        *,
+        version: str = "2c",
+        timeout: float = 1.0,
+        retries: int = 2,
     ) -> None:
         self._transport = transport
         self._family = family

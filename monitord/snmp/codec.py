@@ -79,8 +79,13 @@ def encode_get_next(version: SnmpVersion, community: str, oids: Sequence[str], r
 
 
 def encode_get_bulk(
-    version: SnmpVersion, community: str, oids: Sequence[str], request_id: int, *,
-    non_repeaters: int, max_repetitions: int,
+    version: SnmpVersion,
+    community: str,
+    oids: Sequence[str],
+    request_id: int,
+    *,
+    non_repeaters: int,
+    max_repetitions: int,
 ) -> bytes:
     pdu = GetBulkRequest([SnmpVarbind(oid) for oid in oids], non_repeaters, max_repetitions)
     pdu.request_id = request_id

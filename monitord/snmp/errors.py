@@ -12,10 +12,25 @@ from monitord.errors import MonitordError
 
 # RFC 3416 error-status names, index = status code.
 ERROR_STATUS_NAMES = (
-    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess",
-    "wrongType", "wrongLength", "wrongEncoding", "wrongValue", "noCreation",
-    "inconsistentValue", "resourceUnavailable", "commitFailed", "undoFailed",
-    "authorizationError", "notWritable", "inconsistentName",
+    "noError",
+    "tooBig",
+    "noSuchName",
+    "badValue",
+    "readOnly",
+    "genErr",
+    "noAccess",
+    "wrongType",
+    "wrongLength",
+    "wrongEncoding",
+    "wrongValue",
+    "noCreation",
+    "inconsistentValue",
+    "resourceUnavailable",
+    "commitFailed",
+    "undoFailed",
+    "authorizationError",
+    "notWritable",
+    "inconsistentName",
 )
 
 

@@ -22,7 +22,7 @@ TEXT_LIMIT = 256
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
 def system_fields(info: SystemInfo, poll: RatePoll, response_ms: float) -> dict[str, FieldValue]:
@@ -38,8 +38,13 @@ def system_fields(info: SystemInfo, poll: RatePoll, response_ms: float) -> dict[
 
 
 def interface_result(
-    target: str, kind: str, time_ns: int, base_tags: Mapping[str, str], *,
-    sample: InterfaceSample, poll: RatePoll,
+    target: str,
+    kind: str,
+    time_ns: int,
+    base_tags: Mapping[str, str],
+    *,
+    sample: InterfaceSample,
+    poll: RatePoll,
 ) -> ProbeResult:
     """One interface: state, raw counters, rates and utilisation."""
     tags = {**base_tags, "ifName": sample.name, "ifIndex": sample.index}
@@ -74,8 +79,15 @@ def interface_result(
     if octets is not None:
         fields["counter_bits"] = octets.bits
     _add_rates(fields, rates, sample.speed_bps)
-    return ProbeResult(measurement="snmp_interface", target=target, kind=kind, time_ns=time_ns, ok=True,
-                       fields=fields, tags=tags)
+    return ProbeResult(
+        measurement="snmp_interface",
+        target=target,
+        kind=kind,
+        time_ns=time_ns,
+        ok=True,
+        fields=fields,
+        tags=tags,
+    )
 
 
 def _add_rates(fields: dict[str, FieldValue], rates: Mapping[str, float], speed_bps: float | None) -> None:
@@ -129,10 +141,18 @@ def storage_results(
 ) -> list[ProbeResult]:
     return [
         ProbeResult(
-            measurement="snmp_storage", target=target, kind=kind, time_ns=time_ns, ok=True,
+            measurement="snmp_storage",
+            target=target,
+            kind=kind,
+            time_ns=time_ns,
+            ok=True,
             tags={**base_tags, "storage": s.descr, "storage_type": s.kind},
-            fields={"up": 1, "size_bytes": s.size_bytes, "used_bytes": s.used_bytes,
-                    "used_pct": s.used_bytes / s.size_bytes * 100},
+            fields={
+                "up": 1,
+                "size_bytes": s.size_bytes,
+                "used_bytes": s.used_bytes,
+                "used_pct": s.used_bytes / s.size_bytes * 100,
+            },
         )
         for s in host.storages
     ]

@@ -61,8 +61,13 @@ IF_COUNTERS: dict[str, tuple[str | None, str]] = {
 
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
 HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
-HR_STORAGE_COLUMNS = {"type": f"{HR_STORAGE}.2", "descr": f"{HR_STORAGE}.3",
-                      "units": f"{HR_STORAGE}.4", "size": f"{HR_STORAGE}.5", "used": f"{HR_STORAGE}.6"}
+HR_STORAGE_COLUMNS = {
+    "type": f"{HR_STORAGE}.2",
+    "descr": f"{HR_STORAGE}.3",
+    "units": f"{HR_STORAGE}.4",
+    "size": f"{HR_STORAGE}.5",
+    "used": f"{HR_STORAGE}.6",
+}
 HR_STORAGE_TYPES = {
     "1.3.6.1.2.1.25.2.1.2": "ram",
     "1.3.6.1.2.1.25.2.1.3": "virtual_memory",
@@ -166,17 +171,19 @@ async def read_interfaces(session: SnmpSession, max_repetitions: int) -> list[In
             sample = _counter(walked, index, wide, narrow)
             if sample is not None:
                 counters[counter] = sample
-        samples.append(InterfaceSample(
-            index=index,
-            name=_text(by_name["name"], index) or _text(by_name["descr"], index) or f"if{index}",
-            descr=_text(by_name["descr"], index),
-            alias=_text(by_name["alias"], index),
-            admin_status=_int(by_name["admin"], index),
-            oper_status=_int(by_name["oper"], index),
-            speed_bps=speed_bps,
-            counters=counters,
-            discontinuity_ticks=_int(by_name["discontinuity"], index),
-        ))
+        samples.append(
+            InterfaceSample(
+                index=index,
+                name=_text(by_name["name"], index) or _text(by_name["descr"], index) or f"if{index}",
+                descr=_text(by_name["descr"], index),
+                alias=_text(by_name["alias"], index),
+                admin_status=_int(by_name["admin"], index),
+                oper_status=_int(by_name["oper"], index),
+                speed_bps=speed_bps,
+                counters=counters,
+                discontinuity_ticks=_int(by_name["discontinuity"], index),
+            )
+        )
     return samples
 
 
@@ -191,13 +198,15 @@ async def read_host(session: SnmpSession, max_repetitions: int) -> HostSample:
         if not units or size is None or used is None or size <= 0:
             continue
         type_oid = _text(storage["type"], index)
-        storages.append(StorageSample(
-            index=index,
-            descr=_text(storage["descr"], index) or f"storage{index}",
-            kind=HR_STORAGE_TYPES.get(type_oid, "other"),
-            size_bytes=size * units,
-            used_bytes=used * units,
-        ))
+        storages.append(
+            StorageSample(
+                index=index,
+                descr=_text(storage["descr"], index) or f"storage{index}",
+                kind=HR_STORAGE_TYPES.get(type_oid, "other"),
+                size_bytes=size * units,
+                used_bytes=used * units,
+            )
+        )
     return HostSample(cpu_loads=loads, storages=storages)
 
 
@@ -205,7 +214,7 @@ async def read_custom(session: SnmpSession, oids: Sequence[CustomOid], chunk: in
     """Each configured OID's value by name (exception values included, for reporting)."""
     found: dict[str, VarBind] = {}
     for start in range(0, len(oids), chunk):
-        part = list(oids[start:start + chunk])
+        part = list(oids[start : start + chunk])
         while part:
             try:
                 varbinds = await session.get([item.oid for item in part])

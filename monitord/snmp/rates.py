@@ -86,8 +86,9 @@ class RatePoll:
         previous = self.state.discontinuity.get(series)
         return previous is not None and previous != discontinuity_ticks
 
-    def rate(self, series: str, name: str, sample: Sample, max_per_s: float | None = None,
-             reset: bool = False) -> float | None:
+    def rate(
+        self, series: str, name: str, sample: Sample, max_per_s: float | None = None, reset: bool = False
+    ) -> float | None:
         """Per-second increase of counter ``name`` of ``series`` since it was last read."""
         key = (series, name)
         self._new[key] = (sample, self.now)

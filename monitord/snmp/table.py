@@ -57,7 +57,7 @@ async def walk_columns(
             if varbind.kind is ValueKind.END_OF_MIB_VIEW or not in_subtree(varbind.oid, column):
                 finished.add(column)
                 continue
-            rows[column][varbind.oid[len(column) + 1:]] = varbind
+            rows[column][varbind.oid[len(column) + 1 :]] = varbind
             cursor[column] = varbind.oid
         if not varbinds:
             finished.update(active)

@@ -57,9 +57,15 @@ PRIV_PROTOCOLS: dict[str, Any] = {
 
 # pysnmp error indications that mean "the agent refused who we are".
 _AUTH_INDICATIONS = (
-    "unknownUserName", "wrongDigest", "wrongDigests", "unknownSecurityName",
-    "unsupportedSecurityLevel", "decryptionError", "authenticationError",
-    "notInTimeWindow", "unknownEngineID",
+    "unknownUserName",
+    "wrongDigest",
+    "wrongDigests",
+    "unknownSecurityName",
+    "unsupportedSecurityLevel",
+    "decryptionError",
+    "authenticationError",
+    "notInTimeWindow",
+    "unknownEngineID",
 )
 
 # Most specific classes first: Counter32 and Gauge32 both derive from Integer.
@@ -89,8 +95,12 @@ _KINDS: tuple[tuple[type[Any], ValueKind], ...] = (
 def _varbind(oid: Any, value: Any) -> VarBind:
     text = str(oid)
     kind = next((k for cls, k in _KINDS if isinstance(value, cls)), ValueKind.OPAQUE)
-    if kind in (ValueKind.NO_SUCH_OBJECT, ValueKind.NO_SUCH_INSTANCE, ValueKind.END_OF_MIB_VIEW,
-                ValueKind.NULL):
+    if kind in (
+        ValueKind.NO_SUCH_OBJECT,
+        ValueKind.NO_SUCH_INSTANCE,
+        ValueKind.END_OF_MIB_VIEW,
+        ValueKind.NULL,
+    ):
         return VarBind(text, kind, None)
     if kind is ValueKind.IPADDRESS:
         return VarBind(text, kind, value.prettyPrint())
@@ -115,10 +125,19 @@ class V3Session:
     """SNMPv3 requests to one agent."""
 
     def __init__(
-        self, engine: V3Engine, address: str, port: int, user: str, *,
-        auth_protocol: AuthProtocol | None, auth_key: str | None,
-        priv_protocol: PrivProtocol | None, priv_key: str | None,
-        timeout: float = 1.0, retries: int = 2, context: str = "",
+        self,
+        engine: V3Engine,
+        address: str,
+        port: int,
+        user: str,
+        *,
+        auth_protocol: AuthProtocol | None,
+        auth_key: str | None,
+        priv_protocol: PrivProtocol | None,
+        priv_key: str | None,
+        timeout: float = 1.0,
+        retries: int = 2,
+        context: str = "",
     ) -> None:
         self._engine = engine
         self._address = (address, port)
@@ -168,19 +187,31 @@ class V3Session:
 
     async def get(self, oids: Sequence[str]) -> list[VarBind]:
         target = await self._transport()
-        return self._check(await get_cmd(
-            self._engine.engine, self._auth, target, self._context, *self._objects(oids), lookupMib=False
-        ))
+        return self._check(
+            await get_cmd(
+                self._engine.engine, self._auth, target, self._context, *self._objects(oids), lookupMib=False
+            )
+        )
 
     async def get_next(self, oids: Sequence[str]) -> list[VarBind]:
         target = await self._transport()
-        return self._check(await next_cmd(
-            self._engine.engine, self._auth, target, self._context, *self._objects(oids), lookupMib=False
-        ))
+        return self._check(
+            await next_cmd(
+                self._engine.engine, self._auth, target, self._context, *self._objects(oids), lookupMib=False
+            )
+        )
 
     async def get_bulk(self, oids: Sequence[str], max_repetitions: int) -> list[VarBind]:
         target = await self._transport()
-        return self._check(await bulk_cmd(
-            self._engine.engine, self._auth, target, self._context, 0, max_repetitions,
-            *self._objects(oids), lookupMib=False,
-        ))
+        return self._check(
+            await bulk_cmd(
+                self._engine.engine,
+                self._auth,
+                target,
+                self._context,
+                0,
+                max_repetitions,
+                *self._objects(oids),
+                lookupMib=False,
+            )
+        )

@@ -29,9 +29,7 @@ class ValueKind(enum.Enum):
     END_OF_MIB_VIEW = "endOfMibView"
 
 
-EXCEPTION_KINDS = frozenset(
-    {ValueKind.NO_SUCH_OBJECT, ValueKind.NO_SUCH_INSTANCE, ValueKind.END_OF_MIB_VIEW}
-)
+EXCEPTION_KINDS = frozenset({ValueKind.NO_SUCH_OBJECT, ValueKind.NO_SUCH_INSTANCE, ValueKind.END_OF_MIB_VIEW})
 COUNTER_KINDS = frozenset({ValueKind.COUNTER32, ValueKind.COUNTER64})
 
 Value = int | bytes | str | None

@@ -21,9 +21,12 @@ def _to_json(item: BackupFile | None) -> dict[str, Any] | None:
 
 
 def _from_json(value: Any) -> BackupFile | None:
-    if isinstance(value, dict) and isinstance(value.get("path"), str) and isinstance(
-        value.get("size"), int
-    ) and isinstance(value.get("mtime"), int | float):
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("path"), str)
+        and isinstance(value.get("size"), int)
+        and isinstance(value.get("mtime"), int | float)
+    ):
         return BackupFile(value["path"], value["size"], float(value["mtime"]))
     return None
 
@@ -42,14 +45,21 @@ class BackupHistory:
             stored = stored if isinstance(stored, dict) else {}
             self._cache[key] = (_from_json(stored.get("newest")), _from_json(stored.get("previous")))
         seen_newest, seen_previous = self._cache[key]
-        if seen_newest is not None and seen_newest.mtime < newest.mtime and (
-            seen_newest.path, seen_newest.mtime) != (newest.path, newest.mtime):
+        if (
+            seen_newest is not None
+            and seen_newest.mtime < newest.mtime
+            and (seen_newest.path, seen_newest.mtime) != (newest.path, newest.mtime)
+        ):
             seen_previous = seen_newest
         record = (newest, seen_previous)
         if record != self._cache[key]:
             if self._repo is not None:
-                await self._repo.put(self._kind, target, series,
-                                     {"newest": _to_json(newest), "previous": _to_json(seen_previous)})
+                await self._repo.put(
+                    self._kind,
+                    target,
+                    series,
+                    {"newest": _to_json(newest), "previous": _to_json(seen_previous)},
+                )
             self._cache[key] = record
         return seen_previous
 

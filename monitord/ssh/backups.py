@@ -50,8 +50,15 @@ def newest_of(files: Sequence[BackupFile]) -> BackupFile | None:
     return max(files, key=lambda f: (f.mtime, f.path), default=None)
 
 
-def judge(files: Sequence[BackupFile], *, now: float, oldest_ok: float, min_size: int,
-          max_shrink: float, remembered: BackupFile | None = None) -> BackupVerdict:
+def judge(
+    files: Sequence[BackupFile],
+    *,
+    now: float,
+    oldest_ok: float,
+    min_size: int,
+    max_shrink: float,
+    remembered: BackupFile | None = None,
+) -> BackupVerdict:
     """Check the newest file against freshness, minimum size and shrinkage vs the one before.
 
     The one before is the second newest file in the directory, or else
@@ -76,8 +83,9 @@ def judge(files: Sequence[BackupFile], *, now: float, oldest_ok: float, min_size
         )
     if newest.size < min_size:
         verdict.fields["too_small"] = 1
-        verdict.problems.append(f"newest backup {newest.path} is {newest.size} bytes, "
-                                f"below the minimum {min_size}")
+        verdict.problems.append(
+            f"newest backup {newest.path} is {newest.size} bytes, below the minimum {min_size}"
+        )
     previous = ordered[1] if len(ordered) > 1 else None
     if previous is None and remembered is not None and remembered.mtime < newest.mtime:
         previous = remembered

@@ -77,8 +77,9 @@ class KnownHostsFile:
             handle.write(line)
 
 
-def match_keys(known: asyncssh.SSHKnownHosts, host: str, addr: str, port: int | None,
-               portless: bool) -> KeyLists:
+def match_keys(
+    known: asyncssh.SSHKnownHosts, host: str, addr: str, port: int | None, portless: bool
+) -> KeyLists:
     """Trusted host keys, CA keys and revoked keys for a connection.
 
     ``port`` is None for port 22 (as asyncssh passes it). For another port only
@@ -141,10 +142,10 @@ class HostKeyCheck:
         offered = describe_key(self.offered)
         if self.has_entries:
             listed = ", ".join(describe_key(k) for k in self.known_keys) or "a CA key"
-            return (f"host key for {where} CHANGED: offered {offered}, {path} lists {listed}; "
-                    "refusing to connect")
-        return (f"host key for {where} unknown: offered {offered}; add it to {path} "
-                "or set trust_on_first_use")
+            return (
+                f"host key for {where} CHANGED: offered {offered}, {path} lists {listed}; refusing to connect"
+            )
+        return f"host key for {where} unknown: offered {offered}; add it to {path} or set trust_on_first_use"
 
 
 class _CheckingClient(asyncssh.SSHClient):

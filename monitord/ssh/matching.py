@@ -43,8 +43,9 @@ def compile_rules(rules: Iterable[LogRule]) -> tuple[CompiledRule, ...]:
     )
 
 
-def scan(text: str, path: str, rules: Sequence[CompiledRule], counts: dict[str, int],
-         evidence: Evidence | None) -> None:
+def scan(
+    text: str, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
+) -> None:
     """Add to ``counts[rule]`` the number of lines of ``text`` each rule matches."""
     data: bytes | None = None
     for compiled in rules:
@@ -53,7 +54,8 @@ def scan(text: str, path: str, rules: Sequence[CompiledRule], counts: dict[str, 
         if data is None:
             data = text.encode("utf-8", "surrogateescape")
         counts[compiled.rule.name] = counts.get(compiled.rule.name, 0) + _scan_rule(
-            data, path, compiled, evidence)
+            data, path, compiled, evidence
+        )
 
 
 def _scan_rule(data: bytes, path: str, compiled: CompiledRule, evidence: Evidence | None) -> int:

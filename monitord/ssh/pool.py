@@ -91,7 +91,9 @@ class HostSession:
         """
         assert self._host.conn is not None
         process = await self._host.conn.create_process(
-            shlex.join(["env", "LC_ALL=C", *argv]), encoding=None, stdin=asyncssh.DEVNULL,
+            shlex.join(["env", "LC_ALL=C", *argv]),
+            encoding=None,
+            stdin=asyncssh.DEVNULL,
             stdout=asyncssh.PIPE if keep_stdout else asyncssh.DEVNULL,
         )
         try:
@@ -102,8 +104,9 @@ class HostSession:
         finally:
             await _close_process(process)
         status = completed.exit_status if completed.exit_status is not None else 255
-        return CommandResult(status, stdout.result().decode("utf-8", "replace"),
-                             stderr.result().decode("utf-8", "replace"))
+        return CommandResult(
+            status, stdout.result().decode("utf-8", "replace"), stderr.result().decode("utf-8", "replace")
+        )
 
 
 STDOUT_LIMIT = 1024 * 1024
@@ -256,9 +259,7 @@ class SshPool:
         except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
             raise SshUnavailable(f"{where}: cannot load client key: {exc}") from None
         except TimeoutError:
-            raise SshUnavailable(
-                f"{where}: connect timed out after {endpoint.connect_timeout:g}s"
-            ) from None
+            raise SshUnavailable(f"{where}: connect timed out after {endpoint.connect_timeout:g}s") from None
         except (OSError, asyncssh.Error) as exc:
             raise SshUnavailable(f"{where}: cannot connect: {_reason(exc)}") from None
         if check.accepted_new and check.offered is not None:
@@ -269,8 +270,12 @@ class SshPool:
                 raise SshUnavailable(
                     f"cannot record host key in {endpoint.known_hosts}: {exc.strerror or exc}"
                 ) from None
-            log.warning("%s: host key %s trusted on first use and recorded in %s",
-                        where, describe_key(check.offered), endpoint.known_hosts)
+            log.warning(
+                "%s: host key %s trusted on first use and recorded in %s",
+                where,
+                describe_key(check.offered),
+                endpoint.known_hosts,
+            )
         log.debug("%s: connected", where)
         return conn
 

@@ -22,17 +22,20 @@ class LogRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$",
-                      description="Rule name; its count is written as the field rule_<name>.")
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,47}$",
+        description="Rule name; its count is written as the field rule_<name>.",
+    )
     pattern: str = Field(
         min_length=1,
         description="RE2 regular expression matched per line (docs/patterns.md); ^ and $ anchor "
-                    "at line ends.")
-    severity: Severity = Field(default="error",
-                               description="Adds the rule's count to severity_<severity>.")
+        "at line ends.",
+    )
+    severity: Severity = Field(default="error", description="Adds the rule's count to severity_<severity>.")
     ignore_case: bool = Field(default=False, description="Match regardless of case.")
     files: tuple[str, ...] = Field(
-        default=(), description="Globs on the file path the rule applies to; empty: every file.")
+        default=(), description="Globs on the file path the rule applies to; empty: every file."
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -49,7 +52,10 @@ class LogRule(BaseModel):
 
 DEFAULT_RULES: tuple[LogRule, ...] = (
     LogRule(name="oom", pattern=r"Out of memory|oom-kill", severity="critical"),
-    LogRule(name="disk_io", severity="critical",
-            pattern=r"I/O error|EXT4-fs error|XFS .*(?:corruption|error)|Medium Error|blk_update_request"),
+    LogRule(
+        name="disk_io",
+        severity="critical",
+        pattern=r"I/O error|EXT4-fs error|XFS .*(?:corruption|error)|Medium Error|blk_update_request",
+    ),
     LogRule(name="error", pattern=r"\b(?:error|fatal|segfault|panic)\b", ignore_case=True),
 )

@@ -24,26 +24,31 @@ class SshSettings(ProbeSettings):
     username: str = Field(default="monitord", min_length=1, description="Login name.")
     client_keys: tuple[Path, ...] = Field(
         default=(),
-        description="Private key files; empty: asyncssh's defaults (~/.ssh/id_* of the daemon's user).")
+        description="Private key files; empty: asyncssh's defaults (~/.ssh/id_* of the daemon's user).",
+    )
     key_passphrase: Secret | None = Field(default=None, description="Passphrase of the keys (secret).")
     password: Secret | None = Field(default=None, description="Password authentication (secret); optional.")
     known_hosts: Path | None = Field(
         default=None,
         description="OpenSSH known_hosts file the server's host key must be in; none: "
-                    "<daemon.state_dir>/ssh_known_hosts.")
+        "<daemon.state_dir>/ssh_known_hosts.",
+    )
     trust_on_first_use: bool = Field(
         default=False,
-        description="Trust a server with no entry once and append its key; a changed key is always "
-                    "refused.")
+        description="Trust a server with no entry once and append its key; a changed key is always refused.",
+    )
     match_portless_known_hosts: bool = Field(
         default=False,
         description="For a port other than 22, also accept entries written without the port "
-                    "(asyncssh's behaviour; OpenSSH's is not to).")
+        "(asyncssh's behaviour; OpenSSH's is not to).",
+    )
     connect_timeout: PositiveDuration = Field(
-        default=10.0, description="Bound on TCP connect, SSH handshake and authentication.")
+        default=10.0, description="Bound on TCP connect, SSH handshake and authentication."
+    )
     keepalive_interval: PositiveDuration = Field(
         default=30.0,
-        description="SSH keepalives on the pooled connection; a dead one is noticed after 3 missed.")
+        description="SSH keepalives on the pooled connection; a dead one is noticed after 3 missed.",
+    )
 
     def endpoint(self, address: str, default_known_hosts: Path) -> SshEndpoint:
         """The pool key for ``address`` with these settings."""

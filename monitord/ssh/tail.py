@@ -53,8 +53,11 @@ class Cursor:
             return None
         inode, offset = value.get("inode"), value.get("offset")
         head, head_len = value.get("head", ""), value.get("head_len", 0)
-        if isinstance(inode, int) and isinstance(offset, int) and isinstance(head, str) and isinstance(
-            head_len, int
+        if (
+            isinstance(inode, int)
+            and isinstance(offset, int)
+            and isinstance(head, str)
+            and isinstance(head_len, int)
         ):
             return cls(inode, offset, head, head_len)
         return None
@@ -87,8 +90,9 @@ def complete_lines(data: bytes, *, whole: bool) -> bytes:
     return data[: end + 1] if end >= 0 else b""
 
 
-async def _read(files: OpenFiles, path: str, offset: int, available: int, budget: int,
-                *, finished: bool) -> bytes:
+async def _read(
+    files: OpenFiles, path: str, offset: int, available: int, budget: int, *, finished: bool
+) -> bytes:
     """Read up to ``budget`` of ``available`` bytes, cut at the last complete line.
 
     A file that will not grow any more (``finished``) gives its last partial line
@@ -126,8 +130,9 @@ async def read_new(
     """Read what ``path`` gained since ``cursor``; ``rotated`` is ``path + suffix`` if it exists."""
     files = OpenFiles(sftp)
     try:
-        outcome = await _read_new(files, path, current=current, rotated=rotated, cursor=cursor,
-                                  budget=budget, start_at=start_at)
+        outcome = await _read_new(
+            files, path, current=current, rotated=rotated, cursor=cursor, budget=budget, start_at=start_at
+        )
     except asyncssh.SFTPError:
         await files.close()
         raise

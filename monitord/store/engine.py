@@ -80,9 +80,7 @@ class StateStore:
             options = {"connect_args": {"timeout": 30}}
         else:
             # A server that stops answering must not hang callers: bound connect and statements.
-            options.update(
-                pool_size=10, max_overflow=20, connect_args={"timeout": 10, "command_timeout": 60}
-            )
+            options.update(pool_size=10, max_overflow=20, connect_args={"timeout": 10, "command_timeout": 60})
         engine = create_async_engine(target, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -116,9 +114,7 @@ class StateStore:
         elif self.dialect == "sqlite":
             # A write takes SQLite's RESERVED lock for the rest of the transaction, so a
             # second process waits (busy_timeout) instead of failing half-way through.
-            await conn.exec_driver_sql(
-                "CREATE TABLE IF NOT EXISTS monitord_migration_lock (id INTEGER)"
-            )
+            await conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS monitord_migration_lock (id INTEGER)")
             await conn.exec_driver_sql("DELETE FROM monitord_migration_lock")
 
     async def close(self) -> None:

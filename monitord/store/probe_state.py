@@ -39,8 +39,7 @@ class ProbeStateRepo:
 
     async def put(self, kind: str, target: str, key: str, value: Any) -> None:
         insert = pg_insert if self._store.dialect == "postgresql" else sqlite_insert
-        row = {"kind": kind, "target": target, "key": key, "value": value,
-               "updated_at": datetime.now(UTC)}
+        row = {"kind": kind, "target": target, "key": key, "value": value, "updated_at": datetime.now(UTC)}
         statement = insert(probe_state).values(**row)
         statement = statement.on_conflict_do_update(
             index_elements=["kind", "target", "key"],

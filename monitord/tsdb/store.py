@@ -74,13 +74,24 @@ class SeriesStore:
         return await self._call(self._prune_sync, now_ns or time.time_ns())
 
     async def query(
-        self, *, target: str, measurement: str | None, field: str | None,
-        since_ns: int, until_ns: int, limit: int,
+        self,
+        *,
+        target: str,
+        measurement: str | None,
+        field: str | None,
+        since_ns: int,
+        until_ns: int,
+        limit: int,
     ) -> list[Series]:
         return await asyncio.to_thread(
             functools.partial(
-                self._query_sync, target, measurement=measurement, field=field,
-                since_ns=since_ns, until_ns=until_ns, limit=limit,
+                self._query_sync,
+                target,
+                measurement=measurement,
+                field=field,
+                since_ns=since_ns,
+                until_ns=until_ns,
+                limit=limit,
             )
         )
 
@@ -196,8 +207,14 @@ class SeriesStore:
             return row is not None
 
     def _query_sync(
-        self, target: str, *, measurement: str | None, field: str | None,
-        since_ns: int, until_ns: int, limit: int,
+        self,
+        target: str,
+        *,
+        measurement: str | None,
+        field: str | None,
+        since_ns: int,
+        until_ns: int,
+        limit: int,
     ) -> list[Series]:
         if not self.path.exists():
             return []

@@ -66,10 +66,20 @@ class Listener:
             self._server = None
 
 
-def tcp_target(name: str, port: int, *, site: str = "store-1", parent: str | None = None,
-               interval: float = 0.25, criticality: str = "normal") -> dict[str, Any]:
+def tcp_target(
+    name: str,
+    port: int,
+    *,
+    site: str = "store-1",
+    parent: str | None = None,
+    interval: float = 0.25,
+    criticality: str = "normal",
+) -> dict[str, Any]:
     target: dict[str, Any] = {
-        "name": name, "address": "127.0.0.1", "site": site, "criticality": criticality,
+        "name": name,
+        "address": "127.0.0.1",
+        "site": site,
+        "criticality": criticality,
         "probes": {"tcp": {"port": port, "interval": interval, "timeout": 1}},
     }
     if parent:
@@ -77,27 +87,59 @@ def tcp_target(name: str, port: int, *, site: str = "store-1", parent: str | Non
     return target
 
 
-DOWN_RULE = {"name": "service-down", "kind": "tcp", "condition": "down", "severity": "critical",
-             "marks_down": True, "summary": "{target} port {port} down: {reason}"}
+DOWN_RULE = {
+    "name": "service-down",
+    "kind": "tcp",
+    "condition": "down",
+    "severity": "critical",
+    "marks_down": True,
+    "summary": "{target} port {port} down: {reason}",
+}
 
 
-def config_doc(tmp_path: Path, targets: list[dict[str, Any]], url: str, *, state_url: str | None = None,
-               rules: list[dict[str, Any]] | None = None, route: dict[str, Any] | None = None,
-               alerts: dict[str, Any] | None = None, notify: dict[str, Any] | None = None
-               ) -> dict[str, Any]:
-    route_doc = {"name": "oncall", "urls": [url], "group_wait": "0.5s", "group_interval": "1s",
-                 "repeat_interval": "1h", **(route or {})}
+def config_doc(
+    tmp_path: Path,
+    targets: list[dict[str, Any]],
+    url: str,
+    *,
+    state_url: str | None = None,
+    rules: list[dict[str, Any]] | None = None,
+    route: dict[str, Any] | None = None,
+    alerts: dict[str, Any] | None = None,
+    notify: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    route_doc = {
+        "name": "oncall",
+        "urls": [url],
+        "group_wait": "0.5s",
+        "group_interval": "1s",
+        "repeat_interval": "1h",
+        **(route or {}),
+    }
     doc: dict[str, Any] = {
         "daemon": {"state_dir": str(tmp_path / "state"), "shutdown_timeout": 20},
-        "http": {"listen": "127.0.0.1:0", "tokens": [
-            {"name": "oncall-admin", "role": "admin", "token": ADMIN_TOKEN},
-            {"name": "viewer", "role": "read", "token": READ_TOKEN},
-        ]},
+        "http": {
+            "listen": "127.0.0.1:0",
+            "tokens": [
+                {"name": "oncall-admin", "role": "admin", "token": ADMIN_TOKEN},
+                {"name": "viewer", "role": "read", "token": READ_TOKEN},
+            ],
+        },
         "targets": targets,
-        "alerts": {"default_rules": False, "rules": rules if rules is not None else [DOWN_RULE],
-                   "evaluation_interval": "0.1s", "dependency_grace": "3s", **(alerts or {})},
-        "notify": {"routes": [route_doc], "retry_initial": "0.5s", "retry_max": "2s",
-                   "send_timeout": "5s", **(notify or {})},
+        "alerts": {
+            "default_rules": False,
+            "rules": rules if rules is not None else [DOWN_RULE],
+            "evaluation_interval": "0.1s",
+            "dependency_grace": "3s",
+            **(alerts or {}),
+        },
+        "notify": {
+            "routes": [route_doc],
+            "retry_initial": "0.5s",
+            "retry_max": "2s",
+            "send_timeout": "5s",
+            **(notify or {}),
+        },
     }
     if state_url:
         doc["storage"] = {"state_url": state_url}
@@ -161,8 +203,7 @@ async def rounds(daemon: Daemon, count: int, timeout: float = 30.0) -> None:
     await eventually(lambda: service.rounds >= start + count, f"{count} evaluation rounds", timeout=timeout)
 
 
-async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float = 60.0
-                  ) -> list[Received]:
+async def arrived(daemon: Daemon, receiver: Receiver, count: int, timeout: float = 60.0) -> list[Received]:
     """Wait until ``receiver`` has ``count`` messages, moving the engine's clock past each
     group wait instead of sleeping through it (only where grouping is not under test)."""
     service = engine(daemon)
@@ -203,13 +244,17 @@ async def settle(daemon: Daemon, timeout: float = 60.0) -> None:
             service.deliverer.wake()
 
 
-async def api(daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN,
-              json: Any = None) -> tuple[int, Any]:
+async def api(
+    daemon: Daemon, method: str, path: str, *, token: str = ADMIN_TOKEN, json: Any = None
+) -> tuple[int, Any]:
     url = f"http://127.0.0.1:{daemon.http_port}{path}"
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession() as session, session.request(
-        method, url, headers=headers, json=json, timeout=aiohttp.ClientTimeout(total=10)
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, url, headers=headers, json=json, timeout=aiohttp.ClientTimeout(total=10)
+        ) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -218,9 +263,11 @@ async def wait_until(check: Any, timeout: float, what: str) -> None:
     await eventually(check, what, timeout=timeout)
 
 
-async def wait_probed(daemon: Daemon, target: str, *, up: bool, kind: str = "tcp",
-                      timeout: float = 60.0) -> None:
+async def wait_probed(
+    daemon: Daemon, target: str, *, up: bool, kind: str = "tcp", timeout: float = 60.0
+) -> None:
     """Wait until the scheduler's latest ``kind`` result for ``target`` is up (or down)."""
+
     def seen() -> bool:
         result = daemon.scheduler.last_results().get((target, kind))
         return result is not None and result.ok is up

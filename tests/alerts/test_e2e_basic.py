@@ -24,8 +24,7 @@ async def test_down_then_up_gives_one_firing_and_one_resolved_message(
 ) -> None:
     service = listeners()
     await service.open()
-    doc = config_doc(tmp_path, [tcp_target("till-1", service.port)], receiver.url(),
-                     state_url=state_url)
+    doc = config_doc(tmp_path, [tcp_target("till-1", service.port)], receiver.url(), state_url=state_url)
     async with running(doc) as daemon:
         await wait_probed(daemon, "till-1", up=True)
         assert receiver.messages == []

@@ -30,8 +30,12 @@ async def test_message_arrives_once_after_receiver_was_down_30s(
 ) -> None:
     service = listeners()
     await service.open()
-    doc = config_doc(tmp_path, [tcp_target("till-3", service.port)], receiver.url(),
-                     notify={"retry_initial": "1s", "retry_max": "4s"})
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("till-3", service.port)],
+        receiver.url(),
+        notify={"retry_initial": "1s", "retry_max": "4s"},
+    )
     await receiver.down()
     async with running(doc) as daemon:
         await service.close()
@@ -64,8 +68,12 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
 ) -> None:
     service = listeners()
     await service.open()
-    doc = config_doc(tmp_path, [tcp_target("core-switch", service.port, criticality="urgent")],
-                     receiver.url(), state_url=state_url)
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("core-switch", service.port, criticality="urgent")],
+        receiver.url(),
+        state_url=state_url,
+    )
     async with running(doc) as daemon:
         await wait_probed(daemon, "core-switch", up=True)
         await service.close()
@@ -73,8 +81,9 @@ async def test_restart_mid_incident_no_duplicate_and_ticket_intact(
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         (before,) = body["tickets"]
         assert before["priority"] == "urgent"
-        status, acked = await api(daemon, "POST", f"/api/v1/tickets/{before['id']}/ack",
-                                  json={"text": "on my way"})
+        status, acked = await api(
+            daemon, "POST", f"/api/v1/tickets/{before['id']}/ack", json={"text": "on my way"}
+        )
         assert status == 200 and acked["status"] == "acknowledged"
         assert acked["assignee"] == "oncall-admin"
 
@@ -125,8 +134,9 @@ async def test_state_store_refusing_writes_delays_ticket_and_message_but_loses_n
         await settle(daemon)  # a second copy would be in the outbox or on its way
         assert len(receiver.messages) == 1 and "FIRING" in receiver.messages[0].title
         await wait_until(lambda: daemon.health.snapshot()["alerts"].ok, 60, "alerts to be healthy")
-        await wait_until(lambda: daemon.health.snapshot()["alerts:notifier"].ok, 60,
-                         "the notifier to be healthy")
+        await wait_until(
+            lambda: daemon.health.snapshot()["alerts:notifier"].ok, 60, "the notifier to be healthy"
+        )
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         assert len(body["tickets"]) == 1
 
@@ -138,6 +148,7 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
     doc = config_doc(tmp_path, [tcp_target("dvr", service.port, site="store-5")], receiver.url())
     await receiver.down()
     async with running(doc) as daemon:
+
         async def queued() -> bool:
             _, body = await api(daemon, "GET", "/api/v1/tickets")
             if not body["tickets"]:
@@ -158,8 +169,7 @@ async def test_message_queued_at_shutdown_is_delivered_once_after_restart(
 
 
 async def test_shutdown_completes_when_the_state_store_refuses_the_final_save(
-    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener],
-    caplog: pytest.LogCaptureFixture
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener], caplog: pytest.LogCaptureFixture
 ) -> None:
     service = listeners()
     doc = config_doc(tmp_path, [tcp_target("nvr", service.port, site="store-6")], receiver.url())

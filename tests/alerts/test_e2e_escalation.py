@@ -28,17 +28,37 @@ async def test_repeat_and_escalation_until_acknowledged(
 ) -> None:
     service = listeners()
     doc = config_doc(
-        tmp_path, [tcp_target("core-router", service.port, site="head-office", criticality="urgent")],
+        tmp_path,
+        [tcp_target("core-router", service.port, site="head-office", criticality="urgent")],
         receiver.url("urgent"),
-        route={"match": {"priorities": ["urgent"]}, "group_wait": 0, "repeat_interval": "2m",
-               "escalate_after": "1m", "escalate_to": "sms"},
-        notify={"routes": [
-            {"name": "oncall", "urls": [receiver.url("urgent")], "match": {"priorities": ["urgent"]},
-             "group_wait": 0, "group_interval": "0.5s", "repeat_interval": "2m",
-             "escalate_after": "1m", "escalate_to": "sms"},
-            {"name": "sms", "urls": [receiver.url("sms")], "escalation_only": True, "format": "short",
-             "group_wait": 0},
-        ]},
+        route={
+            "match": {"priorities": ["urgent"]},
+            "group_wait": 0,
+            "repeat_interval": "2m",
+            "escalate_after": "1m",
+            "escalate_to": "sms",
+        },
+        notify={
+            "routes": [
+                {
+                    "name": "oncall",
+                    "urls": [receiver.url("urgent")],
+                    "match": {"priorities": ["urgent"]},
+                    "group_wait": 0,
+                    "group_interval": "0.5s",
+                    "repeat_interval": "2m",
+                    "escalate_after": "1m",
+                    "escalate_to": "sms",
+                },
+                {
+                    "name": "sms",
+                    "urls": [receiver.url("sms")],
+                    "escalation_only": True,
+                    "format": "short",
+                    "group_wait": 0,
+                },
+            ]
+        },
     )
     async with running(doc) as daemon:
         await receiver.wait_for(1, 60)
@@ -48,8 +68,9 @@ async def test_repeat_and_escalation_until_acknowledged(
 
         def escalated_and_repeated() -> bool:
             paths = [(m.path, m.title) for m in receiver.messages]
-            return (any(path == "/sms" for path, _ in paths)
-                    and any(path == "/urgent" and "STILL FIRING" in title for path, title in paths))
+            return any(path == "/sms" for path, _ in paths) and any(
+                path == "/urgent" and "STILL FIRING" in title for path, title in paths
+            )
 
         await wait_until(escalated_and_repeated, 60, "an escalation and a repeat")
         await settle(daemon)
@@ -73,8 +94,9 @@ async def test_repeat_and_escalation_until_acknowledged(
 
 
 def test_business_hours_hold_normal_messages_until_the_next_opening() -> None:
-    window = WeeklyWindow(days=["mon", "tue", "wed", "thu", "fri"], start="08:00", end="18:00",
-                          timezone="Europe/Berlin")
+    window = WeeklyWindow(
+        days=["mon", "tue", "wed", "thu", "fri"], start="08:00", end="18:00", timezone="Europe/Berlin"
+    )
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
     monday_open = datetime(2026, 11, 30, 7, 0, tzinfo=UTC).timestamp()  # 08:00 in Berlin
     assert next_delivery(window, saturday) == monday_open

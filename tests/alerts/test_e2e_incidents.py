@@ -32,8 +32,10 @@ async def test_parent_down_gives_one_incident_message_not_n(
     for listener in [router, *children]:
         await listener.open()
     targets = [tcp_target("store-7-router", router.port, site="store-7")]
-    targets += [tcp_target(f"store-7-till-{i}", c.port, site="store-7", parent="store-7-router")
-                for i, c in enumerate(children)]
+    targets += [
+        tcp_target(f"store-7-till-{i}", c.port, site="store-7", parent="store-7-router")
+        for i, c in enumerate(children)
+    ]
     doc = config_doc(tmp_path, targets, receiver.url(), route={"group_wait": "1m"})
     async with running(doc) as daemon:
         for name in ["store-7-router", *(f"store-7-till-{i}" for i in range(len(children)))]:
@@ -42,8 +44,9 @@ async def test_parent_down_gives_one_incident_message_not_n(
             await listener.close()
         alerts = engine(daemon).evaluator.alerts
         # the children fire first; the group wait (1 min on the engine's clock) collects them
-        await wait_until(lambda: sum(a.status == "firing" for a in alerts.values()) == 7, 60,
-                         "all seven alerts to fire")
+        await wait_until(
+            lambda: sum(a.status == "firing" for a in alerts.values()) == 7, 60, "all seven alerts to fire"
+        )
         await arrived(daemon, receiver, 1)
         await settle(daemon)  # the children's alerts may not send messages of their own
         assert len(receiver.messages) == 1, [m.body for m in receiver.messages]
@@ -81,9 +84,13 @@ async def test_flapping_target_sends_one_flapping_message(
 ) -> None:
     flaky = listeners()
     await flaky.open()
-    doc = config_doc(tmp_path, [tcp_target("wan-link", flaky.port)], receiver.url(),
-                     route={"group_wait": "1m", "group_interval": "1s"},
-                     alerts={"flapping": {"window": 10, "high": 0.3, "low": 0.1}})
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("wan-link", flaky.port)],
+        receiver.url(),
+        route={"group_wait": "1m", "group_interval": "1s"},
+        alerts={"flapping": {"window": 10, "high": 0.3, "low": 0.1}},
+    )
     async with running(doc) as daemon:
         await wait_probed(daemon, "wan-link", up=True)
         alerts = engine(daemon).evaluator.alerts
@@ -125,9 +132,16 @@ async def test_resolved_message_arrives_when_the_silence_ends(
 
         clock = shifted(daemon)
         ends = datetime.fromtimestamp(clock.now(), UTC) + timedelta(minutes=10)
-        status, silence = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["target=pos-server"], "ends_at": ends.isoformat(), "comment": "maintenance",
-        })
+        status, silence = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={
+                "matchers": ["target=pos-server"],
+                "ends_at": ends.isoformat(),
+                "comment": "maintenance",
+            },
+        )
         assert status == 201 and silence["active"] is True and silence["created_by"] == "oncall-admin"
         await service.open()
 
@@ -150,10 +164,20 @@ async def test_silenced_alert_still_gets_its_ticket(
 ) -> None:
     service = listeners()
     await service.open()
-    doc = config_doc(tmp_path, [tcp_target("backoffice", service.port, site="store-9")], receiver.url(),
-                     alerts={"silences": [{"matchers": ["site=store-9"],
-                                           "weekly": {"start": "00:00", "end": "23:59"},
-                                           "comment": "store closed"}]})
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("backoffice", service.port, site="store-9")],
+        receiver.url(),
+        alerts={
+            "silences": [
+                {
+                    "matchers": ["site=store-9"],
+                    "weekly": {"start": "00:00", "end": "23:59"},
+                    "comment": "store closed",
+                }
+            ]
+        },
+    )
     async with running(doc) as daemon:
         await service.close()
 

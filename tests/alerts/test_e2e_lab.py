@@ -18,11 +18,28 @@ SILENT = "127.0.0.9"
 async def test_silent_host_gives_alert_ticket_and_exactly_one_message(
     lab: Any, tmp_path: Path, receiver: Receiver
 ) -> None:
-    target = {"name": "store-2-router", "address": SILENT, "site": "store-2", "criticality": "urgent",
-              "probes": {"icmp": {"interval": "0.5s", "timeout": "0.45s", "count": 2,
-                                  "echo_interval": "50ms", "echo_timeout": "300ms"}}}
-    doc = config_doc(tmp_path, [target], receiver.url(), rules=[],
-                     alerts={"default_rules": True, "disabled_rules": ["high-rtt", "packet-loss"]})
+    target = {
+        "name": "store-2-router",
+        "address": SILENT,
+        "site": "store-2",
+        "criticality": "urgent",
+        "probes": {
+            "icmp": {
+                "interval": "0.5s",
+                "timeout": "0.45s",
+                "count": 2,
+                "echo_interval": "50ms",
+                "echo_timeout": "300ms",
+            }
+        },
+    }
+    doc = config_doc(
+        tmp_path,
+        [target],
+        receiver.url(),
+        rules=[],
+        alerts={"default_rules": True, "disabled_rules": ["high-rtt", "packet-loss"]},
+    )
     with lab.icmp_sockets():
         async with running(doc) as daemon:
             await wait_probed(daemon, "store-2-router", up=True, kind="icmp")

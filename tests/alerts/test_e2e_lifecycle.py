@@ -31,8 +31,13 @@ from tests.alerts.harness import (
 from tests.servers.receiver import Receiver
 
 ROUTE = {"group_wait": "0.5s", "group_interval": "1s", "repeat_interval": "1h"}
-OTHER_RULE = {"name": "backup-port-down", "kind": "tcp", "condition": "down", "severity": "warning",
-              "match": {"targets": ["elsewhere"]}}
+OTHER_RULE = {
+    "name": "backup-port-down",
+    "kind": "tcp",
+    "condition": "down",
+    "severity": "warning",
+    "match": {"targets": ["elsewhere"]},
+}
 
 
 class Running:
@@ -84,12 +89,18 @@ async def test_alert_ends_once_when_its_configuration_goes(
 ) -> None:
     nas, moved = listeners(), listeners()
     await moved.open()  # the port the probe is moved to answers
-    doc = config_doc(tmp_path, [tcp_target("nas", nas.port, site="office"),
-                                tcp_target("elsewhere", moved.port, site="branch")],
-                     receiver.url(), rules=[DOWN_RULE, OTHER_RULE],
-                     notify={"routes": [  # two routes take the alert: each hears it fire and end
-                         {**ROUTE, "name": "oncall", "urls": [receiver.url("oncall")], "continue": True},
-                         {**ROUTE, "name": "chat", "urls": [receiver.url("chat")]}]})
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("nas", nas.port, site="office"), tcp_target("elsewhere", moved.port, site="branch")],
+        receiver.url(),
+        rules=[DOWN_RULE, OTHER_RULE],
+        notify={
+            "routes": [  # two routes take the alert: each hears it fire and end
+                {**ROUTE, "name": "oncall", "urls": [receiver.url("oncall")], "continue": True},
+                {**ROUTE, "name": "chat", "urls": [receiver.url("chat")]},
+            ]
+        },
+    )
     path = write_config(tmp_path / "monitord.yaml", doc)
     async with started(path) as run:
         assert run.daemon is not None
@@ -97,7 +108,9 @@ async def test_alert_ends_once_when_its_configuration_goes(
         await arrived(daemon, receiver, 2, 60)
         await settle(daemon)
         assert sorted((m.path, m.title.split(":")[0]) for m in receiver.messages) == [
-            ("/chat", "[normal] FIRING"), ("/oncall", "[normal] FIRING")]
+            ("/chat", "[normal] FIRING"),
+            ("/oncall", "[normal] FIRING"),
+        ]
         _, body = await api(daemon, "GET", "/api/v1/tickets?status=open")
         (ticket,) = body["tickets"]
 
@@ -118,7 +131,9 @@ async def test_alert_ends_once_when_its_configuration_goes(
         ended = receiver.messages[2:]
         assert len(receiver.messages) == 4, [(m.path, m.title) for m in receiver.messages]
         assert sorted((m.path, m.title.split(":")[0]) for m in ended) == [
-            ("/chat", "[normal] RESOLVED"), ("/oncall", "[normal] RESOLVED")]
+            ("/chat", "[normal] RESOLVED"),
+            ("/oncall", "[normal] RESOLVED"),
+        ]
         assert all(f"(ended: {change})" in m.body for m in ended), [m.body for m in ended]
 
         _, alerts = await api(daemon, "GET", "/api/v1/alerts")
@@ -138,9 +153,13 @@ async def test_removed_child_leaves_its_parents_dependent_count(
     tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener], mode: str
 ) -> None:
     router, till_1, till_2 = listeners(), listeners(), listeners()
-    targets = [tcp_target("router", router.port, site="store-3"),
-               *(tcp_target(f"till-{i}", t.port, site="store-3", parent="router")
-                 for i, t in ((1, till_1), (2, till_2)))]
+    targets = [
+        tcp_target("router", router.port, site="store-3"),
+        *(
+            tcp_target(f"till-{i}", t.port, site="store-3", parent="router")
+            for i, t in ((1, till_1), (2, till_2))
+        ),
+    ]
     doc = config_doc(tmp_path, targets, receiver.url(), route={"group_wait": "2s", "repeat_interval": "1h"})
     path = write_config(tmp_path / "monitord.yaml", doc)
     async with started(path) as run:

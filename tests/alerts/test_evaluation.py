@@ -15,20 +15,35 @@ from monitord.results import ProbeResult
 NS = 1_000_000_000
 
 
-def _evaluator(rules: list[dict[str, Any]], targets: list[dict[str, Any]] | None = None,
-               policy: FlapPolicy | None = None) -> Evaluator:
+def _evaluator(
+    rules: list[dict[str, Any]], targets: list[dict[str, Any]] | None = None, policy: FlapPolicy | None = None
+) -> Evaluator:
     loaded = build_config({"targets": targets or []})
     compiled = compile_rules([AlertRule.model_validate(r) for r in rules])
     return Evaluator(compiled, loaded.targets, policy or FlapPolicy(enabled=False), 0.0)
 
 
 def _icmp(target: str, t: float, loss: float, ok: bool = True) -> ProbeResult:
-    return ProbeResult(measurement="icmp", target=target, kind="icmp", time_ns=int(t * NS), ok=ok,
-                       fields={"up": 1 if ok else 0, "loss_pct": loss}, tags={"site": "s1"})
+    return ProbeResult(
+        measurement="icmp",
+        target=target,
+        kind="icmp",
+        time_ns=int(t * NS),
+        ok=ok,
+        fields={"up": 1 if ok else 0, "loss_pct": loss},
+        tags={"site": "s1"},
+    )
 
 
-LOSS = {"name": "loss", "kind": "icmp", "field": "loss_pct", "above": 20, "recover": 10,
-        "for": "10s", "clear_for": "5s"}
+LOSS = {
+    "name": "loss",
+    "kind": "icmp",
+    "field": "loss_pct",
+    "above": 20,
+    "recover": 10,
+    "for": "10s",
+    "clear_for": "5s",
+}
 
 
 def test_hold_and_hysteresis() -> None:
@@ -60,8 +75,12 @@ def test_hold_and_hysteresis() -> None:
 
 
 def test_failed_runs_do_not_resolve_threshold_alerts_and_down_rules_fire() -> None:
-    ev = _evaluator([{**LOSS, "for": 0, "clear_for": 0},
-                     {"name": "down", "kind": "icmp", "condition": "down", "marks_down": True}])
+    ev = _evaluator(
+        [
+            {**LOSS, "for": 0, "clear_for": 0},
+            {"name": "down", "kind": "icmp", "condition": "down", "marks_down": True},
+        ]
+    )
     ev.evaluate([_icmp("r1", 0, 50)])
     ev.evaluate([_icmp("r1", 1, 100, ok=False)])
     by_rule = {a.rule: a for a in ev.alerts.values()}
@@ -71,8 +90,10 @@ def test_failed_runs_do_not_resolve_threshold_alerts_and_down_rules_fire() -> No
 
 def test_scope_by_site_and_target_tags() -> None:
     rule = {"name": "pos-only", "kind": "icmp", "condition": "down", "match": {"tags": ["pos"]}}
-    targets = [{"name": "till", "address": "127.0.0.1", "site": "s1", "tags": ["pos"]},
-               {"name": "printer", "address": "127.0.0.2", "site": "s1"}]
+    targets = [
+        {"name": "till", "address": "127.0.0.1", "site": "s1", "tags": ["pos"]},
+        {"name": "printer", "address": "127.0.0.2", "site": "s1"},
+    ]
     ev = _evaluator([rule], targets)
     ev.evaluate([_icmp("till", 0, 100, ok=False), _icmp("printer", 0, 100, ok=False)])
     assert {a.target for a in ev.alerts.values()} == {"till"}
@@ -81,16 +102,27 @@ def test_scope_by_site_and_target_tags() -> None:
 
 def test_absence_after_n_intervals() -> None:
     rule = {"name": "silent", "kind": "tcp", "condition": "absent", "intervals": 3}
-    targets = [{"name": "pos-7", "address": "127.0.0.1", "site": "s1",
-                "probes": {"tcp": {"port": 1, "interval": "10s"}}}]
+    targets = [
+        {
+            "name": "pos-7",
+            "address": "127.0.0.1",
+            "site": "s1",
+            "probes": {"tcp": {"port": 1, "interval": "10s"}},
+        }
+    ]
     ev = _evaluator([rule], targets)
     ev.check_absence(25)
     assert ev.alerts == {}
     ev.check_absence(31)
     (alert,) = ev.alerts.values()
     assert alert.status == "firing"
-    ev.evaluate([ProbeResult(measurement="tcp", target="pos-7", kind="tcp", time_ns=32 * NS, ok=True,
-                             fields={"up": 1})])
+    ev.evaluate(
+        [
+            ProbeResult(
+                measurement="tcp", target="pos-7", kind="tcp", time_ns=32 * NS, ok=True, fields={"up": 1}
+            )
+        ]
+    )
     assert alert.status == "resolved"
 
 
@@ -98,13 +130,35 @@ def test_fingerprint_is_stable_and_per_series() -> None:
     rule = {"name": "if-down", "measurement": "snmp_if", "condition": "down"}
     ev = _evaluator([rule])
     for ifname in ("ge-0/0/1", "ge-0/0/2"):
-        ev.evaluate([ProbeResult(measurement="snmp_if", target="sw", kind="snmp", time_ns=0, ok=False,
-                                 fields={"up": 0}, tags={"site": "s1", "ifName": ifname})])
+        ev.evaluate(
+            [
+                ProbeResult(
+                    measurement="snmp_if",
+                    target="sw",
+                    kind="snmp",
+                    time_ns=0,
+                    ok=False,
+                    fields={"up": 0},
+                    tags={"site": "s1", "ifName": ifname},
+                )
+            ]
+        )
     first = sorted(ev.alerts)
     assert len(first) == 2
     again = _evaluator([rule])
-    again.evaluate([ProbeResult(measurement="snmp_if", target="sw", kind="snmp", time_ns=0, ok=False,
-                                fields={"up": 0}, tags={"ifName": "ge-0/0/1", "site": "s1"})])
+    again.evaluate(
+        [
+            ProbeResult(
+                measurement="snmp_if",
+                target="sw",
+                kind="snmp",
+                time_ns=0,
+                ok=False,
+                fields={"up": 0},
+                tags={"ifName": "ge-0/0/1", "site": "s1"},
+            )
+        ]
+    )
     assert next(iter(again.alerts)) in first
 
 
@@ -131,15 +185,18 @@ def test_flapping_needs_high_to_start_and_low_to_stop() -> None:
 def test_default_rules_are_valid_and_replaceable() -> None:
     names = [r.name for r in effective_rules([], True, [])]
     assert {"host-down", "packet-loss", "high-rtt", "tcp-service-down"} <= set(names)
-    custom = AlertRule.model_validate({"name": "high-rtt", "kind": "icmp", "field": "rtt_avg_ms",
-                                       "above": 500})
+    custom = AlertRule.model_validate(
+        {"name": "high-rtt", "kind": "icmp", "field": "rtt_avg_ms", "above": 500}
+    )
     rules = {r.name: r for r in effective_rules([custom], True, ["packet-loss"])}
     assert rules["high-rtt"].above == 500 and "packet-loss" not in rules
     assert effective_rules([], False, []) == []
 
 
-ROUTERS = [{"name": n, "address": a, "site": "s1", "probes": {"icmp": {"interval": "10s"}}}
-           for n, a in (("r1", "127.0.0.1"), ("r2", "127.0.0.2"))]
+ROUTERS = [
+    {"name": n, "address": a, "site": "s1", "probes": {"icmp": {"interval": "10s"}}}
+    for n, a in (("r1", "127.0.0.1"), ("r2", "127.0.0.2"))
+]
 
 
 def test_reload_keeps_alerts_and_resolves_those_of_removed_rules() -> None:
@@ -150,9 +207,17 @@ def test_reload_keeps_alerts_and_resolves_those_of_removed_rules() -> None:
     ev.take()
     assert {a.rule: a.status for a in ev.alerts.values()} == {"down": "firing", "loss": "firing"}
     # reorder (indices move) and drop "loss"
-    ev.configure(compile_rules([AlertRule.model_validate(r) for r in [
-        {"name": "other", "kind": "tcp", "condition": "down"}, down]]),
-        build_config({"targets": ROUTERS}).targets, FlapPolicy(enabled=False), 1.0)
+    ev.configure(
+        compile_rules(
+            [
+                AlertRule.model_validate(r)
+                for r in [{"name": "other", "kind": "tcp", "condition": "down"}, down]
+            ]
+        ),
+        build_config({"targets": ROUTERS}).targets,
+        FlapPolicy(enabled=False),
+        1.0,
+    )
     transitions, _ = ev.take()
     assert [(t.alert.rule, t.event, t.ended) for t in transitions] == [("loss", "resolved", "rule removed")]
     ev.evaluate([_icmp("r1", 1, 0)])
@@ -160,20 +225,30 @@ def test_reload_keeps_alerts_and_resolves_those_of_removed_rules() -> None:
     assert by_rule["down"].status == "resolved"
 
 
-@pytest.mark.parametrize(("change", "why"), [
-    (lambda t: [x for x in t if x["name"] != "r1"], "target removed"),
-    (lambda t: [{**x, "probes": {"tcp": {"port": 22}}} if x["name"] == "r1" else x for x in t],
-     "probe removed"),
-    (lambda t: [{**x, "address": "127.0.0.3"} if x["name"] == "r1" else x for x in t], "probe changed"),
-])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda t: [x for x in t if x["name"] != "r1"], "target removed"),
+        (
+            lambda t: [{**x, "probes": {"tcp": {"port": 22}}} if x["name"] == "r1" else x for x in t],
+            "probe removed",
+        ),
+        (lambda t: [{**x, "address": "127.0.0.3"} if x["name"] == "r1" else x for x in t], "probe changed"),
+    ],
+)
 def test_reload_ends_alerts_whose_target_or_probe_went(change: Any, why: str) -> None:
     down = {"name": "down", "kind": "icmp", "condition": "down"}
     ev = _evaluator([down], ROUTERS)
     ev.evaluate([_icmp("r1", 0, 100, ok=False), _icmp("r2", 0, 100, ok=False)])
     ev.take()
     rules = compile_rules([AlertRule.model_validate(down)])
-    ev.configure(rules, build_config({"targets": change(ROUTERS)}).targets, FlapPolicy(enabled=False),
-                 5.0, results_now_ns=5 * NS)
+    ev.configure(
+        rules,
+        build_config({"targets": change(ROUTERS)}).targets,
+        FlapPolicy(enabled=False),
+        5.0,
+        results_now_ns=5 * NS,
+    )
     transitions, dirty = ev.take()
     assert [(t.alert.target, t.event, t.ended) for t in transitions] == [("r1", "resolved", why)]
     ended = next(a for a in ev.alerts.values() if a.target == "r1")
@@ -217,17 +292,39 @@ def test_pos_store_alert_has_its_router_as_parent_and_ends_with_its_store() -> N
     rule = {"name": "pos-store-down", "kind": "pos_store", "condition": "down"}
     present = {"pos_store": frozenset({"store-a"}), "pos_terminal": frozenset({"store-a"})}
     ev = _evaluator([rule], ROUTERS)
-    ev.configure(compile_rules([AlertRule.model_validate(rule)]), build_config({"targets": ROUTERS}).targets,
-                 FlapPolicy(enabled=False), 0.0, parents={"store-a": "r1"}, present=present)
-    ev.evaluate([ProbeResult(measurement="pos", target="store-a", kind="pos_store", time_ns=NS, ok=False,
-                             fields={"up": 0}, tags={"site": "s1"})])
+    ev.configure(
+        compile_rules([AlertRule.model_validate(rule)]),
+        build_config({"targets": ROUTERS}).targets,
+        FlapPolicy(enabled=False),
+        0.0,
+        parents={"store-a": "r1"},
+        present=present,
+    )
+    ev.evaluate(
+        [
+            ProbeResult(
+                measurement="pos",
+                target="store-a",
+                kind="pos_store",
+                time_ns=NS,
+                ok=False,
+                fields={"up": 0},
+                tags={"site": "s1"},
+            )
+        ]
+    )
     (alert,) = ev.alerts.values()
     assert alert.status == "firing" and alert.labels["parent"] == "r1"
     assert ev.target("store-a").parent == "r1" and "r1" in ev.parents and ev.depth("store-a") == 1
     ev.take()
     gone = {"pos_store": frozenset[str](), "pos_terminal": frozenset[str]()}
-    ev.configure(compile_rules([AlertRule.model_validate(rule)]), build_config({"targets": ROUTERS}).targets,
-                 FlapPolicy(enabled=False), 2.0, present=gone)
+    ev.configure(
+        compile_rules([AlertRule.model_validate(rule)]),
+        build_config({"targets": ROUTERS}).targets,
+        FlapPolicy(enabled=False),
+        2.0,
+        present=gone,
+    )
     assert [(t.event, t.ended) for t in ev.take()[0]] == [("resolved", "target removed")]
 
 
@@ -235,13 +332,26 @@ def test_evidence_lines_follow_the_alert_to_its_ticket() -> None:
     ev = _evaluator([{"name": "log-errors", "kind": "ssh_log", "field": "errors", "above": 0}])
 
     def scrape(t: float, errors: int, lines: tuple[str, ...]) -> None:
-        ev.evaluate([ProbeResult(measurement="ssh_log", target="srv", kind="ssh_log", time_ns=int(t * NS),
-                                 ok=True, fields={"up": 1, "errors": errors}, evidence=lines)])
+        ev.evaluate(
+            [
+                ProbeResult(
+                    measurement="ssh_log",
+                    target="srv",
+                    kind="ssh_log",
+                    time_ns=int(t * NS),
+                    ok=True,
+                    fields={"up": 1, "errors": errors},
+                    evidence=lines,
+                )
+            ]
+        )
 
     scrape(0, 2, ("disk I/O error on sda", "xfs: metadata corruption"))
     (alert,) = ev.alerts.values()
-    assert alert.status == "firing" and alert.evidence == ["disk I/O error on sda",
-                                                           "xfs: metadata corruption"]
+    assert alert.status == "firing" and alert.evidence == [
+        "disk I/O error on sda",
+        "xfs: metadata corruption",
+    ]
     assert ev.new_evidence == {}  # the ticket opens with these lines
     scrape(1, 1, ("disk I/O error on sda again",))
     assert ev.new_evidence == {alert.fingerprint: ["disk I/O error on sda again"]}

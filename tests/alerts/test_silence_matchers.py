@@ -29,17 +29,23 @@ from tests.servers.receiver import Receiver
 ENDS = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("site==store-0001", "'site==store-0001': unknown operator '==' at position 4 (use =, !=, =~ or !~)"),
-    ("site =! x", "'site =! x': unknown operator '=!' at position 5 (use =, !=, =~ or !~)"),
-    ("site~=x", "'site~=x': unknown operator '~=' at position 4 (use =, !=, =~ or !~)"),
-    ("site<>x", "'site<>x': unknown operator '<>' at position 4 (use =, !=, =~ or !~)"),
-    ("just-text", "'just-text': expected an operator (=, !=, =~ or !~) at position 9"),
-    ("=x", "'=x': expected a label name at position 0 (use label=value, label!=value, label=~regex "
-           "or label!~regex)"),
-    ('site="abc', "'site=\"abc': unterminated or invalid quoted value at position 5"),
-    ("site=a\x00b", "'site=a\\x00b': control character at position 6"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("site==store-0001", "'site==store-0001': unknown operator '==' at position 4 (use =, !=, =~ or !~)"),
+        ("site =! x", "'site =! x': unknown operator '=!' at position 5 (use =, !=, =~ or !~)"),
+        ("site~=x", "'site~=x': unknown operator '~=' at position 4 (use =, !=, =~ or !~)"),
+        ("site<>x", "'site<>x': unknown operator '<>' at position 4 (use =, !=, =~ or !~)"),
+        ("just-text", "'just-text': expected an operator (=, !=, =~ or !~) at position 9"),
+        (
+            "=x",
+            "'=x': expected a label name at position 0 (use label=value, label!=value, label=~regex "
+            "or label!~regex)",
+        ),
+        ('site="abc', "'site=\"abc': unterminated or invalid quoted value at position 5"),
+        ("site=a\x00b", "'site=a\\x00b': control character at position 6"),
+    ],
+)
 def test_matcher_grammar_is_exact_and_names_the_position(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_matcher(text)
@@ -54,16 +60,26 @@ def test_backreferences_and_lookaround_are_refused_saying_re2(pattern: str) -> N
 
 def test_operators_quoting_and_round_trip() -> None:
     labels = {"site": "store-1", "target": "till-4", "rule": "host-down", "odd": "=x"}
-    cases = {"site=store-1": True, "site!=store-1": False, "target=~till-[0-9]+": True,
-             "target=~till": False,  # anchored at both ends, as in Alertmanager
-             "target!~pos-.*": True, 'odd="=x"': True, "missing=": True, "missing=~.+": False,
-             ' site = "store-1" ': True}
+    cases = {
+        "site=store-1": True,
+        "site!=store-1": False,
+        "target=~till-[0-9]+": True,
+        "target=~till": False,  # anchored at both ends, as in Alertmanager
+        "target!~pos-.*": True,
+        'odd="=x"': True,
+        "missing=": True,
+        "missing=~.+": False,
+        ' site = "store-1" ': True,
+    }
     for text, expected in cases.items():
         matcher = parse_matcher(text)
         assert matcher.matches(labels) is expected, text
         assert parse_matcher(str(matcher)) == matcher, text
-    silence = Silence.from_spec(SilenceSpec(matchers=['odd="=x"'], ends_at=datetime.now(UTC)
-                                            + timedelta(hours=1)), created_by="t", source="api")
+    silence = Silence.from_spec(
+        SilenceSpec(matchers=['odd="=x"'], ends_at=datetime.now(UTC) + timedelta(hours=1)),
+        created_by="t",
+        source="api",
+    )
     assert silence.spec().matchers == ['odd="=x"']
 
 
@@ -74,19 +90,32 @@ async def test_api_refuses_a_silence_typo_naming_the_matcher_and_position(
     await service.open()
     doc = config_doc(tmp_path, [tcp_target("till-1", service.port, site="store-0001")], receiver.url())
     async with running(doc) as daemon:
-        status, error = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["target=till-1", "site==store-0001"], "ends_at": ENDS})
+        status, error = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={"matchers": ["target=till-1", "site==store-0001"], "ends_at": ENDS},
+        )
         assert status == 422, error
         assert error["field"] == "matchers[1]"
         assert "'site==store-0001': unknown operator '==' at position 4" in error["error"]
-        status, error = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["rule=~(x)\\1"], "ends_at": ENDS})
+        status, error = await api(
+            daemon, "POST", "/api/v1/silences", json={"matchers": ["rule=~(x)\\1"], "ends_at": ENDS}
+        )
         assert status == 422 and error["field"] == "matchers[0]" and "RE2 syntax" in error["error"]
-        status, error = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["target=till-1"], "ends_at": ENDS, "comment": "till\u0000 swap"})
+        status, error = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={"matchers": ["target=till-1"], "ends_at": ENDS, "comment": "till\u0000 swap"},
+        )
         assert status == 422 and error["field"] == "comment", error
-        status, error = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["target=till-1"], "ends_at": "2000-01-01T00:00:00Z"})
+        status, error = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={"matchers": ["target=till-1"], "ends_at": "2000-01-01T00:00:00Z"},
+        )
         assert status == 422 and error["field"] == "ends_at" and "has passed" in error["error"], error
         _, listed = await api(daemon, "GET", "/api/v1/silences")
         assert listed["silences"] == []
@@ -95,9 +124,10 @@ async def test_api_refuses_a_silence_typo_naming_the_matcher_and_position(
 async def _healthz_seconds(daemon: Daemon) -> float:
     url = f"http://127.0.0.1:{daemon.http_port}/healthz"
     begin = time.perf_counter()
-    async with aiohttp.ClientSession() as session, session.get(
-        url, timeout=aiohttp.ClientTimeout(total=60)
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, timeout=aiohttp.ClientTimeout(total=60)) as response,
+    ):
         await response.read()
     return time.perf_counter() - begin
 
@@ -109,9 +139,15 @@ async def test_catastrophic_pattern_in_a_silence_does_not_stall_the_daemon(
     and a healthy target's probe time out (a false urgent ticket)."""
     broken, healthy = listeners(), listeners()
     await healthy.open()
-    doc = config_doc(tmp_path, [tcp_target("nas-1", broken.port, site="head-office"),
-                                tcp_target("core-switch", healthy.port, site="head-office")],
-                     receiver.url(), rules=[{**DOWN_RULE, "name": "tcp-service-down"}])
+    doc = config_doc(
+        tmp_path,
+        [
+            tcp_target("nas-1", broken.port, site="head-office"),
+            tcp_target("core-switch", healthy.port, site="head-office"),
+        ],
+        receiver.url(),
+        rules=[{**DOWN_RULE, "name": "tcp-service-down"}],
+    )
     async with running(doc) as daemon:
         await wait_probed(daemon, "core-switch", up=True)
 
@@ -120,8 +156,12 @@ async def test_catastrophic_pattern_in_a_silence_does_not_stall_the_daemon(
             return [a["target"] for a in body["alerts"]] == ["nas-1"]
 
         await wait_until(firing, 60, "nas-1 to fire")
-        status, silence = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["rule=~(.*){13}X"], "ends_at": ENDS, "comment": "ReDoS attempt"})
+        status, silence = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={"matchers": ["rule=~(.*){13}X"], "ends_at": ENDS, "comment": "ReDoS attempt"},
+        )
         assert status == 201, silence
         # Long enough for several evaluation rounds (0.2 s) and probe runs (0.25 s) of the
         # healthy target, each of which ran the pattern on the loop before the fix.
@@ -132,8 +172,10 @@ async def test_catastrophic_pattern_in_a_silence_does_not_stall_the_daemon(
                 break
             await asyncio.sleep(0.2)
         await wait_probed(daemon, "core-switch", up=True)
-        print(f"/healthz with a (.*){{13}}X silence: max {max(latencies) * 1000:.1f} ms "
-              f"over {len(latencies)} requests")
+        print(
+            f"/healthz with a (.*){{13}}X silence: max {max(latencies) * 1000:.1f} ms "
+            f"over {len(latencies)} requests"
+        )
         assert max(latencies) < 2.0, latencies
         _, body = await api(daemon, "GET", "/api/v1/tickets")
         assert [t["target"] for t in body["tickets"]] == ["nas-1"]
@@ -152,12 +194,16 @@ async def test_saved_silence_the_strict_grammar_refuses_does_not_stop_a_restart(
     await service.open()
     doc = config_doc(tmp_path, [tcp_target("till-1", service.port, site="store-0001")], receiver.url())
     async with running(doc) as daemon:
-        status, saved = await api(daemon, "POST", "/api/v1/silences", json={
-            "matchers": ["site=store-0001"], "ends_at": ENDS})
+        status, saved = await api(
+            daemon, "POST", "/api/v1/silences", json={"matchers": ["site=store-0001"], "ends_at": ENDS}
+        )
         assert status == 201
         async with daemon.state_store.engine.begin() as conn:
-            await conn.execute(update(silences).where(silences.c.id == saved["id"]).values(
-                spec={"matchers": ["site==store-0001"], "ends_at": ENDS, "comment": ""}))
+            await conn.execute(
+                update(silences)
+                .where(silences.c.id == saved["id"])
+                .values(spec={"matchers": ["site==store-0001"], "ends_at": ENDS, "comment": ""})
+            )
     async with running(doc) as daemon:
         _, listed = await api(daemon, "GET", "/api/v1/silences")
         assert listed["silences"] == []

@@ -22,13 +22,23 @@ from monitord.results import ProbeResult
 from monitord.store.engine import StateStore
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC).timestamp()
-DOWN = {"name": "service-down", "kind": "tcp", "condition": "down", "severity": "critical",
-        "marks_down": True, "summary": "{target} down"}
+DOWN = {
+    "name": "service-down",
+    "kind": "tcp",
+    "condition": "down",
+    "severity": "critical",
+    "marks_down": True,
+    "summary": "{target} down",
+}
 
 
 def _target(name: str, parent: str | None = None) -> dict[str, object]:
-    target: dict[str, object] = {"name": name, "address": "127.0.0.1", "site": "store-1",
-                                 "probes": {"tcp": {"port": 9}}}
+    target: dict[str, object] = {
+        "name": name,
+        "address": "127.0.0.1",
+        "site": "store-1",
+        "probes": {"tcp": {"port": 9}},
+    }
     if parent:
         target["parent"] = parent
     return target
@@ -57,19 +67,29 @@ class Engine:
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    loaded = build_config({
-        "targets": [_target("router"), _target("till", parent="router")],
-        "alerts": {"default_rules": False, "rules": [DOWN], "dependency_grace": "0s"},
-        "notify": {"routes": [{"name": "oncall", "urls": ["json://127.0.0.1:9/unused"],
-                               "group_wait": "0s", "group_interval": "1s"}]},
-    })
+    loaded = build_config(
+        {
+            "targets": [_target("router"), _target("till", parent="router")],
+            "alerts": {"default_rules": False, "rules": [DOWN], "dependency_grace": "0s"},
+            "notify": {
+                "routes": [
+                    {
+                        "name": "oncall",
+                        "urls": ["json://127.0.0.1:9/unused"],
+                        "group_wait": "0s",
+                        "group_interval": "1s",
+                    }
+                ]
+            },
+        }
+    )
     config = loaded.config
     store = await StateStore.open(None, tmp_path)
-    evaluator = Evaluator(compile_rules(config.alerts.effective_rules()), loaded.targets,
-                          FlapPolicy(enabled=False), T0)
+    evaluator = Evaluator(
+        compile_rules(config.alerts.effective_rules()), loaded.targets, FlapPolicy(enabled=False), T0
+    )
     silences = SilenceBook()
-    pipeline = Pipeline(evaluator, config.alerts, config.notify, store, silences=silences,
-                        wake=lambda: None)
+    pipeline = Pipeline(evaluator, config.alerts, config.notify, store, silences=silences, wake=lambda: None)
     try:
         yield Engine(store, evaluator, silences, pipeline)
     finally:
@@ -77,8 +97,15 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 
 
 def tcp(target: str, at: float, *, up: bool) -> ProbeResult:
-    return ProbeResult(measurement="tcp", target=target, kind="tcp", time_ns=int(at * 1e9), ok=up,
-                       fields={"up": 1 if up else 0}, tags={"site": "store-1"})
+    return ProbeResult(
+        measurement="tcp",
+        target=target,
+        kind="tcp",
+        time_ns=int(at * 1e9),
+        ok=up,
+        fields={"up": 1 if up else 0},
+        tags={"site": "store-1"},
+    )
 
 
 def silence(target: str) -> Silence:
@@ -108,9 +135,7 @@ async def test_a_resolved_message_waits_out_a_silence_and_then_goes_out_once(eng
     assert len(titles) == 2 and "FIRING" in titles[0] and "RESOLVED" in titles[1], titles
 
 
-async def test_a_child_behind_its_down_parent_is_muted_and_joins_the_parents_ticket(
-    engine: Engine
-) -> None:
+async def test_a_child_behind_its_down_parent_is_muted_and_joins_the_parents_ticket(engine: Engine) -> None:
     assert await engine.round(T0, [tcp("router", T0, up=False), tcp("till", T0, up=False)]) == 1
     router = next(a for a in engine.evaluator.alerts.values() if a.target == "router")
     till = next(a for a in engine.evaluator.alerts.values() if a.target == "till")

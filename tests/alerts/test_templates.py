@@ -17,19 +17,31 @@ from monitord.errors import ConfigError
 from tests.alerts.harness import DOWN_RULE, Listener, api, config_doc, running, tcp_target
 from tests.servers.receiver import Receiver
 
-SHORT_KNOWN = ("count, first, group, more, plural, priority, rule, severity, since, site, status, "
-               "summary, target, ticket")
+SHORT_KNOWN = (
+    "count, first, group, more, plural, priority, rule, severity, since, site, status, "
+    "summary, target, ticket"
+)
 
 
-@pytest.mark.parametrize(("templates", "message"), [
-    ({"short": "{priority} #{tikcet} {target}: {summary}"},
-     f"notify.templates.short: unknown placeholder {{tikcet}} (known: {SHORT_KNOWN})"),
-    ({"line": "#{ticket} {target} {first}"},
-     "notify.templates.line: unknown placeholder {first} (known: attached, attached_text, priority, rule, "
-     "severity, since, site, status, summary, target, ticket)"),
-    ({"title": "{status} {port}"},
-     f"notify.templates.title: unknown placeholder {{port}} (known: {SHORT_KNOWN})"),
-])
+@pytest.mark.parametrize(
+    ("templates", "message"),
+    [
+        (
+            {"short": "{priority} #{tikcet} {target}: {summary}"},
+            f"notify.templates.short: unknown placeholder {{tikcet}} (known: {SHORT_KNOWN})",
+        ),
+        (
+            {"line": "#{ticket} {target} {first}"},
+            "notify.templates.line: unknown placeholder {first} "
+            "(known: attached, attached_text, priority, rule, "
+            "severity, since, site, status, summary, target, ticket)",
+        ),
+        (
+            {"title": "{status} {port}"},
+            f"notify.templates.title: unknown placeholder {{port}} (known: {SHORT_KNOWN})",
+        ),
+    ],
+)
 def test_unknown_placeholders_are_refused_naming_the_template(
     templates: dict[str, str], message: str
 ) -> None:
@@ -56,19 +68,31 @@ async def test_short_form_names_target_once_fits_an_sms_and_shows_site_time(
     """The reported SMS was ``URGENT ESCALATED head-office: erp-db erp-db: ...`` and a custom
     ``{priority} #{ticket} {target}: {summary}`` arrived as ``URGENT #? ?: ?``; times were UTC."""
     service = listeners()
-    rule = {**DOWN_RULE, "summary": "{target} port {port} down: {reason} \u2013 check the ERP database "
-                                    "server in rack 4 of the server room and call the vendor hotline "
-                                    "if it stays down for more than ten minutes"}
-    doc = config_doc(tmp_path, [tcp_target("erp-db", service.port, site="head-office",
-                                           criticality="urgent")],
-                     receiver.url("full"), rules=[rule],
-                     notify={"routes": [
-                         {"name": "full", "urls": [receiver.url("full")], "group_wait": 0},
-                         {"name": "sms", "urls": [receiver.url("sms")], "format": "short", "group_wait": 0,
-                          "continue": True},
-                         {"name": "pager", "urls": [receiver.url("pager")], "format": "short",
-                          "group_wait": 0},
-                     ]})
+    rule = {
+        **DOWN_RULE,
+        "summary": "{target} port {port} down: {reason} \u2013 check the ERP database "
+        "server in rack 4 of the server room and call the vendor hotline "
+        "if it stays down for more than ten minutes",
+    }
+    doc = config_doc(
+        tmp_path,
+        [tcp_target("erp-db", service.port, site="head-office", criticality="urgent")],
+        receiver.url("full"),
+        rules=[rule],
+        notify={
+            "routes": [
+                {"name": "full", "urls": [receiver.url("full")], "group_wait": 0},
+                {
+                    "name": "sms",
+                    "urls": [receiver.url("sms")],
+                    "format": "short",
+                    "group_wait": 0,
+                    "continue": True,
+                },
+                {"name": "pager", "urls": [receiver.url("pager")], "format": "short", "group_wait": 0},
+            ]
+        },
+    )
     for route in doc["notify"]["routes"]:
         route["continue"] = True
     doc["sites"] = {"head-office": {"timezone": "Asia/Kolkata"}}
@@ -92,8 +116,9 @@ async def test_short_form_names_target_once_fits_an_sms_and_shows_site_time(
     receiver.messages.clear()
     doc["daemon"]["state_dir"] = str(tmp_path / "state-2")
     doc["notify"]["templates"] = {"short": "{priority} #{ticket} {target} {since}: {summary}"}
-    doc["notify"]["routes"] = [{"name": "sms", "urls": [receiver.url("sms")], "format": "short",
-                                "group_wait": 0}]
+    doc["notify"]["routes"] = [
+        {"name": "sms", "urls": [receiver.url("sms")], "format": "short", "group_wait": 0}
+    ]
     async with running(doc) as daemon:
         await receiver.wait_for(1, 60)
         _, body = await api(daemon, "GET", "/api/v1/tickets")

@@ -25,9 +25,15 @@ from monitord.store.engine import StateStore
 
 
 def _alert(target: str, rule: str = "tcp-service-down") -> Alert:
-    return Alert(fingerprint=fingerprint(rule, target, {}), rule=rule, target=target,
-                 labels={"site": "head-office", "severity": "critical", "rule": rule, "target": target},
-                 status="firing", fired_at=time.time(), summary=f"{target} is down")
+    return Alert(
+        fingerprint=fingerprint(rule, target, {}),
+        rule=rule,
+        target=target,
+        labels={"site": "head-office", "severity": "critical", "rule": rule, "target": target},
+        status="firing",
+        fired_at=time.time(),
+        summary=f"{target} is down",
+    )
 
 
 async def _open(store: StateStore, repo: TicketRepo, alert: Alert) -> int:
@@ -88,8 +94,9 @@ async def test_no_resolve_or_close_while_an_alert_fires_unless_forced_with_a_not
         unchanged = await repo.get(ticket_id)
         assert unchanged is not None and unchanged["status"] == "open"
 
-        done = await repo.act(ticket_id, action, "alice", cause, force=True,
-                              note="customer asked, ERP retired")
+        done = await repo.act(
+            ticket_id, action, "alice", cause, force=True, note="customer asked, ERP retired"
+        )
         assert done["status"] == ("closed" if action == "close" else "resolved")
         forced = [e for e in done["history"] if e["kind"] == "forced"]
         assert len(forced) == 1 and forced[0]["actor"] == "alice"
@@ -112,18 +119,32 @@ async def test_repeated_evidence_is_one_entry_with_a_count(state_url: str, tmp_p
     store = await StateStore.open(state_url, tmp_path)
     try:
         loaded = build_config({"targets": []})
-        rule = AlertRule.model_validate({"name": "pos-store-down", "kind": "pos", "condition": "down",
-                                         "severity": "critical"})
+        rule = AlertRule.model_validate(
+            {"name": "pos-store-down", "kind": "pos", "condition": "down", "severity": "critical"}
+        )
         evaluator = Evaluator(compile_rules([rule]), loaded.targets, FlapPolicy(enabled=False), 0.0)
-        pipeline = Pipeline(evaluator, loaded.config.alerts, loaded.config.notify, store,
-                            silences=SilenceBook(), wake=lambda: None)
+        pipeline = Pipeline(
+            evaluator,
+            loaded.config.alerts,
+            loaded.config.notify,
+            store,
+            silences=SilenceBook(),
+            wake=lambda: None,
+        )
         dark = ("terminal store-0001/till-1 has not sent a heartbeat",)
         start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC).timestamp()
 
         def result(at: float, evidence: tuple[str, ...]) -> ProbeResult:
-            return ProbeResult(measurement="pos", target="store-0001", kind="pos", ok=False,
-                               time_ns=int(at * 1e9), fields={"up": 0}, evidence=evidence,
-                               tags={"site": "store-0001"})
+            return ProbeResult(
+                measurement="pos",
+                target="store-0001",
+                kind="pos",
+                ok=False,
+                time_ns=int(at * 1e9),
+                fields={"up": 0},
+                evidence=evidence,
+                tags={"site": "store-0001"},
+            )
 
         async def round_(at: float, evidence: tuple[str, ...]) -> None:
             """One evaluation round as the alert service runs it."""

@@ -16,10 +16,16 @@ from monitord.store.engine import StateStore
 
 
 def _alert(target: str, rule: str = "host-down") -> Alert:
-    return Alert(fingerprint=fingerprint(rule, target, {}), rule=rule, target=target,
-                 labels={"site": "store-3", "severity": "critical", "rule": rule, "target": target},
-                 status="firing", fired_at=time.time(), summary=f"{target} is down",
-                 evidence=["Nov 27 12:00 kernel: eth0 link down"])
+    return Alert(
+        fingerprint=fingerprint(rule, target, {}),
+        rule=rule,
+        target=target,
+        labels={"site": "store-3", "severity": "critical", "rule": rule, "target": target},
+        status="firing",
+        fired_at=time.time(),
+        summary=f"{target} is down",
+        evidence=["Nov 27 12:00 kernel: eth0 link down"],
+    )
 
 
 async def test_recurring_fault_links_earlier_tickets_and_needs_a_root_cause(
@@ -99,9 +105,22 @@ async def test_child_ticket_merges_into_parent_and_alert_state_round_trips(
 
         outbox = Outbox(store)
         async with store.engine.begin() as conn:
-            await Outbox.add(conn, [{"key": "k-0", "route": "r", "url_index": 0, "title": "t", "body": "b",
-                                     "short": "s", "notify_type": "info", "created_at": now,
-                                     "next_attempt_at": now}])
+            await Outbox.add(
+                conn,
+                [
+                    {
+                        "key": "k-0",
+                        "route": "r",
+                        "url_index": 0,
+                        "title": "t",
+                        "body": "b",
+                        "short": "s",
+                        "notify_type": "info",
+                        "created_at": now,
+                        "next_attempt_at": now,
+                    }
+                ],
+            )
         due = await outbox.due(now + 1)
         assert [p.key for p in due] == ["k-0"]
         await outbox.failed(due[0].id, "refused", now + 30, now)

@@ -41,12 +41,14 @@ async def read_answer(reader: asyncio.StreamReader, timeout: float = 10.0) -> An
     return Answer(answer.status, answer.headers, body)
 
 
-async def exchange(port: int | None, data: bytes, *, local: str | None = None,
-                   timeout: float = 10.0) -> Answer:
+async def exchange(
+    port: int | None, data: bytes, *, local: str | None = None, timeout: float = 10.0
+) -> Answer:
     """Send ``data`` on a fresh connection and read the one answer (``port``: a daemon's http_port)."""
     assert port is not None, "the daemon is not listening"
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(
-        "127.0.0.1", port, local_addr=(local, 0) if local else None), timeout)
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0) if local else None), timeout
+    )
     try:
         writer.write(data)
         await writer.drain()

@@ -56,8 +56,8 @@ async def daemon_process(state_dir: Path, http: dict[str, Any]) -> AsyncIterator
     log = state_dir / "daemon.log"
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "monitord", "run", "-c", str(config), cwd=ROOT,
-            stdout=sink, stderr=sink)
+            sys.executable, "-m", "monitord", "run", "-c", str(config), cwd=ROOT, stdout=sink, stderr=sink
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -110,7 +110,8 @@ class Slowloris:
         while not self._stop.is_set():
             try:
                 reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection("127.0.0.1", self.port, local_addr=(local, 0)), 10)
+                    asyncio.open_connection("127.0.0.1", self.port, local_addr=(local, 0)), 10
+                )
             except (OSError, TimeoutError):
                 await asyncio.sleep(self.trickle)
                 continue

@@ -14,8 +14,11 @@ async def test_nul_anywhere_in_a_body_is_422_naming_the_field(tmp_path: Path) ->
     async with running(config_doc(tmp_path, [], "json://127.0.0.1:9/")) as daemon:
         for path, body, field in (
             ("/api/v1/silences", {"matchers": ["target=a\u0000"], "ends_at": ends}, "matchers[0]"),
-            ("/api/v1/silences", {"matchers": ["target=a"], "ends_at": ends, "comment": "x\u0000"},
-             "comment"),
+            (
+                "/api/v1/silences",
+                {"matchers": ["target=a"], "ends_at": ends, "comment": "x\u0000"},
+                "comment",
+            ),
             ("/api/v1/silences", {"matchers": ["target=a"], "ends_at": ends, "x\u0000": 1}, "x\\0"),
             ("/api/v1/tickets/99/notes", {"text": "line one\nline two\u0000"}, "text"),
             ("/api/v1/tickets/99/close", {"root_cause": "\u0000"}, "root_cause"),
@@ -27,10 +30,14 @@ async def test_nul_anywhere_in_a_body_is_422_naming_the_field(tmp_path: Path) ->
         # Strict JSON: a number as a string is refused; the same body with real types is accepted.
         status, answer = await api(daemon, "GET", "/api/v1/tickets?limit=5")
         assert status == 200, answer
-        status, answer = await api(daemon, "POST", "/api/v1/silences",
-                                   json={"matchers": ["target=a"], "ends_at": ends, "comment": 5})
+        status, answer = await api(
+            daemon, "POST", "/api/v1/silences", json={"matchers": ["target=a"], "ends_at": ends, "comment": 5}
+        )
         assert (status, answer["field"]) == (422, "comment"), answer
-        status, answer = await api(daemon, "POST", "/api/v1/silences",
-                                   json={"matchers": ["target=a"], "ends_at": ends,
-                                         "comment": "line one\n\tline two"})
+        status, answer = await api(
+            daemon,
+            "POST",
+            "/api/v1/silences",
+            json={"matchers": ["target=a"], "ends_at": ends, "comment": "line one\n\tline two"},
+        )
         assert status == 201, answer

@@ -47,14 +47,16 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 @contextlib.asynccontextmanager
-async def connections(port: int | None, count: int, local: str = "127.0.0.2",
-                      first: bytes = b"") -> AsyncIterator[list[Connection]]:
+async def connections(
+    port: int | None, count: int, local: str = "127.0.0.2", first: bytes = b""
+) -> AsyncIterator[list[Connection]]:
     assert port is not None
     opened: list[Connection] = []
     try:
         for _ in range(count):
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0)), 10)
+                asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0)), 10
+            )
             if first:
                 writer.write(first)
             opened.append((reader, writer))
@@ -85,8 +87,10 @@ async def test_a_body_that_never_finishes_gets_408(tmp_path: Path, caplog: pytes
     caplog.set_level(logging.DEBUG)
     async with running_daemon(limited(tmp_path, body_timeout="300ms")) as daemon:
         reader, writer = await asyncio.open_connection("127.0.0.1", daemon.http_port)
-        writer.write(b"POST /api/v1/ipam/subnets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Authorization: Bearer " + ADMIN_TOKEN.encode() + b"\r\nContent-Length: 100\r\n\r\n{")
+        writer.write(
+            b"POST /api/v1/ipam/subnets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + ADMIN_TOKEN.encode() + b"\r\nContent-Length: 100\r\n\r\n{"
+        )
         answer = await read_answer(reader, DEADLINE)
         assert answer.status == 408 and answer.json()["field"] == "body", answer
         assert await closed_by_peer(reader, DEADLINE)
@@ -117,8 +121,9 @@ async def test_one_address_cannot_hold_more_than_its_share(tmp_path: Path) -> No
         server = server_of(daemon)
         async with connections(daemon.http_port, 5):
             await eventually(lambda: server.per_address["127.0.0.2"] == 5, "5 connections counted")
-            refused = await exchange(daemon.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-                                     local="127.0.0.2")
+            refused = await exchange(
+                daemon.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", local="127.0.0.2"
+            )
             assert refused.status == 503 and set(refused.json()) == {"error", "field"}, refused
             assert (await exchange(daemon.http_port, HEALTHZ)).status == 200
         await eventually(lambda: not server.open, "all connections released")
@@ -130,8 +135,12 @@ async def test_at_the_total_cap_the_longest_idle_connection_makes_room(tmp_path:
         async with connections(daemon.http_port, 10, first=b"GET /healthz HTTP/1.1\r\n") as slow:
             await eventually(lambda: len(server.open) == 10, "10 connections counted")
             loop = asyncio.get_running_loop()
-            await eventually(lambda: all(loop.time() - (h.awaiting_since or loop.time()) > EVICT_GRACE
-                                         for h in server.open), "the slow connections past the grace")
+            await eventually(
+                lambda: all(
+                    loop.time() - (h.awaiting_since or loop.time()) > EVICT_GRACE for h in server.open
+                ),
+                "the slow connections past the grace",
+            )
             async with aiohttp.ClientSession() as session, session.get(url(daemon, "/healthz")) as response:
                 assert response.status == 200
             assert server.evicted >= 1
@@ -166,9 +175,13 @@ async def test_pipelined_requests_are_all_answered(tmp_path: Path) -> None:
     async with running_daemon(limited(tmp_path, header_timeout="300ms")) as daemon:
         reader, writer = await asyncio.open_connection("127.0.0.1", daemon.http_port)
         body = b'{"cidr": "10.91.0.0/24"}'
-        post = (b"POST /api/v1/ipam/subnets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Authorization: Bearer " + ADMIN_TOKEN.encode()
-                + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        post = (
+            b"POST /api/v1/ipam/subnets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer "
+            + ADMIN_TOKEN.encode()
+            + b"\r\nContent-Length: %d\r\n\r\n" % len(body)
+            + body
+        )
         writer.write(HEALTHZ + post + HEALTHZ)
         statuses = [(await read_answer(reader, DEADLINE)).status for _ in range(3)]
         assert statuses == [200, 201, 200]
@@ -179,13 +192,17 @@ async def test_a_client_that_never_reads_its_answer_is_dropped(tmp_path: Path) -
     """A slow reader: the export streams megabytes to a client whose receive window stays shut."""
     async with running_daemon(limited(tmp_path, send_timeout="300ms")) as daemon:
         server = server_of(daemon)
-        rows = "".join(f"10.92.{i // 250}.{i % 250 + 1},,allocated,host-{i},,{'x' * 180},,,\n"
-                       for i in range(20000))
+        rows = "".join(
+            f"10.92.{i // 250}.{i % 250 + 1},,allocated,host-{i},,{'x' * 180},,,\n" for i in range(20000)
+        )
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as session:
             async with session.post(url(daemon, "/api/v1/ipam/subnets"), json={"cidr": "10.92.0.0/16"}) as r:
                 assert r.status == 201, await r.text()
-            async with session.post(url(daemon, "/api/v1/ipam/import"), headers={"Content-Type": "text/csv"},
-                                    data=io.BytesIO((CSV_HEADER + rows).encode())) as r:
+            async with session.post(
+                url(daemon, "/api/v1/ipam/import"),
+                headers={"Content-Type": "text/csv"},
+                data=io.BytesIO((CSV_HEADER + rows).encode()),
+            ) as r:
                 assert r.status == 200, await r.text()
         await eventually(lambda: not server.open, "the import connection released")
         sock = socket.socket()
@@ -194,8 +211,11 @@ async def test_a_client_that_never_reads_its_answer_is_dropped(tmp_path: Path) -
         await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", daemon.http_port))
         try:
             await asyncio.get_running_loop().sock_sendall(
-                sock, b"GET /api/v1/ipam/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                + ADMIN_TOKEN.encode() + b"\r\n\r\n")
+                sock,
+                b"GET /api/v1/ipam/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + ADMIN_TOKEN.encode()
+                + b"\r\n\r\n",
+            )
             await eventually(lambda: len(server.open) == 1, "the export connection counted")
             await eventually(lambda: not server.open, "the stalled connection dropped")
         finally:

@@ -36,10 +36,18 @@ async def daemon(tmp_path: Path, listener: socket.socket) -> AsyncIterator[Daemo
         tmp_path,
         probes={"tcp": {"interval": "200ms", "timeout": "1s"}},
         targets=[
-            {"name": "web-1", "address": "127.0.0.1", "site": "head-office",
-             "probes": {"tcp": {"port": port}}},
-            {"name": "till-1", "address": "127.0.0.1", "site": "store-1",
-             "probes": {"tcp": {"port": closed_port}}},
+            {
+                "name": "web-1",
+                "address": "127.0.0.1",
+                "site": "head-office",
+                "probes": {"tcp": {"port": port}},
+            },
+            {
+                "name": "till-1",
+                "address": "127.0.0.1",
+                "site": "store-1",
+                "probes": {"tcp": {"port": closed_port}},
+            },
         ],
     )
     async with running_daemon(document) as running:
@@ -65,8 +73,7 @@ async def test_targets_report_up_and_down(daemon: Daemon) -> None:
         down = await wait_for_state(session, daemon, "till-1", "down")
         assert up["probes"]["tcp"]["last"]["fields"]["connect_ms"] > 0
         assert down["probes"]["tcp"]["last"]["reason"] == "connection refused"
-        async with session.get(url(daemon, "/api/v1/targets?site=store-1"),
-                               headers=auth(READ_TOKEN)) as r:
+        async with session.get(url(daemon, "/api/v1/targets?site=store-1"), headers=auth(READ_TOKEN)) as r:
             listing = await r.json()
         assert [t["name"] for t in listing["targets"]] == ["till-1"]
 
@@ -118,19 +125,39 @@ async def test_healthz_and_metrics(daemon: Daemon) -> None:
         ("/api/v1/targets", {}, 401, "missing bearer token (Authorization: Bearer TOKEN)"),
         ("/api/v1/targets", auth("wrong-token-wrong-token"), 401, "invalid token"),
         ("/api/v1/targets/nosuch", auth(READ_TOKEN), 404, "no target named 'nosuch'"),
-        ("/api/v1/targets?state=weird", auth(READ_TOKEN), 422,
-         "state must be one of up, down, pending, unmonitored"),
+        (
+            "/api/v1/targets?state=weird",
+            auth(READ_TOKEN),
+            422,
+            "state must be one of up, down, pending, unmonitored",
+        ),
         ("/api/v1/series?target=nosuch", auth(READ_TOKEN), 404, "no target named 'nosuch'"),
         ("/api/v1/series", auth(READ_TOKEN), 422, "target: Field required"),
-        ("/api/v1/series?target=web-1&since=yesterday-ish", auth(READ_TOKEN), 422,
-         "since: use a duration (90m), an ISO 8601 time or Unix seconds"),
-        ("/api/v1/series?target=web-1&limit=0", auth(READ_TOKEN), 422,
-         "limit: Input should be greater than or equal to 1"),
+        (
+            "/api/v1/series?target=web-1&since=yesterday-ish",
+            auth(READ_TOKEN),
+            422,
+            "since: use a duration (90m), an ISO 8601 time or Unix seconds",
+        ),
+        (
+            "/api/v1/series?target=web-1&limit=0",
+            auth(READ_TOKEN),
+            422,
+            "limit: Input should be greater than or equal to 1",
+        ),
         ("/api/v1/series?target=web-1&colour=red", auth(READ_TOKEN), 422, "colour: unknown key"),
-        ("/api/v1/series?target=web-1&since=100000000000d", auth(READ_TOKEN), 422,
-         "since: time out of range (1970 to 9999)"),
-        ("/api/v1/series?target=web-1&until=9999-12-31T23:59:59-14:00", auth(READ_TOKEN), 422,
-         "until: time out of range (1970 to 9999)"),
+        (
+            "/api/v1/series?target=web-1&since=100000000000d",
+            auth(READ_TOKEN),
+            422,
+            "since: time out of range (1970 to 9999)",
+        ),
+        (
+            "/api/v1/series?target=web-1&until=9999-12-31T23:59:59-14:00",
+            auth(READ_TOKEN),
+            422,
+            "until: time out of range (1970 to 9999)",
+        ),
         ("/api/v1/targets", {"Authorization": "Bearer caf\u00e9-not-a-token"}, 401, "invalid token"),
         ("/api/v1/nothing-here", auth(READ_TOKEN), 404, "Not Found"),
     ],
@@ -146,9 +173,10 @@ async def test_bad_requests_get_json_errors(
 
 
 async def test_wrong_method_is_json_405(daemon: Daemon) -> None:
-    async with aiohttp.ClientSession() as session, session.post(
-        url(daemon, "/api/v1/targets"), headers=auth(ADMIN_TOKEN), data=b"x"
-    ) as r:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url(daemon, "/api/v1/targets"), headers=auth(ADMIN_TOKEN), data=b"x") as r,
+    ):
         assert r.status == 405
         assert (await r.json())["error"] == "Method Not Allowed"
         assert "GET" in r.headers["Allow"]
@@ -165,8 +193,9 @@ async def test_tokens_never_appear_in_output(daemon: Daemon) -> None:
 
 async def test_pathological_json_body_is_a_400(daemon: Daemon) -> None:
     headers = {**auth(ADMIN_TOKEN), "Content-Type": "application/json"}
-    async with aiohttp.ClientSession() as session, session.post(
-        url(daemon, "/api/v1/silences"), headers=headers, data=b"[" * 100_000
-    ) as r:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url(daemon, "/api/v1/silences"), headers=headers, data=b"[" * 100_000) as r,
+    ):
         assert r.status == 400
         assert (await r.json())["error"] == "body is nested too deeply"

@@ -31,36 +31,46 @@ BAD = 3
 
 
 async def test_an_undecodable_key_is_a_400_and_fails_no_other_allocation(
-        state_url: str, tmp_path: Path) -> None:
+    state_url: str, tmp_path: Path
+) -> None:
     document = base_config(tmp_path, storage={"state_url": state_url, "embedded": {"enabled": False}})
     async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
-        async with session.post(url(daemon, "/api/v1/ipam/subnets"), json={"cidr": "10.77.0.0/24"},
-                                headers=auth(ADMIN_TOKEN)) as response:
+        async with session.post(
+            url(daemon, "/api/v1/ipam/subnets"), json={"cidr": "10.77.0.0/24"}, headers=auth(ADMIN_TOKEN)
+        ) as response:
             assert response.status == 201, await response.text()
             subnet_id = (await response.json())["id"]
         path = f"/api/v1/ipam/subnets/{subnet_id}/allocate"
         body = b"{}"
-        bad_request = (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
-                       b"Content-Type: application/json\r\nIdempotency-Key: \xff\xfe%d\r\n"
-                       b"Content-Length: %d\r\n\r\n%s")
+        bad_request = (
+            b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+            b"Content-Type: application/json\r\nIdempotency-Key: \xff\xfe%d\r\n"
+            b"Content-Length: %d\r\n\r\n%s"
+        )
 
         async def innocent(i: int) -> int:
-            async with session.post(url(daemon, path), json={"hostname": f"host-{i}"},
-                                    headers={**auth(ADMIN_TOKEN), "Idempotency-Key": f"key-{i}"}) as r:
+            async with session.post(
+                url(daemon, path),
+                json={"hostname": f"host-{i}"},
+                headers={**auth(ADMIN_TOKEN), "Idempotency-Key": f"key-{i}"},
+            ) as r:
                 return r.status
 
         async def bad(i: int) -> tuple[int, object]:
-            answer = await exchange(daemon.http_port, bad_request % (
-                path.encode(), ADMIN_TOKEN.encode(), i, len(body), body))
+            answer = await exchange(
+                daemon.http_port, bad_request % (path.encode(), ADMIN_TOKEN.encode(), i, len(body), body)
+            )
             return answer.status, answer.json()
 
         bad_tasks = [asyncio.create_task(bad(i)) for i in range(BAD)]
         innocent_tasks = [asyncio.create_task(innocent(i)) for i in range(INNOCENT)]
         bad_results = await asyncio.gather(*bad_tasks)
         innocent_results = await asyncio.gather(*innocent_tasks)
-        assert all(status == 400 and answer == {"error": "header Idempotency-Key is not valid UTF-8",
-                                               "field": "Idempotency-Key"}
-                   for status, answer in bad_results), bad_results
+        assert all(
+            status == 400
+            and answer == {"error": "header Idempotency-Key is not valid UTF-8", "field": "Idempotency-Key"}
+            for status, answer in bad_results
+        ), bad_results
         assert innocent_results == [201] * INNOCENT, innocent_results
 
 
@@ -81,8 +91,12 @@ async def test_a_batch_member_whose_own_step_fails_fails_alone(store: StateStore
     # Straight into the queue, as a caller that skipped the allocator's own key check would;
     # every tenth request, so ordinary ones hold the turn for batches that include them.
     bad = {2, 12, 22}
-    calls = [allocator._submit(Pending(sid, AddressRequest(), "t", f"{undecodable}{i}")) if i in bad
-             else allocator.allocate(sid, AddressRequest(hostname=f"h{i}"), "t", f"k{i}") for i in range(33)]
+    calls = [
+        allocator._submit(Pending(sid, AddressRequest(), "t", f"{undecodable}{i}"))
+        if i in bad
+        else allocator.allocate(sid, AddressRequest(hostname=f"h{i}"), "t", f"k{i}")
+        for i in range(33)
+    ]
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
     poisoned = [o for i, o in enumerate(outcomes) if i in bad]
     ordinary = [o for i, o in enumerate(outcomes) if i not in bad]

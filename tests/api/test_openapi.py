@@ -37,8 +37,12 @@ def router_operations(app: web.Application) -> set[tuple[str, str]]:
 
 
 def document_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, item in document["paths"].items()
-            for method in item if method in METHODS}
+    return {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in METHODS
+    }
 
 
 def app_for(tmp_path: Path) -> web.Application:
@@ -74,8 +78,7 @@ def test_document_is_valid_openapi_3_1() -> None:
     document = build_document()
     assert document["openapi"].startswith("3.1.")
     validator = jsonschema_rs.validator_for(OPENAPI_31)
-    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}"
-              for e in validator.iter_errors(document)]
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(document)]
     assert errors == []
     for name, schema in document["components"]["schemas"].items():
         # Raises on a schema that is not JSON Schema 2020-12 or has a $ref that goes nowhere.
@@ -97,8 +100,12 @@ def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
             where = f"{method.upper()} {path}"
             role = op["x-monitord-role"]
             assert role in {"none", "read", "admin", "pos"}, where
-            expected = {"none": [], "read": [{"apiToken": ["read"]}], "admin": [{"apiToken": ["admin"]}],
-                        "pos": [{"posToken": []}]}[role]
+            expected = {
+                "none": [],
+                "read": [{"apiToken": ["read"]}],
+                "admin": [{"apiToken": ["admin"]}],
+                "pos": [{"posToken": []}],
+            }[role]
             assert op["security"] == expected, where
             success = [code for code in op["responses"] if code.startswith("2")]
             assert success, where
@@ -164,7 +171,8 @@ def test_docs_list_every_operation_with_a_curl_example() -> None:
         assert curl, f"{heading}: no curl example"
         concrete = re.sub(r"\{[^}]+\}", "[^/?']+", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
         assert any(re.search(f"127\\.0\\.0\\.1:8470{concrete}(['?]|\\s)", b) for b in curl), (
-            f"{heading}: the curl example calls another path")
+            f"{heading}: the curl example calls another path"
+        )
         if method != "GET":
             assert any(f"-X {method}" in b for b in curl), f"{heading}: curl without -X {method}"
 
@@ -184,7 +192,8 @@ def test_the_generated_reference_in_docs_is_current() -> None:
     assert markdown.MARKER in text
     assert text.split(markdown.MARKER, 1)[0].strip(), "the hand-written part above the marker is gone"
     assert markdown.MARKER + text.split(markdown.MARKER, 1)[1] == markdown.render(), (
-        "docs/api.md is stale: python -m monitord.api.openapi.markdown docs/api.md")
+        "docs/api.md is stale: python -m monitord.api.openapi.markdown docs/api.md"
+    )
 
 
 def test_readme_links_the_api_reference() -> None:

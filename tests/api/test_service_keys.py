@@ -29,15 +29,19 @@ async def test_every_area_answers_the_same_404_when_its_subsystem_is_off(tmp_pat
             async with session.get(url(daemon, path), headers=auth(READ_TOKEN)) as response:
                 body = await response.json()
                 assert response.status == 404, (path, body)
-                assert body == {"error": f"{what} is not running (see {field} in the configuration)",
-                                "field": field}, path
+                assert body == {
+                    "error": f"{what} is not running (see {field} in the configuration)",
+                    "field": field,
+                }, path
 
 
 @pytest.mark.root
 async def test_icmp_probes_and_ipam_share_the_daemons_engine(tmp_path: Path) -> None:
-    document = base_config(tmp_path, alerts={"enabled": False},
-                           targets=[{"name": "lo", "address": "127.0.0.1", "site": "lab",
-                                     "probes": {"icmp": {}}}])
+    document = base_config(
+        tmp_path,
+        alerts={"enabled": False},
+        targets=[{"name": "lo", "address": "127.0.0.1", "site": "lab", "probes": {"icmp": {}}}],
+    )
     async with running_daemon(document) as daemon:
         shared = daemon.icmp.current
         assert shared is not None

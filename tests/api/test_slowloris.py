@@ -24,7 +24,8 @@ SLACK = 2 * 128 + 2
 
 
 async def test_500_slowloris_connections_leave_descriptors_bounded_and_health_answering(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     http = {"max_connections": CAP, "max_connections_per_address": PER_ADDRESS, "header_timeout": "5s"}
     async with daemon_process(tmp_path, http) as daemon:
         baseline = fd_count(daemon.pid)
@@ -40,9 +41,11 @@ async def test_500_slowloris_connections_leave_descriptors_bounded_and_health_an
                 latencies.append(seconds)
                 await asyncio.sleep(0.2)
             peak = max(peak, fd_count(daemon.pid))
-            print(f"slowloris: {attack.opened} connections opened, {attack.closed_by_server} closed by "
-                  f"the daemon; daemon fds baseline {baseline}, peak {peak}; /healthz latencies "
-                  f"{', '.join(f'{s * 1000:.1f}ms' for s in latencies)}")
+            print(
+                f"slowloris: {attack.opened} connections opened, {attack.closed_by_server} closed by "
+                f"the daemon; daemon fds baseline {baseline}, peak {peak}; /healthz latencies "
+                f"{', '.join(f'{s * 1000:.1f}ms' for s in latencies)}"
+            )
         assert attack.opened >= 500
         assert peak <= baseline + CAP + SLACK, (baseline, peak)
         assert max(latencies) < 2.0, latencies

@@ -19,12 +19,26 @@ def test_interleave_rotates_the_order_and_warms_up_untimed() -> None:
         def run() -> float:
             calls.append(name)
             return value
+
         return run
 
-    samples = interleave({"a": contender("a", 1.0), "b": contender("b", 2.0), "c": contender("c", 3.0)},
-                         rounds=3, warmup=1)
-    assert calls == ["a", "b", "c",  # warm-up
-                     "a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    samples = interleave(
+        {"a": contender("a", 1.0), "b": contender("b", 2.0), "c": contender("c", 3.0)}, rounds=3, warmup=1
+    )
+    assert calls == [
+        "a",
+        "b",
+        "c",  # warm-up
+        "a",
+        "b",
+        "c",
+        "b",
+        "c",
+        "a",
+        "c",
+        "a",
+        "b",
+    ]
     assert samples == {"a": [1.0] * 3, "b": [2.0] * 3, "c": [3.0] * 3}
 
 
@@ -35,10 +49,10 @@ async def test_ainterleave_alternates_two_contenders() -> None:
         async def run() -> float:
             calls.append(name)
             return float(len(calls))
+
         return run
 
-    samples = await ainterleave({"ours": contender("ours"), "peer": contender("peer")},
-                                rounds=4, warmup=0)
+    samples = await ainterleave({"ours": contender("ours"), "peer": contender("peer")}, rounds=4, warmup=0)
     assert calls == ["ours", "peer", "peer", "ours", "ours", "peer", "peer", "ours"]
     assert samples == {"ours": [1.0, 4.0, 5.0, 8.0], "peer": [2.0, 3.0, 6.0, 7.0]}
 
@@ -52,10 +66,17 @@ def test_ratio_is_monitord_median_over_peer_median() -> None:
 
 
 def test_row_shows_median_spread_ratio_direction_and_verdict() -> None:
-    figure = Figure("b", "rate", "1/s", "higher", [10.0, 30.0, 20.0], "peer", [5.0, 10.0, 15.0],
-                    goal=">= 15/s", met=True)
-    assert figure.row() == ["rate [1/s]", "20.00 [10.00-30.00]", "10.00 [5.00-15.00] peer",
-                            "2.00x (higher better)", ">= 15/s", "met"]
+    figure = Figure(
+        "b", "rate", "1/s", "higher", [10.0, 30.0, 20.0], "peer", [5.0, 10.0, 15.0], goal=">= 15/s", met=True
+    )
+    assert figure.row() == [
+        "rate [1/s]",
+        "20.00 [10.00-30.00]",
+        "10.00 [5.00-15.00] peer",
+        "2.00x (higher better)",
+        ">= 15/s",
+        "met",
+    ]
     tiny = Figure("b", "next-free", "us", "lower", [2.0], "IPSet", [6000.0])
     assert tiny.row()[3] == "1/3,000x (lower better)"
     assert spread([]) == "-"
@@ -69,8 +90,9 @@ def test_table_has_one_header_and_one_line_per_figure() -> None:
     assert set(lines[1]) <= {"|", "-"}
 
 
-def test_report_prints_the_machine_and_appends_json_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_prints_the_machine_and_appends_json_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = tmp_path / "rows.jsonl"
     monkeypatch.setenv(JSON_ENV, str(rows))
     figure = Figure("b", "walk", "ms", "lower", [1.0, 2.0], "peer", [2.0], note="why")

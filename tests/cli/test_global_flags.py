@@ -105,8 +105,9 @@ def test_global_flags_work_before_and_after_the_action(command: tuple[str, ...])
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS), ids=" ".join)
-def test_a_global_flag_a_command_ignores_is_refused(command: tuple[str, ...],
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_global_flag_a_command_ignores_is_refused(
+    command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
     rest, flags = COMMANDS[command]
     for name in TOP_LEVEL:
         if name in flags:
@@ -115,8 +116,10 @@ def test_a_global_flag_a_command_ignores_is_refused(command: tuple[str, ...],
         with pytest.raises(SystemExit) as exited:
             _parse([*words, *command, *rest])
         assert exited.value.code == 2
-        assert f"{words[0] if name != 'config' else '--config'} does not apply to 'monitord " \
-               f"{' '.join(command)}'" in capsys.readouterr().err
+        assert (
+            f"{words[0] if name != 'config' else '--config'} does not apply to 'monitord "
+            f"{' '.join(command)}'" in capsys.readouterr().err
+        )
 
 
 def test_a_command_keeps_its_own_timeout() -> None:

@@ -17,8 +17,13 @@ from tests.daemon_harness import ADMIN_TOKEN, base_config, running_daemon, url
 
 async def _monitord(*argv: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitord", *argv,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "monitord",
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -33,16 +38,21 @@ async def test_ipam_and_tickets_take_the_flags_before_and_after_the_action(tmp_p
         client = _client(daemon)
         code, out, err = await _monitord("ipam", *client, "add-subnet", "127.77.0.0/28")
         assert code == 0, err
-        for argv in (["ipam", "--json", *client, "audit"],    # as README.md writes it
-                     ["ipam", "audit", "--json", *client],
-                     ["--json", *client, "ipam", "audit"],
-                     ["ipam", *client[:2], "audit", "--json", *client[2:]]):
+        for argv in (
+            ["ipam", "--json", *client, "audit"],  # as README.md writes it
+            ["ipam", "audit", "--json", *client],
+            ["--json", *client, "ipam", "audit"],
+            ["ipam", *client[:2], "audit", "--json", *client[2:]],
+        ):
             code, out, err = await _monitord(*argv)
             assert code == 0, (argv, err)
             entries = json.loads(out)["entries"]
             assert [(e["action"], e["object"]) for e in entries] == [("create", "127.77.0.0/28")], argv
-        for argv in (["tickets", "--json", *client, "list"], ["tickets", "list", "--json", *client],
-                     ["--json", "tickets", "list", *client]):
+        for argv in (
+            ["tickets", "--json", *client, "list"],
+            ["tickets", "list", "--json", *client],
+            ["--json", "tickets", "list", *client],
+        ):
             code, out, err = await _monitord(*argv)
             assert (code, json.loads(out)) == (0, []), (argv, err)
         code, out, err = await _monitord("tickets", "list", *client)
@@ -54,8 +64,11 @@ async def test_probe_and_check_config_take_the_flags_before_and_after(tmp_path: 
     await listener.open()
     try:
         endpoint = f"127.0.0.1:{listener.port}"
-        for argv in (["probe", "--json", "tcp", endpoint], ["probe", "tcp", endpoint, "--json"],
-                     ["--json", "probe", "tcp", endpoint, "--timeout", "2"]):
+        for argv in (
+            ["probe", "--json", "tcp", endpoint],
+            ["probe", "tcp", endpoint, "--json"],
+            ["--json", "probe", "tcp", endpoint, "--timeout", "2"],
+        ):
             code, out, err = await _monitord(*argv)
             assert code == 0, (argv, err)
             assert [(r["target"], r["ok"]) for r in json.loads(out)] == [(endpoint, True)], argv
@@ -63,8 +76,11 @@ async def test_probe_and_check_config_take_the_flags_before_and_after(tmp_path: 
         await listener.close()
     config = tmp_path / "monitord.yaml"
     config.write_text(yaml.safe_dump(base_config(tmp_path / "state")))
-    for argv in (["-c", str(config), "check-config"], ["check-config", "-c", str(config)],
-                 ["check-config", "--config", str(config)]):
+    for argv in (
+        ["-c", str(config), "check-config"],
+        ["check-config", "-c", str(config)],
+        ["check-config", "--config", str(config)],
+    ):
         code, out, err = await _monitord(*argv)
         assert (code, out.splitlines()[0]) == (0, f"configuration OK: {config}"), (argv, err)
     code, out, err = await _monitord("--url", "http://127.0.0.1:9", "check-config", "-c", str(config))

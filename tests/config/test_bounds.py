@@ -22,14 +22,25 @@ from monitord.config.pos import HeartbeatInterval
 from monitord.errors import ConfigError
 from probes import REGISTRY
 
-API_MODULES = (monitord.ipam.bodies, monitord.api.pos_routes, monitord.pos.ingest,
-               monitord.api.series_routes, monitord.api.alerts_routes)
+API_MODULES = (
+    monitord.ipam.bodies,
+    monitord.api.pos_routes,
+    monitord.pos.ingest,
+    monitord.api.series_routes,
+    monitord.api.alerts_routes,
+)
 
 
 def _api_models() -> list[type[BaseModel]]:
-    return [value for module in API_MODULES for value in vars(module).values()
-            if isinstance(value, type) and issubclass(value, BaseModel) and value is not BaseModel
-            and value.__module__ == module.__name__]
+    return [
+        value
+        for module in API_MODULES
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value is not BaseModel
+        and value.__module__ == module.__name__
+    ]
 
 
 def unbounded_numbers(model: type[BaseModel]) -> list[str]:
@@ -120,8 +131,11 @@ def test_bounded_durations_keep_their_spelling() -> None:
 
 def test_file_and_api_share_the_terminal_interval_bounds() -> None:
     """The configuration file refuses what the POS admin API refuses, with the same message."""
-    store = {"token": "store-token-0123456789", "terminals": {"t1": {"interval": "100000000w"}},
-             "interval": 1e-300}
+    store = {
+        "token": "store-token-0123456789",
+        "terminals": {"t1": {"interval": "100000000w"}},
+        "interval": 1e-300,
+    }
     with pytest.raises(ConfigError) as caught:
         build_config({"pos": {"interval": 1e300, "stores": {"s1": store}}})
     assert caught.value.lines() == [

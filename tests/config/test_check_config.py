@@ -19,7 +19,10 @@ INVALID = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
 def check_config(path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitord", "check-config", "-c", str(path)],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
 
@@ -30,9 +33,7 @@ def expected_lines(path: Path) -> list[str]:
         for line in path.read_text().splitlines()
         if line.startswith("# expect: ")
     ]
-    return [
-        line.replace("KINDS", ", ".join(kind_names())).replace("FILE", str(path)) for line in lines
-    ]
+    return [line.replace("KINDS", ", ".join(kind_names())).replace("FILE", str(path)) for line in lines]
 
 
 def test_every_invalid_file_has_an_expectation() -> None:
@@ -77,8 +78,12 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("targets: []\n")
     result = subprocess.run(
-        [sys.executable, "-m", "monitord", "check-config"], capture_output=True, text=True,
-        timeout=60, cwd=ROOT, env={**os.environ, "MONITORD_CONFIG": str(path)},
+        [sys.executable, "-m", "monitord", "check-config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "MONITORD_CONFIG": str(path)},
     )
     assert result.returncode == 0, result.stderr
     assert str(path) in result.stdout
@@ -88,8 +93,10 @@ def test_quoted_credentials_reference_loads(tmp_path: Path) -> None:
     """The documented form (issue 13, 9): the quoted ``${CREDENTIALS_DIRECTORY}`` path reads the file."""
     (tmp_path / "admin-token").write_text("admin-token-0123456789\n")
     path = tmp_path / "c.yaml"
-    path.write_text('http:\n  tokens:\n    - {name: ops, role: admin, '
-                    'token: {file: "${CREDENTIALS_DIRECTORY}/admin-token"}}\n')
+    path.write_text(
+        "http:\n  tokens:\n    - {name: ops, role: admin, "
+        'token: {file: "${CREDENTIALS_DIRECTORY}/admin-token"}}\n'
+    )
     result = check_config(path, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "tokens: 1 admin" in result.stdout

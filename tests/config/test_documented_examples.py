@@ -13,9 +13,13 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = [ROOT / "docs" / "operations.md", ROOT / "config" / "monitord.example.yaml",
-             ROOT / "systemd" / "monitord.service", ROOT / "README.md",
-             *sorted(p for p in (ROOT / "docs").rglob("*.md") if p.name != "operations.md")]
+DOCUMENTS = [
+    ROOT / "docs" / "operations.md",
+    ROOT / "config" / "monitord.example.yaml",
+    ROOT / "systemd" / "monitord.service",
+    ROOT / "README.md",
+    *sorted(p for p in (ROOT / "docs").rglob("*.md") if p.name != "operations.md"),
+]
 
 
 def file_references(text: str) -> list[tuple[int, str]]:
@@ -27,13 +31,15 @@ def file_references(text: str) -> list[tuple[int, str]]:
             depth += {"{": 1, "}": -1}.get(text[end], 0)
             if depth == 0 or text[end] == "\n":
                 break
-        found.append((text.count("\n", 0, match.start()) + 1, text[match.start():end + 1]))
+        found.append((text.count("\n", 0, match.start()) + 1, text[match.start() : end + 1]))
     return found
 
 
 def yaml_blocks(text: str) -> list[tuple[int, str]]:
-    return [(text.count("\n", 0, m.start()) + 1, m.group(1))
-            for m in re.finditer(r"```ya?ml\n(.*?)```", text, re.S)]
+    return [
+        (text.count("\n", 0, m.start()) + 1, m.group(1))
+        for m in re.finditer(r"```ya?ml\n(.*?)```", text, re.S)
+    ]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)

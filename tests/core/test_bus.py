@@ -13,8 +13,10 @@ from monitord.results import ProbeResult
 
 
 def results(first: int, count: int) -> list[ProbeResult]:
-    return [ProbeResult(measurement="tcp", target=f"t{n}", kind="tcp", time_ns=n, ok=True)
-            for n in range(first, first + count)]
+    return [
+        ProbeResult(measurement="tcp", target=f"t{n}", kind="tcp", time_ns=n, ok=True)
+        for n in range(first, first + count)
+    ]
 
 
 def targets(batch: list[ProbeResult]) -> list[str]:

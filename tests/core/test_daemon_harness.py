@@ -34,8 +34,7 @@ async def test_a_start_up_error_surfaces_as_itself(tmp_path: Path, busy_port: in
     assert not isinstance(raised.value.__context__, TimeoutError)
 
 
-async def test_the_alert_harness_surfaces_a_start_up_error_as_itself(tmp_path: Path,
-                                                                     busy_port: int) -> None:
+async def test_the_alert_harness_surfaces_a_start_up_error_as_itself(tmp_path: Path, busy_port: int) -> None:
     document = config_doc(tmp_path, [], "json://127.0.0.1:9/unused")
     document["http"]["listen"] = f"127.0.0.1:{busy_port}"
     with pytest.raises(StartupError, match="Address already in use") as raised:

@@ -78,18 +78,23 @@ def listener() -> Iterator[int]:
 def test_lifecycle_notify_reload_and_clean_stop(tmp_path: Path, listener: int) -> None:
     http_port = free_port()
     config = tmp_path / "monitord.yaml"
-    document = base_config(tmp_path / "state", probes={"tcp": {"interval": "250ms", "timeout": "1s"}},
-                           targets=targets(3, listener))
+    document = base_config(
+        tmp_path / "state",
+        probes={"tcp": {"interval": "250ms", "timeout": "1s"}},
+        targets=targets(3, listener),
+    )
     document["http"]["listen"] = f"127.0.0.1:{http_port}"
     write_config(config, document)
     notify = NotifySocket(tmp_path / "notify.sock")
-    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "2000000",
-           "WATCHDOG_PID": ""}
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "2000000", "WATCHDOG_PID": ""}
     log = tmp_path / "daemon.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "monitord", "run", "-c", str(config)],
-            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=ROOT,
+            env=env,
         )
     try:
         wait_until(lambda: any("READY=1" in m for m in notify.drain()), 30, "READY=1", process, log)
@@ -111,8 +116,9 @@ def test_lifecycle_notify_reload_and_clean_stop(tmp_path: Path, listener: int) -
         ]
         write_config(config, document)
         process.send_signal(signal.SIGHUP)
-        wait_until(lambda: "2 jobs added, 0 changed, 1 removed" in log.read_text(), 10, "reload",
-                   process, log)
+        wait_until(
+            lambda: "2 jobs added, 0 changed, 1 removed" in log.read_text(), 10, "reload", process, log
+        )
         names = {t["name"] for t in get_json(http_port, "/api/v1/targets")["targets"]}
         assert names == {"t1", "t2", "new-1", "new-2"}
         wait_until(lambda: get_json(http_port, "/api/v1/targets/new-2")["state"] == "up", 10, "new-2 up")
@@ -150,8 +156,13 @@ def test_lifecycle_notify_reload_and_clean_stop(tmp_path: Path, listener: int) -
 def test_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("http:\n  listen: everywhere\n")
-    result = subprocess.run([sys.executable, "-m", "monitord", "run", "-c", str(config)],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitord", "run", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("http.listen: listen must be IP:PORT")
     assert "Traceback" not in result.stderr
@@ -167,8 +178,13 @@ def test_port_in_use_is_a_clear_startup_error(tmp_path: Path) -> None:
     document["http"]["listen"] = f"127.0.0.1:{port}"
     write_config(config, document)
     try:
-        result = subprocess.run([sys.executable, "-m", "monitord", "run", "-c", str(config)],
-                                capture_output=True, text=True, timeout=60, cwd=ROOT)
+        result = subprocess.run(
+            [sys.executable, "-m", "monitord", "run", "-c", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
     finally:
         busy.close()
     assert result.returncode == 1

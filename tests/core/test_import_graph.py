@@ -12,8 +12,18 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBSYSTEMS = {"probes", "alerts", "monitord.ipam", "monitord.pos", "monitord.ssh", "monitord.snmp",
-              "monitord.icmp", "monitord.sinks", "monitord.tsdb", "monitord.store"}
+SUBSYSTEMS = {
+    "probes",
+    "alerts",
+    "monitord.ipam",
+    "monitord.pos",
+    "monitord.ssh",
+    "monitord.snmp",
+    "monitord.icmp",
+    "monitord.sinks",
+    "monitord.tsdb",
+    "monitord.store",
+}
 
 
 def module_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -73,12 +83,15 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_cycle_is_found(tmp_path: Path) -> None:
-    _package(tmp_path, {
-        "loopy/__init__.py": "",
-        "loopy/a.py": "from loopy import b\n",
-        "loopy/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from loopy import a\n",
-        "loopy/c.py": "from loopy import a\n",
-    })
+    _package(
+        tmp_path,
+        {
+            "loopy/__init__.py": "",
+            "loopy/a.py": "from loopy import b\n",
+            "loopy/b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from loopy import a\n",
+            "loopy/c.py": "from loopy import a\n",
+        },
+    )
     sys.path.insert(0, str(tmp_path))
     try:
         graph = grimp.build_graph("loopy", exclude_type_checking_imports=False, cache_dir=None)
@@ -88,19 +101,26 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
 
 
 def test_lint_imports_keeps_the_contracts() -> None:
-    run = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-logo", "--no-cache"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-logo", "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 broken" in run.stdout
 
 
 def test_lint_imports_fails_on_a_subsystem_importing_the_daemon(tmp_path: Path) -> None:
     """The same contract shape, on a tiny tree where a subsystem reaches back into the daemon."""
-    _package(tmp_path, {
-        "app/__init__.py": "",
-        "app/daemon.py": "from app import sub\n",
-        "app/sub.py": "def f():\n    from app import daemon\n    return daemon\n",
-        "setup.cfg": """\
+    _package(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/daemon.py": "from app import sub\n",
+            "app/sub.py": "def f():\n    from app import daemon\n    return daemon\n",
+            "setup.cfg": """\
             [importlinter]
             root_package = app
 
@@ -115,10 +135,16 @@ def test_lint_imports_fails_on_a_subsystem_importing_the_daemon(tmp_path: Path) 
             type = acyclic_siblings
             ancestors = app
             """,
-    })
-    run = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-logo", "--no-cache"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+        },
+    )
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-logo", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "subsystems never import the daemon BROKEN" in run.stdout
     assert "no cycles BROKEN" in run.stdout

@@ -51,8 +51,9 @@ class SleepProbe(ProbeKind[SleepSettings]):
         finally:
             self.in_flight -= 1
             self.active[target.name] -= 1
-        return ProbeResult(measurement="sleep", target=target.name, kind="sleep",
-                           time_ns=now_ns(), ok=True, fields={"up": 1})
+        return ProbeResult(
+            measurement="sleep", target=target.name, kind="sleep", time_ns=now_ns(), ok=True, fields={"up": 1}
+        )
 
 
 def resolved(name: str, **settings: float | bool) -> ResolvedTarget:
@@ -84,8 +85,10 @@ async def test_slow_probe_never_overlaps_itself_and_caps_hold() -> None:
     kind = SleepProbe()
     published: list[ProbeResult] = []
     scheduler = Scheduler({"sleep": kind}, published.extend, registry)
-    scheduler.apply([resolved("slow", interval=0.05, timeout=5, sleep=0.2)]
-                    + [resolved(f"t{i}", interval=0.05, timeout=5, sleep=0.03) for i in range(8)])
+    scheduler.apply(
+        [resolved("slow", interval=0.05, timeout=5, sleep=0.2)]
+        + [resolved(f"t{i}", interval=0.05, timeout=5, sleep=0.03) for i in range(8)]
+    )
     await run_for(scheduler, 1.0)
     assert kind.max_active_per_target["slow"] == 1
     assert kind.max_in_flight <= 3  # the kind's concurrency cap
@@ -98,10 +101,12 @@ async def test_timeout_and_probe_bug_become_failed_results() -> None:
     registry = CollectorRegistry()
     published: list[ProbeResult] = []
     scheduler = Scheduler({"sleep": SleepProbe()}, published.extend, registry)
-    scheduler.apply([
-        resolved("hangs", interval=0.1, timeout=0.05, sleep=10),
-        resolved("buggy", interval=0.1, timeout=1, fail=True),
-    ])
+    scheduler.apply(
+        [
+            resolved("hangs", interval=0.1, timeout=0.05, sleep=10),
+            resolved("buggy", interval=0.1, timeout=1, fail=True),
+        ]
+    )
     await run_for(scheduler, 0.6)
     hangs = [r for r in published if r.target == "hangs"]
     buggy = [r for r in published if r.target == "buggy"]

@@ -13,8 +13,15 @@ from monitord.tsdb.store import SeriesStore
 
 
 def result(target: str, ts: int, **fields: float | str) -> ProbeResult:
-    return ProbeResult(measurement="tcp", target=target, kind="tcp", time_ns=ts, ok=True,
-                       fields={"up": 1, **fields}, tags={"site": "s", "port": "22"})
+    return ProbeResult(
+        measurement="tcp",
+        target=target,
+        kind="tcp",
+        time_ns=ts,
+        ok=True,
+        fields={"up": 1, **fields},
+        tags={"site": "s", "port": "22"},
+    )
 
 
 async def test_round_trip_across_days_and_retention(tmp_path: Path) -> None:
@@ -23,25 +30,35 @@ async def test_round_trip_across_days_and_retention(tmp_path: Path) -> None:
     now = time.time_ns()
     old = now - 10 * DAY_NS
     try:
-        written = await store.write([
-            result("a", old, connect_ms=9.0),
-            result("a", now - DAY_NS, connect_ms=2.0),
-            result("a", now, connect_ms=1.5, banner="SSH-2.0"),
-            result("b", now, connect_ms=3.0),
-        ])
+        written = await store.write(
+            [
+                result("a", old, connect_ms=9.0),
+                result("a", now - DAY_NS, connect_ms=2.0),
+                result("a", now, connect_ms=1.5, banner="SSH-2.0"),
+                result("b", now, connect_ms=3.0),
+            ]
+        )
         assert written == 2 + 2 + 3 + 2
-        series = await store.query(target="a", measurement="tcp", field="connect_ms",
-                                   since_ns=now - 2 * DAY_NS, until_ns=now, limit=100)
+        series = await store.query(
+            target="a",
+            measurement="tcp",
+            field="connect_ms",
+            since_ns=now - 2 * DAY_NS,
+            until_ns=now,
+            limit=100,
+        )
         assert len(series) == 1
         assert series[0].tags == {"port": "22", "site": "s"}
         assert series[0].points == [(now - DAY_NS, 2.0), (now, 1.5)]
-        text = await store.query(target="a", measurement="tcp", field="banner",
-                                 since_ns=now - 1, until_ns=now, limit=10)
+        text = await store.query(
+            target="a", measurement="tcp", field="banner", since_ns=now - 1, until_ns=now, limit=10
+        )
         assert text[0].points == [(now, "SSH-2.0")]
         dropped = await store.prune(now)
         assert len(dropped) == 1 and dropped[0].startswith("points_")
-        everything = await store.query(target="a", measurement="tcp", field="connect_ms",
-                                       since_ns=old - 1, until_ns=now, limit=100)
+        everything = await store.query(
+            target="a", measurement="tcp", field="connect_ms", since_ns=old - 1, until_ns=now, limit=100
+        )
         assert [ts for ts, _ in everything[0].points] == [now - DAY_NS, now]
         assert await store.known_target("b") and not await store.known_target("zz")
     finally:
@@ -59,8 +76,9 @@ async def test_reopen_keeps_series_ids_and_limit_applies(tmp_path: Path) -> None
     await store.open()
     try:
         await store.write([result("a", now + 1, connect_ms=-1.0)])
-        series = await store.query(target="a", measurement="tcp", field="connect_ms",
-                                   since_ns=now - 100, until_ns=now + 1, limit=10)
+        series = await store.query(
+            target="a", measurement="tcp", field="connect_ms", since_ns=now - 100, until_ns=now + 1, limit=10
+        )
         assert len(series) == 1  # the same series, not a second one after re-open
         assert len(series[0].points) == 10
         assert series[0].points[0] == (now - 49, 49.0)
@@ -73,16 +91,24 @@ async def test_failed_batch_rolls_back_without_poisoning_caches(tmp_path: Path) 
     await store.open()
     now = time.time_ns()
     try:
-        bad = ProbeResult(measurement="tcp", target="a", kind="tcp", time_ns=now, ok=True,
-                          fields={"up": 1, "broken": [1, 2]},  # type: ignore[dict-item]
-                          tags={"site": "s"})
+        bad = ProbeResult(
+            measurement="tcp",
+            target="a",
+            kind="tcp",
+            time_ns=now,
+            ok=True,
+            fields={"up": 1, "broken": [1, 2]},  # type: ignore[dict-item]
+            tags={"site": "s"},
+        )
         with pytest.raises(TypeError):
             await store.write([bad])  # the day's first batch: its table and series roll back
         assert await store.write([result("a", now + 1, connect_ms=2.5)]) == 2
-        series = await store.query(target="a", measurement="tcp", field=None,
-                                   since_ns=now - 1, until_ns=now + 1, limit=10)
+        series = await store.query(
+            target="a", measurement="tcp", field=None, since_ns=now - 1, until_ns=now + 1, limit=10
+        )
         assert {(s.field, tuple(s.points)) for s in series} == {
-            ("up", ((now + 1, 1.0),)), ("connect_ms", ((now + 1, 2.5),)),
+            ("up", ((now + 1, 1.0),)),
+            ("connect_ms", ((now + 1, 2.5),)),
         }
     finally:
         await store.close()

@@ -68,9 +68,20 @@ async def test_ipv6_loopback_and_name() -> None:
 
 def test_cli_probe_tcp(open_port: int, closed_port: int) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "monitord", "probe", "tcp", f"127.0.0.1:{open_port}",
-         f"127.0.0.1:{closed_port}", "--json"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "monitord",
+            "probe",
+            "tcp",
+            f"127.0.0.1:{open_port}",
+            f"127.0.0.1:{closed_port}",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert result.returncode == 1  # one endpoint is down
     body = json.loads(result.stdout)
@@ -78,14 +89,22 @@ def test_cli_probe_tcp(open_port: int, closed_port: int) -> None:
     assert body[1]["reason"] == "connection refused"
     ok_only = subprocess.run(
         [sys.executable, "-m", "monitord", "probe", "tcp", f"127.0.0.1:{open_port}"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert ok_only.returncode == 0
     assert ok_only.stdout.startswith(f"127.0.0.1:{open_port} tcp: up connect_ms=")
 
 
 def test_cli_bad_endpoint_exits_2() -> None:
-    result = subprocess.run([sys.executable, "-m", "monitord", "probe", "tcp", "127.0.0.1:http"],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitord", "probe", "tcp", "127.0.0.1:http"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.returncode == 2
     assert "expected HOST:PORT with a port 1-65535" in result.stdout + result.stderr

@@ -38,9 +38,15 @@ def test_every_reachable_field_has_a_description() -> None:
 def test_the_walk_reaches_nested_models_and_every_probe_kind() -> None:
     paths = {doc.path for doc in reference.all_fields()}
     # nested through a list, a dict and an optional model; an alias is shown as written in YAML
-    for path in ("http.tokens[].token", "pos.stores.<name>.terminals.<name>.poll",
-                 "storage.influxdb.spool_fsync", "alerts.rules[].for", "alerts.rules[].match.result_tags",
-                 "notify.routes[].continue", "alerts.silences[].weekly.timezone"):
+    for path in (
+        "http.tokens[].token",
+        "pos.stores.<name>.terminals.<name>.poll",
+        "storage.influxdb.spool_fsync",
+        "alerts.rules[].for",
+        "alerts.rules[].match.result_tags",
+        "notify.routes[].continue",
+        "alerts.silences[].weekly.timezone",
+    ):
         assert path in paths, path
     for kind in probes.REGISTRY:
         assert f"probes.{kind}.interval" in paths, kind

@@ -18,9 +18,11 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 # Written by engineers on other branches of issue 14 at the same time as this page set; a link
 # to one of them is allowed while the file is missing, and checked like any other once it exists.
 # Remove an entry once its branch is merged.
-PENDING = frozenset({
-    "benchmarks/README.md",       # benchmark figures (benchmarks branch)
-})
+PENDING = frozenset(
+    {
+        "benchmarks/README.md",  # benchmark figures (benchmarks branch)
+    }
+)
 
 _LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)

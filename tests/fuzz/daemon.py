@@ -38,23 +38,44 @@ def fuzz_config(state_dir: Path, http_port: int, state_url: str) -> dict[str, An
         "daemon": {"state_dir": str(state_dir), "log_level": "info"},
         "http": {
             "listen": f"127.0.0.1:{http_port}",
-            "tokens": [{"name": "reader", "role": "read", "token": READ_TOKEN},
-                       {"name": "admin", "role": "admin", "token": ADMIN_TOKEN}],
+            "tokens": [
+                {"name": "reader", "role": "read", "token": READ_TOKEN},
+                {"name": "admin", "role": "admin", "token": ADMIN_TOKEN},
+            ],
         },
         "storage": {"state_url": state_url, "embedded": {"enabled": True}},
         "targets": [
-            {"name": "web-1", "address": "127.0.0.1", "site": "head-office",
-             "probes": {"tcp": {"port": http_port, **tcp}}},
-            {"name": "nas-1", "address": "127.0.0.1", "site": "head-office",
-             "probes": {"tcp": {"port": closed, **tcp}}},
+            {
+                "name": "web-1",
+                "address": "127.0.0.1",
+                "site": "head-office",
+                "probes": {"tcp": {"port": http_port, **tcp}},
+            },
+            {
+                "name": "nas-1",
+                "address": "127.0.0.1",
+                "site": "head-office",
+                "probes": {"tcp": {"port": closed, **tcp}},
+            },
         ],
-        "alerts": {"evaluation_interval": "200ms", "default_rules": False, "rules": [
-            {"name": "service-down", "kind": "tcp", "condition": "down", "severity": "critical",
-             "summary": "{target} down"}]},
+        "alerts": {
+            "evaluation_interval": "200ms",
+            "default_rules": False,
+            "rules": [
+                {
+                    "name": "service-down",
+                    "kind": "tcp",
+                    "condition": "down",
+                    "severity": "critical",
+                    "summary": "{target} down",
+                }
+            ],
+        },
         "pos": {
             "udp": {"listen": "127.0.0.1:0"},
-            "stores": {"store-a": {"token": STORE_TOKEN,
-                                   "terminals": {"a1": {"token": TILL_TOKEN}, "a2": {}}}},
+            "stores": {
+                "store-a": {"token": STORE_TOKEN, "terminals": {"a1": {"token": TILL_TOKEN}, "a2": {}}}
+            },
         },
     }
 
@@ -101,9 +122,13 @@ def daemon_process(tmp_path: Path, state_url: str) -> Iterator[DaemonProcess]:
     config.write_text(yaml.safe_dump(fuzz_config(tmp_path / "state", port, state_url)))
     log = tmp_path / "daemon.log"
     with log.open("wb") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "monitord", "run", "-c", str(config)],
-                                   stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT,
-                                   env={k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitord", "run", "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"},
+        )
     daemon = DaemonProcess(process, port, log)
     try:
         wait_until(lambda: _healthz_answers(daemon), 60, "monitord", process, log)

@@ -19,8 +19,19 @@ from hypothesis import strategies as st
 from tests.daemon_harness import ADMIN_TOKEN
 
 NAMES = [b"Authorization", b"Idempotency-Key", b"Content-Type", b"X-Fuzz", b"Accept", b"Host"]
-NASTY = [b"\xff\xfe", b"\xc3\x28", b"\x00", b"\x01", b"\x7f", b"\r", b"\n", b"\x1b[2J", b"\xe2\x80\xae",
-         b"Bearer " + ADMIN_TOKEN.encode() + b"\x01", b"Bearer \xff\xfe" + ADMIN_TOKEN.encode()]
+NASTY = [
+    b"\xff\xfe",
+    b"\xc3\x28",
+    b"\x00",
+    b"\x01",
+    b"\x7f",
+    b"\r",
+    b"\n",
+    b"\x1b[2J",
+    b"\xe2\x80\xae",
+    b"Bearer " + ADMIN_TOKEN.encode() + b"\x01",
+    b"Bearer \xff\xfe" + ADMIN_TOKEN.encode(),
+]
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str]]:
@@ -28,8 +39,9 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     for path, item in document["paths"].items():
         for method, op in item.items():
-            examples = {p["name"]: p.get("example", "x") for p in op.get("parameters", ())
-                        if p["in"] == "path"}
+            examples = {
+                p["name"]: p.get("example", "x") for p in op.get("parameters", ()) if p["in"] == "path"
+            }
             concrete = path
             for key, value in examples.items():
                 concrete = concrete.replace(f"{{{key}}}", str(value))
@@ -40,8 +52,9 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str]]:
 values = st.one_of(
     st.sampled_from(NASTY),
     st.binary(max_size=48),
-    st.tuples(st.sampled_from([b"Bearer ", b""]), st.binary(min_size=1, max_size=24),
-              st.sampled_from(NASTY)).map(b"".join),
+    st.tuples(
+        st.sampled_from([b"Bearer ", b""]), st.binary(min_size=1, max_size=24), st.sampled_from(NASTY)
+    ).map(b"".join),
 )
 names = st.one_of(st.sampled_from(NAMES), st.binary(min_size=1, max_size=12))
 
@@ -68,8 +81,13 @@ def fuzz_headers(port: int, document: dict[str, Any], max_examples: int) -> coll
     targets = operations(document)
     statuses: collections.Counter[int] = collections.Counter()
 
-    @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(target=st.sampled_from(targets), name=names, value=values, with_token=st.booleans())
     def one(target: tuple[str, str], name: bytes, value: bytes, with_token: bool) -> None:
         statuses[send(port, *target, name, value, with_token)] += 1

@@ -19,8 +19,13 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 SEED = 13
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance", "response_headers_conformance")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
 
 
 @dataclass
@@ -44,21 +49,35 @@ class Tally:
         return sum(n for status, n in self.statuses.items() if status >= 500)
 
 
-def run(document: dict[str, Any], base_url: str, *, tokens: dict[str, str], max_examples: int,
-        phases: tuple[str, ...], tally: Tally) -> Tally:
+def run(
+    document: dict[str, Any],
+    base_url: str,
+    *,
+    tokens: dict[str, str],
+    max_examples: int,
+    phases: tuple[str, ...],
+    tally: Tally,
+) -> Tally:
     """``tokens`` maps the document's security schemes (apiToken, posToken) to bearer tokens."""
     auth = {"auth": {"openapi": {scheme: {"bearer": token} for scheme, token in tokens.items()}}}
-    config = SchemathesisConfig.from_dict({
-        "seed": SEED,
-        "base-url": base_url,
-        **(auth if tokens else {}),
-        "request-timeout": 15,
-        "generation": {"max-examples": max_examples, "deterministic": True, "mode": "all",
-                       "database": "none"},
-        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-        "phases": {name: {"enabled": name in phases}
-                   for name in ("examples", "coverage", "fuzzing", "stateful")},
-    })
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "base-url": base_url,
+            **(auth if tokens else {}),
+            "request-timeout": 15,
+            "generation": {
+                "max-examples": max_examples,
+                "deterministic": True,
+                "mode": "all",
+                "database": "none",
+            },
+            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "phases": {
+                name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing", "stateful")
+            },
+        }
+    )
     schema = schemathesis.openapi.from_dict(document, config=config)
     current = ["setup"]
 
@@ -82,7 +101,8 @@ def run(document: dict[str, Any], base_url: str, *, tokens: dict[str, str], max_
                         failure = node.failure_info.failure
                         tally.failures.append(
                             f"{event.phase} {event.label} {node.name}: {failure.title}: "
-                            f"{failure.message[:400]}")
+                            f"{failure.message[:400]}"
+                        )
         elif isinstance(event, events.NonFatalError | events.FatalError):
             what = getattr(event, "value", None) or getattr(event, "exception", None)
             tally.errors.append(f"{type(event).__name__}: {getattr(event, 'label', '')} {what!r}"[:600])

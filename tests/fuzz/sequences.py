@@ -25,8 +25,20 @@ cidrs = st.one_of(
 hostnames = st.one_of(st.none(), st.sampled_from(["till-a1", "printer-1", "ap.store-a", "x" * 64]))
 macs = st.one_of(st.none(), st.sampled_from(["52:54:00:12:34:56", "5254.0012.3457", "52-54-00-12-34-58"]))
 statuses = st.sampled_from(["allocated", "reserved", "dhcp", "offline"])
-matchers = st.lists(st.sampled_from(["site=head-office", "target=nas-1", "rule=~service-.*", "rule!=x",
-                                     "target!~web-.*", "severity=critical"]), min_size=1, max_size=3)
+matchers = st.lists(
+    st.sampled_from(
+        [
+            "site=head-office",
+            "target=nas-1",
+            "rule=~service-.*",
+            "rule!=x",
+            "target!~web-.*",
+            "severity=critical",
+        ]
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 def _host(network: str, offset: int) -> str:
@@ -52,13 +64,15 @@ class ApiSequences(RuleBasedStateMachine):
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
 
-    def call(self, method: str, path: str, body: Any = None, headers: dict[str, Any] | None = None
-             ) -> requests.Response:
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, Any] | None = None
+    ) -> requests.Response:
         response = self.session.request(method, self.base_url + path, json=body, headers=headers, timeout=15)
         type(self).answers[response.status_code] += 1
         if response.status_code >= 500:
-            type(self).unexpected.append(f"{method} {path} {body!r}: {response.status_code} "
-                                         f"{response.text[:200]}")
+            type(self).unexpected.append(
+                f"{method} {path} {body!r}: {response.status_code} {response.text[:200]}"
+            )
         return response
 
     def teardown(self) -> None:
@@ -73,12 +87,24 @@ class ApiSequences(RuleBasedStateMachine):
         found = [s for s in listed if s["cidr"] == cidr]
         return (found[0]["id"], cidr) if found else (0, cidr)
 
-    @rule(subnet=subnets, first=st.integers(1, 6), size=st.integers(0, 4),
-          kind=st.sampled_from(["pool", "dhcp", "reserved"]), name=st.sampled_from(["pool", "dhcp", "r1"]))
+    @rule(
+        subnet=subnets,
+        first=st.integers(1, 6),
+        size=st.integers(0, 4),
+        kind=st.sampled_from(["pool", "dhcp", "reserved"]),
+        name=st.sampled_from(["pool", "dhcp", "r1"]),
+    )
     def create_range(self, subnet: tuple[int, str], first: int, size: int, kind: str, name: str) -> None:
-        self.call("POST", f"/api/v1/ipam/subnets/{subnet[0]}/ranges",
-                  {"name": name, "kind": kind, "first": _host(subnet[1], first),
-                   "last": _host(subnet[1], first + size)})
+        self.call(
+            "POST",
+            f"/api/v1/ipam/subnets/{subnet[0]}/ranges",
+            {
+                "name": name,
+                "kind": kind,
+                "first": _host(subnet[1], first),
+                "last": _host(subnet[1], first + size),
+            },
+        )
 
     @rule(subnet=subnets, name=st.sampled_from(["pool", "dhcp", "r1", "none"]))
     def delete_range(self, subnet: tuple[int, str], name: str) -> None:
@@ -89,11 +115,26 @@ class ApiSequences(RuleBasedStateMachine):
     def new_key(self, key: bytes) -> bytes:
         return key
 
-    @rule(target=addresses, subnet=subnets, hostname=hostnames, mac=macs, status=statuses,
-          key=st.one_of(st.none(), keys), chosen=st.one_of(st.none(), st.integers(1, 12)),
-          in_range=st.one_of(st.none(), st.sampled_from(["pool", "dhcp"])))
-    def allocate(self, subnet: tuple[int, str], hostname: str | None, mac: str | None, status: str,
-                 key: bytes | None, chosen: int | None, in_range: str | None) -> str:
+    @rule(
+        target=addresses,
+        subnet=subnets,
+        hostname=hostnames,
+        mac=macs,
+        status=statuses,
+        key=st.one_of(st.none(), keys),
+        chosen=st.one_of(st.none(), st.integers(1, 12)),
+        in_range=st.one_of(st.none(), st.sampled_from(["pool", "dhcp"])),
+    )
+    def allocate(
+        self,
+        subnet: tuple[int, str],
+        hostname: str | None,
+        mac: str | None,
+        status: str,
+        key: bytes | None,
+        chosen: int | None,
+        in_range: str | None,
+    ) -> str:
         body: dict[str, Any] = {"hostname": hostname, "mac": mac, "status": status, "range": in_range}
         if chosen is not None:
             body["address"] = _host(subnet[1], chosen)
@@ -105,8 +146,9 @@ class ApiSequences(RuleBasedStateMachine):
 
     @rule(address=addresses, status=statuses, hostname=st.sampled_from(["", "renamed-1"]), mac=macs)
     def update_address(self, address: str, status: str, hostname: str, mac: str | None) -> None:
-        self.call("PATCH", f"/api/v1/ipam/addresses/{address}",
-                  {"status": status, "hostname": hostname, "mac": mac})
+        self.call(
+            "PATCH", f"/api/v1/ipam/addresses/{address}", {"status": status, "hostname": hostname, "mac": mac}
+        )
 
     @rule(address=addresses)
     def get_address(self, address: str) -> None:
@@ -129,8 +171,12 @@ class ApiSequences(RuleBasedStateMachine):
     def create_silence(self, chosen: list[str], minutes: int, weekly: bool) -> str:
         body: dict[str, Any] = {"matchers": chosen, "comment": "fuzz"}
         if weekly:
-            body["weekly"] = {"days": ["mon", "sat"], "start": "20:00", "end": "07:00",
-                              "timezone": "Europe/Berlin"}
+            body["weekly"] = {
+                "days": ["mon", "sat"],
+                "start": "20:00",
+                "end": "07:00",
+                "timezone": "Europe/Berlin",
+            }
         else:
             body["ends_at"] = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
         response = self.call("POST", "/api/v1/silences", body)
@@ -161,7 +207,15 @@ def run_sequences(base_url: str, examples: int, steps: int) -> tuple[collections
     ApiSequences.base_url = base_url
     ApiSequences.answers = collections.Counter()
     ApiSequences.unexpected = []
-    run_state_machine_as_test(ApiSequences, settings=settings(
-        max_examples=examples, stateful_step_count=steps, derandomize=True, database=None, deadline=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        ApiSequences,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
     return ApiSequences.answers, ApiSequences.unexpected

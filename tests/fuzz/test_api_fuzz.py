@@ -36,33 +36,48 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     return "postgresql", url
 
 
-def report(name: str, daemon: DaemonProcess, tally: schemathesis_run.Tally, raw: collections.Counter[int],
-           stateful: collections.Counter[int], rss_start: int) -> str:
+def report(
+    name: str,
+    daemon: DaemonProcess,
+    tally: schemathesis_run.Tally,
+    raw: collections.Counter[int],
+    stateful: collections.Counter[int],
+    rss_start: int,
+) -> str:
     extra = raw + stateful
     requests = tally.requests + sum(raw.values()) + sum(stateful.values())
     errors = tally.server_errors + sum(n for s, n in extra.items() if s >= 500)
-    return (f"fuzz[{name}]: {requests} requests ({tally.requests} schemathesis,"
-            f" {sum(raw.values())} raw-header, {sum(stateful.values())} in sequences),"
-            f" {errors} 5xx, {daemon.tracebacks()} log tracebacks; RSS {rss_start // 1024}"
-            f" -> {daemon.status('VmRSS') // 1024} MiB (peak {daemon.status('VmHWM') // 1024} MiB);"
-            f" statuses {dict(sorted((tally.statuses + extra).items()))}; per phase {dict(tally.phases)}")
+    return (
+        f"fuzz[{name}]: {requests} requests ({tally.requests} schemathesis,"
+        f" {sum(raw.values())} raw-header, {sum(stateful.values())} in sequences),"
+        f" {errors} 5xx, {daemon.tracebacks()} log tracebacks; RSS {rss_start // 1024}"
+        f" -> {daemon.status('VmRSS') // 1024} MiB (peak {daemon.status('VmHWM') // 1024} MiB);"
+        f" statuses {dict(sorted((tally.statuses + extra).items()))}; per phase {dict(tally.phases)}"
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(max(170, 8 * EXAMPLES))  # a longer run by hand gets more time
-def test_fuzz_the_api_from_its_openapi_document(backend: tuple[str, str], tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_fuzz_the_api_from_its_openapi_document(
+    backend: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name, state_url = backend
     with daemon_process(tmp_path, state_url) as daemon:
         document = json.loads(daemon.get("/api/v1/openapi.json", token=None))
         rss_start = daemon.status("VmRSS")
         tally = schemathesis_run.Tally()
         tokens = {"apiToken": ADMIN_TOKEN, "posToken": TILL_TOKEN}
-        schemathesis_run.run(document, daemon.base_url, tokens=tokens, max_examples=EXAMPLES,
-                             phases=("examples", "coverage", "fuzzing", "stateful"),
-                             tally=tally)
-        schemathesis_run.run(document, daemon.base_url, tokens={}, max_examples=2,
-                             phases=("examples", "fuzzing"), tally=tally)
+        schemathesis_run.run(
+            document,
+            daemon.base_url,
+            tokens=tokens,
+            max_examples=EXAMPLES,
+            phases=("examples", "coverage", "fuzzing", "stateful"),
+            tally=tally,
+        )
+        schemathesis_run.run(
+            document, daemon.base_url, tokens={}, max_examples=2, phases=("examples", "fuzzing"), tally=tally
+        )
         raw = raw_headers.fuzz_headers(daemon.port, document, RAW_EXAMPLES)
         stateful, unexpected = sequences.run_sequences(daemon.base_url, SEQUENCES, SEQUENCE_STEPS)
         summary = report(name, daemon, tally, raw, stateful, rss_start)

@@ -18,8 +18,12 @@ from tests.servers.victoria import VictoriaServer
 
 
 @pytest.fixture(scope="session")
-def fed(influx_server: InfluxServer, victoria_server: VictoriaServer, postgres_server: str,
-        sshd_server: SshdServer) -> Iterator[Fed]:
+def fed(
+    influx_server: InfluxServer,
+    victoria_server: VictoriaServer,
+    postgres_server: str,
+    sshd_server: SshdServer,
+) -> Iterator[Fed]:
     """The servers after the scenario in ``tests.grafana.scenario`` has run (a few seconds)."""
     root = Path(tempfile.mkdtemp(prefix="monitord-grafana-"))
     files = Path(tempfile.mkdtemp(prefix="grafana-", dir=sshd_server.data_dir))
@@ -32,8 +36,15 @@ def fed(influx_server: InfluxServer, victoria_server: VictoriaServer, postgres_s
         with ThreadPoolExecutor(1) as thread:
             yield thread.submit(
                 asyncio.run,
-                run(influx=influx_server, victoria=victoria_server, postgres=postgres_server,
-                    snmpd=snmpd, sshd=sshd_server, files=files, state_dir=root / "state"),
+                run(
+                    influx=influx_server,
+                    victoria=victoria_server,
+                    postgres=postgres_server,
+                    snmpd=snmpd,
+                    sshd=sshd_server,
+                    files=files,
+                    state_dir=root / "state",
+                ),
             ).result()
     finally:
         snmpd.stop()

@@ -27,8 +27,12 @@ DASHBOARDS = GRAFANA / "dashboards"
 # The scenario's data is a few seconds old: every query looks back an hour, in steps of 2 s.
 WINDOW_S = 3600
 INTERVAL = "2s"
-TIME_MACROS = {"$timeFilter": f"time > now() - {WINDOW_S}s", "$__interval": INTERVAL,
-               "$__rate_interval": "1m", "$__range": f"{WINDOW_S}s"}
+TIME_MACROS = {
+    "$timeFilter": f"time > now() - {WINDOW_S}s",
+    "$__interval": INTERVAL,
+    "$__rate_interval": "1m",
+    "$__range": f"{WINDOW_S}s",
+}
 # The health dashboard's PromQL reads the daemon's own /metrics (a scrape job), which the
 # scenario does not set up; tests/influx/test_grafana.py covers its InfluxQL table.
 NOT_FROM_THE_SINK = {("monitord-health.json", "prometheus")}
@@ -84,9 +88,19 @@ def panel_queries() -> list[PanelQuery]:
                 if (name, source) in NOT_FROM_THE_SINK:
                     continue
                 text = target.get("query") or target.get("expr") or target.get("rawSql")
-                found.append(PanelQuery(name, panel["id"], panel["title"], panel["type"], target["refId"],
-                                        source, text, target.get("legendFormat", ""),
-                                        bool(target.get("instant"))))
+                found.append(
+                    PanelQuery(
+                        name,
+                        panel["id"],
+                        panel["title"],
+                        panel["type"],
+                        target["refId"],
+                        source,
+                        text,
+                        target.get("legendFormat", ""),
+                        bool(target.get("instant")),
+                    )
+                )
     return found
 
 
@@ -94,10 +108,14 @@ def overlapping(panels: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Pairs of panel titles whose grid rectangles share a cell."""
     found = []
     for index, one in enumerate(panels):
-        for other in panels[index + 1:]:
+        for other in panels[index + 1 :]:
             a, b = one["gridPos"], other["gridPos"]
-            apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
-                     or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])
+            apart = (
+                a["x"] + a["w"] <= b["x"]
+                or b["x"] + b["w"] <= a["x"]
+                or a["y"] + a["h"] <= b["y"]
+                or b["y"] + b["h"] <= a["y"]
+            )
             if not apart:
                 found.append((one["title"], other["title"]))
     return found
@@ -123,8 +141,14 @@ def promql(base_url: str, expr: str, *, instant: bool) -> list[dict[str, Any]]:
     if instant:
         data = prometheus(base_url, "/api/v1/query", query=expr, time=f"{now:.3f}")
     else:
-        data = prometheus(base_url, "/api/v1/query_range", query=expr, start=f"{now - WINDOW_S:.3f}",
-                          end=f"{now:.3f}", step=INTERVAL)
+        data = prometheus(
+            base_url,
+            "/api/v1/query_range",
+            query=expr,
+            start=f"{now - WINDOW_S:.3f}",
+            end=f"{now:.3f}",
+            step=INTERVAL,
+        )
     result: list[dict[str, Any]] = data["result"]
     return result
 
@@ -178,6 +202,7 @@ SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def expand_sql(text: str, start: float, end: float) -> str:
     """Grafana's SQL macros for epoch-second columns, as its PostgreSQL datasource expands them."""
+
     def group(found: re.Match[str]) -> str:
         seconds = int(found[2]) * SECONDS[found[3]]
         return f'floor({found[1]}/{seconds})*{seconds} AS "time"'

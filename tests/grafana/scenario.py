@@ -83,15 +83,44 @@ def interfaces(step: int) -> list[dict[str, Any]]:
     """IF-MIB after ``step`` counter updates: an uplink carrying traffic, a till port that is
     described but down, and an access port whose error and discard counters grow."""
     return [
-        {"index": 1, "name": "Gi0/1", "descr": "GigabitEthernet0/1", "alias": "uplink", "speed_mbps": 1000,
-         "in_octets": 10_000_000 + step * 2_500_000, "out_octets": 20_000_000 + step * 1_200_000,
-         "in_ucast": 1000 + step * 4000, "out_ucast": 2000 + step * 3000},
-        {"index": 2, "name": "Gi0/2", "descr": "GigabitEthernet0/2", "alias": "pos-till-1",
-         "speed_mbps": 100, "oper": 2, "hc": False, "in_octets": 500, "out_octets": 700},
-        {"index": 3, "name": "Gi0/3", "descr": "GigabitEthernet0/3", "alias": "", "speed_mbps": 100,
-         "hc": False, "in_octets": 4000 + step * 90_000, "out_octets": 9000 + step * 60_000,
-         "in_ucast": 10 + step * 100, "out_ucast": 20 + step * 80,
-         "in_errors": step * 7, "out_errors": step * 2, "in_discards": step * 3, "out_discards": step},
+        {
+            "index": 1,
+            "name": "Gi0/1",
+            "descr": "GigabitEthernet0/1",
+            "alias": "uplink",
+            "speed_mbps": 1000,
+            "in_octets": 10_000_000 + step * 2_500_000,
+            "out_octets": 20_000_000 + step * 1_200_000,
+            "in_ucast": 1000 + step * 4000,
+            "out_ucast": 2000 + step * 3000,
+        },
+        {
+            "index": 2,
+            "name": "Gi0/2",
+            "descr": "GigabitEthernet0/2",
+            "alias": "pos-till-1",
+            "speed_mbps": 100,
+            "oper": 2,
+            "hc": False,
+            "in_octets": 500,
+            "out_octets": 700,
+        },
+        {
+            "index": 3,
+            "name": "Gi0/3",
+            "descr": "GigabitEthernet0/3",
+            "alias": "",
+            "speed_mbps": 100,
+            "hc": False,
+            "in_octets": 4000 + step * 90_000,
+            "out_octets": 9000 + step * 60_000,
+            "in_ucast": 10 + step * 100,
+            "out_ucast": 20 + step * 80,
+            "in_errors": step * 7,
+            "out_errors": step * 2,
+            "in_discards": step * 3,
+            "out_discards": step,
+        },
     ]
 
 
@@ -118,8 +147,13 @@ def write_backup(directory: Path, name: str, size: int, age_s: float) -> None:
 
 
 def ssh_settings(sshd: SshdServer) -> dict[str, Any]:
-    return {"port": sshd.port, "username": sshd.user, "client_keys": [str(sshd.client_key)],
-            "known_hosts": str(sshd.known_hosts), "connect_timeout": "5s"}
+    return {
+        "port": sshd.port,
+        "username": sshd.user,
+        "client_keys": [str(sshd.client_key)],
+        "known_hosts": str(sshd.known_hosts),
+        "connect_timeout": "5s",
+    }
 
 
 @dataclass
@@ -135,78 +169,220 @@ class Services:
 def service_targets(services: Services) -> list[dict[str, Any]]:
     """An https check (``http`` and ``tls`` measurements), a tls check of the same listener, a query."""
     return [
-        {"name": "webshop", "address": "127.0.0.1", "site": "head-office",
-         "probes": {"http": {"url": services.site.url("/redirect"), "ca_file": str(services.ca),
-                             "body_match": "nominal", "interval": "500ms", "timeout": "2s"},
-                    "tls": {"port": services.site.port, "ca_file": str(services.ca), "interval": "500ms",
-                            "timeout": "2s"}}},
-        {"name": "ns1", "address": "127.0.0.1", "site": "head-office",
-         "probes": {"dns": {"port": services.dns_port, "query_name": "erp.corp.example",
-                            "expected_answers": ["192.0.2.10"], "dnssec": "validate",
-                            "trust_anchors": [services.trust_anchor], "interval": "500ms", "timeout": "1s"}}},
+        {
+            "name": "webshop",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "probes": {
+                "http": {
+                    "url": services.site.url("/redirect"),
+                    "ca_file": str(services.ca),
+                    "body_match": "nominal",
+                    "interval": "500ms",
+                    "timeout": "2s",
+                },
+                "tls": {
+                    "port": services.site.port,
+                    "ca_file": str(services.ca),
+                    "interval": "500ms",
+                    "timeout": "2s",
+                },
+            },
+        },
+        {
+            "name": "ns1",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "probes": {
+                "dns": {
+                    "port": services.dns_port,
+                    "query_name": "erp.corp.example",
+                    "expected_answers": ["192.0.2.10"],
+                    "dnssec": "validate",
+                    "trust_anchors": [services.trust_anchor],
+                    "interval": "500ms",
+                    "timeout": "1s",
+                }
+            },
+        },
     ]
 
 
-def document(state_dir: Path, *, influx_url: str, database: str, state_url: str, snmpd: SnmpdServer,
-             sshd: SshdServer, files: Path, web: Listener, till_service: Listener,
-             router: Listener, services: Services) -> dict[str, Any]:
+def document(
+    state_dir: Path,
+    *,
+    influx_url: str,
+    database: str,
+    state_url: str,
+    snmpd: SnmpdServer,
+    sshd: SshdServer,
+    files: Path,
+    web: Listener,
+    till_service: Listener,
+    router: Listener,
+    services: Services,
+) -> dict[str, Any]:
     ssh = ssh_settings(sshd)
     dead_snmp_port = free_port(kind=2)
     targets = [
-        {"name": "core-switch", "address": "127.0.0.1", "site": "head-office", "criticality": "urgent",
-         "probes": {
-             "icmp": {"interval": "1s", "timeout": "900ms", "count": 2, "echo_interval": "100ms",
-                      "echo_timeout": "300ms"},
-             "snmp": {"port": snmpd.port, "interval": "1s", "timeout": "900ms", "request_timeout": "300ms",
-                      "retries": 1, "profiles": ["system", "interfaces", "host", "ups"],
-                      "custom_profiles": {"ups": UPS_PROFILE}},
-         }},
-        {"name": "store-b-switch", "address": "127.0.0.1", "site": "store-b",
-         "probes": {"snmp": {"port": dead_snmp_port, "interval": "1s", "timeout": "900ms",
-                             "request_timeout": "200ms", "retries": 0}}},
-        {"name": "erp-db", "address": "127.0.0.1", "site": "head-office", "criticality": "urgent",
-         "probes": {
-             "ssh_log": {**ssh, "interval": "1s", "timeout": "10s", "files": [str(files / "syslog")],
-                         "start_at": "beginning"},
-             "backup": {**ssh, "interval": "1s", "timeout": "10s", "directory": str(files / "erp"),
-                        "pattern": "erp-*.dump.gz", "max_age": "1h", "checksum": "sha256",
-                        "verify_command": ["gzip", "-t", "{path}"]},
-         }},
-        {"name": "fileserver", "address": "127.0.0.1", "site": "store-a",
-         "probes": {
-             "ssh_log": {**ssh, "interval": "1s", "timeout": "10s", "files": [str(files / "messages")],
-                         "start_at": "beginning"},
-             "backup": {**ssh, "interval": "1s", "timeout": "10s", "directory": str(files / "files"),
-                        "pattern": "files-*.tar.gz", "max_age": "1h", "max_shrink": 0.2},
-         }},
-        {"name": "intranet", "address": "127.0.0.1", "site": "head-office", "criticality": "urgent",
-         "probes": {"tcp": {"port": web.port, "interval": "500ms", "timeout": "1s"}}},
-        {"name": "store-a-pos-service", "address": "127.0.0.1", "site": "store-a", "criticality": "urgent",
-         "probes": {"tcp": {"port": till_service.port, "interval": "500ms", "timeout": "1s"}}},
-        {"name": "store-a-router", "address": "127.0.0.1", "site": "head-office",
-         "probes": {"tcp": {"port": router.port, "interval": "500ms", "timeout": "1s"}}},
+        {
+            "name": "core-switch",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "criticality": "urgent",
+            "probes": {
+                "icmp": {
+                    "interval": "1s",
+                    "timeout": "900ms",
+                    "count": 2,
+                    "echo_interval": "100ms",
+                    "echo_timeout": "300ms",
+                },
+                "snmp": {
+                    "port": snmpd.port,
+                    "interval": "1s",
+                    "timeout": "900ms",
+                    "request_timeout": "300ms",
+                    "retries": 1,
+                    "profiles": ["system", "interfaces", "host", "ups"],
+                    "custom_profiles": {"ups": UPS_PROFILE},
+                },
+            },
+        },
+        {
+            "name": "store-b-switch",
+            "address": "127.0.0.1",
+            "site": "store-b",
+            "probes": {
+                "snmp": {
+                    "port": dead_snmp_port,
+                    "interval": "1s",
+                    "timeout": "900ms",
+                    "request_timeout": "200ms",
+                    "retries": 0,
+                }
+            },
+        },
+        {
+            "name": "erp-db",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "criticality": "urgent",
+            "probes": {
+                "ssh_log": {
+                    **ssh,
+                    "interval": "1s",
+                    "timeout": "10s",
+                    "files": [str(files / "syslog")],
+                    "start_at": "beginning",
+                },
+                "backup": {
+                    **ssh,
+                    "interval": "1s",
+                    "timeout": "10s",
+                    "directory": str(files / "erp"),
+                    "pattern": "erp-*.dump.gz",
+                    "max_age": "1h",
+                    "checksum": "sha256",
+                    "verify_command": ["gzip", "-t", "{path}"],
+                },
+            },
+        },
+        {
+            "name": "fileserver",
+            "address": "127.0.0.1",
+            "site": "store-a",
+            "probes": {
+                "ssh_log": {
+                    **ssh,
+                    "interval": "1s",
+                    "timeout": "10s",
+                    "files": [str(files / "messages")],
+                    "start_at": "beginning",
+                },
+                "backup": {
+                    **ssh,
+                    "interval": "1s",
+                    "timeout": "10s",
+                    "directory": str(files / "files"),
+                    "pattern": "files-*.tar.gz",
+                    "max_age": "1h",
+                    "max_shrink": 0.2,
+                },
+            },
+        },
+        {
+            "name": "intranet",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "criticality": "urgent",
+            "probes": {"tcp": {"port": web.port, "interval": "500ms", "timeout": "1s"}},
+        },
+        {
+            "name": "store-a-pos-service",
+            "address": "127.0.0.1",
+            "site": "store-a",
+            "criticality": "urgent",
+            "probes": {"tcp": {"port": till_service.port, "interval": "500ms", "timeout": "1s"}},
+        },
+        {
+            "name": "store-a-router",
+            "address": "127.0.0.1",
+            "site": "head-office",
+            "probes": {"tcp": {"port": router.port, "interval": "500ms", "timeout": "1s"}},
+        },
         *service_targets(services),
     ]
     rules = [
-        {"name": "service-down", "kind": "tcp", "condition": "down", "for": "0s", "clear_for": "0s",
-         "severity": "critical", "summary": "{target} port {port} down: {reason}"},
-        {"name": "pos-store-down", "kind": "pos_store", "condition": "down", "for": "0s", "clear_for": "0s",
-         "severity": "critical", "summary": "{target}: {reason}"},
+        {
+            "name": "service-down",
+            "kind": "tcp",
+            "condition": "down",
+            "for": "0s",
+            "clear_for": "0s",
+            "severity": "critical",
+            "summary": "{target} port {port} down: {reason}",
+        },
+        {
+            "name": "pos-store-down",
+            "kind": "pos_store",
+            "condition": "down",
+            "for": "0s",
+            "clear_for": "0s",
+            "severity": "critical",
+            "summary": "{target}: {reason}",
+        },
     ]
     return base_config(
         state_dir,
-        storage={"state_url": state_url,
-                 "influxdb": {"url": influx_url, "api": "v1", "database": database,
-                              "retry_initial": "100ms", "retry_max": "500ms"}},
-        sites={"head-office": {"timezone": "Europe/Berlin"},
-               "store-a": {"timezone": "Europe/Berlin", "parent": "store-a-router"},
-               "store-b": {"timezone": "Europe/Berlin"}},
+        storage={
+            "state_url": state_url,
+            "influxdb": {
+                "url": influx_url,
+                "api": "v1",
+                "database": database,
+                "retry_initial": "100ms",
+                "retry_max": "500ms",
+            },
+        },
+        sites={
+            "head-office": {"timezone": "Europe/Berlin"},
+            "store-a": {"timezone": "Europe/Berlin", "parent": "store-a-router"},
+            "store-b": {"timezone": "Europe/Berlin"},
+        },
         targets=targets,
         alerts={"default_rules": False, "rules": rules, "evaluation_interval": "0.2s"},
-        pos={"interval": "1s", "missed_intervals": 2, "down_terminals": 2, "evaluate_every": "100ms",
-             "hours": {"mon-sun": "00:00-24:00"},
-             "stores": {"store-a": {"token": STORE_TOKEN, "terminals": {"a1": {}, "a2": {}, "a3": {}}},
-                        "store-b": {"token": OTHER_TOKEN, "terminals": {"b1": {}}}}},
+        pos={
+            "interval": "1s",
+            "missed_intervals": 2,
+            "down_terminals": 2,
+            "evaluate_every": "100ms",
+            "hours": {"mon-sun": "00:00-24:00"},
+            "stores": {
+                "store-a": {"token": STORE_TOKEN, "terminals": {"a1": {}, "a2": {}, "a3": {}}},
+                "store-b": {"token": OTHER_TOKEN, "terminals": {"b1": {}}},
+            },
+        },
     )
 
 
@@ -214,8 +390,16 @@ def document(state_dir: Path, *, influx_url: str, database: str, state_url: str,
 def victoria_sink(victoria: VictoriaServer, state_dir: Path) -> Any:
     """While active, every daemon started also writes through a second InfluxSink (v2 API) to
     VictoriaMetrics: the real sink, fed by the real bus, as with ``storage.influxdb.api: v2``."""
-    config = InfluxConfig.model_validate({"url": victoria.url, "api": "v2", "bucket": "monitord",
-                                          "retry_initial": 0.1, "retry_max": 0.5, "spool_fsync": False})
+    config = InfluxConfig.model_validate(
+        {
+            "url": victoria.url,
+            "api": "v2",
+            "bucket": "monitord",
+            "retry_initial": 0.1,
+            "retry_max": 0.5,
+            "spool_fsync": False,
+        }
+    )
 
     def factory(_runtime: Runtime) -> InfluxSink:
         sink = InfluxSink(config, state_dir / "victoria", CollectorRegistry())
@@ -229,8 +413,14 @@ def victoria_sink(victoria: VictoriaServer, state_dir: Path) -> Any:
         services.SINK_FACTORIES.remove(factory)
 
 
-async def _api(session: aiohttp.ClientSession, daemon: Daemon, method: str, path: str,
-               body: Any = None, token: str = ADMIN_TOKEN) -> tuple[int, Any]:
+async def _api(
+    session: aiohttp.ClientSession,
+    daemon: Daemon,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str = ADMIN_TOKEN,
+) -> tuple[int, Any]:
     async with session.request(method, url(daemon, path), json=body, headers=auth(token)) as response:
         return response.status, await response.json(content_type=None)
 
@@ -240,11 +430,19 @@ async def _tills(session: aiohttp.ClientSession, daemon: Daemon, stop: asyncio.E
     sent = 0
     while not stop.is_set() and sent < 2000:
         for terminal in ("a1", "a2", "a3") if sent < 5 else ("a1", "a2"):
-            body = {"terminal": terminal, "store": "store-a", "version": "pos-7.2",
-                    "status": {"queue_length": sent % 4, "printer": "ok",
-                               "last_transaction": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
-            async with session.post(url(daemon, "/api/v1/pos/heartbeat"), json=body,
-                                    headers=auth(STORE_TOKEN)) as response:
+            body = {
+                "terminal": terminal,
+                "store": "store-a",
+                "version": "pos-7.2",
+                "status": {
+                    "queue_length": sent % 4,
+                    "printer": "ok",
+                    "last_transaction": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+            }
+            async with session.post(
+                url(daemon, "/api/v1/pos/heartbeat"), json=body, headers=auth(STORE_TOKEN)
+            ) as response:
                 assert response.status == 200, await response.text()
         sent += 1
         with contextlib.suppress(TimeoutError):
@@ -258,8 +456,10 @@ async def _traffic(snmpd: SnmpdServer, files: Path, stop: asyncio.Event) -> None
         step += 1
         snmpd.set_interfaces(interfaces(step))
         with (files / "syslog").open("a") as log:
-            log.write(f"kernel: Out of memory: Killed process {step}\napp: ERROR request {step} failed\n"
-                      "app: request served\n")
+            log.write(
+                f"kernel: Out of memory: Killed process {step}\napp: ERROR request {step} failed\n"
+                "app: request served\n"
+            )
         with (files / "messages").open("a") as log:
             log.write(f"smbd: error reading share {step}\nsmbd: ok\n")
         with contextlib.suppress(TimeoutError):
@@ -280,8 +480,19 @@ def _prepare_files(files: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-MEASUREMENTS = ("tcp", "icmp", "snmp_system", "snmp_interface", "snmp_storage", "log", "backup", "pos",
-                "http", "tls", "dns")
+MEASUREMENTS = (
+    "tcp",
+    "icmp",
+    "snmp_system",
+    "snmp_interface",
+    "snmp_storage",
+    "log",
+    "backup",
+    "pos",
+    "http",
+    "tls",
+    "dns",
+)
 
 
 def _same_counts(influx: InfluxServer, database: str, victoria: VictoriaServer) -> bool:
@@ -291,8 +502,9 @@ def _same_counts(influx: InfluxServer, database: str, victoria: VictoriaServer) 
     for measurement in MEASUREMENTS:
         rows = influx.query(database, f'SELECT count("up") FROM "{measurement}"')
         in_influx = rows[0]["values"][0][1] if rows else 0
-        query = urllib.parse.urlencode({"query": f"sum(count_over_time({measurement}_up[1h]))",
-                                         "time": f"{time.time():.3f}"})
+        query = urllib.parse.urlencode(
+            {"query": f"sum(count_over_time({measurement}_up[1h]))", "time": f"{time.time():.3f}"}
+        )
         with urllib.request.urlopen(f"{victoria.url}/api/v1/query?{query}", timeout=10) as response:
             result = json.loads(response.read())["data"]["result"]
         in_victoria = int(float(result[0]["value"][1])) if result else 0
@@ -305,8 +517,16 @@ def _influx_has(influx: InfluxServer, database: str, query: str) -> bool:
     return bool(influx.query(database, query))
 
 
-async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, snmpd: SnmpdServer,
-              sshd: SshdServer, files: Path, state_dir: Path) -> Fed:
+async def run(
+    *,
+    influx: InfluxServer,
+    victoria: VictoriaServer,
+    postgres: str,
+    snmpd: SnmpdServer,
+    sshd: SshdServer,
+    files: Path,
+    state_dir: Path,
+) -> Fed:
     """Run the scenario to completion and return where its data is."""
     database = f"grafana_{uuid.uuid4().hex[:8]}"
     await asyncio.to_thread(influx.create_database, database)
@@ -323,10 +543,19 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
         zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
         zone.signer = ZoneSigner("corp.example")
         services = Services(site=site, ca=pki.ca, dns_port=dns_port, trust_anchor=zone.signer.ds())
-        doc = document(state_dir, influx_url=influx.url, database=database,
-                       state_url=f"postgresql+asyncpg://postgres@{postgres}/{pg_database}", snmpd=snmpd,
-                       sshd=sshd, files=files, web=web, till_service=till_service, router=router,
-                       services=services)
+        doc = document(
+            state_dir,
+            influx_url=influx.url,
+            database=database,
+            state_url=f"postgresql+asyncpg://postgres@{postgres}/{pg_database}",
+            snmpd=snmpd,
+            sshd=sshd,
+            files=files,
+            web=web,
+            till_service=till_service,
+            router=router,
+            services=services,
+        )
         try:
             started = await _feed(doc, influx, database, victoria, snmpd, files, state_dir, till_service)
         finally:
@@ -334,41 +563,80 @@ async def run(*, influx: InfluxServer, victoria: VictoriaServer, postgres: str, 
     await till_service.close()
     await web.close()
     await router.close()
-    await eventually(lambda: asyncio.to_thread(_same_counts, influx, database, victoria),
-                     "VictoriaMetrics holding every point InfluxDB holds", timeout=30)
-    return Fed(influx=influx, database=database, victoria=victoria,
-               postgres_dsn=f"{postgres}/{pg_database}", started=started, finished=time.time())
+    await eventually(
+        lambda: asyncio.to_thread(_same_counts, influx, database, victoria),
+        "VictoriaMetrics holding every point InfluxDB holds",
+        timeout=30,
+    )
+    return Fed(
+        influx=influx,
+        database=database,
+        victoria=victoria,
+        postgres_dsn=f"{postgres}/{pg_database}",
+        started=started,
+        finished=time.time(),
+    )
 
 
-async def _feed(doc: dict[str, Any], influx: InfluxServer, database: str, victoria: VictoriaServer,
-                snmpd: SnmpdServer, files: Path, state_dir: Path, till_service: Listener) -> float:
+async def _feed(
+    doc: dict[str, Any],
+    influx: InfluxServer,
+    database: str,
+    victoria: VictoriaServer,
+    snmpd: SnmpdServer,
+    files: Path,
+    state_dir: Path,
+    till_service: Listener,
+) -> float:
     """Run the daemon until every dashboard has something to show; returns when it started."""
     started = time.time()
     stop = asyncio.Event()
     with victoria_sink(victoria, state_dir):
-        async with running_daemon(doc) as daemon, aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=10)
-        ) as session:
-            background = [asyncio.create_task(_tills(session, daemon, stop)),
-                          asyncio.create_task(_traffic(snmpd, files, stop))]
+        async with (
+            running_daemon(doc) as daemon,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        ):
+            background = [
+                asyncio.create_task(_tills(session, daemon, stop)),
+                asyncio.create_task(_traffic(snmpd, files, stop)),
+            ]
             try:
                 await _tickets(session, daemon, till_service)
-                await eventually(lambda: asyncio.to_thread(
-                    _influx_has, influx, database,
-                    'SELECT count("in_errors_per_s") FROM "snmp_interface" WHERE "ifName" = \'Gi0/3\''),
-                    "interface error rates in InfluxDB")
-                await eventually(lambda: asyncio.to_thread(
-                    _influx_has, influx, database,
-                    'SELECT last("up") FROM "pos" WHERE "store" = \'store-b\' AND "terminal" = \'\' '
-                    'AND "up" = 0'), "store-b down in InfluxDB")
-                await eventually(lambda: asyncio.to_thread(
-                    _influx_has, influx, database,
-                    'SELECT last("state") FROM "pos" WHERE "terminal" = \'a3\' AND "state" = \'down\''),
-                    "till a3 down in InfluxDB")
+                await eventually(
+                    lambda: asyncio.to_thread(
+                        _influx_has,
+                        influx,
+                        database,
+                        'SELECT count("in_errors_per_s") FROM "snmp_interface" WHERE "ifName" = \'Gi0/3\'',
+                    ),
+                    "interface error rates in InfluxDB",
+                )
+                await eventually(
+                    lambda: asyncio.to_thread(
+                        _influx_has,
+                        influx,
+                        database,
+                        'SELECT last("up") FROM "pos" WHERE "store" = \'store-b\' AND "terminal" = \'\' '
+                        'AND "up" = 0',
+                    ),
+                    "store-b down in InfluxDB",
+                )
+                await eventually(
+                    lambda: asyncio.to_thread(
+                        _influx_has,
+                        influx,
+                        database,
+                        'SELECT last("state") FROM "pos" WHERE "terminal" = \'a3\' AND "state" = \'down\'',
+                    ),
+                    "till a3 down in InfluxDB",
+                )
                 for measurement, field in (("http", "tls_ms"), ("tls", "connect_ms"), ("dns", "latency_ms")):
-                    await eventually(lambda m=measurement, f=field: asyncio.to_thread(
-                        _influx_has, influx, database, f'SELECT count("{f}") FROM "{m}"'),
-                        f"{measurement} results in InfluxDB")
+                    await eventually(
+                        lambda m=measurement, f=field: asyncio.to_thread(
+                            _influx_has, influx, database, f'SELECT count("{f}") FROM "{m}"'
+                        ),
+                        f"{measurement} results in InfluxDB",
+                    )
             finally:
                 stop.set()
                 await asyncio.gather(*background)
@@ -385,8 +653,9 @@ async def _tickets(session: aiohttp.ClientSession, daemon: Daemon, till_service:
         assert status == 200, body
         return next((t for t in body["tickets"] if t["target"] == target), None)
 
-    pos_ticket = await eventually(lambda: ticket_of("store-a-pos-service"),
-                                  "a ticket for store-a-pos-service")
+    pos_ticket = await eventually(
+        lambda: ticket_of("store-a-pos-service"), "a ticket for store-a-pos-service"
+    )
     status, body = await _api(session, daemon, "POST", f"/api/v1/tickets/{pos_ticket['id']}/ack", {})
     assert status == 200, body
     await till_service.open()
@@ -396,8 +665,13 @@ async def _tickets(session: aiohttp.ClientSession, daemon: Daemon, till_service:
         return found is not None and found["status"] == "resolved"
 
     await eventually(resolved, "the store-a-pos-service ticket resolved")
-    status, body = await _api(session, daemon, "POST", f"/api/v1/tickets/{pos_ticket['id']}/close",
-                              {"root_cause": "POS service restarted after an update"})
+    status, body = await _api(
+        session,
+        daemon,
+        "POST",
+        f"/api/v1/tickets/{pos_ticket['id']}/close",
+        {"root_cause": "POS service restarted after an update"},
+    )
     assert status == 200, body
     await eventually(lambda: ticket_of("store-b"), "a ticket for store-b")
 

@@ -26,9 +26,19 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     ("icmp", "received"): "loss_pct shows what matters",
     # Raw IF-MIB counters: written so anything can be recomputed, but a graph of a counter is
     # a ramp; the panels use the daemon's rates, which skip wraps, resets and reboots.
-    **{("snmp_interface", name): "raw counter; the panels show the daemon's wrap-safe rate"
-       for name in ("in_octets", "out_octets", "in_ucast_pkts", "out_ucast_pkts", "in_errors", "out_errors",
-                    "in_discards", "out_discards")},
+    **{
+        ("snmp_interface", name): "raw counter; the panels show the daemon's wrap-safe rate"
+        for name in (
+            "in_octets",
+            "out_octets",
+            "in_ucast_pkts",
+            "out_ucast_pkts",
+            "in_errors",
+            "out_errors",
+            "in_discards",
+            "out_discards",
+        )
+    },
     ("snmp_interface", "counter_bits"): "32 or 64: which octet counter was read, for debugging rates",
     ("snmp_storage", "up"): "always 1: a storage row exists only when the agent answered",
 }
@@ -72,8 +82,13 @@ def influxql_shown() -> set[tuple[str, str]]:
 
 
 def promql_text() -> str:
-    return "\n".join(target["expr"] for dashboard in dashboards().values() for panel in dashboard["panels"]
-                     for target in panel.get("targets", []) if target["datasource"]["type"] == "prometheus")
+    return "\n".join(
+        target["expr"]
+        for dashboard in dashboards().values()
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+        if target["datasource"]["type"] == "prometheus"
+    )
 
 
 def promql_shows(text: str, measurement: str, name: str) -> bool:
@@ -118,8 +133,9 @@ def test_dashboards_show_only_fields_that_exist() -> None:
     prefixes = tuple(f"{m}_{f[:-1]}" for m, f in known if f.endswith("*"))
     measurements = tuple(f"{m}_" for m in fields)
     names = set(re.findall(r"\b([a-z][a-z0-9_]*)\b", promql))
-    unknown_series = sorted(n for n in names if n.startswith(measurements) and n not in series
-                            and not n.startswith(prefixes))
+    unknown_series = sorted(
+        n for n in names if n.startswith(measurements) and n not in series and not n.startswith(prefixes)
+    )
     assert not unknown_series, f"PromQL panels read series no probe writes: {unknown_series}"
 
 

@@ -17,8 +17,19 @@ import yaml
 
 from tests.grafana.dashboards import DASHBOARDS, GRAFANA, dashboards, datasources, generator, overlapping
 
-BUILT_INS = {"timeFilter", "__interval", "__interval_ms", "__rate_interval", "__range", "__range_s",
-             "__unixEpochFilter", "__unixEpochGroupAlias", "__from", "__to", "col"}
+BUILT_INS = {
+    "timeFilter",
+    "__interval",
+    "__interval_ms",
+    "__rate_interval",
+    "__range",
+    "__range_s",
+    "__unixEpochFilter",
+    "__unixEpochGroupAlias",
+    "__from",
+    "__to",
+    "col",
+}
 DASHBOARD_NAMES = sorted(dashboards())
 
 
@@ -113,8 +124,11 @@ def test_variables_are_defined_before_use_and_used(name: str) -> None:
         undefined = _used(query) - set(defined) - BUILT_INS
         assert not undefined, f"{name}: ${variable['name']} uses {undefined} before they are defined"
         defined.append(variable["name"])
-    texts = [target.get("query") or target.get("expr") or target.get("rawSql") or ""
-             for panel in dashboard["panels"] for target in panel["targets"]]
+    texts = [
+        target.get("query") or target.get("expr") or target.get("rawSql") or ""
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+    ]
     used = set().union(*(_used(text) for text in texts)) if texts else set()
     assert not used - set(defined) - BUILT_INS, f"{name}: undefined {used - set(defined) - BUILT_INS}"
     queries = " ".join(str(v["query"]) for v in dashboard["templating"]["list"])
@@ -133,8 +147,10 @@ def test_panels_fit_the_grid_without_overlapping(name: str) -> None:
 
 
 def test_the_overlap_check_can_fail() -> None:
-    panels = [{"title": "a", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}},
-              {"title": "b", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}},
-              {"title": "c", "gridPos": {"x": 11, "y": 7, "w": 2, "h": 2}}]
+    panels = [
+        {"title": "a", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}},
+        {"title": "b", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8}},
+        {"title": "c", "gridPos": {"x": 11, "y": 7, "w": 2, "h": 2}},
+    ]
     assert overlapping(panels) == [("a", "c"), ("b", "c")]
     assert overlapping(panels[:2]) == []

@@ -24,8 +24,9 @@ def influxql_examples() -> list[str]:
     statements = []
     for block in blocks("sql"):
         for chunk in block.split("\n\n"):
-            lines = [line for line in chunk.splitlines()
-                     if line.strip() and not line.strip().startswith("--")]
+            lines = [
+                line for line in chunk.splitlines() if line.strip() and not line.strip().startswith("--")
+            ]
             if lines:
                 statements.append(" ".join(line.strip() for line in lines))
     return statements
@@ -39,8 +40,12 @@ def promql_examples() -> list[str]:
 def test_the_doc_names_every_declared_field() -> None:
     text = DOC.read_text()
     named = set(re.findall(r"`([a-z_<>]+)`", text))
-    missing = [f"{m}.{f}" for m, fields in declared().items() for f in fields
-               if not (f in named or (f.endswith("*") and any(n.startswith(f[:-1]) for n in named)))]
+    missing = [
+        f"{m}.{f}"
+        for m, fields in declared().items()
+        for f in fields
+        if not (f in named or (f.endswith("*") and any(n.startswith(f[:-1]) for n in named)))
+    ]
     assert not missing, f"docs/influx.md does not name: {missing}"
     assert all(f"`{m}`" in text for m in declared())
 

@@ -42,8 +42,9 @@ def sql_rows(fed: Fed, text: str) -> list[dict[str, Any]]:
     async def fetch() -> list[dict[str, Any]]:
         address, database = fed.postgres_dsn.split("/")
         host, port = address.split(":")
-        connection = await asyncpg.connect(host=host, port=int(port), user="postgres", database=database,
-                                           timeout=10)
+        connection = await asyncpg.connect(
+            host=host, port=int(port), user="postgres", database=database, timeout=10
+        )
         try:
             return [dict(row) for row in await connection.fetch(text, timeout=30)]
         finally:
@@ -91,8 +92,12 @@ def variables(fed: Fed) -> dict[str, dict[str, list[str]]]:
 
 
 def test_every_variable_resolves(variables: dict[str, dict[str, list[str]]]) -> None:
-    empty = [f"{dashboard}: ${name}" for dashboard, found in variables.items()
-             for name, values in found.items() if not values]
+    empty = [
+        f"{dashboard}: ${name}"
+        for dashboard, found in variables.items()
+        for name, values in found.items()
+        if not values
+    ]
     assert not empty, f"variables whose query returned nothing: {empty}"
     assert variables["monitord-interfaces.json"]["interface"] == ["Gi0/1", "Gi0/2", "Gi0/3"]
     assert variables["monitord-interfaces-victoriametrics.json"]["interface"] == ["Gi0/1", "Gi0/2", "Gi0/3"]
@@ -181,8 +186,11 @@ def test_every_panel_is_tested() -> None:
 
 
 KEY_LABELS = ("target", "store", "terminal", "ifName", "storage", "directory", "site")
-PAIRS = [(name, name.replace("-victoriametrics", "")) for name in sorted(dashboards())
-         if name.endswith("-victoriametrics.json") and name != "monitord-icmp-victoriametrics.json"]
+PAIRS = [
+    (name, name.replace("-victoriametrics", ""))
+    for name in sorted(dashboards())
+    if name.endswith("-victoriametrics.json") and name != "monitord-icmp-victoriametrics.json"
+]
 
 
 @pytest.mark.parametrize(("promql_file", "influxql_file"), PAIRS)
@@ -197,12 +205,19 @@ def test_both_variants_show_the_same_things(
         influx = by_id[panel["id"]]
         query = substitute(influx.text, selected(influxql_file, variables, everything=True))
         influx_series = fed.influx.query(fed.database, query)
-        influx_keys = {(key, value) for one in influx_series for key, value in (one.get("tags") or {}).items()
-                       if key in KEY_LABELS and value}
+        influx_keys = {
+            (key, value)
+            for one in influx_series
+            for key, value in (one.get("tags") or {}).items()
+            if key in KEY_LABELS and value
+        }
         prom_keys = set()
         for target in panel["targets"]:
-            item = next(q for q in QUERIES if q.dashboard == promql_file and q.panel_id == panel["id"]
-                        and q.ref == target["refId"])
+            item = next(
+                q
+                for q in QUERIES
+                if q.dashboard == promql_file and q.panel_id == panel["id"] and q.ref == target["refId"]
+            )
             expr = substitute(item.text, selected(promql_file, variables, everything=True))
             for series in promql(fed.victoria.url, expr, instant=item.instant):
                 prom_keys |= {(k, v) for k, v in series["metric"].items() if k in KEY_LABELS and v}

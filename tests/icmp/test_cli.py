@@ -57,7 +57,12 @@ def test_json_output_and_unresolvable_name(lab: Lab) -> None:
 
 def test_bad_input_exits_two() -> None:
     for args in (["not an address"], ["127.0.0.1", "--count", "0"]):
-        done = subprocess.run([sys.executable, "-m", "monitord", "probe", "icmp", *args],
-                              capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "monitord", "probe", "icmp", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 2, (args, done.stderr)
         assert "monitord probe icmp:" in done.stderr

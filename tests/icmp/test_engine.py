@@ -42,8 +42,7 @@ async def test_silent_host_times_out_after_one_deadline(lab: Lab, engine: IcmpEn
     lab.silence("127.0.0.9", "::1")
     loop = asyncio.get_running_loop()
     began = loop.time()
-    stats = await engine.ping_many(["127.0.0.9", "::1", "127.0.0.1"], count=2, interval=0.05,
-                                   timeout=0.3)
+    stats = await engine.ping_many(["127.0.0.9", "::1", "127.0.0.1"], count=2, interval=0.05, timeout=0.3)
     elapsed = loop.time() - began
     assert [(s.sent, s.received) for s in stats] == [(2, 0), (2, 0), (2, 2)]
     assert stats[0].error is None and stats[0].failure_reason() == "no reply: 2 echo(es) timed out"
@@ -63,8 +62,9 @@ async def test_half_loss_is_within_a_statistical_bound(lab: Lab, engine: IcmpEng
 async def test_icmp_errors_are_matched_through_the_quoted_header(lab: Lab, engine: IcmpEngine) -> None:
     lab.reject("127.0.0.11")
     lab.reject("::1")
-    v4, v6, fine = await engine.ping_many(["127.0.0.11", "::1", "127.0.0.12"], count=2,
-                                          interval=0.01, timeout=1.0)
+    v4, v6, fine = await engine.ping_many(
+        ["127.0.0.11", "::1", "127.0.0.12"], count=2, interval=0.01, timeout=1.0
+    )
     assert (v4.received, v6.received, fine.received) == (0, 0, 2)
     assert v4.error == "destination unreachable: host unreachable (type 3 code 1) from 127.0.0.11"
     assert v6.error is not None
@@ -94,10 +94,16 @@ async def test_stray_and_forged_replies_are_ignored(lab: Lab, engine: IcmpEngine
         IP(src="127.0.0.9", dst="127.0.0.1") / ICMP(type=0, id=ident, seq=sequence) / Raw(wrong + pad),
         IP(src="127.0.0.9", dst="127.0.0.1") / ICMP(type=0, id=ident ^ 1, seq=sequence) / Raw(token + pad),
         IP(src="127.0.0.8", dst="127.0.0.1") / ICMP(type=0, id=ident, seq=sequence) / Raw(token + pad),
-        IP(src="127.0.0.254", dst="127.0.0.1") / ICMP(type=3, code=1)
-        / IP(src="127.0.0.1", dst="127.0.0.9") / ICMP(type=8, id=ident, seq=sequence) / Raw(wrong),
-        IP(src="127.0.0.254", dst="127.0.0.1") / ICMP(type=3, code=1)
-        / IP(src="127.0.0.1", dst="127.0.0.7") / ICMP(type=8, id=ident, seq=sequence) / Raw(token),
+        IP(src="127.0.0.254", dst="127.0.0.1")
+        / ICMP(type=3, code=1)
+        / IP(src="127.0.0.1", dst="127.0.0.9")
+        / ICMP(type=8, id=ident, seq=sequence)
+        / Raw(wrong),
+        IP(src="127.0.0.254", dst="127.0.0.1")
+        / ICMP(type=3, code=1)
+        / IP(src="127.0.0.1", dst="127.0.0.7")
+        / ICMP(type=8, id=ident, seq=sequence)
+        / Raw(token),
         IP(src="127.0.0.9", dst="127.0.0.1") / ICMP(type=0, id=ident, seq=sequence) / Raw(b"short"),
     ]
     injector = lab.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -144,8 +150,11 @@ async def test_time_exceeded_quoting_our_echo_is_reported(lab: Lab, engine: Icmp
         await asyncio.sleep(0.005)
     [(sequence, pending)] = channel.pending.items()
     # What a router on the path would send: our echo's IP header and payload, quoted.
-    quoted = (IP(src="127.0.0.1", dst="127.0.0.9", ttl=1)
-              / ICMP(type=8, id=channel.identifier, seq=sequence) / Raw(pending.token + b"p" * 48))
+    quoted = (
+        IP(src="127.0.0.1", dst="127.0.0.9", ttl=1)
+        / ICMP(type=8, id=channel.identifier, seq=sequence)
+        / Raw(pending.token + b"p" * 48)
+    )
     error = IP(src="127.0.0.254", dst="127.0.0.1") / ICMP(type=11, code=0) / quoted
     injector = lab.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     try:
@@ -159,6 +168,7 @@ async def test_time_exceeded_quoting_our_echo_is_reported(lab: Lab, engine: Icmp
 
 async def test_closing_the_engine_fails_waiting_calls(lab: Lab) -> None:
     from monitord.errors import StartupError
+
     lab.silence("127.0.0.9")
     with lab.icmp_sockets():
         engine = IcmpEngine()

@@ -45,7 +45,11 @@ def test_time_exceeded_v4_quotes_the_original_echo() -> None:
     assert reply is not None
     assert (reply.identifier, reply.sequence, reply.token) == (7, 9, TOKEN)
     assert (reply.about, reply.sender, reply.error_type, reply.error_code) == (
-        "127.0.0.77", "127.0.0.254", 11, 0)
+        "127.0.0.77",
+        "127.0.0.254",
+        11,
+        0,
+    )
 
 
 def test_error_quoting_only_eight_bytes_has_no_token() -> None:
@@ -57,6 +61,7 @@ def test_error_quoting_only_eight_bytes_has_no_token() -> None:
 
 def test_error_about_someone_elses_udp_is_ignored() -> None:
     from scapy.layers.inet import UDP
+
     original = IP(src="127.0.0.1", dst="127.0.0.77") / UDP(sport=1, dport=2)
     wire = bytes(IP(src="127.0.0.254", dst="127.0.0.1") / ICMP(type=3, code=3) / original)
     assert packets.parse_v4(wire, "127.0.0.254", has_ip_header=True) is None
@@ -74,8 +79,14 @@ def test_v6_echo_reply_and_unreachable() -> None:
     error = bytes(ICMPv6DestUnreach(code=3) / original)
     reply = packets.parse_v6(error, "fd00::1")
     assert reply is not None
-    assert (reply.identifier, reply.sequence, reply.token, reply.about, reply.error_type,
-            reply.error_code) == (3, 4, TOKEN, "fd00::77", 1, 3)
+    assert (
+        reply.identifier,
+        reply.sequence,
+        reply.token,
+        reply.about,
+        reply.error_type,
+        reply.error_code,
+    ) == (3, 4, TOKEN, "fd00::77", 1, 3)
 
 
 def test_truncated_packets_are_ignored() -> None:
@@ -83,11 +94,14 @@ def test_truncated_packets_are_ignored() -> None:
     assert packets.parse_v6(b"\x81\0", "::1") is None
 
 
-@pytest.mark.parametrize(("family", "icmp_type", "code", "expected"), [
-    (socket.AF_INET, 3, 1, "destination unreachable: host unreachable (type 3 code 1)"),
-    (socket.AF_INET, 11, 0, "time exceeded: TTL exceeded in transit (type 11 code 0)"),
-    (socket.AF_INET6, 1, 3, "destination unreachable: address unreachable (type 1 code 3)"),
-    (socket.AF_INET, 3, 99, "destination unreachable (type 3 code 99)"),
-])
+@pytest.mark.parametrize(
+    ("family", "icmp_type", "code", "expected"),
+    [
+        (socket.AF_INET, 3, 1, "destination unreachable: host unreachable (type 3 code 1)"),
+        (socket.AF_INET, 11, 0, "time exceeded: TTL exceeded in transit (type 11 code 0)"),
+        (socket.AF_INET6, 1, 3, "destination unreachable: address unreachable (type 1 code 3)"),
+        (socket.AF_INET, 3, 99, "destination unreachable (type 3 code 99)"),
+    ],
+)
 def test_error_descriptions(family: int, icmp_type: int, code: int, expected: str) -> None:
     assert packets.describe_error(family, icmp_type, code) == expected

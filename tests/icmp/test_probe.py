@@ -35,15 +35,25 @@ def test_registered_with_defaults() -> None:
 
 
 def test_settings_that_cannot_fit_the_deadline_name_the_field(tmp_path: Path) -> None:
-    document = base_config(tmp_path, targets=[{
-        "name": "till", "address": "127.0.0.1", "site": "s",
-        "probes": {"icmp": {"count": 10, "echo_interval": "1s", "timeout": "5s"}},
-    }], sites={"s": {}})
+    document = base_config(
+        tmp_path,
+        targets=[
+            {
+                "name": "till",
+                "address": "127.0.0.1",
+                "site": "s",
+                "probes": {"icmp": {"count": 10, "echo_interval": "1s", "timeout": "5s"}},
+            }
+        ],
+        sites={"s": {}},
+    )
     with pytest.raises(ConfigError) as caught:
         build_config(document)
-    assert any("targets[0].probes.icmp" in line and
-               "timeout (5s) must exceed (count - 1) * echo_interval + echo_timeout (10s)" in line
-               for line in caught.value.lines()), caught.value.lines()
+    assert any(
+        "targets[0].probes.icmp" in line
+        and "timeout (5s) must exceed (count - 1) * echo_interval + echo_timeout (10s)" in line
+        for line in caught.value.lines()
+    ), caught.value.lines()
 
 
 @pytest.fixture
@@ -64,7 +74,11 @@ async def test_alive_result_has_every_statistic(probe: IcmpProbe) -> None:
     assert result.all_tags() == {"target": "till-1", "site": "store-0001", "address": "127.0.0.1"}
     fields = dict(result.fields)
     assert {k: fields[k] for k in ("up", "sent", "received", "loss_pct")} == {
-        "up": 1, "sent": 3, "received": 3, "loss_pct": 0.0}
+        "up": 1,
+        "sent": 3,
+        "received": 3,
+        "loss_pct": 0.0,
+    }
     assert set(fields) >= RTT_FIELDS
     assert fields["rtt_min_ms"] <= fields["rtt_median_ms"] <= fields["rtt_max_ms"]  # type: ignore[operator]
 
@@ -73,8 +87,9 @@ async def test_alive_result_has_every_statistic(probe: IcmpProbe) -> None:
 async def test_silent_and_unreachable_targets_fail_with_the_reason(lab: Lab, probe: IcmpProbe) -> None:
     lab.silence("127.0.0.9")
     lab.reject("127.0.0.11")
-    silent, rejected = await asyncio.gather(probe.probe(target("127.0.0.9"), FAST),
-                                            probe.probe(target("127.0.0.11"), FAST))
+    silent, rejected = await asyncio.gather(
+        probe.probe(target("127.0.0.9"), FAST), probe.probe(target("127.0.0.11"), FAST)
+    )
     assert not silent.ok and silent.reason == "no reply: 3 echo(es) timed out"
     assert dict(silent.fields) == {"up": 0, "sent": 3, "received": 0, "loss_pct": 100.0}
     assert not rejected.ok
@@ -114,12 +129,22 @@ async def test_unresolvable_name_is_a_failed_result(lab: Lab) -> None:
 
 @pytest.mark.root
 async def test_daemon_schedules_icmp_and_sees_a_target_go_silent(lab: Lab, tmp_path: Path) -> None:
-    probes: dict[str, Any] = {"icmp": {"interval": "1s", "timeout": "900ms", "count": 2,
-                                       "echo_interval": "10ms", "echo_timeout": "300ms"}}
+    probes: dict[str, Any] = {
+        "icmp": {
+            "interval": "1s",
+            "timeout": "900ms",
+            "count": 2,
+            "echo_interval": "10ms",
+            "echo_timeout": "300ms",
+        }
+    }
     document = base_config(
-        tmp_path, sites={"store": {}},
-        targets=[{"name": "router", "address": "127.0.0.41", "site": "store", "probes": probes},
-                 {"name": "till", "address": "127.0.0.42", "site": "store", "probes": probes}],
+        tmp_path,
+        sites={"store": {}},
+        targets=[
+            {"name": "router", "address": "127.0.0.41", "site": "store", "probes": probes},
+            {"name": "till", "address": "127.0.0.42", "site": "store", "probes": probes},
+        ],
     )
 
     async def latest(daemon: Any, name: str, ok: bool) -> None:
@@ -145,6 +170,7 @@ async def test_open_exports_engine_metrics(lab: Lab, tmp_path: Path) -> None:
     from prometheus_client import CollectorRegistry
 
     from probes.base import ProbeContext
+
     registry = CollectorRegistry()
     with lab.icmp_sockets():
         kind = IcmpProbe()

@@ -58,8 +58,13 @@ def test_statistics_of_known_samples() -> None:
 
 
 async def test_late_reply_counts_as_lost_and_errors_are_kept() -> None:
-    batch = Batch([(None, "127.0.0.1", ("127.0.0.1", 0))] * 2, {}, rounds=1, timeout=0.5,
-                  loop=asyncio.get_running_loop())
+    batch = Batch(
+        [(None, "127.0.0.1", ("127.0.0.1", 0))] * 2,
+        {},
+        rounds=1,
+        timeout=0.5,
+        loop=asyncio.get_running_loop(),
+    )
     batch.outstanding = 3
     batch.settle(0, 499.0, None)
     batch.settle(0, 501.0, None)

@@ -15,8 +15,14 @@ from monitord.sinks.influx.sink import InfluxSink
 
 def influx_config(url: str, **overrides: Any) -> InfluxConfig:
     """A config for tests: fast retries so a recovered server is noticed quickly."""
-    values: dict[str, Any] = {"url": url, "retry_initial": 0.2, "retry_max": 1.0, "timeout": 5,
-                              "connect_timeout": 2, "spool_fsync": True}
+    values: dict[str, Any] = {
+        "url": url,
+        "retry_initial": 0.2,
+        "retry_max": 1.0,
+        "timeout": 5,
+        "connect_timeout": 2,
+        "spool_fsync": True,
+    }
     values.update(overrides)
     return InfluxConfig.model_validate(values)
 
@@ -31,8 +37,9 @@ def counter(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
-def sequence_results(measurement: str, start: int, count: int, targets: int = 10,
-                     base_ms: int | None = None) -> list[ProbeResult]:
+def sequence_results(
+    measurement: str, start: int, count: int, targets: int = 10, base_ms: int | None = None
+) -> list[ProbeResult]:
     """Results numbered ``start..start+count``: value ``seq`` at a distinct millisecond each.
 
     Millisecond timestamps so VictoriaMetrics (which keeps ms) and InfluxDB
@@ -41,9 +48,13 @@ def sequence_results(measurement: str, start: int, count: int, targets: int = 10
     base = base_ms if base_ms is not None else time.time_ns() // 1_000_000
     return [
         ProbeResult(
-            measurement=measurement, target=f"t{seq % targets}", kind="test",
-            time_ns=(base + seq) * 1_000_000, ok=True,
-            fields={"up": 1, "seq": float(seq)}, tags={"site": "hq"},
+            measurement=measurement,
+            target=f"t{seq % targets}",
+            kind="test",
+            time_ns=(base + seq) * 1_000_000,
+            ok=True,
+            fields={"up": 1, "seq": float(seq)},
+            tags={"site": "hq"},
         )
         for seq in range(start, start + count)
     ]

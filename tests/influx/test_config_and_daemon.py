@@ -29,25 +29,40 @@ def problems(document: dict[str, Any]) -> list[str]:
         ({}, "storage.influxdb.url: Field required"),
         ({"url": "ftp://x"}, "storage.influxdb.url: URL scheme should be 'http' or 'https'"),
         ({"url": "http://127.0.0.1:8086", "api": "v3"}, "storage.influxdb.api: Input should be 'v2' or 'v1'"),
-        ({"url": "http://127.0.0.1:8086", "batch_size": 0},
-         "storage.influxdb.batch_size: Input should be greater than or equal to 1"),
-        ({"url": "http://127.0.0.1:8086", "timeout": "soon"},
-         "storage.influxdb.timeout: not a duration (use e.g. 500ms, 30s, 5m, 2h, 1d)"),
-        ({"url": "http://127.0.0.1:8086", "api": "v1", "token": "t"},
-         "storage.influxdb: token is for api v2; api v1 uses username and password"),
-        ({"url": "http://127.0.0.1:8086", "api": "v1", "username": "u"},
-         "storage.influxdb: username and password go together"),
+        (
+            {"url": "http://127.0.0.1:8086", "batch_size": 0},
+            "storage.influxdb.batch_size: Input should be greater than or equal to 1",
+        ),
+        (
+            {"url": "http://127.0.0.1:8086", "timeout": "soon"},
+            "storage.influxdb.timeout: not a duration (use e.g. 500ms, 30s, 5m, 2h, 1d)",
+        ),
+        (
+            {"url": "http://127.0.0.1:8086", "api": "v1", "token": "t"},
+            "storage.influxdb: token is for api v2; api v1 uses username and password",
+        ),
+        (
+            {"url": "http://127.0.0.1:8086", "api": "v1", "username": "u"},
+            "storage.influxdb: username and password go together",
+        ),
         ({"url": "http://127.0.0.1:8086", "bucket": ""}, "storage.influxdb: api v2 needs a bucket"),
-        ({"url": "http://127.0.0.1:8086", "spool_max_bytes": 10},
-         "storage.influxdb.spool_max_bytes: Input should be greater than or equal to 1048576"),
-        ({"url": "http://127.0.0.1:8086", "colour": "red"},
-         "storage.influxdb.colour: unknown key"),
-        ({"url": "http://admin:hunter2@127.0.0.1:8086", "api": "v1"},
-         "storage.influxdb.url: put credentials in token or username/password, not in the URL"),
-        ({"url": "https://admin@127.0.0.1:8086"},
-         "storage.influxdb.url: put credentials in token or username/password, not in the URL"),
-        ({"url": "http://127.0.0.1:8086", "api": "v1", "username": "a:b", "password": "p"},
-         "storage.influxdb.username: must not contain ':' (HTTP basic auth cannot carry it)"),
+        (
+            {"url": "http://127.0.0.1:8086", "spool_max_bytes": 10},
+            "storage.influxdb.spool_max_bytes: Input should be greater than or equal to 1048576",
+        ),
+        ({"url": "http://127.0.0.1:8086", "colour": "red"}, "storage.influxdb.colour: unknown key"),
+        (
+            {"url": "http://admin:hunter2@127.0.0.1:8086", "api": "v1"},
+            "storage.influxdb.url: put credentials in token or username/password, not in the URL",
+        ),
+        (
+            {"url": "https://admin@127.0.0.1:8086"},
+            "storage.influxdb.url: put credentials in token or username/password, not in the URL",
+        ),
+        (
+            {"url": "http://127.0.0.1:8086", "api": "v1", "username": "a:b", "password": "p"},
+            "storage.influxdb.username: must not contain ':' (HTTP basic auth cannot carry it)",
+        ),
     ],
 )
 def test_bad_influxdb_settings_name_the_field(tmp_path: Path, influx: dict[str, Any], message: str) -> None:
@@ -59,15 +74,24 @@ def test_bad_influxdb_settings_name_the_field(tmp_path: Path, influx: dict[str, 
 def test_token_from_a_file_stays_secret(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("s3cret-token\n")
-    config = build_config(base_config(tmp_path, storage={"influxdb": {
-        "url": "http://127.0.0.1:8086", "token": {"file": str(token_file)}, "org": "it"}})).config
+    config = build_config(
+        base_config(
+            tmp_path,
+            storage={
+                "influxdb": {"url": "http://127.0.0.1:8086", "token": {"file": str(token_file)}, "org": "it"}
+            },
+        )
+    ).config
     influx = config.storage.influxdb
     assert influx is not None and influx.token is not None
     assert influx.token.get_secret_value() == "s3cret-token"
     assert "s3cret" not in repr(influx) and "s3cret" not in " ".join(influx.summary())
     assert not config.storage.embedded_enabled  # influxdb replaces the embedded store by default
-    both = build_config(base_config(tmp_path, storage={
-        "influxdb": {"url": "http://127.0.0.1:8086"}, "embedded": {"enabled": True}})).config
+    both = build_config(
+        base_config(
+            tmp_path, storage={"influxdb": {"url": "http://127.0.0.1:8086"}, "embedded": {"enabled": True}}
+        )
+    ).config
     assert both.storage.embedded_enabled
 
 
@@ -89,8 +113,10 @@ async def test_daemon_writes_every_result_and_keeps_them_across_an_outage_and_re
         storage={"influxdb": {"url": victoria_private.url, "retry_initial": "100ms", "retry_max": "500ms"}},
         probes={"tcp": {"interval": "200ms", "timeout": "1s"}},
         sites={"hq": {"description": "head office"}},
-        targets=[{"name": f"svc-{index}", "address": "127.0.0.1", "site": "hq",
-                  "probes": {"tcp": {"port": port}}} for index in range(5)],
+        targets=[
+            {"name": f"svc-{index}", "address": "127.0.0.1", "site": "hq", "probes": {"tcp": {"port": port}}}
+            for index in range(5)
+        ],
     )
     published: list[ProbeResult] = []
     try:
@@ -99,9 +125,12 @@ async def test_daemon_writes_every_result_and_keeps_them_across_an_outage_and_re
             await asyncio.sleep(1.0)
             await asyncio.to_thread(victoria_private.stop)  # outage: the sink spools
             await asyncio.sleep(1.5)
-            async with aiohttp.ClientSession() as session, session.get(
-                url(daemon, "/metrics"), headers=auth(READ_TOKEN), timeout=aiohttp.ClientTimeout(10)
-            ) as response:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    url(daemon, "/metrics"), headers=auth(READ_TOKEN), timeout=aiohttp.ClientTimeout(10)
+                ) as response,
+            ):
                 metrics = await response.text()
             assert "monitord_influx_spool_points" in metrics
             assert not daemon.health.snapshot()["influxdb"].ok

@@ -25,8 +25,9 @@ INTERVAL = "100ms"
 
 
 def spool_points(port: int) -> float | None:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
-                                     headers={"Authorization": f"Bearer {READ_TOKEN}"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {READ_TOKEN}"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         for line in response.read().decode().splitlines():
             if line.startswith("monitord_influx_spool_points "):
@@ -36,8 +37,9 @@ def spool_points(port: int) -> float | None:
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
-        return subprocess.Popen([str(MONITORD), "run", "-c", str(config)], stdout=output,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [str(MONITORD), "run", "-c", str(config)], stdout=output, stderr=subprocess.STDOUT
+        )
 
 
 def spooled_samples(directory: Path, scratch: Path) -> set[tuple[str, int]]:
@@ -66,8 +68,15 @@ def test_sigkill_of_monitord_run_during_an_outage_loses_nothing_spooled(
         storage={"influxdb": {"url": victoria_private.url, "retry_initial": "100ms", "retry_max": "500ms"}},
         probes={"tcp": {"interval": INTERVAL, "timeout": "1s"}},
         sites={"hq": {"description": "head office"}},
-        targets=[{"name": f"svc-{index:03d}", "address": "127.0.0.1", "site": "hq",
-                  "probes": {"tcp": {"port": port}}} for index in range(TARGETS)],  # the daemon's own API
+        targets=[
+            {
+                "name": f"svc-{index:03d}",
+                "address": "127.0.0.1",
+                "site": "hq",
+                "probes": {"tcp": {"port": port}},
+            }
+            for index in range(TARGETS)
+        ],  # the daemon's own API
     )
     document["http"]["listen"] = f"127.0.0.1:{port}"
     document["daemon"]["log_level"] = "info"

@@ -127,8 +127,9 @@ async def test_429_is_spooled_and_retried_after_the_servers_retry_after(
     scripted: ScriptedServer, tmp_path: Path
 ) -> None:
     scripted.script[:] = [(429, {"Retry-After": "1"}), (503, {"Retry-After": "1"})]
-    config = influx_config(f"http://127.0.0.1:{scripted.port}", api="v1", retry_initial=0.05,
-                           retry_max=0.1, gzip=False)
+    config = influx_config(
+        f"http://127.0.0.1:{scripted.port}", api="v1", retry_initial=0.05, retry_max=0.1, gzip=False
+    )
     sink, registry = make_sink(config, tmp_path)
     await sink.start()
     try:
@@ -148,8 +149,9 @@ async def test_429_is_spooled_and_retried_after_the_servers_retry_after(
     assert counter(registry, "monitord_influx_points_written_total") == 10
 
 
-async def test_401_is_not_retried_but_counted(scripted: ScriptedServer, tmp_path: Path,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_401_is_not_retried_but_counted(
+    scripted: ScriptedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     scripted.script[:] = [(401, {})]
     config = influx_config(f"http://127.0.0.1:{scripted.port}", api="v1", gzip=False)
     sink, registry = make_sink(config, tmp_path)
@@ -169,8 +171,9 @@ async def test_401_is_not_retried_but_counted(scripted: ScriptedServer, tmp_path
 async def test_flush_interval_merges_small_batches_and_stop_flushes_what_is_held(
     scripted: ScriptedServer, tmp_path: Path
 ) -> None:
-    config = influx_config(f"http://127.0.0.1:{scripted.port}", api="v1", gzip=False,
-                           flush_interval="300ms", batch_size=1000)
+    config = influx_config(
+        f"http://127.0.0.1:{scripted.port}", api="v1", gzip=False, flush_interval="300ms", batch_size=1000
+    )
     sink, registry = make_sink(config, tmp_path)
     await sink.start()
     try:

@@ -35,10 +35,17 @@ def datasource_uids() -> dict[str, str]:
 
 
 def influxql_queries(dashboard: dict[str, Any]) -> list[str]:
-    queries = [target["query"] for panel in dashboard["panels"] for target in panel["targets"]
-               if target["datasource"]["type"] == "influxdb"]
-    queries += [variable["query"] for variable in dashboard["templating"]["list"]
-                if variable["datasource"]["type"] == "influxdb"]
+    queries = [
+        target["query"]
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        if target["datasource"]["type"] == "influxdb"
+    ]
+    queries += [
+        variable["query"]
+        for variable in dashboard["templating"]["list"]
+        if variable["datasource"]["type"] == "influxdb"
+    ]
     return queries
 
 
@@ -64,12 +71,26 @@ async def test_the_influxql_queries_run_on_real_icmp_data(
     now = time.time_ns()
     results = [
         ProbeResult(
-            measurement="icmp", target=f"store-{store}-router", kind="icmp", time_ns=now - step * 10**10,
-            ok=True, tags={"site": f"store-{store}", "address": f"127.0.0.{store + 10}"},
-            fields={"up": 1, "sent": 5, "received": 5, "loss_pct": 0.0, "rtt_min_ms": 0.1, "rtt_avg_ms": 0.3,
-                    "rtt_median_ms": 0.25, "rtt_max_ms": 0.9, "rtt_stddev_ms": 0.05},
+            measurement="icmp",
+            target=f"store-{store}-router",
+            kind="icmp",
+            time_ns=now - step * 10**10,
+            ok=True,
+            tags={"site": f"store-{store}", "address": f"127.0.0.{store + 10}"},
+            fields={
+                "up": 1,
+                "sent": 5,
+                "received": 5,
+                "loss_pct": 0.0,
+                "rtt_min_ms": 0.1,
+                "rtt_avg_ms": 0.3,
+                "rtt_median_ms": 0.25,
+                "rtt_max_ms": 0.9,
+                "rtt_stddev_ms": 0.05,
+            },
         )
-        for store in range(3) for step in range(30)
+        for store in range(3)
+        for step in range(30)
     ]
     sink, _ = make_sink(influx_config(influx_server.url, api="v1", database=database), tmp_path)
     await sink.start()

@@ -10,8 +10,13 @@ from monitord.sinks.influx.lineproto import LineEncoder
 
 def result(**overrides: object) -> ProbeResult:
     values: dict[str, object] = {
-        "measurement": "icmp", "target": "gw", "kind": "icmp", "time_ns": 1_700_000_000_123_456_789,
-        "ok": True, "fields": {"up": 1}, "tags": {},
+        "measurement": "icmp",
+        "target": "gw",
+        "kind": "icmp",
+        "time_ns": 1_700_000_000_123_456_789,
+        "ok": True,
+        "fields": {"up": 1},
+        "tags": {},
     }
     values.update(overrides)
     return ProbeResult(**values)  # type: ignore[arg-type]
@@ -50,9 +55,17 @@ def test_field_keys_escape_quotes_for_v2_and_drop_unwritable_backslashes_for_v1(
 @pytest.mark.parametrize(
     ("value", "spelled"),
     [
-        (1, "1i"), (-5, "-5i"), (True, "true"), (False, "false"), (1.5, "1.5"), (1e-300, "1e-300"),
-        (2**70, "1.1805916207174113e+21"), ('say "hi" \\ \n', '"say \\"hi\\" \\\\ \\n"'), ("", '""'),
-        (float("nan"), None), (float("inf"), None),
+        (1, "1i"),
+        (-5, "-5i"),
+        (True, "true"),
+        (False, "false"),
+        (1.5, "1.5"),
+        (1e-300, "1e-300"),
+        (2**70, "1.1805916207174113e+21"),
+        ('say "hi" \\ \n', '"say \\"hi\\" \\\\ \\n"'),
+        ("", '""'),
+        (float("nan"), None),
+        (float("inf"), None),
     ],
 )
 def test_field_values(value: object, spelled: str | None) -> None:
@@ -62,7 +75,8 @@ def test_field_values(value: object, spelled: str | None) -> None:
 def test_line_sorts_tags_leaves_out_empty_ones_and_applies_precision() -> None:
     line = result(tags={"site": "hq", "": "x", "zone": "", "a": "1"}, fields={"up": 1, "rtt": 0.5})
     assert LineEncoder(precision="ns").line(line) == (
-        "icmp,a=1,site=hq,target=gw up=1i,rtt=0.5 1700000000123456789")
+        "icmp,a=1,site=hq,target=gw up=1i,rtt=0.5 1700000000123456789"
+    )
     assert LineEncoder(precision="ms").line(line) == "icmp,a=1,site=hq,target=gw up=1i,rtt=0.5 1700000000123"
     assert LineEncoder(precision="s").line(result(target="")) == "icmp up=1i 1700000000"
 
@@ -74,9 +88,16 @@ def test_a_tag_named_target_overrides_the_target() -> None:
 
 def test_results_without_a_writable_field_or_measurement_are_skipped_and_counted() -> None:
     encoder = LineEncoder()
-    lines = list(encoder.lines([
-        result(fields={"rtt": float("nan")}), result(measurement=""), result(fields={"": 1}), result(),
-    ]))
+    lines = list(
+        encoder.lines(
+            [
+                result(fields={"rtt": float("nan")}),
+                result(measurement=""),
+                result(fields={"": 1}),
+                result(),
+            ]
+        )
+    )
     assert lines == ["icmp,target=gw up=1i 1700000000123456789"]
     assert encoder.skipped == 3
 

@@ -84,20 +84,53 @@ async def test_victoriametrics_outage_loses_nothing(victoria_private: VictoriaSe
 
 
 def _acked(lines: list[str]) -> list[tuple[int, int]]:
-    return [(int(parts[1]), int(parts[2])) for parts in (line.split() for line in lines)
-            if parts and parts[0] == "acked"]
+    return [
+        (int(parts[1]), int(parts[2]))
+        for parts in (line.split() for line in lines)
+        if parts and parts[0] == "acked"
+    ]
 
 
-def _driver(server: InfluxServer, database: str, state: Path, start: int, base_ms: int, duration: float,
-            drain: bool, log: Path) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "tests.influx.driver", "--url", server.url, "--database", database,
-            "--state-dir", str(state), "--start", str(start), "--rate", str(RATE),
-            "--duration", str(duration), "--base-ms", str(base_ms)]
+def _driver(
+    server: InfluxServer,
+    database: str,
+    state: Path,
+    start: int,
+    base_ms: int,
+    duration: float,
+    drain: bool,
+    log: Path,
+) -> subprocess.Popen[str]:
+    args = [
+        sys.executable,
+        "-m",
+        "tests.influx.driver",
+        "--url",
+        server.url,
+        "--database",
+        database,
+        "--state-dir",
+        str(state),
+        "--start",
+        str(start),
+        "--rate",
+        str(RATE),
+        "--duration",
+        str(duration),
+        "--base-ms",
+        str(base_ms),
+    ]
     if drain:
         args.append("--drain")
     with log.open("w") as stderr:
-        return subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        return subprocess.Popen(
+            args,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
 
 
 def _read_until(process: subprocess.Popen[str], seconds: float) -> list[str]:
@@ -147,8 +180,9 @@ def test_influxdb_outage_with_sigkill_loses_nothing_acknowledged(
 
     # A new process picks the spool up; the server comes back while it writes.
     start_second = last_first + 1_000_000  # points in flight at the kill were never acknowledged
-    second = _driver(influx_private, database, state, start_second, base_ms, 12, True,
-                     tmp_path / "driver2.log")
+    second = _driver(
+        influx_private, database, state, start_second, base_ms, 12, True, tmp_path / "driver2.log"
+    )
     try:
         remaining = OUTAGE - (time.monotonic() - outage_began)
         lines2 = _read_until(second, max(0.0, remaining))

@@ -18,8 +18,22 @@ from tests.servers.victoria import VictoriaServer
 pytestmark = pytest.mark.root
 
 HOSTILE = [
-    "plain", "sp ace", "com,ma", "eq=uals", 'quo"te', "back\\slash", "trail\\", "a\\,b", "a\\ b",
-    "ünïcødé ✓ 日本", "new\nline", "cr\rret", "tab\tbed", " lead", "=,\" \\", "",
+    "plain",
+    "sp ace",
+    "com,ma",
+    "eq=uals",
+    'quo"te',
+    "back\\slash",
+    "trail\\",
+    "a\\,b",
+    "a\\ b",
+    "ünïcødé ✓ 日本",
+    "new\nline",
+    "cr\rret",
+    "tab\tbed",
+    " lead",
+    '=," \\',
+    "",
 ]
 
 
@@ -41,8 +55,12 @@ def expected_v1_measurement(name: str) -> str:
 def hostile_results(run: str, now_ns: int) -> list[ProbeResult]:
     return [
         ProbeResult(
-            measurement=f"m{name}", target=name, kind="test", time_ns=now_ns + index * 1_000_000,
-            ok=True, fields={"v": float(index) + 0.5, f"f{name}": index, "s": name, "b": True},
+            measurement=f"m{name}",
+            target=name,
+            kind="test",
+            time_ns=now_ns + index * 1_000_000,
+            ok=True,
+            fields={"v": float(index) + 0.5, f"f{name}": index, "s": name, "b": True},
             tags={f"k{name}": name, "run": run},
         )
         for index, name in enumerate(HOSTILE)

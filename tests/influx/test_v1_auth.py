@@ -40,8 +40,9 @@ class AuthInfluxServer(InfluxServer):
 
     def statement(self, influxql: str, database: str | None = None, auth: bool = True) -> Any:
         fields = {"q": influxql, "epoch": "ns", **({"db": database} if database else {})}
-        request = urllib.request.Request(f"{self.url}/query", data=urllib.parse.urlencode(fields).encode(),
-                                         method="POST")
+        request = urllib.request.Request(
+            f"{self.url}/query", data=urllib.parse.urlencode(fields).encode(), method="POST"
+        )
         if auth:
             token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
@@ -56,8 +57,7 @@ def auth_influx() -> Iterator[AuthInfluxServer]:
     server.start()
     try:
         # With no user yet, InfluxDB 1.x takes this one statement unauthenticated.
-        server.statement(f"CREATE USER \"{USER}\" WITH PASSWORD '{PASSWORD}' WITH ALL PRIVILEGES",
-                         auth=False)
+        server.statement(f"CREATE USER \"{USER}\" WITH PASSWORD '{PASSWORD}' WITH ALL PRIVILEGES", auth=False)
         yield server
     finally:
         server.stop()
@@ -68,10 +68,14 @@ def auth_influx() -> Iterator[AuthInfluxServer]:
 async def test_v1_basic_auth_writes_to_an_auth_enabled_influxdb(auth_influx: AuthInfluxServer) -> None:
     database = f"auth_{uuid.uuid4().hex[:8]}"
     auth_influx.statement(f'CREATE DATABASE "{database}"')
-    good = V1Transport(influx_config(auth_influx.url, api="v1", database=database, username=USER,
-                                     password=PASSWORD))
-    bad = V1Transport(influx_config(auth_influx.url, api="v1", database=database, username=USER,
-                                    password="wrong-password-xyz"))
+    good = V1Transport(
+        influx_config(auth_influx.url, api="v1", database=database, username=USER, password=PASSWORD)
+    )
+    bad = V1Transport(
+        influx_config(
+            auth_influx.url, api="v1", database=database, username=USER, password="wrong-password-xyz"
+        )
+    )
     anonymous = V1Transport(influx_config(auth_influx.url, api="v1", database=database))
     try:
         assert "p" not in good.params and "u" not in good.params
@@ -143,8 +147,10 @@ async def test_password_is_in_the_header_and_redirects_are_not_followed(recorder
 def test_failure_texts_leave_out_the_request_url() -> None:
     url = URL(f"http://127.0.0.1:1/write?db=x&u={USER}&p={PASSWORD}")
     info = aiohttp.RequestInfo(url, "POST", headers=CIMultiDictProxy(CIMultiDict()), real_url=url)
-    for error in (aiohttp.ClientResponseError(info, (), status=502, message="Bad Gateway"),
-                  aiohttp.TooManyRedirects(info, (), status=302, message="Found")):
+    for error in (
+        aiohttp.ClientResponseError(info, (), status=502, message="Bad Gateway"),
+        aiohttp.TooManyRedirects(info, (), status=302, message="Found"),
+    ):
         assert PASSWORD in str(error)  # what aiohttp itself would print
         text = describe_failure(error)
         assert PASSWORD not in text and "http://" not in text
@@ -154,8 +160,9 @@ def test_failure_texts_leave_out_the_request_url() -> None:
 
 
 async def test_unreachable_server_error_names_no_credentials() -> None:
-    transport = V1Transport(influx_config(f"http://127.0.0.1:{free_port()}", api="v1", username=USER,
-                                          password=PASSWORD))
+    transport = V1Transport(
+        influx_config(f"http://127.0.0.1:{free_port()}", api="v1", username=USER, password=PASSWORD)
+    )
     try:
         with pytest.raises(RetryableError) as caught:
             await transport.send(b"m up=1", gzipped=False)

@@ -23,12 +23,20 @@ class Api:
     def url(self, path: str) -> str:
         return url(self.daemon, f"/api/v1/ipam{path}")
 
-    async def call(self, method: str, path: str, body: Any = None, *, token: str | None = ADMIN_TOKEN,
-                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = ADMIN_TOKEN,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         merged = dict(auth(token)) if token else {}
         merged.update(headers or {})
-        async with self.session.request(method, self.url(path), json=body, headers=merged,
-                                        timeout=aiohttp.ClientTimeout(total=60)) as response:
+        async with self.session.request(
+            method, self.url(path), json=body, headers=merged, timeout=aiohttp.ClientTimeout(total=60)
+        ) as response:
             if response.content_type == "application/json":
                 return response.status, await response.json()
             return response.status, await response.text()
@@ -40,8 +48,9 @@ class Api:
 
 
 def ipam_document(state_dir: Path, state_url: str, **sections: Any) -> dict[str, Any]:
-    return base_config(state_dir, storage={"state_url": state_url, "embedded": {"enabled": False}},
-                       **sections)
+    return base_config(
+        state_dir, storage={"state_url": state_url, "embedded": {"enabled": False}}, **sections
+    )
 
 
 @pytest.fixture

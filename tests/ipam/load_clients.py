@@ -18,8 +18,9 @@ from typing import Any
 import aiohttp
 
 
-async def fire(url: str, token: str, subnet_id: int, count: int, concurrency: int,
-               key_prefix: str | None) -> dict[str, Any]:
+async def fire(
+    url: str, token: str, subnet_id: int, count: int, concurrency: int, key_prefix: str | None
+) -> dict[str, Any]:
     results: list[tuple[int, str | None]] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
@@ -32,8 +33,9 @@ async def fire(url: str, token: str, subnet_id: int, count: int, concurrency: in
         while not queue.empty():
             i = queue.get_nowait()
             extra = {"Idempotency-Key": f"{key_prefix}-{i}"} if key_prefix else {}
-            async with session.post(endpoint, json={"hostname": f"load-{i}"},
-                                    headers={**headers, **extra}) as response:
+            async with session.post(
+                endpoint, json={"hostname": f"load-{i}"}, headers={**headers, **extra}
+            ) as response:
                 body = await response.json()
                 results.append((response.status, body.get("address")))
 
@@ -53,8 +55,9 @@ def main() -> int:
     parser.add_argument("concurrency", type=int)
     parser.add_argument("--key-prefix")
     args = parser.parse_args()
-    out = asyncio.run(fire(args.url, args.token, args.subnet_id, args.count, args.concurrency,
-                           args.key_prefix))
+    out = asyncio.run(
+        fire(args.url, args.token, args.subnet_id, args.count, args.concurrency, args.key_prefix)
+    )
     json.dump(out, sys.stdout)
     return 0
 

@@ -40,14 +40,16 @@ async def test_concurrent_requests_share_transactions_and_get_their_own_outcomes
         AddressRequest(address="10.100.0.200"),  # outside: 422 for this one only
         AddressRequest(range="nope"),  # no such range: 422 for this one only
     ]
-    outcomes = await asyncio.gather(*(allocator.allocate(sid, w, "t") for w in wanted),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(allocator.allocate(sid, w, "t") for w in wanted), return_exceptions=True
+    )
     granted = [o.address["address"] for o in outcomes if not isinstance(o, BaseException)]
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(granted) == 12 and len(set(granted)) == 12
     assert sorted(str(getattr(e, "field", "")) for e in errors) == ["address", "range"]
-    more = await asyncio.gather(*(allocator.allocate(sid, AddressRequest(), "t") for _ in range(4)),
-                                return_exceptions=True)
+    more = await asyncio.gather(
+        *(allocator.allocate(sid, AddressRequest(), "t") for _ in range(4)), return_exceptions=True
+    )
     assert sum(isinstance(o, ConflictError) for o in more) == 2  # 14 assignable in a /28
     assert await _count(store) == 14
 
@@ -60,10 +62,17 @@ async def test_a_row_written_behind_the_cache_is_never_handed_out_twice(store: S
     # A manual SQL insert that does not bump the generation: the cached index is now wrong.
     async with store.engine.begin() as conn:
         stamp = now()
-        await conn.execute(addresses.insert().values(
-            subnet_id=sid, address="10.101.0.2", sort_key="4" + f"{0x0A650002:032x}", status="allocated",
-            description="by hand",
-            created_at=stamp, updated_at=stamp))
+        await conn.execute(
+            addresses.insert().values(
+                subnet_id=sid,
+                address="10.101.0.2",
+                sort_key="4" + f"{0x0A650002:032x}",
+                status="allocated",
+                description="by hand",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
     got = await asyncio.gather(*(allocator.allocate(sid, AddressRequest(), "t") for _ in range(3)))
     assert sorted(g.address["address"] for g in got) == ["10.101.0.3", "10.101.0.4", "10.101.0.5"]
     async with store.engine.connect() as conn:
@@ -74,8 +83,9 @@ async def test_a_row_written_behind_the_cache_is_never_handed_out_twice(store: S
 async def test_a_cancelled_waiter_gets_no_address(store: StateStore) -> None:
     sid = (await create_subnet(store.engine, NewSubnet(parse_cidr("10.102.0.0/24")), "t"))["id"]
     allocator = Allocator(store.engine)
-    tasks = [asyncio.create_task(allocator.allocate(sid, AddressRequest(hostname=f"h{i}"), "t"))
-             for i in range(10)]
+    tasks = [
+        asyncio.create_task(allocator.allocate(sid, AddressRequest(hostname=f"h{i}"), "t")) for i in range(10)
+    ]
     await asyncio.sleep(0)  # the first holds the turn (in the database), the rest queue behind it
     tasks[5].cancel()
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)

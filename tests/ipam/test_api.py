@@ -13,8 +13,9 @@ from tests.ipam.conftest import ADMIN_TOKEN, READ_TOKEN, Api, ipam_document
 async def test_subnet_allocate_release_and_utilisation(api: Api) -> None:
     subnet = await api.subnet("10.20.0.0/29", name="pos-store-1", site="store-0001", vlan=20)
     sid = subnet["id"]
-    status, first = await api.call("POST", f"/subnets/{sid}/allocate",
-                                   {"hostname": "till-1", "mac": "AA-BB-CC-00-00-01"})
+    status, first = await api.call(
+        "POST", f"/subnets/{sid}/allocate", {"hostname": "till-1", "mac": "AA-BB-CC-00-00-01"}
+    )
     assert status == 201, first
     assert first["address"] == "10.20.0.1"  # .0 is the network address
     assert first["mac"] == "aa:bb:cc:00:00:01"
@@ -25,8 +26,14 @@ async def test_subnet_allocate_release_and_utilisation(api: Api) -> None:
     assert status == 200
     assert body["available"] == ["10.20.0.2", "10.20.0.3", "10.20.0.4", "10.20.0.6"]  # .7 is broadcast
     status, body = await api.call("GET", f"/subnets/{sid}", token=READ_TOKEN)
-    assert body["utilisation"] == {"addresses": 2, "child_space": 0, "used": 2, "total": 6, "free": 4,
-                                   "percent": 33.33}
+    assert body["utilisation"] == {
+        "addresses": 2,
+        "child_space": 0,
+        "used": 2,
+        "total": 6,
+        "free": 4,
+        "percent": 33.33,
+    }
     status, body = await api.call("DELETE", "/addresses/10.20.0.1")
     assert status == 200 and body["released"]["hostname"] == "till-1"
     status, body = await api.call("POST", f"/subnets/{sid}/allocate", {})
@@ -35,12 +42,17 @@ async def test_subnet_allocate_release_and_utilisation(api: Api) -> None:
 
 async def test_exhausted_pool_is_409_and_range_allocation(api: Api) -> None:
     sid = (await api.subnet("10.30.0.0/28"))["id"]
-    status, body = await api.call("POST", f"/subnets/{sid}/ranges",
-                                  {"name": "dhcp", "kind": "dhcp", "first": "10.30.0.1", "last": "10.30.0.9"})
+    status, body = await api.call(
+        "POST",
+        f"/subnets/{sid}/ranges",
+        {"name": "dhcp", "kind": "dhcp", "first": "10.30.0.1", "last": "10.30.0.9"},
+    )
     assert status == 201, body
-    status, body = await api.call("POST", f"/subnets/{sid}/ranges",
-                                  {"name": "printers", "kind": "pool", "first": "10.30.0.12",
-                                   "last": "10.30.0.13"})
+    status, body = await api.call(
+        "POST",
+        f"/subnets/{sid}/ranges",
+        {"name": "printers", "kind": "pool", "first": "10.30.0.12", "last": "10.30.0.13"},
+    )
     assert status == 201, body
     got = []
     for _ in range(2):
@@ -61,17 +73,21 @@ async def test_exhausted_pool_is_409_and_range_allocation(api: Api) -> None:
     assert status == 201  # inside the DHCP pool, but asked for by name
     status, body = await api.call("GET", f"/addresses?subnet_id={sid}", token=READ_TOKEN)
     assert [a["address"] for a in body["addresses"]] == [  # numeric order, not text order
-        "10.30.0.2", "10.30.0.10", "10.30.0.11", "10.30.0.12", "10.30.0.13", "10.30.0.14"]
+        "10.30.0.2",
+        "10.30.0.10",
+        "10.30.0.11",
+        "10.30.0.12",
+        "10.30.0.13",
+        "10.30.0.14",
+    ]
 
 
 async def test_idempotency_key_returns_the_same_address(api: Api) -> None:
     sid = (await api.subnet("10.40.0.0/24"))["id"]
     headers = {"Idempotency-Key": "ticket-4711"}
-    status, first = await api.call("POST", f"/subnets/{sid}/allocate", {"hostname": "pos-7"},
-                                   headers=headers)
+    status, first = await api.call("POST", f"/subnets/{sid}/allocate", {"hostname": "pos-7"}, headers=headers)
     assert status == 201
-    status, again = await api.call("POST", f"/subnets/{sid}/allocate", {"hostname": "pos-7"},
-                                   headers=headers)
+    status, again = await api.call("POST", f"/subnets/{sid}/allocate", {"hostname": "pos-7"}, headers=headers)
     assert status == 200 and again["address"] == first["address"]
     status, other = await api.call("POST", f"/subnets/{sid}/allocate", {}, headers={"Idempotency-Key": "x"})
     assert status == 201 and other["address"] != first["address"]
@@ -118,8 +134,9 @@ async def test_errors_are_json_and_name_the_field(api: Api) -> None:
     assert (status, body["field"]) == (404, "address")
     status, body = await api.call("DELETE", f"/subnets/{sid}")
     assert (status, body["field"]) == (409, "subnet_id") and "still has 1 addresses" in body["error"]
-    status, body = await api.call("POST", f"/subnets/{sid}/ranges",
-                                  {"name": "r", "first": "10.50.0.20", "last": "10.50.0.10"})
+    status, body = await api.call(
+        "POST", f"/subnets/{sid}/ranges", {"name": "r", "first": "10.50.0.20", "last": "10.50.0.10"}
+    )
     assert (status, body["field"]) == (422, "last")
 
 
@@ -147,18 +164,19 @@ async def test_find_filters_and_free_blocks(api: Api) -> None:
     parent = await api.subnet("10.70.0.0/22")
     child = await api.subnet("10.70.1.0/24")
     assert child["parent_id"] == parent["id"]
-    await api.call("POST", f"/subnets/{child['id']}/allocate",
-                   {"hostname": "Till-9", "mac": "00:11:22:33:44:55"})
+    await api.call(
+        "POST", f"/subnets/{child['id']}/allocate", {"hostname": "Till-9", "mac": "00:11:22:33:44:55"}
+    )
     for query in ("q=till-9", "hostname=TILL-9", "mac=0011.2233.4455", "q=10.70.1.1"):
         status, body = await api.call("GET", f"/addresses?{query}", token=READ_TOKEN)
         assert status == 200 and [a["address"] for a in body["addresses"]] == ["10.70.1.1"], query
     status, body = await api.call("GET", "/addresses/10.70.1.1", token=READ_TOKEN)
     assert body["hostname"] == "Till-9" and body["subnet"] == "10.70.1.0/24"
-    status, body = await api.call("GET", f"/subnets/{parent['id']}/free-blocks?prefixlen=24",
-                                  token=READ_TOKEN)
+    status, body = await api.call(
+        "GET", f"/subnets/{parent['id']}/free-blocks?prefixlen=24", token=READ_TOKEN
+    )
     assert body["blocks"] == ["10.70.0.0/24", "10.70.2.0/24", "10.70.3.0/24"]
-    status, body = await api.call("GET", f"/subnets/{parent['id']}/free-blocks?prefixlen=8",
-                                  token=READ_TOKEN)
+    status, body = await api.call("GET", f"/subnets/{parent['id']}/free-blocks?prefixlen=8", token=READ_TOKEN)
     assert (status, body["field"]) == (422, "prefixlen")
     # Allocation in the parent never lands in the child.
     status, body = await api.call("POST", f"/subnets/{parent['id']}/allocate", {"address": "10.70.1.9"})
@@ -175,7 +193,10 @@ async def test_subnet_update_is_audited(api: Api) -> None:
     status, body = await api.call("GET", "/audit?object=10.75.0.0/24", token=READ_TOKEN)
     update = body["entries"][0]
     assert (update["action"], update["before"]["name"], update["after"]["name"]) == (
-        "update", "old", "POS store 2")
+        "update",
+        "old",
+        "POS store 2",
+    )
 
 
 async def test_ipv6_subnet_router_anycast_is_never_handed_out(api: Api) -> None:
@@ -191,10 +212,12 @@ async def test_ipv6_subnet_router_anycast_is_never_handed_out(api: Api) -> None:
 
 
 async def test_site_and_target_must_be_configured_ones(tmp_path: Path) -> None:
-    document = ipam_document(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-                             sites={"store-0001": {"description": "Store 1"}},
-                             targets=[{"name": "store-0001-till-1", "address": "127.0.0.12",
-                                       "site": "store-0001"}])
+    document = ipam_document(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+        sites={"store-0001": {"description": "Store 1"}},
+        targets=[{"name": "store-0001-till-1", "address": "127.0.0.12", "site": "store-0001"}],
+    )
     async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
         api = Api(daemon, session)
         status, body = await api.call("POST", "/subnets", {"cidr": "10.77.0.0/24", "site": "store-9"})

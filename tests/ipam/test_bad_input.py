@@ -24,18 +24,21 @@ async def test_non_ascii_digits_and_huge_ids_are_4xx(api: Api) -> None:
         assert (status, body["field"]) == (400, "subnet_id"), (text, body)
     status, body = await api.call("GET", "/subnets/2147483647", token=READ_TOKEN)
     assert (status, body["field"]) == (404, "subnet_id")
-    status, body = await api.call("POST", "/import?line_offset=%C2%B2", "",
-                                  headers={"Content-Type": "text/csv"})
+    status, body = await api.call(
+        "POST", "/import?line_offset=%C2%B2", "", headers={"Content-Type": "text/csv"}
+    )
     assert (status, body["field"]) == (400, "line_offset")
 
 
 async def test_huge_numbers_in_query_strings_are_422(api: Api) -> None:
-    for path, field in ((f"/addresses?offset={HUGE}", "offset"),
-                        (f"/addresses?subnet_id={HUGE}", "subnet_id"),
-                        (f"/audit?before_id={HUGE}", "before_id"),
-                        (f"/export?subnet_id={HUGE}", "subnet_id"),
-                        (f"/findings?subnet_id=-{HUGE}", "subnet_id"),
-                        ("/audit?before_id=2147483648", "before_id")):
+    for path, field in (
+        (f"/addresses?offset={HUGE}", "offset"),
+        (f"/addresses?subnet_id={HUGE}", "subnet_id"),
+        (f"/audit?before_id={HUGE}", "before_id"),
+        (f"/export?subnet_id={HUGE}", "subnet_id"),
+        (f"/findings?subnet_id=-{HUGE}", "subnet_id"),
+        ("/audit?before_id=2147483648", "before_id"),
+    ):
         status, body = await api.call("GET", path, token=READ_TOKEN)
         assert status == 422 and body["field"] == field, (path, body)
     status, body = await api.call("GET", "/addresses?offset=9223372036854775807", token=READ_TOKEN)

@@ -16,8 +16,15 @@ from tests.ipam.conftest import Api, ipam_document
 async def _cli(api: Api, *argv: str, token: str = ADMIN_TOKEN) -> tuple[int, str, str]:
     env = {**os.environ, "MONITORD_TOKEN": token, "MONITORD_URL": url(api.daemon, "")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitord", "ipam", *argv, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "monitord",
+        "ipam",
+        *argv,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -49,7 +56,7 @@ async def test_cli_import_shows_progress_and_reports_bad_lines(api: Api, tmp_pat
     assert "imported 3/7 rows" in err and "imported 7/7 rows (100 %)" in err
     assert "7 rows: created 7" in out
     bad = tmp_path / "bad.csv"
-    bad.write_text("address,hostname\n10.96.0.20,ok\n10.96.0.999,bad\n10.96.0.21,\"bad name\"\n")
+    bad.write_text('address,hostname\n10.96.0.20,ok\n10.96.0.999,bad\n10.96.0.21,"bad name"\n')
     code, out, err = await _cli(api, "import", str(bad))
     assert code == 1
     assert f"{bad}:3: address:" in out and f"{bad}:4: hostname:" in out and "nothing imported" in out

@@ -22,18 +22,27 @@ PROCESSES = 4
 
 async def _run_module(*argv: str) -> Any:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable, "-m", *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(process.communicate(), 100)
     assert process.returncode == 0, err.decode()[-3000:]
     return json.loads(out)
 
 
-async def _http_clients(api: Api, subnet_id: int, per_process: int, prefix: str | None = None
-                        ) -> list[tuple[int, str | None]]:
+async def _http_clients(
+    api: Api, subnet_id: int, per_process: int, prefix: str | None = None
+) -> list[tuple[int, str | None]]:
     base = url(api.daemon, "")
     runs = [
-        _run_module("tests.ipam.load_clients", base, ADMIN_TOKEN, str(subnet_id), str(per_process), "25",
-                    *(["--key-prefix", f"{prefix}{n}"] if prefix else []))
+        _run_module(
+            "tests.ipam.load_clients",
+            base,
+            ADMIN_TOKEN,
+            str(subnet_id),
+            str(per_process),
+            "25",
+            *(["--key-prefix", f"{prefix}{n}"] if prefix else []),
+        )
         for n in range(PROCESSES)
     ]
     outputs = await asyncio.gather(*runs)
@@ -67,8 +76,12 @@ async def test_allocators_in_separate_processes_share_nothing_but_the_database(a
     assert status == 201
     state_url = api.daemon.loaded.config.storage.state_url
     assert state_url is not None
-    runs = [_run_module("tests.ipam.direct_allocators", state_url.get_secret_value(), str(sid), "25", "10",
-                        f"worker{n}") for n in range(3)]
+    runs = [
+        _run_module(
+            "tests.ipam.direct_allocators", state_url.get_secret_value(), str(sid), "25", "10", f"worker{n}"
+        )
+        for n in range(3)
+    ]
     outputs = await asyncio.gather(*runs)
     granted = [a for out in outputs for a in out["addresses"]]
     assert len(granted) == 61 and len(set(granted)) == 61

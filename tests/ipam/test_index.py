@@ -11,8 +11,10 @@ from monitord.ipam.reserved import reserved_reason, usable_bounds, usable_count
 
 
 def test_reserved_rules_in_one_place() -> None:
-    assert usable_bounds(IPNetwork("10.0.0.0/24")) == (int(IPNetwork("10.0.0.1/32").first),
-                                                       int(IPNetwork("10.0.0.254/32").first))
+    assert usable_bounds(IPNetwork("10.0.0.0/24")) == (
+        int(IPNetwork("10.0.0.1/32").first),
+        int(IPNetwork("10.0.0.254/32").first),
+    )
     assert usable_count(IPNetwork("10.0.0.0/30")) == 2
     assert usable_count(IPNetwork("10.0.0.0/31")) == 2  # RFC 3021 point-to-point
     assert usable_count(IPNetwork("10.0.0.7/32")) == 1

@@ -38,9 +38,14 @@ async def _waits_on_a_lock_or_done(engine: AsyncEngine, task: asyncio.Task[objec
     deadline = time.monotonic() + 20
     async with engine.connect() as watcher:
         while not task.done() and time.monotonic() < deadline:
-            waiting = (await watcher.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"))).scalar_one()
+            waiting = (
+                await watcher.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'"
+                    )
+                )
+            ).scalar_one()
             await watcher.rollback()  # a fresh snapshot of pg_stat_activity on the next pass
             if waiting:
                 return
@@ -58,14 +63,23 @@ async def test_a_new_child_takes_the_address_allocated_in_its_parent_meanwhile(p
         creating = asyncio.create_task(create_subnet(engine, NewSubnet(parse_cidr("10.120.5.0/24")), "t"))
         await _waits_on_a_lock_or_done(engine, creating)
         stamp = now()
-        await allocation.execute(addresses.insert().values(
-            subnet_id=parent_id, address="10.120.5.9", sort_key=sort_key(value, 4), status="allocated",
-            description="allocated while the child was created", created_at=stamp, updated_at=stamp))
+        await allocation.execute(
+            addresses.insert().values(
+                subnet_id=parent_id,
+                address="10.120.5.9",
+                sort_key=sort_key(value, 4),
+                status="allocated",
+                description="allocated while the child was created",
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
         await allocation.commit()
     child = await asyncio.wait_for(creating, 30)
     async with engine.connect() as conn:
-        owner = (await conn.execute(sa.select(addresses.c.subnet_id)
-                                    .where(addresses.c.address == "10.120.5.9"))).scalar_one()
+        owner = (
+            await conn.execute(sa.select(addresses.c.subnet_id).where(addresses.c.address == "10.120.5.9"))
+        ).scalar_one()
     assert owner == child["id"]
     # And next-free in the child steps over it instead of running into the unique constraint.
     got = await Allocator(engine).allocate(child["id"], AddressRequest(), "t")
@@ -82,16 +96,24 @@ async def test_a_new_child_sees_a_range_created_in_its_parent_meanwhile(pg_store
         await writer.execute(sa.select(subnets.c.id).where(subnets.c.id == parent_id).with_for_update())
         creating = asyncio.create_task(create_subnet(engine, NewSubnet(parse_cidr("10.122.5.0/24")), "t"))
         await _waits_on_a_lock_or_done(engine, creating)
-        await writer.execute(ranges.insert().values(subnet_id=parent_id, name="dhcp", kind="dhcp",
-                                                    first="10.122.5.10", last="10.122.5.20",
-                                                    description=""))
+        await writer.execute(
+            ranges.insert().values(
+                subnet_id=parent_id,
+                name="dhcp",
+                kind="dhcp",
+                first="10.122.5.10",
+                last="10.122.5.20",
+                description="",
+            )
+        )
         await writer.commit()
     with pytest.raises(ConflictError, match="overlaps range 'dhcp'"):
         await asyncio.wait_for(creating, 30)
 
 
 async def test_a_failed_group_commit_never_allocates_the_request_later(
-        pg_store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    pg_store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = pg_store.engine
     sid = (await create_subnet(engine, NewSubnet(parse_cidr("10.121.0.0/24")), "t"))["id"]
     monkeypatch.setattr(transactions, "LOCK_TIMEOUT_MS", 300)

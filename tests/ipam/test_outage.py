@@ -12,13 +12,16 @@ from tests.ipam.conftest import Api, ipam_document
 
 
 async def test_database_outage_is_a_503(postgres_url: str, postgres_server: str, tmp_path: Path) -> None:
-    async with running_daemon(ipam_document(tmp_path, postgres_url)) as daemon, \
-            aiohttp.ClientSession() as session:
+    async with (
+        running_daemon(ipam_document(tmp_path, postgres_url)) as daemon,
+        aiohttp.ClientSession() as session,
+    ):
         api = Api(daemon, session)
         sid = (await api.subnet("10.110.0.0/24"))["id"]
         host, port = postgres_server.split(":")
-        admin = await asyncpg.connect(host=host, port=int(port), user="postgres", database="postgres",
-                                      timeout=10)
+        admin = await asyncpg.connect(
+            host=host, port=int(port), user="postgres", database="postgres", timeout=10
+        )
         try:
             await admin.execute(f'DROP DATABASE "{postgres_url.rsplit("/", 1)[1]}" WITH (FORCE)')
         finally:

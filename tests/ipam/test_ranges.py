@@ -29,8 +29,11 @@ BAD = """subnet,name,kind,first,last
 
 
 async def _post(api: Api, text: str, query: str = "") -> tuple[int, Any]:
-    async with api.session.post(api.url(f"/ranges/import{query}"), data=text.encode(),
-                                headers={**auth(ADMIN_TOKEN), "Content-Type": "text/csv"}) as response:
+    async with api.session.post(
+        api.url(f"/ranges/import{query}"),
+        data=text.encode(),
+        headers={**auth(ADMIN_TOKEN), "Content-Type": "text/csv"},
+    ) as response:
         return response.status, await response.json()
 
 
@@ -51,7 +54,14 @@ async def test_ranges_csv_creates_and_marks_dhcp_without_erasing(api: Api) -> No
 
     status, plan = await _post(api, BAD, "?dry_run=true")
     assert [(e["line"], e["field"]) for e in plan["errors"]] == [
-        (2, "subnet"), (3, "first"), (4, "kind"), (5, "last"), (6, "first"), (7, "first"), (8, "name")]
+        (2, "subnet"),
+        (3, "first"),
+        (4, "kind"),
+        (5, "last"),
+        (6, "first"),
+        (7, "first"),
+        (8, "name"),
+    ]
     assert "bounds never move" in plan["errors"][3]["error"]
     status, body = await _post(api, BAD)
     assert status == 422 and body["field"] == "csv"
@@ -66,7 +76,8 @@ async def test_ranges_csv_creates_and_marks_dhcp_without_erasing(api: Api) -> No
     assert (clients["kind"], clients["description"]) == ("dhcp", "laptops")
     status, audit = await api.call("GET", "/audit?object=10.90.0.0/24:clients", token=READ_TOKEN)
     assert [(e["action"], e["before"]["kind"], e["after"]["kind"]) for e in audit["entries"][:1]] == [
-        ("import", "pool", "dhcp")]
+        ("import", "pool", "dhcp")
+    ]
     status, again = await _post(api, "subnet,name,kind\n10.90.0.0/24,clients,dhcp\n")
     assert (again["update"], again["unchanged"]) == (0, 1)
     # Allocators see the new kind at once: next-free skips DHCP ranges.
@@ -76,8 +87,11 @@ async def test_ranges_csv_creates_and_marks_dhcp_without_erasing(api: Api) -> No
 
 async def test_patch_marks_a_range_as_dhcp(api: Api) -> None:
     sid = (await api.subnet("10.90.0.0/24"))["id"]
-    status, _ = await api.call("POST", f"/subnets/{sid}/ranges", {
-        "name": "clients", "first": "10.90.0.100", "last": "10.90.0.199", "description": "laptops"})
+    status, _ = await api.call(
+        "POST",
+        f"/subnets/{sid}/ranges",
+        {"name": "clients", "first": "10.90.0.100", "last": "10.90.0.199", "description": "laptops"},
+    )
     assert status == 201
     status, body = await api.call("PATCH", f"/subnets/{sid}/ranges/clients", {"kind": "dhcp"})
     assert (status, body["kind"], body["description"]) == (200, "dhcp", "laptops"), body
@@ -87,16 +101,24 @@ async def test_patch_marks_a_range_as_dhcp(api: Api) -> None:
     assert (status // 100, body["field"]) == (4, "kind"), body
     status, body = await api.call("PATCH", f"/subnets/{sid}/ranges/nosuch", {"kind": "dhcp"})
     assert (status, body["field"]) == (404, "name")
-    status, body = await api.call("PATCH", f"/subnets/{sid}/ranges/clients", {"kind": "dhcp"},
-                                  token=READ_TOKEN)
+    status, body = await api.call(
+        "PATCH", f"/subnets/{sid}/ranges/clients", {"kind": "dhcp"}, token=READ_TOKEN
+    )
     assert status == 403
 
 
 async def _cli(api: Api, *argv: str) -> tuple[int, str, str]:
     env = {**os.environ, "MONITORD_TOKEN": ADMIN_TOKEN, "MONITORD_URL": url(api.daemon, "")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitord", "ipam", *argv, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "monitord",
+        "ipam",
+        *argv,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
@@ -120,4 +142,6 @@ async def test_cli_marks_dhcp_ranges_one_by_one_and_from_a_file(api: Api, tmp_pa
     code, out, err = await _cli(api, "import-ranges", str(sheet))
     assert code == 0 and f"{sheet}:2: 10.90.0.0/24:clients kind: pool -> dhcp" in out, (out, err)
     assert {r["name"]: r["kind"] for r in (await _ranges(api)).values()} == {
-        "clients": "dhcp", "printers": "dhcp"}
+        "clients": "dhcp",
+        "printers": "dhcp",
+    }

@@ -33,8 +33,7 @@ async def _results(subscription: Any) -> dict[tuple[str, str], ProbeResult]:
 
 
 async def _alerts(api: Api, rule: str) -> list[dict[str, Any]]:
-    async with api.session.get(api.url("").replace("/ipam", "/alerts"),
-                               headers=auth(READ_TOKEN)) as response:
+    async with api.session.get(api.url("").replace("/ipam", "/alerts"), headers=auth(READ_TOKEN)) as response:
         body = await response.json()
     return [a for a in body["alerts"] if a["rule"] == rule]
 
@@ -49,23 +48,38 @@ async def _wait_for_alert(api: Api, rule: str, status: str) -> list[dict[str, An
 
 
 @pytest.mark.root
-async def test_sweep_flags_conflicts_stale_and_resolves_them(lab: Any, state_url: str,
-                                                            tmp_path: Path) -> None:
+async def test_sweep_flags_conflicts_stale_and_resolves_them(
+    lab: Any, state_url: str, tmp_path: Path
+) -> None:
     """Finding 9: one sweep opened a conflict ticket per address, DHCP range included. Findings
     are grouped per subnet and kind (one alert listing them); DHCP ranges are not conflicts."""
-    document = ipam_document(tmp_path, state_url, ipam={
-        "reconcile": {"subnets": [SUBNET], "interval": "1h", "stale_after": "1s", "timeout": "500ms",
-                      "arp": True}})
+    document = ipam_document(
+        tmp_path,
+        state_url,
+        ipam={
+            "reconcile": {
+                "subnets": [SUBNET],
+                "interval": "1h",
+                "stale_after": "1s",
+                "timeout": "500ms",
+                "arp": True,
+            }
+        },
+    )
     with lab.icmp_sockets():
         async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
             api = Api(daemon, session)
             sid = (await api.subnet(SUBNET, site="lab"))["id"]
-            status, body = await api.call("POST", f"/subnets/{sid}/ranges", {
-                "name": "clients", "kind": "dhcp", "first": _net(9), "last": _net(14)})
+            status, body = await api.call(
+                "POST",
+                f"/subnets/{sid}/ranges",
+                {"name": "clients", "kind": "dhcp", "first": _net(9), "last": _net(14)},
+            )
             assert status == 201, body
             for last, name in ((2, "alive-host"), (3, "gone-host")):
-                status, _ = await api.call("POST", f"/subnets/{sid}/allocate",
-                                           {"address": _net(last), "hostname": name})
+                status, _ = await api.call(
+                    "POST", f"/subnets/{sid}/allocate", {"address": _net(last), "hostname": name}
+                )
                 assert status == 201
             # .5 .6 .7 answer unregistered; so do the DHCP clients .9-.14, which are no conflicts.
             lab.silence(*[_net(n) for n in (1, 3, 4, 8)])
@@ -77,13 +91,21 @@ async def test_sweep_flags_conflicts_stale_and_resolves_them(lab: Any, state_url
             assert (sweep["swept"], sweep["alive"], sweep["arp"]) == (14, 10, False)  # lo: no ARP
             status, body = await api.call("GET", "/findings", token=READ_TOKEN)
             found = sorted((f["address"], f["kind"]) for f in body["findings"])
-            assert found == [(_net(3), "stale"), (_net(5), "conflict"), (_net(6), "conflict"),
-                             (_net(7), "conflict")]
+            assert found == [
+                (_net(3), "stale"),
+                (_net(5), "conflict"),
+                (_net(6), "conflict"),
+                (_net(7), "conflict"),
+            ]
             status, alive = await api.call("GET", f"/addresses/{_net(2)}", token=READ_TOKEN)
             assert alive["last_seen_at"] is not None
             published = await _results(subscription)
-            assert set(published) == {(SUBNET, ""), (SUBNET, "conflict"), (SUBNET, "stale"),
-                                      (SUBNET, "mac_change")}  # per subnet, never per address
+            assert set(published) == {
+                (SUBNET, ""),
+                (SUBNET, "conflict"),
+                (SUBNET, "stale"),
+                (SUBNET, "mac_change"),
+            }  # per subnet, never per address
             conflicts = published[(SUBNET, "conflict")]
             assert conflicts.fields == {"count": 3}
             assert conflicts.evidence == tuple(f"{_net(n)}: answers but is not registered" for n in (5, 6, 7))
@@ -105,8 +127,10 @@ async def test_sweep_flags_conflicts_stale_and_resolves_them(lab: Any, state_url
             status, body = await api.call("POST", "/reconcile", {})
             assert status == 200
             status, body = await api.call("GET", "/findings", token=READ_TOKEN)
-            assert [(f["address"], f["kind"]) for f in body["findings"]] == [(_net(6), "conflict"),
-                                                                            (_net(7), "conflict")]
+            assert [(f["address"], f["kind"]) for f in body["findings"]] == [
+                (_net(6), "conflict"),
+                (_net(7), "conflict"),
+            ]
             published = await _results(subscription)
             assert published[(SUBNET, "conflict")].fields == {"count": 2}
             assert published[(SUBNET, "conflict")].evidence == ()  # nothing new for the ticket
@@ -128,15 +152,19 @@ async def test_sweep_flags_conflicts_stale_and_resolves_them(lab: Any, state_url
 
 
 @pytest.mark.root
-async def test_a_subnet_no_longer_swept_ends_its_findings_and_alerts(lab: Any, state_url: str,
-                                                                    tmp_path: Path) -> None:
+async def test_a_subnet_no_longer_swept_ends_its_findings_and_alerts(
+    lab: Any, state_url: str, tmp_path: Path
+) -> None:
     """Dropped from ``ipam.reconcile.subnets`` by a reload or across a restart, a subnet is never
     swept again: its open findings resolve and so does its alert, instead of firing for ever."""
     other = "127.78.0.0/30"
 
     def document(*swept: str) -> dict[str, Any]:
-        return ipam_document(tmp_path, state_url, ipam={"reconcile": {
-            "subnets": list(swept), "interval": "1h", "timeout": "500ms", "arp": False}})
+        return ipam_document(
+            tmp_path,
+            state_url,
+            ipam={"reconcile": {"subnets": list(swept), "interval": "1h", "timeout": "500ms", "arp": False}},
+        )
 
     async def firing_then_dropped(daemon: Any, api: Api) -> None:
         status, body = await api.call("POST", "/reconcile", {"subnet": SUBNET})
@@ -172,8 +200,9 @@ async def test_a_subnet_no_longer_swept_ends_its_findings_and_alerts(lab: Any, s
 
 @pytest.mark.root
 async def test_check_true_skips_addresses_that_answer(lab: Any, tmp_path: Path) -> None:
-    document = ipam_document(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-                             ipam={"check_timeout": "500ms"})
+    document = ipam_document(
+        tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'state.db'}", ipam={"check_timeout": "500ms"}
+    )
     with lab.icmp_sockets():
         async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
             api = Api(daemon, session)
@@ -184,15 +213,17 @@ async def test_check_true_skips_addresses_that_answer(lab: Any, tmp_path: Path) 
             assert (status, body["address"]) == (201, _net(4))
             status, body = await api.call("POST", f"/subnets/{sid}/allocate", {})
             assert (status, body["address"]) == (201, _net(1))  # without check: plain next free
-            status, body = await api.call("POST", f"/subnets/{sid}/allocate",
-                                          {"check": True, "address": _net(2)})
+            status, body = await api.call(
+                "POST", f"/subnets/{sid}/allocate", {"check": True, "address": _net(2)}
+            )
             assert (status, body["field"]) == (409, "address") and "answers ping" in body["error"]
             assert (body["code"], body["addresses"]) == ("candidates_answered", [_net(2)])
 
 
 @pytest.mark.root
-async def test_check_true_when_every_candidate_answers_is_not_no_free_address(lab: Any, state_url: str,
-                                                                              tmp_path: Path) -> None:
+async def test_check_true_when_every_candidate_answers_is_not_no_free_address(
+    lab: Any, state_url: str, tmp_path: Path
+) -> None:
     """Finding 10: every candidate answering ping was reported as "subnet ... has no free address"."""
     document = ipam_document(tmp_path, state_url, ipam={"check_timeout": "500ms"})
     with lab.icmp_sockets():
@@ -202,7 +233,11 @@ async def test_check_true_when_every_candidate_answers_is_not_no_free_address(la
             # Every 127.x address answers in the lab: all 6 free addresses are in use on the wire.
             status, body = await api.call("POST", f"/subnets/{sid}/allocate", {"check": True})
             assert (status, body["field"], body["code"], body["answered"]) == (
-                409, "check", "candidates_answered", 6), body
+                409,
+                "check",
+                "candidates_answered",
+                6,
+            ), body
             assert body["addresses"] == [_net(n) for n in range(1, 7)]
             assert body["error"].startswith("6 candidates answered ping") and "no free" not in body["error"]
             status, body = await api.call("GET", "/addresses", token=READ_TOKEN)

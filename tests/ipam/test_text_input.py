@@ -27,8 +27,11 @@ async def test_control_characters_in_names_and_nul_in_text_are_422(api: Api) -> 
     sid = made["id"]
     status, answer = await api.call("PATCH", f"/subnets/{sid}", {"name": "x\u0085"})
     assert (status, answer["field"]) == (422, "name"), answer
-    for body, field in (({"owner": "ops\u0000"}, "owner"), ({"description": "\u0000"}, "description"),
-                        ({"hostname": "pc1", "target": "t\u0007"}, "target")):
+    for body, field in (
+        ({"owner": "ops\u0000"}, "owner"),
+        ({"description": "\u0000"}, "description"),
+        ({"hostname": "pc1", "target": "t\u0007"}, "target"),
+    ):
         status, answer = await api.call("POST", f"/subnets/{sid}/allocate", body)
         assert (status, answer["field"]) == (422, field), (body, answer)
     status, answer = await api.call("GET", "/addresses?q=a%00b", token=READ_TOKEN)

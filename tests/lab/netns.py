@@ -133,8 +133,9 @@ class Lab:
     def reject(self, address: str) -> None:
         """Answer echo requests to ``address`` with an ICMP destination-unreachable error."""
         match, v6 = self._match(address)
-        verdict = "reject with icmpv6 type addr-unreachable" if v6 else (
-            "reject with icmp type host-unreachable")
+        verdict = (
+            "reject with icmpv6 type addr-unreachable" if v6 else ("reject with icmp type host-unreachable")
+        )
         self._input[address] = f"{match} {verdict}"
         self._apply()
 
@@ -181,8 +182,13 @@ class Lab:
 
     def ruleset(self) -> str:
         """The namespace's current nftables ruleset (for failure messages)."""
-        done = subprocess.run(["ip", "netns", "exec", self.name, "nft", "list", "ruleset"],
-                              capture_output=True, text=True, timeout=20, check=False)
+        done = subprocess.run(
+            ["ip", "netns", "exec", self.name, "nft", "list", "ruleset"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
         return done.stdout
 
     # -- running code inside ------------------------------------------------------------
@@ -240,8 +246,13 @@ class Lab:
         """``argv`` run inside the namespace; optionally with CAP_NET_RAW dropped everywhere."""
         prefix = ["ip", "netns", "exec", self.name]
         if without_net_raw:
-            prefix += ["setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw",
-                       "--ambient-caps=-net_raw", "--"]
+            prefix += [
+                "setpriv",
+                "--bounding-set=-net_raw",
+                "--inh-caps=-net_raw",
+                "--ambient-caps=-net_raw",
+                "--",
+            ]
         return prefix + argv
 
     def sysctl(self, name: str, value: str) -> None:

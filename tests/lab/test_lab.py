@@ -17,8 +17,7 @@ async def test_silence_applies_inside_the_lab_only(lab: Lab) -> None:
     lab.silence("127.0.0.9")
     with lab.icmp_sockets():
         async with IcmpEngine.open() as engine:
-            inside = await engine.ping_many(["127.0.0.1", "127.0.0.9"], count=2, interval=0.01,
-                                            timeout=0.3)
+            inside = await engine.ping_many(["127.0.0.1", "127.0.0.9"], count=2, interval=0.01, timeout=0.3)
     async with IcmpEngine.open() as engine:
         outside = await engine.ping_many(["127.0.0.9"], count=2, interval=0.01, timeout=1.0)
     assert [s.received for s in inside] == [2, 0]
@@ -74,6 +73,7 @@ async def test_a_silent_host_can_start_rejecting_and_many_can_be_silent(lab: Lab
 
 def test_stale_namespaces_of_dead_processes_are_swept() -> None:
     from tests.lab.netns import remove_stale_labs
+
     stale = "mdlab-999999999-deadbeef"
     subprocess.run(["ip", "netns", "add", stale], check=True, timeout=20)
     try:

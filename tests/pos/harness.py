@@ -89,15 +89,22 @@ class Collector:
         return self.results
 
     async def failures(self, kind: str, store: str = "store-a") -> list[ProbeResult]:
-        return [r for r in await self.drain()
-                if r.kind == kind and not r.ok and r.tags.get("store") == store]
+        return [r for r in await self.drain() if r.kind == kind and not r.ok and r.tags.get("store") == store]
 
 
-async def beat(session: aiohttp.ClientSession, daemon: Daemon, terminal: str, *,
-               store: str = "store-a", token: str = STORE_TOKEN, **extra: Any) -> aiohttp.ClientResponse:
+async def beat(
+    session: aiohttp.ClientSession,
+    daemon: Daemon,
+    terminal: str,
+    *,
+    store: str = "store-a",
+    token: str = STORE_TOKEN,
+    **extra: Any,
+) -> aiohttp.ClientResponse:
     body = {"terminal": terminal, "store": store, **extra}
-    async with session.post(url(daemon, "/api/v1/pos/heartbeat"), json=body,
-                            headers={"Authorization": f"Bearer {token}"}) as response:
+    async with session.post(
+        url(daemon, "/api/v1/pos/heartbeat"), json=body, headers={"Authorization": f"Bearer {token}"}
+    ) as response:
         await response.read()
         return response
 
@@ -122,7 +129,9 @@ async def store_state(
 async def metric(session: aiohttp.ClientSession, daemon: Daemon, transport: str, outcome: str) -> float:
     async with session.get(url(daemon, "/metrics")) as response:
         text = await response.text()
-    pattern = (rf'^monitord_pos_heartbeats_total\{{outcome="{outcome}",transport="{transport}"\}} '
-               r"([0-9.e+]+)$")
+    pattern = (
+        rf'^monitord_pos_heartbeats_total\{{outcome="{outcome}",transport="{transport}"\}} '
+        r"([0-9.e+]+)$"
+    )
     found = re.search(pattern, text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0

@@ -47,8 +47,10 @@ async def test_till_stopping_at_closing_time_is_closed_not_down(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(local("2026-11-30T19:59:00"))  # Monday, closes at 20:00
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         collector = Collector(daemon)
         for till in ("a1", "a2"):
             assert (await beat(session, daemon, till)).status == 200
@@ -68,8 +70,9 @@ async def test_till_stopping_at_closing_time_is_closed_not_down(
         await eventually(_states_are(session, daemon, {"a1": "pending", "a2": "pending"}), what="pending")
         assert await collector.failures("pos_terminal") == []
         assert await collector.failures("pos_store") == []
-        closed = [r for r in await collector.drain()
-                  if r.kind == "pos_terminal" and r.fields["state"] == "closed"]
+        closed = [
+            r for r in await collector.drain() if r.kind == "pos_terminal" and r.fields["state"] == "closed"
+        ]
         assert closed and all(r.ok and r.fields["up"] == 1 and r.fields["alive"] == 0 for r in closed)
         assert (await store_state(session, daemon))["terminals_expected"] == 2
 
@@ -78,8 +81,10 @@ async def test_till_stopping_before_closing_is_one_terminal_alert(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(local("2026-11-30T19:50:00"))
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         collector = Collector(daemon)
         for till in ("a1", "a2"):
             await beat(session, daemon, till)
@@ -106,8 +111,10 @@ async def test_till_stopping_before_closing_is_one_terminal_alert(
 async def test_holiday_is_closed_all_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(local("2026-12-25T11:00:00"))  # a Friday, normally open
     document = pos_document(tmp_path, holidays=["2026-12-25", "2026-12-26"])
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         collector = Collector(daemon)
         clock.advance(3600)
         await eventually(_states_are(session, daemon, {"a1": "closed", "a2": "closed"}), what="closed")
@@ -127,8 +134,10 @@ async def test_holiday_is_closed_all_day(tmp_path: Path, monkeypatch: pytest.Mon
 async def test_whole_store_dark_is_one_store_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(local("2026-11-30T12:00:00"))
     document = pos_document(tmp_path, terminals={"a1": {}, "a2": {}, "a3": {}, "a4": {}})
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         collector = Collector(daemon)
         tills = ("a1", "a2", "a3", "a4")
         for till in tills:
@@ -158,6 +167,7 @@ async def test_whole_store_dark_is_one_store_alert(tmp_path: Path, monkeypatch: 
 @contextlib.asynccontextmanager
 async def _listening() -> AsyncIterator[tuple[asyncio.Server, int]]:
     """A TCP listener on a port the kernel picks (no race with other tests for the port)."""
+
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
@@ -174,21 +184,38 @@ async def test_wan_router_down_and_poll_mode(tmp_path: Path, monkeypatch: pytest
         await _router_and_poll(tmp_path, monkeypatch, router, router_port, till, till_port)
 
 
-async def _router_and_poll(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, router: asyncio.Server,
-                           router_port: int, till: asyncio.Server, till_port: int) -> None:
+async def _router_and_poll(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    router: asyncio.Server,
+    router_port: int,
+    till: asyncio.Server,
+    till_port: int,
+) -> None:
     clock = ManualClock(local("2026-11-30T12:00:00"))
     document = pos_document(
-        tmp_path, router="store-a-router",
+        tmp_path,
+        router="store-a-router",
         terminals={"a1": {"poll": "store-a-till-1"}, "a2": {}},
     )
     document["targets"] = [
-        {"name": "store-a-router", "address": "127.0.0.1", "site": "store-a",
-         "probes": {"tcp": {"port": router_port, "interval": "200ms", "timeout": "1s"}}},
-        {"name": "store-a-till-1", "address": "127.0.0.1", "site": "store-a",
-         "probes": {"tcp": {"port": till_port, "interval": "200ms", "timeout": "1s"}}},
+        {
+            "name": "store-a-router",
+            "address": "127.0.0.1",
+            "site": "store-a",
+            "probes": {"tcp": {"port": router_port, "interval": "200ms", "timeout": "1s"}},
+        },
+        {
+            "name": "store-a-till-1",
+            "address": "127.0.0.1",
+            "site": "store-a",
+            "probes": {"tcp": {"port": till_port, "interval": "200ms", "timeout": "1s"}},
+        },
     ]
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         collector = Collector(daemon)
         # Poll mode: a1 is up from tcp probe results alone; its interval is the probe's.
         await eventually(_states_are(session, daemon, {"a1": "up"}), what="a1 up by polling")
@@ -211,12 +238,14 @@ async def _router_and_poll(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rout
         await till.wait_closed()
         await asyncio.sleep(0.5)
         clock.advance(60)
-        await eventually(_states_are(session, daemon, {"a1": "unreachable", "a2": "unreachable"}),
-                         what="tills unreachable")
+        await eventually(
+            _states_are(session, daemon, {"a1": "unreachable", "a2": "unreachable"}), what="tills unreachable"
+        )
         assert await collector.failures("pos_terminal") == []
         # Periodic re-reports of the same store failure, never one result per till.
-        store_results = [r for r in await collector.drain()
-                         if r.kind == "pos_store" and r.target == "store-a"]
+        store_results = [
+            r for r in await collector.drain() if r.kind == "pos_store" and r.target == "store-a"
+        ]
         assert store_results and not any(r.ok for r in store_results)
         assert {r.reason for r in store_results} == {failures[0].reason}
 
@@ -226,12 +255,25 @@ async def test_poll_mode_with_icmp(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     clock = ManualClock(local("2026-11-30T12:00:00"))
     document = pos_document(tmp_path, terminals={"a1": {"poll": "store-a-till-1"}})
     document["targets"] = [
-        {"name": "store-a-till-1", "address": "127.0.0.31", "site": "store-a",
-         "probes": {"icmp": {"interval": "500ms", "timeout": "1500ms", "count": 2,
-                             "echo_interval": "100ms", "echo_timeout": "1s"}}},
+        {
+            "name": "store-a-till-1",
+            "address": "127.0.0.31",
+            "site": "store-a",
+            "probes": {
+                "icmp": {
+                    "interval": "500ms",
+                    "timeout": "1500ms",
+                    "count": 2,
+                    "echo_interval": "100ms",
+                    "echo_timeout": "1s",
+                }
+            },
+        },
     ]
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         await eventually(_states_are(session, daemon, {"a1": "up"}), what="a1 up by ping")
         a1 = service.register.find("store-a", "a1")
         assert a1 is not None and a1.transport == "poll" and a1.interval == 0.5

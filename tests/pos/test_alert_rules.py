@@ -20,9 +20,16 @@ def _rule(name: str) -> CompiledRule:
 
 def _register(tills: int) -> Register:
     register = Register()
-    store = Store(name="s1", site="s1", router=None, missed_intervals=3, down_terminals=2,
-                  auto_register=False, interval=10.0,
-                  hours=OpeningHours(parse_hours({"mon-sat": "08:00-20:00"}), "Europe/Berlin"))
+    store = Store(
+        name="s1",
+        site="s1",
+        router=None,
+        missed_intervals=3,
+        down_terminals=2,
+        auto_register=False,
+        interval=10.0,
+        hours=OpeningHours(parse_hours({"mon-sat": "08:00-20:00"}), "Europe/Berlin"),
+    )
     register.stores["s1"] = store
     for index in range(tills):
         register.add_terminal(store, f"t{index}", "config")

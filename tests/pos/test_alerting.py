@@ -20,16 +20,23 @@ async def _alerts(session: aiohttp.ClientSession, daemon: Daemon) -> list[dict[s
         assert response.status == 200, await response.text()
         body = await response.json()
     items = body["alerts"] if isinstance(body, dict) else body
-    return [a for a in items if str(a.get("rule", "")).startswith("pos-") and a.get("status") == "firing"
-            and "store-b" not in str(a.get("target"))]
+    return [
+        a
+        for a in items
+        if str(a.get("rule", "")).startswith("pos-")
+        and a.get("status") == "firing"
+        and "store-b" not in str(a.get("target"))
+    ]
 
 
 async def test_store_dark_is_one_urgent_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(local("2026-11-30T12:00:00"))
     document = pos_document(tmp_path, terminals={"a1": {}, "a2": {}, "a3": {}})
     document["alerts"] = {"evaluation_interval": "100ms"}
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         for till in ("a1", "a2", "a3"):
             await beat(session, daemon, till)
         # One till falls silent: one normal terminal alert.

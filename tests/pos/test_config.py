@@ -20,24 +20,48 @@ def _doc(pos: dict[str, Any], **extra: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("pos", "extra", "lines"),
     [
-        ({"stores": {"s1": {"token": "short"}}}, {},
-         ["pos.stores.s1.token: a store token must be at least 16 characters"]),
-        ({"stores": {"s1": {"udp_key": "short"}}}, {},
-         ["pos.stores.s1.udp_key: a UDP key must be at least 16 characters"]),
-        ({"stores": {"s1": {"terminals": {"t1": {"token": "x"}}}}}, {},
-         ["pos.stores.s1.terminals.t1.token: a terminal token must be at least 16 characters"]),
+        (
+            {"stores": {"s1": {"token": "short"}}},
+            {},
+            ["pos.stores.s1.token: a store token must be at least 16 characters"],
+        ),
+        (
+            {"stores": {"s1": {"udp_key": "short"}}},
+            {},
+            ["pos.stores.s1.udp_key: a UDP key must be at least 16 characters"],
+        ),
+        (
+            {"stores": {"s1": {"terminals": {"t1": {"token": "x"}}}}},
+            {},
+            ["pos.stores.s1.terminals.t1.token: a terminal token must be at least 16 characters"],
+        ),
         ({"stores": {"s1": {"colour": "red"}}}, {}, ["pos.stores.s1.colour: unknown key"]),
         ({"missed_intervals": 0}, {}, ["pos.missed_intervals: Input should be greater than or equal to 1"]),
         ({"hours": {"mon": "9-5"}}, {}, ["pos.hours: mon: '9-5' is not HH:MM-HH:MM or 'closed'"]),
-        ({"stores": {"s1": {"holidays": ["christmas"]}}}, {},
-         ["pos.stores.s1.holidays[0]: Input should be a valid date or datetime, input is too short"]),
-        ({"udp": {"listen": "localhost:1"}}, {},
-         ["pos.udp.listen: listen must be IP:PORT (e.g. 127.0.0.1:8471)"]),
-        ({"stores": {"s1": {"token": TOKEN}, "s2": {"token": TOKEN}}}, {},
-         ["pos.stores.s2.token: the same token as pos.stores.s1.token (every token must be unique)"]),
-        ({"stores": {"s1": {"site": "nowhere", "router": "r9", "terminals": {"t1": {"poll": "p9"}}}}}, {},
-         ["pos.stores.s1.site: no site named 'nowhere'", "pos.stores.s1.router: no target named 'r9'",
-          "pos.stores.s1.terminals.t1.poll: no target named 'p9'"]),
+        (
+            {"stores": {"s1": {"holidays": ["christmas"]}}},
+            {},
+            ["pos.stores.s1.holidays[0]: Input should be a valid date or datetime, input is too short"],
+        ),
+        (
+            {"udp": {"listen": "localhost:1"}},
+            {},
+            ["pos.udp.listen: listen must be IP:PORT (e.g. 127.0.0.1:8471)"],
+        ),
+        (
+            {"stores": {"s1": {"token": TOKEN}, "s2": {"token": TOKEN}}},
+            {},
+            ["pos.stores.s2.token: the same token as pos.stores.s1.token (every token must be unique)"],
+        ),
+        (
+            {"stores": {"s1": {"site": "nowhere", "router": "r9", "terminals": {"t1": {"poll": "p9"}}}}},
+            {},
+            [
+                "pos.stores.s1.site: no site named 'nowhere'",
+                "pos.stores.s1.router: no target named 'r9'",
+                "pos.stores.s1.terminals.t1.poll: no target named 'p9'",
+            ],
+        ),
     ],
 )
 def test_invalid(pos: dict[str, Any], extra: dict[str, Any], lines: list[str]) -> None:
@@ -47,16 +71,25 @@ def test_invalid(pos: dict[str, Any], extra: dict[str, Any], lines: list[str]) -
 
 
 def test_register_inherits_defaults_and_site() -> None:
-    loaded = build_config({
-        "sites": {"shop-1": {"timezone": "Europe/Vienna", "parent": "shop-1-router"}},
-        "targets": [{"name": "shop-1-router", "address": "127.0.0.1", "site": "shop-1"}],
-        "pos": {
-            "interval": "20s", "hours": {"daily": "07:00-22:00"}, "holidays": ["2026-12-25"],
-            "stores": {"shop-1": {"token": TOKEN, "holidays": ["2026-12-31"], "down_terminals": 3,
-                                  "terminals": {"t1": None,
-                                                "t2": {"interval": "5s", "address": "127.0.0.5"}}}},
-        },
-    })
+    loaded = build_config(
+        {
+            "sites": {"shop-1": {"timezone": "Europe/Vienna", "parent": "shop-1-router"}},
+            "targets": [{"name": "shop-1-router", "address": "127.0.0.1", "site": "shop-1"}],
+            "pos": {
+                "interval": "20s",
+                "hours": {"daily": "07:00-22:00"},
+                "holidays": ["2026-12-25"],
+                "stores": {
+                    "shop-1": {
+                        "token": TOKEN,
+                        "holidays": ["2026-12-31"],
+                        "down_terminals": 3,
+                        "terminals": {"t1": None, "t2": {"interval": "5s", "address": "127.0.0.5"}},
+                    }
+                },
+            },
+        }
+    )
     register = Register.from_config(loaded)
     store = register.stores["shop-1"]
     assert store.hours.timezone == "Europe/Vienna"
@@ -72,15 +105,22 @@ def test_register_inherits_defaults_and_site() -> None:
 
 
 def test_router_from_polled_target_parent() -> None:
-    loaded = build_config({
-        "sites": {"shop-2": {"timezone": "UTC"}},
-        "targets": [
-            {"name": "shop-2-router", "address": "127.0.0.1", "site": "shop-2"},
-            {"name": "shop-2-till", "address": "127.0.0.2", "site": "shop-2", "parent": "shop-2-router",
-             "probes": {"tcp": {"port": 9, "interval": "15s"}}},
-        ],
-        "pos": {"stores": {"shop-2": {"terminals": {"t1": {"poll": "shop-2-till"}}}}},
-    })
+    loaded = build_config(
+        {
+            "sites": {"shop-2": {"timezone": "UTC"}},
+            "targets": [
+                {"name": "shop-2-router", "address": "127.0.0.1", "site": "shop-2"},
+                {
+                    "name": "shop-2-till",
+                    "address": "127.0.0.2",
+                    "site": "shop-2",
+                    "parent": "shop-2-router",
+                    "probes": {"tcp": {"port": 9, "interval": "15s"}},
+                },
+            ],
+            "pos": {"stores": {"shop-2": {"terminals": {"t1": {"poll": "shop-2-till"}}}}},
+        }
+    )
     store = Register.from_config(loaded).stores["shop-2"]
     assert store.router == "shop-2-router"
     assert store.terminals["t1"].interval == 15.0 and store.terminals["t1"].address == "127.0.0.2"

@@ -12,14 +12,25 @@ KEY = b"store-key-0123456789"
 
 
 def test_round_trip() -> None:
-    data = encode(KEY, "s1", "t1", ts=1_800_000_000.123, boot=42, sequence=7,
-                  status={"version": "1.2", "queue": 3, "printer": "ok", "last_txn": 1_799_999_000})
+    data = encode(
+        KEY,
+        "s1",
+        "t1",
+        ts=1_800_000_000.123,
+        boot=42,
+        sequence=7,
+        status={"version": "1.2", "queue": 3, "printer": "ok", "last_txn": 1_799_999_000},
+    )
     assert data.startswith(b"P1|s1|t1|1800000000123|42|7|version=1.2;queue=3;printer=ok;last_txn=")
     beat = verify(open_envelope(data), KEY)
     assert (beat.store, beat.terminal, beat.boot, beat.sequence) == ("s1", "t1", 42, 7)
     assert beat.ts == pytest.approx(1_800_000_000.123)
-    assert beat.status == {"version": "1.2", "queue_length": 3, "printer": "ok",
-                           "last_transaction": 1_799_999_000.0}
+    assert beat.status == {
+        "version": "1.2",
+        "queue_length": 3,
+        "printer": "ok",
+        "last_transaction": 1_799_999_000.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -92,8 +103,9 @@ def test_out_of_range_status_is_malformed(status: dict[str, FieldValue]) -> None
 
 
 def test_status_bounds_are_inclusive() -> None:
-    signed = encode(KEY, "s1", "t1", ts=1.0, boot=1, sequence=1,
-                    status={"queue": 1_000_000, "last_txn": "253402300799"})
+    signed = encode(
+        KEY, "s1", "t1", ts=1.0, boot=1, sequence=1, status={"queue": 1_000_000, "last_txn": "253402300799"}
+    )
     beat = verify(open_envelope(signed), KEY)
     assert beat.status == {"queue_length": 1_000_000, "last_transaction": 253_402_300_799.0}
     zero = encode(KEY, "s1", "t1", ts=1.0, boot=1, sequence=2, status={"queue": 0, "last_txn": 0})

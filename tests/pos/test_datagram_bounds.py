@@ -22,8 +22,11 @@ def signed(ts: bytes, boot: bytes = b"1", sequence: bytes = b"1") -> bytes:
     return payload + b"|" + sign(KEY, payload)
 
 
-@pytest.mark.parametrize("ts", [b"9" * 351, b"9" * 20, b"253402300800000", b"-1"],
-                         ids=["351-digits", "20-digits", "year-10000", "negative"])
+@pytest.mark.parametrize(
+    "ts",
+    [b"9" * 351, b"9" * 20, b"253402300800000", b"-1"],
+    ids=["351-digits", "20-digits", "year-10000", "negative"],
+)
 def test_a_signed_datagram_with_an_absurd_timestamp_is_malformed(ts: bytes) -> None:
     """A 351-digit timestamp raised OverflowError (int / float) and was logged as a traceback."""
     with pytest.raises(DatagramError) as caught:
@@ -37,11 +40,14 @@ def test_the_largest_timestamp_a_datetime_can_show_is_taken() -> None:
 
 
 async def test_the_daemon_counts_it_malformed_and_logs_no_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     clock = ManualClock(local("2026-11-30T12:00:00"))
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         sender = await Sender.open(service)
         payload = b"|".join([MAGIC, b"store-a", b"a1", b"9" * 351, b"7", b"1", b""])
         sender.send(payload + b"|" + sign(UDP_KEY.encode(), payload))

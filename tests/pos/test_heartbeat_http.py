@@ -32,11 +32,17 @@ async def test_store_token_heartbeat_makes_terminal_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
-        response = await beat(session, daemon, "a2", version="4.2.1",
-                              status={"queue_length": 3, "printer": "paper_low",
-                                      "last_transaction": "2026-11-30T10:59:00Z"})
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
+        response = await beat(
+            session,
+            daemon,
+            "a2",
+            version="4.2.1",
+            status={"queue_length": 3, "printer": "paper_low", "last_transaction": "2026-11-30T10:59:00Z"},
+        )
         assert response.status == 200
         states = await eventually(lambda: _up(session, daemon, "a2"), what="a2 up")
         assert states["a2"] == "up"
@@ -61,8 +67,10 @@ async def test_refusals_are_4xx_counted_and_change_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         endpoint = url(daemon, "/api/v1/pos/heartbeat")
         cases: list[tuple[dict[str, str], bytes, int, str]] = [
             ({}, b'{"terminal":"a1","store":"store-a"}', 401, "unauthorized"),
@@ -73,23 +81,33 @@ async def test_refusals_are_4xx_counted_and_change_nothing(
             (auth(STORE_TOKEN), b'{"terminal":"a1","store":', 422, "malformed"),
             (auth(STORE_TOKEN), b'{"terminal":"a1","store":"store-a","extra":1}', 422, "malformed"),
             (auth(STORE_TOKEN), b'{"terminal":"a 1","store":"store-a"}', 422, "malformed"),
-            (auth(STORE_TOKEN), b'{"terminal":"a1","store":"store-a","status":{"queue_length":-1}}',
-             422, "malformed"),
+            (
+                auth(STORE_TOKEN),
+                b'{"terminal":"a1","store":"store-a","status":{"queue_length":-1}}',
+                422,
+                "malformed",
+            ),
             (auth(STORE_TOKEN), b"[1, 2]", 422, "malformed"),
-            (auth(STORE_TOKEN), b'{"terminal":"a1","store":"store-a","version":"' + b"x" * 5000 + b'"}',
-             413, "oversized"),
+            (
+                auth(STORE_TOKEN),
+                b'{"terminal":"a1","store":"store-a","version":"' + b"x" * 5000 + b'"}',
+                413,
+                "oversized",
+            ),
         ]
         for headers, body, status, outcome in cases:
             before = await metric(session, daemon, "http", outcome)
-            async with session.post(endpoint, data=body,
-                                    headers={**headers, "Content-Type": "application/json"}) as response:
+            async with session.post(
+                endpoint, data=body, headers={**headers, "Content-Type": "application/json"}
+            ) as response:
                 answer = await response.json()
                 assert response.status == status, (body[:60], answer)
                 assert "error" in answer
                 assert "Traceback" not in answer["error"]
             assert await metric(session, daemon, "http", outcome) == before + 1, outcome
-        async with session.post(endpoint, data=b"terminal=a1", headers={
-            **auth(STORE_TOKEN), "Content-Type": "text/plain"}) as response:
+        async with session.post(
+            endpoint, data=b"terminal=a1", headers={**auth(STORE_TOKEN), "Content-Type": "text/plain"}
+        ) as response:
             assert response.status == 415
         # Chunked upload without Content-Length is still cut off at the limit.
 
@@ -97,8 +115,9 @@ async def test_refusals_are_4xx_counted_and_change_nothing(
             for _ in range(10):
                 yield b" " * 1000
 
-        async with session.post(endpoint, data=chunks(), headers={
-            **auth(STORE_TOKEN), "Content-Type": "application/json"}) as response:
+        async with session.post(
+            endpoint, data=chunks(), headers={**auth(STORE_TOKEN), "Content-Type": "application/json"}
+        ) as response:
             assert response.status == 413
         assert set(service.register.stores["store-a"].terminals) == {"a1", "a2"}
         assert all(t.last_seen is None for t in service.register.terminals())
@@ -110,8 +129,10 @@ async def test_refusals_are_4xx_counted_and_change_nothing(
 async def test_terminal_token_and_auto_registration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(OPEN_TIME)
     document = pos_document(tmp_path, auto_register=True)
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         assert (await beat(session, daemon, "a1", token=TILL_TOKEN)).status == 200
         assert (await beat(session, daemon, "a9")).status == 200
         assert "a9" in service.register.stores["store-a"].terminals
@@ -131,30 +152,38 @@ async def test_register_api_needs_admin_and_keeps_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession() as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession() as session,
+    ):
         path = url(daemon, "/api/v1/pos/stores/store-a/terminals/a7")
-        async with session.put(path, json={"address": "127.0.0.77", "interval": "20s"},
-                               headers=auth(READ_TOKEN)) as response:
+        async with session.put(
+            path, json={"address": "127.0.0.77", "interval": "20s"}, headers=auth(READ_TOKEN)
+        ) as response:
             assert response.status == 403
-        async with session.put(path, json={"address": "not an address!"},
-                               headers=auth(ADMIN_TOKEN)) as response:
+        async with session.put(
+            path, json={"address": "not an address!"}, headers=auth(ADMIN_TOKEN)
+        ) as response:
             assert response.status == 422
             assert (await response.json())["field"] == "address"
         for interval in ("Infinity", "1e400", "NaN", "-Infinity"):  # json.loads takes all four
-            async with session.put(path, data=f'{{"interval": {interval}}}',
-                                   headers={**auth(ADMIN_TOKEN), "Content-Type": "application/json"}
-                                   ) as response:
+            async with session.put(
+                path,
+                data=f'{{"interval": {interval}}}',
+                headers={**auth(ADMIN_TOKEN), "Content-Type": "application/json"},
+            ) as response:
                 assert response.status == 422, interval
                 assert (await response.json())["field"] == "interval"
-        async with session.put(path, json={"address": "127.0.0.77", "interval": "20s"},
-                               headers=auth(ADMIN_TOKEN)) as response:
+        async with session.put(
+            path, json={"address": "127.0.0.77", "interval": "20s"}, headers=auth(ADMIN_TOKEN)
+        ) as response:
             assert response.status == 201
             assert (await response.json())["interval"] == "20s"
         async with session.put(path, json={}, headers=auth(ADMIN_TOKEN)) as response:
             assert response.status == 409
-        async with session.delete(url(daemon, "/api/v1/pos/stores/store-a/terminals/a1"),
-                                  headers=auth(ADMIN_TOKEN)) as response:
+        async with session.delete(
+            url(daemon, "/api/v1/pos/stores/store-a/terminals/a1"), headers=auth(ADMIN_TOKEN)
+        ) as response:
             assert response.status == 409  # configured in the file
         async with session.get(url(daemon, "/api/v1/pos/stores"), headers=auth(READ_TOKEN)) as response:
             text = await response.text()
@@ -174,24 +203,31 @@ async def test_register_api_needs_admin_and_keeps_secrets(
         async with session.delete(path, headers=auth(ADMIN_TOKEN)) as response:
             assert response.status == 204
         assert "a7" not in service.register.stores["store-a"].terminals
-        async with session.get(url(daemon, "/api/v1/pos/terminals?store=nope"),
-                               headers=auth(READ_TOKEN)) as response:
+        async with session.get(
+            url(daemon, "/api/v1/pos/terminals?store=nope"), headers=auth(READ_TOKEN)
+        ) as response:
             assert response.status == 404
-        async with session.get(url(daemon, "/api/v1/pos/terminals?bogus=1"),
-                               headers=auth(READ_TOKEN)) as response:
+        async with session.get(
+            url(daemon, "/api/v1/pos/terminals?bogus=1"), headers=auth(READ_TOKEN)
+        ) as response:
             assert response.status in (400, 422)
 
 
 async def test_terminal_address_from_ipam(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session:
-        async with session.post(url(daemon, "/api/v1/ipam/subnets"),
-                                json={"cidr": "127.0.42.0/24", "site": "store-a"}) as response:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session,
+    ):
+        async with session.post(
+            url(daemon, "/api/v1/ipam/subnets"), json={"cidr": "127.0.42.0/24", "site": "store-a"}
+        ) as response:
             assert response.status == 201, await response.text()
             subnet = await response.json()
-        async with session.post(url(daemon, f"/api/v1/ipam/subnets/{subnet['id']}/allocate"),
-                                json={"address": "127.0.42.17", "hostname": "store-a-a2"}) as response:
+        async with session.post(
+            url(daemon, f"/api/v1/ipam/subnets/{subnet['id']}/allocate"),
+            json={"address": "127.0.42.17", "hostname": "store-a-a2"},
+        ) as response:
             assert response.status in (200, 201), await response.text()
         await service.refresh_ipam()
         async with session.get(url(daemon, "/api/v1/pos/terminals?store=store-a")) as response:

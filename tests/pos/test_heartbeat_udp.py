@@ -46,12 +46,21 @@ async def _counted(session: aiohttp.ClientSession, daemon: Daemon, outcome: str,
 
 async def test_udp_heartbeats_and_drops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         sender = await Sender.open(service)
         now = clock.now()
-        good = encode(KEY, "store-a", "a1", ts=now, boot=7, sequence=1,
-                      status={"version": "5.0", "queue": 2, "printer": "ok"})
+        good = encode(
+            KEY,
+            "store-a",
+            "a1",
+            ts=now,
+            boot=7,
+            sequence=1,
+            status={"version": "5.0", "queue": 2, "printer": "ok"},
+        )
         sender.send(good)
         await _counted(session, daemon, "accepted", 1)
         terminal = service.register.find("store-a", "a1")
@@ -86,8 +95,9 @@ async def test_udp_heartbeats_and_drops(tmp_path: Path, monkeypatch: pytest.Monk
         sender.send(encode(KEY, "store-a", "a1", ts=now, boot=7, sequence=6, status={"queue": "many"}))
         await _counted(session, daemon, "malformed", 2)
         # Non-finite or absurd numbers are dropped as malformed, never stored or passed on.
-        for sequence, bad in enumerate(({"last_txn": "nan"}, {"last_txn": "inf"}, {"last_txn": "1e400"},
-                                        {"queue": 1_000_001}), start=6):
+        for sequence, bad in enumerate(
+            ({"last_txn": "nan"}, {"last_txn": "inf"}, {"last_txn": "1e400"}, {"queue": 1_000_001}), start=6
+        ):
             sender.send(encode(KEY, "store-a", "a1", ts=now, boot=7, sequence=sequence, status=bad))
             await _counted(session, daemon, "malformed", sequence - 3)
         assert "last_transaction" not in terminal.reported

@@ -31,8 +31,11 @@ def test_parse_week() -> None:
         ({"mon": "08:00-25:00"}, "mon: '08:00-25:00' is not a time of day (00:00-24:00)"),
         ({"mon": "08:61-20:00"}, "mon: '08:61-20:00' is not a time of day (00:00-24:00)"),
         ({"mon-fri": "08:00-20:00", "fri": "closed"}, "fri: fri is already given by mon-fri"),
-        ({"mon": "20:00-08:00"}, "mon: '20:00-08:00' ends before it starts (split hours past midnight "
-                                 "across two days: '22:00-24:00' and '00:00-02:00')"),
+        (
+            {"mon": "20:00-08:00"},
+            "mon: '20:00-08:00' ends before it starts (split hours past midnight "
+            "across two days: '22:00-24:00' and '00:00-02:00')",
+        ),
     ],
 )
 def test_parse_errors(spec: dict[str, str], message: str) -> None:

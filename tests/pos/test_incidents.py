@@ -23,9 +23,19 @@ def store_doc(tmp_path: Path, receiver: Receiver, **store: Any) -> dict[str, Any
     doc = pos_document(tmp_path, **store)
     del doc["pos"]["stores"]["store-b"]
     doc["alerts"] = {"evaluation_interval": "0.1s", "dependency_grace": "3s"}
-    doc["notify"] = {"routes": [{"name": "oncall", "urls": [receiver.url()], "group_wait": "0.5s",
-                                 "group_interval": "1s", "repeat_interval": "1h"}],
-                     "retry_initial": "0.5s", "retry_max": "2s"}
+    doc["notify"] = {
+        "routes": [
+            {
+                "name": "oncall",
+                "urls": [receiver.url()],
+                "group_wait": "0.5s",
+                "group_interval": "1s",
+                "repeat_interval": "1h",
+            }
+        ],
+        "retry_initial": "0.5s",
+        "retry_max": "2s",
+    }
     return doc
 
 

@@ -20,15 +20,21 @@ async def test_runtime_terminals_survive_restart(
     document = pos_document(tmp_path, auto_register=True)
     document["storage"]["state_url"] = state_url
     clock = ManualClock(local("2026-11-30T12:00:00"))
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         assert (await beat(session, daemon, "a8")).status == 200
         assert (await beat(session, daemon, "a9")).status == 200
-        async with session.put(url(daemon, "/api/v1/pos/stores/store-a/terminals/a7"),
-                               json={"address": "127.0.0.70"}, headers=auth(ADMIN_TOKEN)) as response:
+        async with session.put(
+            url(daemon, "/api/v1/pos/stores/store-a/terminals/a7"),
+            json={"address": "127.0.0.70"},
+            headers=auth(ADMIN_TOKEN),
+        ) as response:
             assert response.status == 201
-        async with session.delete(url(daemon, "/api/v1/pos/stores/store-a/terminals/a9"),
-                                  headers=auth(ADMIN_TOKEN)) as response:
+        async with session.delete(
+            url(daemon, "/api/v1/pos/stores/store-a/terminals/a9"), headers=auth(ADMIN_TOKEN)
+        ) as response:
             assert response.status == 204
     async with pos_daemon(document, ManualClock(clock.now()), monkeypatch) as (_, service):
         terminals = service.register.stores["store-a"].terminals

@@ -19,11 +19,13 @@ async def test_terminal_interval_out_of_range_is_422_naming_the_field(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session,
+    ):
         path = url(daemon, "/api/v1/pos/stores/store-a/terminals/a7")
         # 1e300 s and 100000000 weeks are a till that never goes overdue; 1e-300 s was shown as 0ms.
-        for raw in ('1e300', '"100000000w"', '1e-300', '0.5', '"2d"', '0', '-5', '1' + '0' * 400):
+        for raw in ("1e300", '"100000000w"', "1e-300", "0.5", '"2d"', "0", "-5", "1" + "0" * 400):
             async with session.put(path, data=f'{{"interval": {raw}}}', headers=JSON) as response:
                 body = await response.json()
                 assert response.status == 422, (raw, body)
@@ -35,16 +37,17 @@ async def test_terminal_interval_out_of_range_is_422_naming_the_field(
             assert (await response.json())["interval"] == "1d"
 
 
-async def test_heartbeat_store_name_with_nul_is_422(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_heartbeat_store_name_with_nul_is_422(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _), \
-            aiohttp.ClientSession(headers=auth(STORE_TOKEN)) as session:
-        for body, field in (({"terminal": "a2", "store": "store-a\u0000"}, "store"),
-                            ({"terminal": "a2", "store": "store-a", "version": "4.2\u0007"}, "version"),
-                            ({"terminal": "a2", "store": "store-a",
-                              "status": {"printer": "ok\u0000"}}, "status.printer")):
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _),
+        aiohttp.ClientSession(headers=auth(STORE_TOKEN)) as session,
+    ):
+        for body, field in (
+            ({"terminal": "a2", "store": "store-a\u0000"}, "store"),
+            ({"terminal": "a2", "store": "store-a", "version": "4.2\u0007"}, "version"),
+            ({"terminal": "a2", "store": "store-a", "status": {"printer": "ok\u0000"}}, "status.printer"),
+        ):
             async with session.post(url(daemon, "/api/v1/pos/heartbeat"), json=body) as response:
                 answer = await response.json()
                 assert response.status == 422, answer
@@ -55,8 +58,10 @@ async def test_an_unknown_state_filter_is_422_not_an_empty_list(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(OPEN_TIME)
-    async with pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _service), \
-            aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_document(tmp_path), clock, monkeypatch) as (daemon, _service),
+        aiohttp.ClientSession(headers=auth(ADMIN_TOKEN)) as session,
+    ):
         for path in ("/api/v1/pos/stores?state=weird", "/api/v1/pos/terminals?state=weird"):
             async with session.get(url(daemon, path)) as response:
                 body = await response.json()

@@ -10,9 +10,17 @@ TOKEN = "till-token-do-not-print-0123"
 
 
 def test_store_repr_hides_udp_key() -> None:
-    store = Store(name="s1", site="s1", hours=OpeningHours(ALWAYS_OPEN, "UTC"), router=None,
-                  missed_intervals=3, down_terminals=2, auto_register=False, interval=30.0,
-                  udp_key=UDP_KEY)
+    store = Store(
+        name="s1",
+        site="s1",
+        hours=OpeningHours(ALWAYS_OPEN, "UTC"),
+        router=None,
+        missed_intervals=3,
+        down_terminals=2,
+        auto_register=False,
+        interval=30.0,
+        udp_key=UDP_KEY,
+    )
     text = repr(store)
     assert "name='s1'" in text  # the repr is still useful
     assert "udp_key" not in text

@@ -28,13 +28,19 @@ async def test_reload_keeps_state_and_applies_new_hours(
 ) -> None:
     clock = ManualClock(local("2026-11-30T19:00:00"))
     document = pos_document(tmp_path, auto_register=True)
-    async with pos_daemon(document, clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(document, clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         await beat(session, daemon, "a1", version="1.0")
         await beat(session, daemon, "a5")  # auto-registered
-        await eventually(lambda: service.register.find("store-a", "a1") is not None
-                         and service.register.find("store-a", "a1").state == "up",  # type: ignore[union-attr]
-                         what="a1 up")
+        await eventually(
+            lambda: (
+                service.register.find("store-a", "a1") is not None
+                and service.register.find("store-a", "a1").state == "up"
+            ),  # type: ignore[union-attr]
+            what="a1 up",
+        )
         udp_port = service.udp.port if service.udp else None
         # New file: the store now closes at 18:00, and a third store appears.
         changed = pos_document(tmp_path, auto_register=True, hours={"mon-sat": "08:00-18:00"})

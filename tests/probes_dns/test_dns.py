@@ -15,8 +15,11 @@ from tests.servers.processes import free_port
 
 async def query(port: int, **settings: object) -> ProbeResult:
     values = {"port": port, "interval": 60, "timeout": 2, **settings}
-    (result,) = await run_with_deadline(DnsProbe(), ProbeTarget(name="ns1", address="127.0.0.1", site="hq"),
-                                        DnsSettings.model_validate(values))
+    (result,) = await run_with_deadline(
+        DnsProbe(),
+        ProbeTarget(name="ns1", address="127.0.0.1", site="hq"),
+        DnsSettings.model_validate(values),
+    )
     return result
 
 
@@ -24,8 +27,9 @@ async def query(port: int, **settings: object) -> ProbeResult:
 async def test_expected_answer_over_udp_and_tcp(transport: str) -> None:
     async with dns_zone(tcp=True) as (zone, port):
         zone.records[("www.corp.example", "A")] = ("192.0.2.10", 300)
-        result = await query(port, query_name="www.corp.example", transport=transport,
-                             expected_answers=["192.0.2.10"])
+        result = await query(
+            port, query_name="www.corp.example", transport=transport, expected_answers=["192.0.2.10"]
+        )
     assert result.ok and result.reason is None, result
     assert result.fields["answer_ok"] == 1 and result.fields["answers"] == 1
     assert result.fields["rcode"] == "NOERROR"
@@ -55,10 +59,12 @@ async def test_aaaa_and_mx_answers_compare_as_records() -> None:
     async with dns_zone() as (zone, port):
         zone.records[("v6.corp.example", "AAAA")] = ("2001:db8:0::1", 60)
         zone.records[("corp.example", "MX")] = ("10 mail.corp.example.", 60)
-        v6 = await query(port, query_name="v6.corp.example", query_type="aaaa",
-                         expected_answers=["2001:db8::1"])
-        mx = await query(port, query_name="corp.example", query_type="MX",
-                         expected_answers=["10 MAIL.corp.example."])
+        v6 = await query(
+            port, query_name="v6.corp.example", query_type="aaaa", expected_answers=["2001:db8::1"]
+        )
+        mx = await query(
+            port, query_name="corp.example", query_type="MX", expected_answers=["10 MAIL.corp.example."]
+        )
     assert v6.fields["answer_ok"] == 1 and mx.fields["answer_ok"] == 1, (v6.reason, mx.reason)
 
 
@@ -71,14 +77,19 @@ async def test_a_silent_server_is_a_failed_run() -> None:
     assert not tcp.ok and tcp.reason is not None and tcp.reason.startswith("no answer"), tcp.reason
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"query_name": "a..b"}, "not a DNS name"),
-    ({"query_name": "x", "query_type": "BOGUS"}, "unknown record type 'BOGUS'"),
-    ({"query_name": "x", "expected_rcodes": ["WHAT"]}, "unknown rcode 'WHAT'"),
-    ({"query_name": "x", "expected_answers": ["not-an-address"]},
-     "expected_answers: 'not-an-address' is not A data"),
-    ({"query_name": "x", "transport": "quic"}, "transport"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"query_name": "a..b"}, "not a DNS name"),
+        ({"query_name": "x", "query_type": "BOGUS"}, "unknown record type 'BOGUS'"),
+        ({"query_name": "x", "expected_rcodes": ["WHAT"]}, "unknown rcode 'WHAT'"),
+        (
+            {"query_name": "x", "expected_answers": ["not-an-address"]},
+            "expected_answers: 'not-an-address' is not A data",
+        ),
+        ({"query_name": "x", "transport": "quic"}, "transport"),
+    ],
+)
 def test_settings_refuse_bad_values(values: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         DnsSettings.model_validate(values)
@@ -101,11 +112,13 @@ async def test_dnssec_validate_against_a_trust_anchor() -> None:
         zone.signer = ZoneSigner("corp.example")
         anchor = zone.signer.ds()
         good = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor])
-        over_tcp = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor],
-                               transport="tcp")
+        over_tcp = await query(
+            port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor], transport="tcp"
+        )
         other = ZoneSigner("corp.example")  # an anchor for another key: the zone is not trusted
-        untrusted = await query(port, query_name="erp.corp.example", dnssec="validate",
-                                trust_anchors=[other.ds()])
+        untrusted = await query(
+            port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[other.ds()]
+        )
         zone.signer.tampered = True
         zone.records[("erp.corp.example", "A")] = ("192.0.2.66", 60)  # the old signature stays
         forged = await query(port, query_name="erp.corp.example", dnssec="validate", trust_anchors=[anchor])

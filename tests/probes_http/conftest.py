@@ -39,5 +39,8 @@ async def check(**settings: object) -> list[ProbeResult]:
     from monitord.cli.output import run_with_deadline
 
     values = {"interval": 60, "timeout": 10, **settings}
-    return await run_with_deadline(HttpProbe(), ProbeTarget(name="site", address="127.0.0.1", site="hq"),
-                                   HttpSettings.model_validate(values))
+    return await run_with_deadline(
+        HttpProbe(),
+        ProbeTarget(name="site", address="127.0.0.1", site="hq"),
+        HttpSettings.model_validate(values),
+    )

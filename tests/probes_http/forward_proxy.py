@@ -46,7 +46,7 @@ class ForwardProxy:
                 else:
                     parts = urlsplit(target)
                     up_reader, up_writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
-                    rest = head[len(line):]
+                    rest = head[len(line) :]
                     up_writer.write(f"{method} {parts.path or '/'} HTTP/1.1".encode() + rest)
                 await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
         except (OSError, asyncio.IncompleteReadError, TimeoutError):

@@ -18,20 +18,28 @@ from tests.servers.tls_web import TlsWeb
 
 async def monitord(*args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitord", "probe", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "monitord",
+        "probe",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     async with asyncio.timeout(60):
         out, _ = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode()
 
 
-async def test_probe_http_flags_before_and_after_the_url(pki: Pki,
-                                                         web_servers: Callable[..., TlsWeb]) -> None:
+async def test_probe_http_flags_before_and_after_the_url(
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("cli"))
     await server.up()
-    after = await monitord("http", server.url("/"), "--ca-file", str(pki.ca), "--body-match", "nominal",
-                           "--json")
+    after = await monitord(
+        "http", server.url("/"), "--ca-file", str(pki.ca), "--body-match", "nominal", "--json"
+    )
     before = await monitord("http", "--json", "--ca-file", str(pki.ca), server.url("/"))
     for code, out in (after, before):
         assert code == 0, out
@@ -64,10 +72,12 @@ async def test_probe_tls(pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
 async def test_probe_dns() -> None:
     async with dns_zone(tcp=True) as (zone, port):
         zone.records[("erp.corp.example", "A")] = ("192.0.2.10", 60)
-        good = await monitord("dns", "127.0.0.1", "erp.corp.example", "--port", str(port), "--tcp",
-                              "--expect", "192.0.2.10")
-        wrong = await monitord("dns", "--expect", "192.0.2.11", "--port", str(port), "127.0.0.1",
-                               "erp.corp.example")
+        good = await monitord(
+            "dns", "127.0.0.1", "erp.corp.example", "--port", str(port), "--tcp", "--expect", "192.0.2.10"
+        )
+        wrong = await monitord(
+            "dns", "--expect", "192.0.2.11", "--port", str(port), "127.0.0.1", "erp.corp.example"
+        )
         bad = await monitord("dns", "127.0.0.1", "erp.corp.example", "--type", "BOGUS")
     assert good[0] == 0 and "dns: up" in good[1], good
     assert wrong[0] == 1 and "answer lacks 192.0.2.11" in wrong[1], wrong

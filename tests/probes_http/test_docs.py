@@ -35,6 +35,9 @@ def test_every_setting_is_in_the_table() -> None:
     for page in PAGES:
         text = page.read_text()
         model = REGISTRY[page.stem].settings_model
-        missing = [name for name in model.model_fields if name not in ("interval", "timeout")
-                   and f"`{name}`" not in text]
+        missing = [
+            name
+            for name in model.model_fields
+            if name not in ("interval", "timeout") and f"`{name}`" not in text
+        ]
         assert not missing, f"{page.name} does not document {missing}"

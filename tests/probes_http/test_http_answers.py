@@ -71,11 +71,18 @@ async def test_chunked_body_is_counted_and_matched(plain: TlsWeb) -> None:
 
 
 async def test_post_with_a_body_and_secret_headers(plain: TlsWeb) -> None:
-    settings = HttpSettings.model_validate({"url": plain.url("/"), "method": "post", "body": "x=1",
-                                            "headers": {"Authorization": "Bearer s3cret-token"}})
+    settings = HttpSettings.model_validate(
+        {
+            "url": plain.url("/"),
+            "method": "post",
+            "body": "x=1",
+            "headers": {"Authorization": "Bearer s3cret-token"},
+        }
+    )
     assert "s3cret-token" not in repr(settings) and "s3cret-token" not in str(settings.model_dump())
-    (result,) = await check(url=plain.url("/"), method="POST", body="x=1",
-                            headers={"Authorization": "Bearer s3cret-token"})
+    (result,) = await check(
+        url=plain.url("/"), method="POST", body="x=1", headers={"Authorization": "Bearer s3cret-token"}
+    )
     assert result.fields["status_code"] == 200
 
 
@@ -109,14 +116,17 @@ async def test_through_a_forward_proxy(pki: Pki, plain: TlsWeb, web_servers: Cal
     await proxy.up()
     try:
         (http_result,) = await check(url=plain.url("/"), proxy=f"http://127.0.0.1:{proxy.port}")
-        https_result, tls = await check(url=secure.url("/"), proxy=f"http://127.0.0.1:{proxy.port}",
-                                        ca_file=str(pki.ca))
+        https_result, tls = await check(
+            url=secure.url("/"), proxy=f"http://127.0.0.1:{proxy.port}", ca_file=str(pki.ca)
+        )
     finally:
         await proxy.down()
     assert http_result.fields["status_code"] == 200 and https_result.fields["status_code"] == 200
     assert tls.fields["cert_valid"] == 1
-    assert proxy.requests == [f"GET http://localhost:{plain.port}/ HTTP/1.1",
-                              f"CONNECT localhost:{secure.port} HTTP/1.1"]
+    assert proxy.requests == [
+        f"GET http://localhost:{plain.port}/ HTTP/1.1",
+        f"CONNECT localhost:{secure.port} HTTP/1.1",
+    ]
 
 
 async def test_a_proxy_refusing_connect_is_a_failed_run(pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
@@ -147,17 +157,22 @@ async def test_ip_family_preference(web_servers: Callable[..., TlsWeb]) -> None:
     assert literal.fields["status_code"] == 200
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"url": "ftp://example.com/"}, "expected an http:// or https:// URL with a host"),
-    ({"url": "https://user:pw@example.com/"}, "credentials in the URL would be written to logs"),
-    ({"url": "https://example.com/", "body_match": "(a)\\1"},
-     "body_match\n  Value error, not a valid regular expression"),
-    ({"url": "https://example.com/", "valid_status_codes": [99]}, "greater than or equal to 100"),
-    ({"url": "https://example.com/", "headers": {"X": "a\r\nInjected: 1"}}, "line break"),
-    ({"url": "https://example.com/", "proxy": "socks5://127.0.0.1:1080"}, "expected http://host:port"),
-    ({"url": "https://example.com/", "client_key": "/k.pem"}, "client_key needs client_cert"),
-    ({"url": "https://example.com/", "colour": "red"}, "Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"url": "ftp://example.com/"}, "expected an http:// or https:// URL with a host"),
+        ({"url": "https://user:pw@example.com/"}, "credentials in the URL would be written to logs"),
+        (
+            {"url": "https://example.com/", "body_match": "(a)\\1"},
+            "body_match\n  Value error, not a valid regular expression",
+        ),
+        ({"url": "https://example.com/", "valid_status_codes": [99]}, "greater than or equal to 100"),
+        ({"url": "https://example.com/", "headers": {"X": "a\r\nInjected: 1"}}, "line break"),
+        ({"url": "https://example.com/", "proxy": "socks5://127.0.0.1:1080"}, "expected http://host:port"),
+        ({"url": "https://example.com/", "client_key": "/k.pem"}, "client_key needs client_cert"),
+        ({"url": "https://example.com/", "colour": "red"}, "Extra inputs are not permitted"),
+    ],
+)
 def test_settings_refuse_bad_values_naming_why(values: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         HttpSettings.model_validate(values)

@@ -10,7 +10,8 @@ from tests.servers.tls_web import PAGE, TlsWeb
 
 
 async def test_valid_certificate_gives_status_phases_and_certificate(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("valid", days=365))
     await server.up()
     http, tls = await check(url=server.url("/"), ca_file=str(pki.ca))
@@ -31,7 +32,8 @@ async def test_valid_certificate_gives_status_phases_and_certificate(
 
 
 async def test_certificate_expiring_in_three_days_is_valid_with_its_days_left(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("expiring", days=3))
     await server.up()
     http, tls = await check(url=server.url("/"), ca_file=str(pki.ca))
@@ -40,7 +42,8 @@ async def test_certificate_expiring_in_three_days_is_valid_with_its_days_left(
 
 
 async def test_expired_certificate_is_a_finding_and_no_request_is_sent(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("expired", days=-2))
     await server.up()
     http, tls = await check(url=server.url("/"), ca_file=str(pki.ca))
@@ -61,7 +64,8 @@ async def test_wrong_name_is_invalid(pki: Pki, web_servers: Callable[..., TlsWeb
 
 
 async def test_self_signed_is_invalid_against_the_system_store(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("self-signed", self_signed=True))
     await server.up()
     _, tls = await check(url=server.url("/"))  # no ca_file: the system store
@@ -70,7 +74,8 @@ async def test_self_signed_is_invalid_against_the_system_store(
 
 
 async def test_a_ca_file_trusts_what_the_system_store_does_not(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("private", days=100))
     await server.up()
     _, untrusted = await check(url=server.url("/"))
@@ -84,13 +89,15 @@ async def test_client_certificate_required(pki: Pki, web_servers: Callable[..., 
     client = pki.leaf("probe-client", client=True, names=("monitord",))
     (without,) = (r for r in await check(url=server.url("/"), ca_file=str(pki.ca)) if r.measurement == "http")
     assert not without.ok and without.fields["up"] == 0, without
-    http, tls = await check(url=server.url("/"), ca_file=str(pki.ca), client_cert=str(client.cert),
-                            client_key=str(client.key))
+    http, tls = await check(
+        url=server.url("/"), ca_file=str(pki.ca), client_cert=str(client.cert), client_key=str(client.key)
+    )
     assert http.ok and http.fields["status_code"] == 200 and tls.fields["cert_valid"] == 1
 
 
 async def test_a_renewed_certificate_is_seen_on_the_next_run(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("old", days=3))
     await server.up()
     _, before = await check(url=server.url("/"), ca_file=str(pki.ca))

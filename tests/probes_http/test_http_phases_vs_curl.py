@@ -25,18 +25,36 @@ async def curl_phases(url: str, ca: str) -> dict[str, float]:
     curl = shutil.which("curl")
     assert curl is not None, "curl (Debian package curl) is needed"
     process = await asyncio.create_subprocess_exec(
-        curl, "-sS", "-o", "/dev/null", "--cacert", ca, "--max-time", "20", "-w", CURL_FORMAT, url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        curl,
+        "-sS",
+        "-o",
+        "/dev/null",
+        "--cacert",
+        ca,
+        "--max-time",
+        "20",
+        "-w",
+        CURL_FORMAT,
+        url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     async with asyncio.timeout(30):
         out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     lookup, connect, tls, first, total = (float(x) * 1000.0 for x in out.split())
-    return {"resolve_ms": lookup, "connect_ms": connect - lookup, "tls_ms": tls - connect,
-            "first_byte_ms": first - tls, "total_ms": total}
+    return {
+        "resolve_ms": lookup,
+        "connect_ms": connect - lookup,
+        "tls_ms": tls - connect,
+        "first_byte_ms": first - tls,
+        "total_ms": total,
+    }
 
 
 async def test_phases_agree_with_curl_in_order_and_magnitude(
-        pki: Pki, web_servers: Callable[..., TlsWeb]) -> None:
+    pki: Pki, web_servers: Callable[..., TlsWeb]
+) -> None:
     server = web_servers(pki.leaf("timed"))
     server.delay = DELAY_S
     await server.up()

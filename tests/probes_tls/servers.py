@@ -30,8 +30,9 @@ def smtp_server(pair: Pair, *, implicit: bool) -> Iterator[int]:
     if implicit:
         controller = Controller(_Sink(), hostname="127.0.0.1", port=port, ssl_context=context)
     else:
-        controller = Controller(_Sink(), hostname="127.0.0.1", port=port, tls_context=context,
-                                require_starttls=True)
+        controller = Controller(
+            _Sink(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        )
     controller.start()
     try:
         yield port
@@ -74,6 +75,7 @@ async def imap_starttls(pair: Pair, *, refuse: bool = False) -> AsyncIterator[in
 @contextlib.asynccontextmanager
 async def implicit_tls(pair: Pair) -> AsyncIterator[int]:
     """TLS from the first byte (LDAPS, IMAPS): handshake, then wait for the client to leave."""
+
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
             async with asyncio.timeout(10):

@@ -24,8 +24,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pki]:
 
 async def tls_check(port: int, ca: Path | None, **settings: object) -> ProbeResult:
     values = {"port": port, "interval": 60, "timeout": 10, "ca_file": str(ca) if ca else None, **settings}
-    (result,) = await run_with_deadline(TlsProbe(), ProbeTarget(name="mail", address="127.0.0.1", site="hq"),
-                                        TlsSettings.model_validate(values))
+    (result,) = await run_with_deadline(
+        TlsProbe(),
+        ProbeTarget(name="mail", address="127.0.0.1", site="hq"),
+        TlsSettings.model_validate(values),
+    )
     return result
 
 

@@ -28,8 +28,9 @@ def _name(common: str) -> x509.Name:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 class Pki:
@@ -42,22 +43,45 @@ class Pki:
         self.ca_key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         self.ca_cert = (
-            x509.CertificateBuilder().subject_name(_name(ca_name)).issuer_name(_name(ca_name))
-            .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+            x509.CertificateBuilder()
+            .subject_name(_name(ca_name))
+            .issuer_name(_name(ca_name))
+            .public_key(self.ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.ca_key.public_key()),
-                           critical=False)
-            .sign(self.ca_key, hashes.SHA256()))
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.ca_key.public_key()), critical=False
+            )
+            .sign(self.ca_key, hashes.SHA256())
+        )
         self.ca = directory / f"{ca_name.replace(' ', '-')}.pem"
         self.ca.write_bytes(self.ca_cert.public_bytes(serialization.Encoding.PEM))
 
-    def leaf(self, name: str, *, days: float = 365, names: tuple[str, ...] = ("localhost", "127.0.0.1"),
-             self_signed: bool = False, client: bool = False) -> Pair:
+    def leaf(
+        self,
+        name: str,
+        *,
+        days: float = 365,
+        names: tuple[str, ...] = ("localhost", "127.0.0.1"),
+        self_signed: bool = False,
+        client: bool = False,
+    ) -> Pair:
         """A leaf valid for ``days`` more days (negative: expired that long ago)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
@@ -71,16 +95,26 @@ class Pki:
                 sans.append(x509.DNSName(entry))
         issuer = _name(name) if self_signed else self.ca_cert.subject
         builder = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(issuer)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
+            x509.CertificateBuilder()
+            .subject_name(_name(name))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
             .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH if client
-                                                  else ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+            .add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH]
+                ),
+                critical=False,
+            )
+        )
         if not self_signed:
             builder = builder.add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False)
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), critical=False
+            )
         cert = builder.sign(key if self_signed else self.ca_key, hashes.SHA256())
         pair = Pair(self.directory / f"{name}.pem", self.directory / f"{name}.key")
         pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -88,8 +88,9 @@ class InfluxServer:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([self.binary, "-config", str(self.config)],
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [self.binary, "-config", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
         wait_until(self._ready, 30, "InfluxDB", self.process, self.log)
 
     def _ready(self) -> bool:

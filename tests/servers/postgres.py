@@ -40,16 +40,43 @@ def postgres_server() -> Iterator[str]:
     port = free_port()
     run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-         "--no-sync", "-E", "UTF8"],
-        check=True, capture_output=True, timeout=120,
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     log = root / "server.log"
     options = f"-h 127.0.0.1 -p {port} -k {root} -F -c max_connections=300 -c fsync=off"
     subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-         "-w", "-t", "60", "start"],
-        check=True, capture_output=True, timeout=90,
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
     )
     try:
         wait_until(lambda: tcp_open("127.0.0.1", port), 30, "PostgreSQL", log=log)
@@ -57,7 +84,9 @@ def postgres_server() -> Iterator[str]:
     finally:
         subprocess.run(
             [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True, timeout=60, check=False,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -67,15 +96,13 @@ async def postgres_url(postgres_server: str) -> AsyncIterator[str]:
     """A fresh, empty database for one test, as a SQLAlchemy asyncpg URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     host, port = postgres_server.split(":")
-    admin = await asyncpg.connect(host=host, port=int(port), user="postgres", database="postgres",
-                                  timeout=10)
+    admin = await asyncpg.connect(host=host, port=int(port), user="postgres", database="postgres", timeout=10)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     yield f"postgresql+asyncpg://postgres@{postgres_server}/{name}"
-    admin = await asyncpg.connect(host=host, port=int(port), user="postgres", database="postgres",
-                                  timeout=10)
+    admin = await asyncpg.connect(host=host, port=int(port), user="postgres", database="postgres", timeout=10)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -25,17 +25,23 @@ def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
 
 def need_binary(path_or_name: str, package: str) -> str:
     """The binary's path, or fail saying which Debian package provides it."""
-    found = path_or_name if os.path.isabs(path_or_name) and os.path.exists(path_or_name) else (
-        shutil.which(path_or_name)
+    found = (
+        path_or_name
+        if os.path.isabs(path_or_name) and os.path.exists(path_or_name)
+        else (shutil.which(path_or_name))
     )
     if not found:
-        pytest.fail(f"{path_or_name} not found: install the Debian package {package} "
-                    "(make test does this)")
+        pytest.fail(f"{path_or_name} not found: install the Debian package {package} (make test does this)")
     return found
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str,
-               process: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
+def wait_until(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
     """Poll ``check`` until it is true; fail with the server's log after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -45,11 +45,17 @@ class Receiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         payload = json.loads(await request.read())
-        self.messages.append(Received(
-            path=request.path, title=payload.get("title", ""), body=payload.get("message", ""),
-            kind=payload.get("type", ""), key=request.headers.get("X-Idempotency-Key"), payload=payload,
-            at=time.monotonic(),
-        ))
+        self.messages.append(
+            Received(
+                path=request.path,
+                title=payload.get("title", ""),
+                body=payload.get("message", ""),
+                kind=payload.get("type", ""),
+                key=request.headers.get("X-Idempotency-Key"),
+                payload=payload,
+                at=time.monotonic(),
+            )
+        )
         self._arrived.set()
         return web.json_response({"ok": True})
 

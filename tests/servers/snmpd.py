@@ -37,25 +37,49 @@ AGENT_SCRIPT = Path(__file__).with_name("snmp_ifmib_agent.py")
 def snmp_env(persist: Path) -> dict[str, str]:
     """Environment for snmpd and the net-snmp CLI tools: no MIB loading, private state."""
     env = dict(os.environ)
-    env.update({"MIBS": "", "MIBDIRS": "/nonexistent", "SNMP_PERSISTENT_DIR": str(persist),
-                "SNMPCONFPATH": str(persist)})
+    env.update(
+        {
+            "MIBS": "",
+            "MIBDIRS": "/nonexistent",
+            "SNMP_PERSISTENT_DIR": str(persist),
+            "SNMPCONFPATH": str(persist),
+        }
+    )
     return env
 
 
 def default_interfaces() -> list[dict[str, Any]]:
     return [
-        {"index": 1, "name": "Gi0/1", "descr": "GigabitEthernet0/1", "alias": "uplink", "speed_mbps": 1000,
-         "in_octets": 1_000_000, "out_octets": 2_000_000, "in_ucast": 1000, "out_ucast": 2000},
-        {"index": 2, "name": "Gi0/2", "descr": "GigabitEthernet0/2", "alias": "pos-till-1",
-         "speed_mbps": 100, "hc": False, "in_octets": 500, "out_octets": 700},
+        {
+            "index": 1,
+            "name": "Gi0/1",
+            "descr": "GigabitEthernet0/1",
+            "alias": "uplink",
+            "speed_mbps": 1000,
+            "in_octets": 1_000_000,
+            "out_octets": 2_000_000,
+            "in_ucast": 1000,
+            "out_ucast": 2000,
+        },
+        {
+            "index": 2,
+            "name": "Gi0/2",
+            "descr": "GigabitEthernet0/2",
+            "alias": "pos-till-1",
+            "speed_mbps": 100,
+            "hc": False,
+            "in_octets": 500,
+            "out_octets": 700,
+        },
     ]
 
 
 class SnmpdServer:
     """One snmpd process; ``address`` is the first listening address, ``port`` its UDP port."""
 
-    def __init__(self, root: Path, *, controlled: bool = True,
-                 addresses: Sequence[str] = ("127.0.0.1",)) -> None:
+    def __init__(
+        self, root: Path, *, controlled: bool = True, addresses: Sequence[str] = ("127.0.0.1",)
+    ) -> None:
         self.snmpd = need_binary("/usr/sbin/snmpd", "snmpd")
         self.root = root
         self.persist = root / "persist"
@@ -74,8 +98,9 @@ class SnmpdServer:
         self._write_conf()
 
     def _write_conf(self) -> None:
-        listen = ",".join(f"udp6:[{a}]:{self.port}" if ":" in a else f"udp:{a}:{self.port}"
-                          for a in self.addresses)
+        listen = ",".join(
+            f"udp6:[{a}]:{self.port}" if ":" in a else f"udp:{a}:{self.port}" for a in self.addresses
+        )
         lines = [
             f"agentaddress {listen}",
             f"rocommunity {COMMUNITY} 127.0.0.0/8",
@@ -103,14 +128,28 @@ class SnmpdServer:
         os.replace(scratch, self.state)
 
     def start(self) -> None:
-        command = [self.snmpd, "-f", "-Lf", str(self.log), "-C", "-c", str(self.conf),
-                   "-p", str(self.root / "snmpd.pid")]
+        command = [
+            self.snmpd,
+            "-f",
+            "-Lf",
+            str(self.log),
+            "-C",
+            "-c",
+            str(self.conf),
+            "-p",
+            str(self.root / "snmpd.pid"),
+        ]
         # No SMUX (several test agents would fight over TCP port 199); in controlled mode
         # leave out snmpd's own interface modules so the pass_persist agent serves IF-MIB.
         excluded = "-smux,ifTable,ifXTable,interfaces" if self.controlled else "-smux"
         command += ["-I", excluded]
-        self.process = subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 15.0) -> None:
@@ -134,17 +173,38 @@ class SnmpdServer:
         self.stop()
         self.start()
 
-    def cli(self, tool: str, *args: str, timeout: float = 1.0, check: bool = True,
-            version: str = "2c") -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, tool: str, *args: str, timeout: float = 1.0, check: bool = True, version: str = "2c"
+    ) -> subprocess.CompletedProcess[str]:
         """Run a net-snmp CLI tool (numeric output) against this agent."""
-        auth = ["-v", version, "-c", COMMUNITY] if version != "3" else [
-            "-v3", "-l", "authPriv", "-u", V3_USER, "-a", "SHA", "-A", V3_AUTH_KEY,
-            "-x", "AES", "-X", V3_PRIV_KEY]
-        agent = f"udp6:[{self.address}]:{self.port}" if ":" in self.address else (
-            f"udp:{self.address}:{self.port}")
+        auth = (
+            ["-v", version, "-c", COMMUNITY]
+            if version != "3"
+            else [
+                "-v3",
+                "-l",
+                "authPriv",
+                "-u",
+                V3_USER,
+                "-a",
+                "SHA",
+                "-A",
+                V3_AUTH_KEY,
+                "-x",
+                "AES",
+                "-X",
+                V3_PRIV_KEY,
+            ]
+        )
+        agent = (
+            f"udp6:[{self.address}]:{self.port}"
+            if ":" in self.address
+            else (f"udp:{self.address}:{self.port}")
+        )
         command = [tool, *auth, "-On", "-t", str(timeout), "-r", "0", agent, *args]
-        return subprocess.run(command, env=self.env, capture_output=True, text=True,
-                              timeout=timeout * 4 + 10, check=check)
+        return subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=timeout * 4 + 10, check=check
+        )
 
     def snmpget(
         self, *oids: str, timeout: float = 1.0, check: bool = True

@@ -32,16 +32,33 @@ def ensure_test_user() -> str:
     try:
         pwd.getpwnam(TEST_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/tmp",
-                        "--shell", "/bin/sh", TEST_USER], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/tmp",
+                "--shell",
+                "/bin/sh",
+                TEST_USER,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
     subprocess.run(["usermod", "-p", "*", TEST_USER], check=True, capture_output=True, timeout=30)
     return TEST_USER
 
 
 def keygen(path: Path, kind: str = "ed25519", passphrase: str = "") -> str:
     """A new key pair at ``path``; returns the public key line."""
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", passphrase, "-C", "monitord-test", "-f", str(path)],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", kind, "-N", passphrase, "-C", "monitord-test", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return path.with_suffix(path.suffix + ".pub").read_text().strip()
 
 
@@ -70,11 +87,17 @@ class SshdServer:
         sshd = need_binary("/usr/sbin/sshd", "openssh-server")
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         log = self.log.open("ab")
-        self.process = subprocess.Popen([sshd, "-D", "-e", "-f", str(self.config)],
-                                        stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sshd, "-D", "-e", "-f", str(self.config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL
+        )
         log.close()
-        wait_until(lambda: all(tcp_open(a, self.port) for a in self.addresses), 30, "sshd",
-                   process=self.process, log=self.log)
+        wait_until(
+            lambda: all(tcp_open(a, self.port) for a in self.addresses),
+            30,
+            "sshd",
+            process=self.process,
+            log=self.log,
+        )
 
     def stop(self) -> None:
         """Stop the listener and the per-connection processes it forked (they outlive it)."""
@@ -140,9 +163,18 @@ def start_sshd(addresses: Sequence[str] = ("127.0.0.1",)) -> SshdServer:
         "LogLevel VERBOSE\n"
         "Subsystem sftp internal-sftp\n"
     )
-    server = SshdServer(root=root, port=port, addresses=tuple(addresses), user=user,
-                        client_key=root / "client_ed25519", host_public_key=host_public,
-                        known_hosts=known, data_dir=data, config=config, log=root / "sshd.log")
+    server = SshdServer(
+        root=root,
+        port=port,
+        addresses=tuple(addresses),
+        user=user,
+        client_key=root / "client_ed25519",
+        host_public_key=host_public,
+        known_hosts=known,
+        data_dir=data,
+        config=config,
+        log=root / "sshd.log",
+    )
     server.start()
     return server
 

@@ -64,8 +64,9 @@ class TlsWeb:
         self.requests += 1
         if self.delay:
             await asyncio.sleep(self.delay)
-        return web.Response(body=PAGE, status=self.status, content_type="text/html",
-                            headers={"X-Check": "yes"})
+        return web.Response(
+            body=PAGE, status=self.status, content_type="text/html", headers={"X-Check": "yes"}
+        )
 
     async def _status(self, request: web.Request) -> web.Response:
         return web.Response(text="status", status=int(request.match_info["code"]))

@@ -20,8 +20,10 @@ from monitord.sinks.feeder import SinkCounters, SinkFeeder
 
 
 def _results(count: int) -> list[ProbeResult]:
-    return [ProbeResult(measurement="tcp", target=f"t{i}", kind="tcp", time_ns=i, ok=True,
-                        fields={"up": 1}) for i in range(count)]
+    return [
+        ProbeResult(measurement="tcp", target=f"t{i}", kind="tcp", time_ns=i, ok=True, fields={"up": 1})
+        for i in range(count)
+    ]
 
 
 class RecordingSink:
@@ -47,8 +49,10 @@ async def _feed(sinks: list[RecordingSink], published: int, registry: CollectorR
     bus = ResultBus(registry)
     counters = SinkCounters(registry)
     health = HealthBoard()
-    feeders = [SinkFeeder(s, bus.subscribe(f"sink:{s.name}", 100_000), counters, health, retry_first=0.01)
-               for s in sinks]
+    feeders = [
+        SinkFeeder(s, bus.subscribe(f"sink:{s.name}", 100_000), counters, health, retry_first=0.01)
+        for s in sinks
+    ]
     bus.publish(_results(published))
     tasks = [asyncio.create_task(f.run()) for f in feeders]
     for feeder in feeders:
@@ -73,8 +77,9 @@ async def test_a_failed_batch_is_retried_not_dropped() -> None:
     registry = CollectorRegistry()
     flaky = RecordingSink("flaky", batch_size=10, linger=0.0, failures=0)
     bus = ResultBus(registry)
-    feeder = SinkFeeder(flaky, bus.subscribe("sink:flaky", 1000), SinkCounters(registry), HealthBoard(),
-                        retry_first=0.01)
+    feeder = SinkFeeder(
+        flaky, bus.subscribe("sink:flaky", 1000), SinkCounters(registry), HealthBoard(), retry_first=0.01
+    )
     flaky.failures = 2
     bus.publish(_results(10))
     task = asyncio.create_task(feeder.run())
@@ -100,13 +105,21 @@ async def test_a_batch_failing_at_shutdown_is_counted_as_lost() -> None:
 def test_influxdb_declares_its_own_batch_size_and_linger(tmp_path: Path) -> None:
     """The bug this fixes: every sink, InfluxDB included, was fed with storage.embedded's
     batch_size and flush_interval."""
-    loaded = build_config({
-        "daemon": {"state_dir": str(tmp_path)},
-        "storage": {"influxdb": {"url": "http://127.0.0.1:1", "bucket": "b", "batch_size": 7,
-                                 "flush_interval": "0.25s"},
-                    "embedded": {"enabled": True, "batch_size": 20_000, "flush_interval": "1s"}},
-        "targets": [],
-    })
+    loaded = build_config(
+        {
+            "daemon": {"state_dir": str(tmp_path)},
+            "storage": {
+                "influxdb": {
+                    "url": "http://127.0.0.1:1",
+                    "bucket": "b",
+                    "batch_size": 7,
+                    "flush_interval": "0.25s",
+                },
+                "embedded": {"enabled": True, "batch_size": 20_000, "flush_interval": "1s"},
+            },
+            "targets": [],
+        }
+    )
     registry = CollectorRegistry()
     runtime = Runtime(CurrentConfig(loaded), registry, HealthBoard(), None, ResultBus(registry))  # type: ignore[arg-type]
     influx = influx_sink(runtime)

@@ -32,8 +32,13 @@ def settings_for(server: SnmpdServer, **overrides: Any) -> SnmpSettings:
 
 
 def v3_settings(server: SnmpdServer, **overrides: Any) -> SnmpSettings:
-    v3 = {"user": V3_USER, "auth_protocol": "SHA", "auth_key": V3_AUTH_KEY,
-          "priv_protocol": "AES", "priv_key": V3_PRIV_KEY}
+    v3 = {
+        "user": V3_USER,
+        "auth_protocol": "SHA",
+        "auth_key": V3_AUTH_KEY,
+        "priv_protocol": "AES",
+        "priv_key": V3_PRIV_KEY,
+    }
     v3.update(overrides.pop("v3", {}))
     return settings_for(server, version="3", v3=v3, **overrides)
 

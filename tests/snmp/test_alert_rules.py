@@ -25,8 +25,9 @@ NS = 1_000_000_000
 def evaluator() -> Evaluator:
     rules = [AlertRule.model_validate(r) for r in DEFAULT_RULES if r["name"].startswith("snmp-")]
     assert len(rules) == 5
-    return Evaluator(compile_rules(rules), build_config({"targets": []}).targets,
-                     FlapPolicy(enabled=False), 0.0)
+    return Evaluator(
+        compile_rules(rules), build_config({"targets": []}).targets, FlapPolicy(enabled=False), 0.0
+    )
 
 
 def at(results: list[ProbeResult], seconds: float) -> list[ProbeResult]:
@@ -34,9 +35,7 @@ def at(results: list[ProbeResult], seconds: float) -> list[ProbeResult]:
     return [dataclasses.replace(r, time_ns=int(seconds * NS)) for r in results]
 
 
-async def test_described_interface_down_fires_after_a_minute(
-    kind: SnmpProbe, snmpd: SnmpdServer
-) -> None:
+async def test_described_interface_down_fires_after_a_minute(kind: SnmpProbe, snmpd: SnmpdServer) -> None:
     rows = default_interfaces()
     rows[0]["oper"] = 2  # Gi0/1, alias "uplink": admin up, oper down
     snmpd.set_interfaces(rows)
@@ -59,4 +58,3 @@ async def test_restart_fires_the_reboot_rule(kind: SnmpProbe, snmpd: SnmpdServer
     fired = [t.alert for t in ev.take()[0] if t.event == "fired"]
     assert [a.rule for a in fired] == ["snmp-device-rebooted"]
     assert fired[0].summary.startswith("sw1 restarted (uptime now ")
-

@@ -17,8 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitord", "probe", "snmp", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitord", "probe", "snmp", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_poll_interfaces_as_json(snmpd: SnmpdServer) -> None:
@@ -30,9 +36,19 @@ def test_poll_interfaces_as_json(snmpd: SnmpdServer) -> None:
 
 
 def test_v3_walk_prints_numeric_oids(snmpd: SnmpdServer) -> None:
-    done = cli("127.0.0.1", "--port", str(snmpd.port), "--v3-user", V3_USER,
-               "--v3-auth-key", V3_AUTH_KEY, "--v3-priv-key", V3_PRIV_KEY,
-               "--walk", ".1.3.6.1.2.1.31.1.1.1.18")
+    done = cli(
+        "127.0.0.1",
+        "--port",
+        str(snmpd.port),
+        "--v3-user",
+        V3_USER,
+        "--v3-auth-key",
+        V3_AUTH_KEY,
+        "--v3-priv-key",
+        V3_PRIV_KEY,
+        "--walk",
+        ".1.3.6.1.2.1.31.1.1.1.18",
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         ".1.3.6.1.2.1.31.1.1.1.18.1 = octets: uplink",
@@ -41,17 +57,29 @@ def test_v3_walk_prints_numeric_oids(snmpd: SnmpdServer) -> None:
 
 
 def test_wrong_community_exits_1_with_the_reason(snmpd: SnmpdServer) -> None:
-    done = cli("127.0.0.1", "--port", str(snmpd.port), "--community", "nope",
-               "--request-timeout", "0.2", "--retries", "0")
+    done = cli(
+        "127.0.0.1",
+        "--port",
+        str(snmpd.port),
+        "--community",
+        "nope",
+        "--request-timeout",
+        "0.2",
+        "--retries",
+        "0",
+    )
     assert done.returncode == 1
     assert "DOWN (no response after 1 x 0.2s)" in done.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--walk", "ifTable"], "'ifTable' is not a numeric OID"),
-    (["--profile", "everything"], "unknown profile 'everything'"),
-    (["--v3-user", "u", "--v3-auth-key", "short"], "v3.auth_key: USM keys must be at least 8 characters"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--walk", "ifTable"], "'ifTable' is not a numeric OID"),
+        (["--profile", "everything"], "unknown profile 'everything'"),
+        (["--v3-user", "u", "--v3-auth-key", "short"], "v3.auth_key: USM keys must be at least 8 characters"),
+    ],
+)
 def test_bad_usage_exits_2_naming_the_problem(args: list[str], message: str) -> None:
     done = cli("127.0.0.1", *args)
     assert done.returncode == 2

@@ -34,10 +34,18 @@ async def transport() -> AsyncIterator[SnmpTransport]:
     shared.close()
 
 
-def session(transport: SnmpTransport, server: SnmpdServer, community: str = "public",
-            version: str = "2c") -> V2cSession:
-    return V2cSession(transport, socket.AF_INET, (server.address, server.port), community,
-                      version=version, timeout=0.5, retries=1)
+def session(
+    transport: SnmpTransport, server: SnmpdServer, community: str = "public", version: str = "2c"
+) -> V2cSession:
+    return V2cSession(
+        transport,
+        socket.AF_INET,
+        (server.address, server.port),
+        community,
+        version=version,
+        timeout=0.5,
+        retries=1,
+    )
 
 
 async def test_get_keeps_types_and_tells_exception_values_apart(
@@ -69,8 +77,10 @@ async def test_counters_keep_their_width(snmpd: SnmpdServer, transport: SnmpTran
 
 async def test_walk_matches_snmpbulkwalk(snmpd: SnmpdServer, transport: SnmpTransport) -> None:
     ours = await walk(session(transport, snmpd), "1.3.6.1.2.1.2.2.1", max_repetitions=7)
-    theirs = [line.split(" = ")[0].lstrip(".")
-              for line in snmpd.cli("snmpbulkwalk", ".1.3.6.1.2.1.2.2.1").stdout.splitlines()]
+    theirs = [
+        line.split(" = ")[0].lstrip(".")
+        for line in snmpd.cli("snmpbulkwalk", ".1.3.6.1.2.1.2.2.1").stdout.splitlines()
+    ]
     assert [vb.oid for vb in ours] == theirs
     assert len(theirs) == 28
 
@@ -105,8 +115,14 @@ async def test_every_session_shares_one_socket_with_a_large_buffer(
 
 
 async def test_nothing_listening_is_a_timeout(transport: SnmpTransport) -> None:
-    dead = V2cSession(transport, socket.AF_INET, ("127.0.0.1", free_port(kind=socket.SOCK_DGRAM)),
-                      "public", timeout=0.2, retries=0)
+    dead = V2cSession(
+        transport,
+        socket.AF_INET,
+        ("127.0.0.1", free_port(kind=socket.SOCK_DGRAM)),
+        "public",
+        timeout=0.2,
+        retries=0,
+    )
     with pytest.raises(SnmpTimeout):
         await dead.get([SYS_UPTIME])
 
@@ -114,17 +130,35 @@ async def test_nothing_listening_is_a_timeout(transport: SnmpTransport) -> None:
 async def test_v3_auth_priv_and_wrong_key(snmpd: SnmpdServer) -> None:
     engine = V3Engine()
     try:
-        good = V3Session(engine, snmpd.address, snmpd.port, V3_USER, auth_protocol="SHA",
-                         auth_key=V3_AUTH_KEY, priv_protocol="AES", priv_key=V3_PRIV_KEY,
-                         timeout=0.5, retries=1)
+        good = V3Session(
+            engine,
+            snmpd.address,
+            snmpd.port,
+            V3_USER,
+            auth_protocol="SHA",
+            auth_key=V3_AUTH_KEY,
+            priv_protocol="AES",
+            priv_key=V3_PRIV_KEY,
+            timeout=0.5,
+            retries=1,
+        )
         uptime, missing = await good.get([SYS_UPTIME, NO_SUCH_OBJECT])
         assert uptime.kind is ValueKind.TIMETICKS
         assert missing.kind is ValueKind.NO_SUCH_OBJECT
         names = await walk(good, IF_NAME)
         assert [vb.as_text() for vb in names] == ["Gi0/1", "Gi0/2"]
-        bad = V3Session(engine, snmpd.address, snmpd.port, V3_USER, auth_protocol="SHA",
-                        auth_key="not-the-key", priv_protocol="AES", priv_key=V3_PRIV_KEY,
-                        timeout=0.5, retries=0)
+        bad = V3Session(
+            engine,
+            snmpd.address,
+            snmpd.port,
+            V3_USER,
+            auth_protocol="SHA",
+            auth_key="not-the-key",
+            priv_protocol="AES",
+            priv_key=V3_PRIV_KEY,
+            timeout=0.5,
+            retries=0,
+        )
         with pytest.raises(SnmpAuthError, match="authentication failed"):
             await bad.get([SYS_UPTIME])
     finally:
@@ -133,8 +167,9 @@ async def test_v3_auth_priv_and_wrong_key(snmpd: SnmpdServer) -> None:
 
 async def test_closing_the_transport_fails_requests_in_flight_without_cancelling_them() -> None:
     shared = SnmpTransport()
-    silent = V2cSession(shared, socket.AF_INET, ("127.0.0.1", free_port()), "public",
-                        timeout=30.0, retries=0)  # nothing listens there: no reply ever comes
+    silent = V2cSession(
+        shared, socket.AF_INET, ("127.0.0.1", free_port()), "public", timeout=30.0, retries=0
+    )  # nothing listens there: no reply ever comes
     request = asyncio.create_task(silent.get([SYS_UPTIME]))
     for _ in range(200):  # bounded: until the request is in flight
         if shared._pending:

@@ -15,10 +15,12 @@ pytestmark = pytest.mark.root
 
 async def test_daemon_polls_snmp_target(tmp_path: Path, snmpd: SnmpdServer) -> None:
     document = base_config(
-        tmp_path / "state", sites={"s": {}},
+        tmp_path / "state",
+        sites={"s": {}},
         probes={"snmp": {"interval": "1s", "timeout": "3s", "request_timeout": "500ms", "retries": 1}},
-        targets=[{"name": "sw1", "address": "127.0.0.1", "site": "s",
-                  "probes": {"snmp": {"port": snmpd.port}}}],
+        targets=[
+            {"name": "sw1", "address": "127.0.0.1", "site": "s", "probes": {"snmp": {"port": snmpd.port}}}
+        ],
     )
     async with running_daemon(document) as daemon:
         for _ in range(100):
@@ -28,4 +30,7 @@ async def test_daemon_polls_snmp_target(tmp_path: Path, snmpd: SnmpdServer) -> N
             await asyncio.sleep(0.1)
         assert last is not None
         assert (last.measurement, last.ok, last.fields["sys_name"]) == (
-            "snmp_system", True, "monitord-test-agent")
+            "snmp_system",
+            True,
+            "monitord-test-agent",
+        )

@@ -24,16 +24,23 @@ def by_if(results: list[ProbeResult]) -> dict[str, ProbeResult]:
     return {r.tags["ifName"]: r for r in results if r.measurement == "snmp_interface"}
 
 
-async def timed_poll(kind: SnmpProbe, server: SnmpdServer, settings: SnmpSettings,
-                     ) -> tuple[list[ProbeResult], float, float]:
+async def timed_poll(
+    kind: SnmpProbe,
+    server: SnmpdServer,
+    settings: SnmpSettings,
+) -> tuple[list[ProbeResult], float, float]:
     before = time.monotonic()
     results = await kind.probe(target_for(server), settings)
     return results, before, time.monotonic()
 
 
-async def two_polls(kind: SnmpProbe, server: SnmpdServer, settings: SnmpSettings,
-                    change: list[dict[str, Any]], pause: float = 0.3,
-                    ) -> tuple[list[ProbeResult], float, float]:
+async def two_polls(
+    kind: SnmpProbe,
+    server: SnmpdServer,
+    settings: SnmpSettings,
+    change: list[dict[str, Any]],
+    pause: float = 0.3,
+) -> tuple[list[ProbeResult], float, float]:
     """Poll, change the agent's interfaces, poll again; returns the second poll and the
     shortest and longest time that can have passed between the two readings."""
     _, before1, after1 = await timed_poll(kind, server, settings)
@@ -70,8 +77,14 @@ async def test_first_poll_reports_system_and_interfaces_with_tags(
 
 
 async def test_rates_and_utilisation_between_polls(kind: SnmpProbe, snmpd: SnmpdServer) -> None:
-    grown = interfaces(Gi0_1={"in_octets": 1_000_000 + 3_000_000, "out_octets": 2_000_000 + 1_000_000,
-                              "in_ucast": 1000 + 4000, "in_errors": 30})
+    grown = interfaces(
+        Gi0_1={
+            "in_octets": 1_000_000 + 3_000_000,
+            "out_octets": 2_000_000 + 1_000_000,
+            "in_ucast": 1000 + 4000,
+            "in_errors": 30,
+        }
+    )
     results, shortest, longest = await two_polls(kind, snmpd, settings_for(snmpd), grown)
     uplink = by_if(results)["Gi0/1"].fields
     assert 3_000_000 * 8 / longest <= float(uplink["in_bps"]) <= 3_000_000 * 8 / shortest
@@ -143,12 +156,18 @@ async def test_forget_drops_the_counter_baseline(kind: SnmpProbe, snmpd: SnmpdSe
 
 
 async def test_missing_custom_oids_are_reported_by_kind(kind: SnmpProbe, snmpd: SnmpdServer) -> None:
-    settings = settings_for(snmpd, profiles=["lab"], custom_profiles={"lab": [
-        {"name": "contact", "oid": "1.3.6.1.2.1.1.4.0", "type": "text"},
-        {"name": "services", "oid": "1.3.6.1.2.1.1.7.0"},
-        {"name": "gone", "oid": "1.3.6.1.2.1.1.99.0"},
-        {"name": "wrong_instance", "oid": "1.3.6.1.2.1.1.3.5"},
-    ]})
+    settings = settings_for(
+        snmpd,
+        profiles=["lab"],
+        custom_profiles={
+            "lab": [
+                {"name": "contact", "oid": "1.3.6.1.2.1.1.4.0", "type": "text"},
+                {"name": "services", "oid": "1.3.6.1.2.1.1.7.0"},
+                {"name": "gone", "oid": "1.3.6.1.2.1.1.99.0"},
+                {"name": "wrong_instance", "oid": "1.3.6.1.2.1.1.3.5"},
+            ]
+        },
+    )
     verdict = (await kind.probe(target_for(snmpd), settings))[0]
     assert verdict.ok
     assert verdict.fields["contact"] == "ops@example.invalid"
@@ -160,9 +179,15 @@ async def test_missing_custom_oids_are_reported_by_kind(kind: SnmpProbe, snmpd: 
 
 
 async def test_custom_counter_gets_a_rate(kind: SnmpProbe, snmpd: SnmpdServer) -> None:
-    settings = settings_for(snmpd, profiles=["c"], custom_profiles={"c": [
-        {"name": "uplink_in", "oid": "1.3.6.1.2.1.31.1.1.1.6.1", "type": "counter"},
-    ]})
+    settings = settings_for(
+        snmpd,
+        profiles=["c"],
+        custom_profiles={
+            "c": [
+                {"name": "uplink_in", "oid": "1.3.6.1.2.1.31.1.1.1.6.1", "type": "counter"},
+            ]
+        },
+    )
     results, shortest, longest = await two_polls(
         kind, snmpd, settings, interfaces(Gi0_1={"in_octets": 1_000_000 + 500})
     )
@@ -181,9 +206,17 @@ async def test_wrong_community_is_a_failed_result_not_an_exception(
 
 
 async def test_v1_polls_with_32bit_counters_only(kind: SnmpProbe, snmpd: SnmpdServer) -> None:
-    settings = settings_for(snmpd, version="1", profiles=["interfaces", "lab"], custom_profiles={"lab": [
-        {"name": "gone", "oid": "1.3.6.1.2.1.1.99.0"}, {"name": "services", "oid": "1.3.6.1.2.1.1.7.0"},
-    ]})
+    settings = settings_for(
+        snmpd,
+        version="1",
+        profiles=["interfaces", "lab"],
+        custom_profiles={
+            "lab": [
+                {"name": "gone", "oid": "1.3.6.1.2.1.1.99.0"},
+                {"name": "services", "oid": "1.3.6.1.2.1.1.7.0"},
+            ]
+        },
+    )
     results = await kind.probe(target_for(snmpd), settings)
     assert results[0].ok and results[0].fields["services"] == 72 and results[0].fields["missing_oids"] == 1
     assert {r.fields["counter_bits"] for r in by_if(results).values()} == {32}

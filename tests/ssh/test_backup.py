@@ -36,8 +36,9 @@ def backup_settings(server: SshdServer, folder: Path, **extra: object) -> Backup
     return BackupSettings.model_validate(fields)
 
 
-async def test_fresh_backup_passes(sshd_server: SshdServer, ssh_files: Path,
-                                   backup_probe: BackupProbe) -> None:
+async def test_fresh_backup_passes(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     make_backup(ssh_files, "db-1.sql.gz", 1000, age_hours=25)
     make_backup(ssh_files, "db-2.sql.gz", 1010, age_hours=1)
     make_backup(ssh_files, "other.txt", 5, age_hours=0)
@@ -51,8 +52,9 @@ async def test_fresh_backup_passes(sshd_server: SshdServer, ssh_files: Path,
     assert result.tags["directory"] == str(ssh_files)
 
 
-async def test_stale_backup_is_found(sshd_server: SshdServer, ssh_files: Path,
-                                  backup_probe: BackupProbe) -> None:
+async def test_stale_backup_is_found(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     make_backup(ssh_files, "db-1.sql.gz", 1000, age_hours=30)
     result = await backup_probe.probe(TARGET, backup_settings(sshd_server, ssh_files, max_age="26h"))
     assert result.ok and result.reason, result  # reached: the problem is data
@@ -61,8 +63,9 @@ async def test_stale_backup_is_found(sshd_server: SshdServer, ssh_files: Path,
     assert result.reason is not None and "is stale: 30.0h old" in result.reason
 
 
-async def test_due_by_a_daily_time(sshd_server: SshdServer, ssh_files: Path,
-                                   backup_probe: BackupProbe) -> None:
+async def test_due_by_a_daily_time(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     # due at the current minute: the backup must be newer than this time yesterday
     now = time.gmtime()
     due = f"{now.tm_hour:02d}:{now.tm_min:02d}"
@@ -74,8 +77,9 @@ async def test_due_by_a_daily_time(sshd_server: SshdServer, ssh_files: Path,
     assert stale.fields["stale"] == 1
 
 
-async def test_shrunken_backup_is_found(sshd_server: SshdServer, ssh_files: Path,
-                                     backup_probe: BackupProbe) -> None:
+async def test_shrunken_backup_is_found(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     make_backup(ssh_files, "db-1.sql.gz", 10_000, age_hours=25)
     make_backup(ssh_files, "db-2.sql.gz", 6_000, age_hours=1)
     result = await backup_probe.probe(TARGET, backup_settings(sshd_server, ssh_files, max_shrink=0.3))
@@ -87,8 +91,9 @@ async def test_shrunken_backup_is_found(sshd_server: SshdServer, ssh_files: Path
     assert allowed.ok and allowed.reason is None, allowed.reason
 
 
-async def test_missing_and_too_small(sshd_server: SshdServer, ssh_files: Path,
-                                     backup_probe: BackupProbe) -> None:
+async def test_missing_and_too_small(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     missing = await backup_probe.probe(TARGET, backup_settings(sshd_server, ssh_files))
     assert missing.ok and missing.reason, missing  # reached: the problem is data
     assert missing.fields["missing"] == 1
@@ -103,20 +108,25 @@ async def test_missing_and_too_small(sshd_server: SshdServer, ssh_files: Path,
     assert small.reason is not None and "below the minimum 1048576" in small.reason
 
 
-async def test_checksum_file_and_verify_command(sshd_server: SshdServer, ssh_files: Path,
-                                                backup_probe: BackupProbe) -> None:
+async def test_checksum_file_and_verify_command(
+    sshd_server: SshdServer, ssh_files: Path, backup_probe: BackupProbe
+) -> None:
     backup = make_backup(ssh_files, "db-1.sql.gz", 5000, age_hours=1)
     checksum = ssh_files / "db-1.sql.gz.sha256"
     checksum.write_text(f"{hashlib.sha256(backup.read_bytes()).hexdigest()}  db-1.sql.gz\n")
     checksum.chmod(0o644)
-    good = await backup_probe.probe(TARGET, backup_settings(
-        sshd_server, ssh_files, checksum="sha256", verify_command=["test", "-s", "{path}"]))
+    good = await backup_probe.probe(
+        TARGET,
+        backup_settings(sshd_server, ssh_files, checksum="sha256", verify_command=["test", "-s", "{path}"]),
+    )
     assert good.ok and good.reason is None, good.reason
     assert (good.fields["checksum_ok"], good.fields["verify_ok"], good.fields["verified"]) == (1, 1, 1)
 
     checksum.write_text("0" * 64 + "  db-1.sql.gz\n")
-    bad = await backup_probe.probe(TARGET, backup_settings(
-        sshd_server, ssh_files, checksum="sha256", verify_command=["gzip", "-t", "{path}"]))
+    bad = await backup_probe.probe(
+        TARGET,
+        backup_settings(sshd_server, ssh_files, checksum="sha256", verify_command=["gzip", "-t", "{path}"]),
+    )
     assert bad.ok and bad.reason, bad  # reached: the problem is data
     assert (bad.fields["checksum_ok"], bad.fields["verify_ok"], bad.fields["verified"]) == (0, 0, 0)
     assert bad.reason is not None
@@ -130,8 +140,9 @@ async def test_verify_command_arguments_are_not_interpreted_by_a_shell(
     make_backup(ssh_files, "db-1.sql.gz", 50, age_hours=1)
     ssh_files.chmod(0o777)  # the test user could create the marker, if a shell ever ran it
     marker = ssh_files / "pwned"
-    settings = backup_settings(sshd_server, ssh_files,
-                               verify_command=["test", "-s", f"{{path}}; touch {marker}"])
+    settings = backup_settings(
+        sshd_server, ssh_files, verify_command=["test", "-s", f"{{path}}; touch {marker}"]
+    )
     result = await backup_probe.probe(TARGET, settings)
     assert result.ok and result.reason, result  # reached: the problem is data
     assert result.fields["verify_ok"] == 0
@@ -162,9 +173,12 @@ async def test_backup_generations_survive_a_restart(state_store: StateStore) -> 
     before = BackupHistory("backup", state_store)
     assert await before.previous_of("db", "/b/erp.dump", BackupFile("/b/erp.dump", 100, 1.0)) is None
     assert await before.previous_of("db", "/b/erp.dump", BackupFile("/b/erp.dump", 90, 2.0)) == BackupFile(
-        "/b/erp.dump", 100, 1.0)
+        "/b/erp.dump", 100, 1.0
+    )
     after = BackupHistory("backup", state_store)  # a new process
     assert await after.previous_of("db", "/b/erp.dump", BackupFile("/b/erp.dump", 90, 2.0)) == BackupFile(
-        "/b/erp.dump", 100, 1.0)
+        "/b/erp.dump", 100, 1.0
+    )
     assert await after.previous_of("db", "/b/erp.dump", BackupFile("/b/erp.dump", 80, 3.0)) == BackupFile(
-        "/b/erp.dump", 90, 2.0)
+        "/b/erp.dump", 90, 2.0
+    )

@@ -22,20 +22,43 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def monitord(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "monitord", *args], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitord", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def connection_args(server: SshdServer) -> list[str]:
-    return ["127.0.0.1", "--port", str(server.port), "--user", server.user, "--key", str(server.client_key),
-            "--known-hosts", str(server.known_hosts)]
+    return [
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+        "--user",
+        server.user,
+        "--key",
+        str(server.client_key),
+        "--known-hosts",
+        str(server.known_hosts),
+    ]
 
 
 def test_probe_ssh_log_command(sshd_server: SshdServer, ssh_files: Path) -> None:
     log = ssh_files / "app.log"
     write(log, "boot\nERROR disk full\nok\nERROR disk full\n")
-    done = monitord("probe", "ssh-log", *connection_args(sshd_server), "--file", str(log),
-                    "--pattern", "disk full", "--json")
+    done = monitord(
+        "probe",
+        "ssh-log",
+        *connection_args(sshd_server),
+        "--file",
+        str(log),
+        "--pattern",
+        "disk full",
+        "--json",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     [result] = json.loads(done.stdout)
     assert result["fields"]["rule_pattern_1"] == 2
@@ -43,14 +66,27 @@ def test_probe_ssh_log_command(sshd_server: SshdServer, ssh_files: Path) -> None
     assert result["evidence"] == [f"[error pattern_1] {log}: ERROR disk full (repeated 2x)"]
 
 
-def test_probe_ssh_log_command_reports_bad_input_and_failures(sshd_server: SshdServer,
-                                                              ssh_files: Path) -> None:
+def test_probe_ssh_log_command_reports_bad_input_and_failures(
+    sshd_server: SshdServer, ssh_files: Path
+) -> None:
     bad = monitord("probe", "ssh-log", *connection_args(sshd_server), "--file", "relative.log")
     assert bad.returncode == 2
     assert "files: Value error, 'relative.log' is not an absolute path" in bad.stdout
-    unknown = monitord("probe", "ssh-log", "127.0.0.1", "--port", str(sshd_server.port), "--user",
-                       sshd_server.user, "--key", str(sshd_server.client_key), "--known-hosts",
-                       str(ssh_files / "empty"), "--file", "/etc/hostname")
+    unknown = monitord(
+        "probe",
+        "ssh-log",
+        "127.0.0.1",
+        "--port",
+        str(sshd_server.port),
+        "--user",
+        sshd_server.user,
+        "--key",
+        str(sshd_server.client_key),
+        "--known-hosts",
+        str(ssh_files / "empty"),
+        "--file",
+        "/etc/hostname",
+    )
     assert unknown.returncode == 1
     assert "unknown: offered SHA256:" in unknown.stdout
 
@@ -61,27 +97,51 @@ def test_probe_backup_command(sshd_server: SshdServer, ssh_files: Path) -> None:
         (ssh_files / name).chmod(0o644)
         time.sleep(0.01)
     os.utime(ssh_files / "db-1.dump", (time.time() - 3600, time.time() - 3600))
-    done = monitord("probe", "backup", *connection_args(sshd_server), "--dir", str(ssh_files),
-                    "--pattern", "db-*.dump", "--verify", "test -s {path}")
+    done = monitord(
+        "probe",
+        "backup",
+        *connection_args(sshd_server),
+        "--dir",
+        str(ssh_files),
+        "--pattern",
+        "db-*.dump",
+        "--verify",
+        "test -s {path}",
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "shrank 60%" in done.stdout
     assert "verify_ok=1" in done.stdout
 
 
-async def test_daemon_runs_both_kinds_on_one_connection(sshd_server: SshdServer, ssh_files: Path,
-                                                        tmp_path: Path) -> None:
+async def test_daemon_runs_both_kinds_on_one_connection(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path
+) -> None:
     log = ssh_files / "app.log"
     write(log, "")
     (ssh_files / "db.dump").write_bytes(b"x" * 10)
     (ssh_files / "db.dump").chmod(0o644)
-    ssh = {"port": sshd_server.port, "username": sshd_server.user,
-           "client_keys": [str(sshd_server.client_key)], "known_hosts": str(sshd_server.known_hosts),
-           "interval": "1s", "timeout": "10s"}
-    document = base_config(tmp_path, targets=[{
-        "name": "db-server", "address": "127.0.0.1", "site": "hq",
-        "probes": {"ssh_log": {**ssh, "files": [str(log)]},
-                   "backup": {**ssh, "directory": str(ssh_files), "pattern": "*.dump"}},
-    }])
+    ssh = {
+        "port": sshd_server.port,
+        "username": sshd_server.user,
+        "client_keys": [str(sshd_server.client_key)],
+        "known_hosts": str(sshd_server.known_hosts),
+        "interval": "1s",
+        "timeout": "10s",
+    }
+    document = base_config(
+        tmp_path,
+        targets=[
+            {
+                "name": "db-server",
+                "address": "127.0.0.1",
+                "site": "hq",
+                "probes": {
+                    "ssh_log": {**ssh, "files": [str(log)]},
+                    "backup": {**ssh, "directory": str(ssh_files), "pattern": "*.dump"},
+                },
+            }
+        ],
+    )
     async with running_daemon(document) as daemon:
         deadline = time.monotonic() + 20
         # The first run only notes where the file ends; the error comes after it.

@@ -35,8 +35,9 @@ async def test_changed_host_key_is_a_failed_result_naming_the_fingerprint(
     known = tmp_path / "known_hosts"
     known.write_text(f"[127.0.0.1]:{sshd_server.port} {other}\n")
     write(ssh_files / "app.log", "")
-    config = log_settings(sshd_server, [str(ssh_files / "app.log")], known_hosts=known,
-                          trust_on_first_use=True)
+    config = log_settings(
+        sshd_server, [str(ssh_files / "app.log")], known_hosts=known, trust_on_first_use=True
+    )
     result = await log_probe.probe(TARGET, config)
     assert not result.ok
     assert result.fields["up"] == 0
@@ -65,16 +66,22 @@ async def test_trust_on_first_use_records_the_key_then_verifies_it(
 ) -> None:
     write(ssh_files / "app.log", "")
     known = tmp_path / "known_hosts"
-    config = log_settings(sshd_server, [str(ssh_files / "app.log")], known_hosts=known,
-                          trust_on_first_use=True)
+    config = log_settings(
+        sshd_server, [str(ssh_files / "app.log")], known_hosts=known, trust_on_first_use=True
+    )
     first = await log_probe.probe(TARGET, config)
     assert first.ok, first.reason
     recorded = known.read_text()
     assert recorded.startswith(f"[127.0.0.1]:{sshd_server.port} ssh-ed25519 ")
     assert sshd_server.host_public_key.split()[1] in recorded
     # The recorded line is valid OpenSSH known_hosts syntax.
-    check = subprocess.run(["ssh-keygen", "-F", f"[127.0.0.1]:{sshd_server.port}", "-f", str(known)],
-                           capture_output=True, text=True, timeout=10, check=False)
+    check = subprocess.run(
+        ["ssh-keygen", "-F", f"[127.0.0.1]:{sshd_server.port}", "-f", str(known)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
     assert check.returncode == 0, check.stderr
     await pool.close()
     again = await log_probe.probe(TARGET, config.model_copy(update={"trust_on_first_use": False}))
@@ -103,8 +110,9 @@ async def test_hashed_known_hosts_entries_match(
     known.write_text(sshd_server.known_hosts.read_text())
     subprocess.run(["ssh-keygen", "-H", "-f", str(known)], check=True, capture_output=True, timeout=10)
     assert "127.0.0.1" not in known.read_text()
-    result = await log_probe.probe(TARGET, log_settings(sshd_server, [str(ssh_files / "app.log")],
-                                                        known_hosts=known))
+    result = await log_probe.probe(
+        TARGET, log_settings(sshd_server, [str(ssh_files / "app.log")], known_hosts=known)
+    )
     assert result.ok, result.reason
 
 
@@ -116,8 +124,9 @@ async def test_refused_connection_and_bad_key_are_failed_results(
     assert not refused.ok
     assert refused.reason is not None and "cannot connect" in refused.reason
     keygen(tmp_path / "stranger")
-    denied = await log_probe.probe(TARGET, log_settings(sshd_server, files,
-                                                        client_keys=[tmp_path / "stranger"]))
+    denied = await log_probe.probe(
+        TARGET, log_settings(sshd_server, files, client_keys=[tmp_path / "stranger"])
+    )
     assert not denied.ok
     assert denied.reason == f"{sshd_server.user}@127.0.0.1:{sshd_server.port}: authentication failed"
 
@@ -129,14 +138,20 @@ async def test_passphrase_protected_key_and_secrets_stay_out_of_reprs(
     with (sshd_server.root / "authorized_keys").open("a") as handle:
         handle.write(public + "\n")
     write(ssh_files / "app.log", "")
-    config = log_settings(sshd_server, [str(ssh_files / "app.log")], client_keys=[tmp_path / "locked"],
-                          key_passphrase="hunter2-secret", password="pw-secret")
+    config = log_settings(
+        sshd_server,
+        [str(ssh_files / "app.log")],
+        client_keys=[tmp_path / "locked"],
+        key_passphrase="hunter2-secret",
+        password="pw-secret",
+    )
     assert "hunter2-secret" not in repr(config)
     assert "pw-secret" not in repr(config.endpoint("127.0.0.1", tmp_path))
     result = await log_probe.probe(TARGET, config)
     assert result.ok, result.reason
-    wrong = await log_probe.probe(TARGET, config.model_copy(
-        update={"key_passphrase": config.password, "port": sshd_server.port}))
+    wrong = await log_probe.probe(
+        TARGET, config.model_copy(update={"key_passphrase": config.password, "port": sshd_server.port})
+    )
     assert not wrong.ok
     assert "hunter2-secret" not in str(wrong) and "pw-secret" not in str(wrong)
 
@@ -192,7 +207,11 @@ async def test_offsets_survive_a_daemon_restart(
 
 
 async def test_idle_connections_are_closed(
-    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, pool: SshPool, log_probe: SshLogProbe,
+    sshd_server: SshdServer,
+    ssh_files: Path,
+    tmp_path: Path,
+    pool: SshPool,
+    log_probe: SshLogProbe,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from monitord.ssh import pool as pool_module

@@ -162,9 +162,7 @@ async def test_bytes_per_run_are_bounded_and_backlog_reported(
     assert runs[0].evidence == (f"[error error] {log}: error line number 000 (repeated 372x)",)
 
 
-async def test_evidence_is_capped(
-    sshd_server: SshdServer, ssh_files: Path, log_probe: SshLogProbe
-) -> None:
+async def test_evidence_is_capped(sshd_server: SshdServer, ssh_files: Path, log_probe: SshLogProbe) -> None:
     log = ssh_files / "app.log"
     write(log, "")
     config = settings(sshd_server, [str(log)], max_evidence_lines=3)
@@ -294,14 +292,16 @@ async def test_start_at_tail_and_beginning(
 ) -> None:
     log = ssh_files / "app.log"
     write(log, "".join(f"error line {i:04d}\n" for i in range(1000)))  # 16 000 bytes
-    tail = await log_probe.probe(TARGET, settings(sshd_server, [str(log)], start_at="tail",
-                                                  max_bytes_per_run=4096))
+    tail = await log_probe.probe(
+        TARGET, settings(sshd_server, [str(log)], start_at="tail", max_bytes_per_run=4096)
+    )
     # the last 4096 bytes are 256 whole lines; one byte more starts inside a line, skipped
     assert tail.fields["rule_error"] == 4096 // 16
     log_probe.forget(TARGET.name)
     third = TARGET.__class__(name="third", address=TARGET.address, site=TARGET.site)
-    odd = await log_probe.probe(third, settings(sshd_server, [str(log)], start_at="tail",
-                                                max_bytes_per_run=4100))
+    odd = await log_probe.probe(
+        third, settings(sshd_server, [str(log)], start_at="tail", max_bytes_per_run=4100)
+    )
     assert odd.fields["rule_error"] == 4096 // 16
     log_probe.forget(TARGET.name)
     other = TARGET.__class__(name="other", address=TARGET.address, site=TARGET.site)

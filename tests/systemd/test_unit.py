@@ -24,8 +24,9 @@ def staged_unit(tmp_path: Path) -> Path:
 def test_unit_verifies(tmp_path: Path) -> None:
     analyze = need_binary("systemd-analyze", "systemd")
     unit = staged_unit(tmp_path)
-    result = subprocess.run([analyze, "verify", unit.name], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [analyze, "verify", unit.name], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "monitord.service" not in result.stderr  # no warnings about our unit
 
@@ -33,8 +34,13 @@ def test_unit_verifies(tmp_path: Path) -> None:
 def test_unit_exposure_is_at_most_2(tmp_path: Path) -> None:
     analyze = need_binary("systemd-analyze", "systemd")
     unit = staged_unit(tmp_path)
-    result = subprocess.run([analyze, "security", "--offline=yes", unit.name], capture_output=True,
-                            text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [analyze, "security", "--offline=yes", unit.name],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     match = re.search(r"Overall exposure level for monitord\.service: (\d+\.\d+)", result.stdout)
     assert match is not None, result.stdout + result.stderr
     assert float(match.group(1)) <= 2.0
@@ -42,7 +48,14 @@ def test_unit_exposure_is_at_most_2(tmp_path: Path) -> None:
 
 def test_unit_essentials() -> None:
     text = UNIT.read_text()
-    for line in ("Type=notify", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID", "User=monitord",
-                 "StateDirectory=monitord", "ConfigurationDirectory=monitord",
-                 "CapabilityBoundingSet=CAP_NET_RAW", "AmbientCapabilities=CAP_NET_RAW"):
+    for line in (
+        "Type=notify",
+        "WatchdogSec=",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "User=monitord",
+        "StateDirectory=monitord",
+        "ConfigurationDirectory=monitord",
+        "CapabilityBoundingSet=CAP_NET_RAW",
+        "AmbientCapabilities=CAP_NET_RAW",
+    ):
         assert line in text

@@ -46,25 +46,32 @@ ROLE_TEXT = {
 LINKS: dict[tuple[str, int], dict[str, Any]] = {
     ("createSubnet", 201): {
         "GetSubnet": {"operationId": "getSubnet", "parameters": {"subnet_id": "$response.body#/id"}},
-        "AllocateAddress": {"operationId": "allocateAddress",
-                            "parameters": {"subnet_id": "$response.body#/id"}},
+        "AllocateAddress": {
+            "operationId": "allocateAddress",
+            "parameters": {"subnet_id": "$response.body#/id"},
+        },
         "CreateRange": {"operationId": "createRange", "parameters": {"subnet_id": "$response.body#/id"}},
         "DeleteSubnet": {"operationId": "deleteSubnet", "parameters": {"subnet_id": "$response.body#/id"}},
     },
     ("allocateAddress", 201): {
         "GetAddress": {"operationId": "getAddress", "parameters": {"address": "$response.body#/address"}},
-        "UpdateAddress": {"operationId": "updateAddress",
-                          "parameters": {"address": "$response.body#/address"}},
-        "ReleaseAddress": {"operationId": "releaseAddress",
-                           "parameters": {"address": "$response.body#/address"}},
+        "UpdateAddress": {
+            "operationId": "updateAddress",
+            "parameters": {"address": "$response.body#/address"},
+        },
+        "ReleaseAddress": {
+            "operationId": "releaseAddress",
+            "parameters": {"address": "$response.body#/address"},
+        },
     },
     ("createSilence", 201): {
         "DeleteSilence": {"operationId": "deleteSilence", "parameters": {"id": "$response.body#/id"}},
     },
     ("putTerminal", 201): {
-        "DeleteTerminal": {"operationId": "deleteTerminal",
-                           "parameters": {"store": "$response.body#/store",
-                                          "terminal": "$response.body#/terminal"}},
+        "DeleteTerminal": {
+            "operationId": "deleteTerminal",
+            "parameters": {"store": "$response.body#/store", "terminal": "$response.body#/terminal"},
+        },
     },
 }
 
@@ -78,8 +85,9 @@ def _models() -> list[type[BaseModel]]:
 
 
 def _request_schemas() -> dict[str, Schema]:
-    _, document = models_json_schema([(m, "validation") for m in _models()],
-                                     ref_template="#/components/schemas/{model}")
+    _, document = models_json_schema(
+        [(m, "validation") for m in _models()], ref_template="#/components/schemas/{model}"
+    )
     defs: dict[str, Schema] = document.get("$defs", {})
     clash = set(defs) & set(COMPONENTS)
     if clash:
@@ -110,8 +118,13 @@ def _query_params(model: type[BaseModel]) -> list[Schema]:
 
 
 def _param(param: Param) -> Schema:
-    out = {"name": param.name, "in": param.where, "required": param.where == "path",
-           "description": param.description, "schema": param.schema}
+    out = {
+        "name": param.name,
+        "in": param.where,
+        "required": param.where == "path",
+        "description": param.description,
+        "schema": param.schema,
+    }
     if param.example is not None:
         out["example"] = param.example
     return out
@@ -153,13 +166,19 @@ def _responses(operation: Operation) -> Schema:
 
 def _error_responses() -> Schema:
     content = {"application/json": {"schema": ref("Error")}}
-    out: Schema = {f"Error{code}": {"description": text, "content": content}
-                   for code, text in ERROR_TEXT.items()}
-    out["Error401"]["headers"] = {"WWW-Authenticate": {
-        "description": 'the scheme to use: Bearer realm="monitord" (or realm="monitord-pos")',
-        "schema": {"type": "string"}}}
-    out["OtherClientError"] = {"description": "any other client error, with the same JSON body",
-                               "content": content}
+    out: Schema = {
+        f"Error{code}": {"description": text, "content": content} for code, text in ERROR_TEXT.items()
+    }
+    out["Error401"]["headers"] = {
+        "WWW-Authenticate": {
+            "description": 'the scheme to use: Bearer realm="monitord" (or realm="monitord-pos")',
+            "schema": {"type": "string"},
+        }
+    }
+    out["OtherClientError"] = {
+        "description": "any other client error, with the same JSON body",
+        "content": content,
+    }
     return out
 
 
@@ -196,7 +215,7 @@ def build_document() -> dict[str, Any]:
             "title": "monitord HTTP API",
             "version": VERSION,
             "description": "Probes, alerts and tickets, POS heartbeats and IPAM. Every error answer is "
-                           'JSON `{"error": ..., "field": ...}`. See docs/api.md.',
+            'JSON `{"error": ..., "field": ...}`. See docs/api.md.',
         },
         "tags": [{"name": name} for name in dict.fromkeys(o.tag for o in OPERATIONS)],
         "paths": paths,
@@ -204,12 +223,18 @@ def build_document() -> dict[str, Any]:
             "schemas": {**COMPONENTS, **_request_schemas()},
             "responses": _error_responses(),
             "securitySchemes": {
-                "apiToken": {"type": "http", "scheme": "bearer",
-                             "description": "A token from http.tokens; its role (read or admin) decides "
-                                            "what it may do. Roles are listed per operation."},
-                "posToken": {"type": "http", "scheme": "bearer",
-                             "description": "A store or terminal token from pos.stores; it may only "
-                                            "post heartbeats for its own store or terminal."},
+                "apiToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from http.tokens; its role (read or admin) decides "
+                    "what it may do. Roles are listed per operation.",
+                },
+                "posToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A store or terminal token from pos.stores; it may only "
+                    "post heartbeats for its own store or terminal.",
+                },
             },
         },
     }

@@ -19,8 +19,15 @@ from monitord.api.openapi.operations import OPERATIONS, Operation
 MARKER = "<!-- Everything below is generated: python -m monitord.api.openapi.markdown docs/api.md -->"
 BASE = "http://127.0.0.1:8470"
 TOKEN_VARIABLE = {"read": "$READ_TOKEN", "admin": "$ADMIN_TOKEN", "pos": "$POS_TOKEN"}
-TAG_TITLES = {"core": "Health, metrics and targets", "series": "Time series", "alerts": "Alerts",
-              "tickets": "Tickets", "silences": "Silences", "pos": "POS terminals", "ipam": "IPAM"}
+TAG_TITLES = {
+    "core": "Health, metrics and targets",
+    "series": "Time series",
+    "alerts": "Alerts",
+    "tickets": "Tickets",
+    "silences": "Silences",
+    "pos": "POS terminals",
+    "ipam": "IPAM",
+}
 
 
 def _path(operation: Operation) -> str:
@@ -53,8 +60,9 @@ def _parameters(op: dict[str, Any]) -> list[str]:
     lines = []
     for param in op.get("parameters", ()):
         schema = param["schema"]
-        kind = schema.get("type") or ("one of " + ", ".join(map(str, schema["enum"])) if "enum" in schema
-                                      else "value")
+        kind = schema.get("type") or (
+            "one of " + ", ".join(map(str, schema["enum"])) if "enum" in schema else "value"
+        )
         note = param.get("description", "")
         default = f", default `{schema['default']}`" if "default" in schema else ""
         needed = "required" if param.get("required") else "optional"
@@ -71,14 +79,18 @@ def _answer(status: int, schema: dict[str, Any] | None, media: str) -> str:
 
 
 def _section(operation: Operation, op: dict[str, Any]) -> list[str]:
-    lines = [f"### `{operation.method} {operation.path}`", "", f"{operation.summary}. "
-             f"Role: {operation.role}.", ""]
+    lines = [
+        f"### `{operation.method} {operation.path}`",
+        "",
+        f"{operation.summary}. Role: {operation.role}.",
+        "",
+    ]
     params = _parameters(op)
     if params:
         lines += [*params, ""]
     body = op.get("requestBody")
     if body:
-        (media, content), = body["content"].items()
+        ((media, content),) = body["content"].items()
         schema = content["schema"].get("$ref", "#/string").rsplit("/", 1)[1]
         needed = "required" if body["required"] else "optional"
         lines += [f"Body ({needed}): `{media}`, schema `{schema}`.", ""]

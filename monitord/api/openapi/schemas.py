@@ -45,92 +45,188 @@ def listing(key: str, item: Schema, *, counted: bool = True, **extra: Schema) ->
     return obj((key, *extra), **{key: array(item)}, **extra)
 
 
-ERROR = obj(("error", "field"), error={**STRING, "description": "what was wrong, for a person"},
-            field={**nullable(STRING), "description": "the field, parameter or header at fault, or null"})
+ERROR = obj(
+    ("error", "field"),
+    error={**STRING, "description": "what was wrong, for a person"},
+    field={**nullable(STRING), "description": "the field, parameter or header at fault, or null"},
+)
 
 PROBE_RESULT = obj(
     ("target", "kind", "measurement", "time_ns", "ok", "reason", "fields", "tags"),
-    target=STRING, kind=STRING, measurement=STRING, time_ns=INTEGER, ok=BOOLEAN,
-    reason=nullable(STRING), fields=ANY_OBJECT, tags={"type": "object", "additionalProperties": STRING},
+    target=STRING,
+    kind=STRING,
+    measurement=STRING,
+    time_ns=INTEGER,
+    ok=BOOLEAN,
+    reason=nullable(STRING),
+    fields=ANY_OBJECT,
+    tags={"type": "object", "additionalProperties": STRING},
 )
 
 TARGET = obj(
     ("name", "address", "site", "state", "probes"),
-    name=STRING, address=STRING, site=nullable(STRING), zone=nullable(STRING), parent=nullable(STRING),
-    criticality=STRING, tags=array(STRING),
+    name=STRING,
+    address=STRING,
+    site=nullable(STRING),
+    zone=nullable(STRING),
+    parent=nullable(STRING),
+    criticality=STRING,
+    tags=array(STRING),
     state={"enum": ["up", "down", "pending", "unmonitored"]},
-    probes={"type": "object", "additionalProperties": obj(
-        ("state", "last"), state={"enum": ["up", "down", "pending"]},
-        last={"anyOf": [ref("ProbeResult"), {"type": "null"}]})},
+    probes={
+        "type": "object",
+        "additionalProperties": obj(
+            ("state", "last"),
+            state={"enum": ["up", "down", "pending"]},
+            last={"anyOf": [ref("ProbeResult"), {"type": "null"}]},
+        ),
+    },
 )
 
 HEALTH = obj(
     ("status", "subsystems", "buffers"),
     status={"enum": ["ok", "degraded"]},
-    subsystems={"type": "object", "additionalProperties": obj(
-        ("ok", "detail", "since"), ok=BOOLEAN, detail=nullable(STRING), since=STRING)},
+    subsystems={
+        "type": "object",
+        "additionalProperties": obj(
+            ("ok", "detail", "since"), ok=BOOLEAN, detail=nullable(STRING), since=STRING
+        ),
+    },
     buffers={"type": "object"},
 )
 
-POINT: Schema = {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2,
-                 "description": "[time in ns since the epoch, value]"}
+POINT: Schema = {
+    "type": "array",
+    "items": NUMBER,
+    "minItems": 2,
+    "maxItems": 2,
+    "description": "[time in ns since the epoch, value]",
+}
 SERIES = obj(
     ("target", "since", "until", "series"),
-    target=STRING, since=STRING, until=STRING,
-    series=array(obj(("measurement", "field", "tags", "points"), measurement=STRING, field=STRING,
-                     tags=ANY_OBJECT, points=array(POINT))),
+    target=STRING,
+    since=STRING,
+    until=STRING,
+    series=array(
+        obj(
+            ("measurement", "field", "tags", "points"),
+            measurement=STRING,
+            field=STRING,
+            tags=ANY_OBJECT,
+            points=array(POINT),
+        )
+    ),
 )
 
 ALERT = obj(
     ("fingerprint", "rule", "target", "labels", "status"),
-    fingerprint=STRING, rule=STRING, target=STRING, labels=ANY_OBJECT,
-    status={"enum": ["pending", "firing", "resolved", "inactive"]}, flapping=BOOLEAN,
-    summary=nullable(STRING), value={}, reason=nullable(STRING), pending_since=TIME, fired_at=TIME,
-    resolved_at=TIME, ticket_id=nullable(INTEGER), evidence=array({}), notified=ANY_OBJECT,
+    fingerprint=STRING,
+    rule=STRING,
+    target=STRING,
+    labels=ANY_OBJECT,
+    status={"enum": ["pending", "firing", "resolved", "inactive"]},
+    flapping=BOOLEAN,
+    summary=nullable(STRING),
+    value={},
+    reason=nullable(STRING),
+    pending_since=TIME,
+    fired_at=TIME,
+    resolved_at=TIME,
+    ticket_id=nullable(INTEGER),
+    evidence=array({}),
+    notified=ANY_OBJECT,
 )
 
 TICKET = obj(
     ("id", "title", "status", "priority"),
-    id=INTEGER, title=STRING, status={"enum": ["open", "acknowledged", "resolved", "closed"]},
-    priority={"enum": ["urgent", "normal"]}, severity=nullable(STRING), rule=nullable(STRING),
-    target=nullable(STRING), site=nullable(STRING), fingerprint=nullable(STRING),
-    assignee=nullable(STRING), recurring=BOOLEAN, repeat_count=nullable(INTEGER), earlier=array({}),
-    root_cause=nullable(STRING), merged_into=nullable(INTEGER), opened_at=TIME, acknowledged_at=TIME,
-    resolved_at=TIME, closed_at=TIME, time_to_acknowledge_s=nullable(NUMBER),
+    id=INTEGER,
+    title=STRING,
+    status={"enum": ["open", "acknowledged", "resolved", "closed"]},
+    priority={"enum": ["urgent", "normal"]},
+    severity=nullable(STRING),
+    rule=nullable(STRING),
+    target=nullable(STRING),
+    site=nullable(STRING),
+    fingerprint=nullable(STRING),
+    assignee=nullable(STRING),
+    recurring=BOOLEAN,
+    repeat_count=nullable(INTEGER),
+    earlier=array({}),
+    root_cause=nullable(STRING),
+    merged_into=nullable(INTEGER),
+    opened_at=TIME,
+    acknowledged_at=TIME,
+    resolved_at=TIME,
+    closed_at=TIME,
+    time_to_acknowledge_s=nullable(NUMBER),
     time_to_repair_s=nullable(NUMBER),
 )
 
 FAULT = obj(
     ("fingerprint", "rule", "target", "count"),
-    fingerprint=STRING, rule=nullable(STRING), target=nullable(STRING), site=nullable(STRING),
-    count=INTEGER, last_ticket=nullable(INTEGER), last_opened_at=TIME,
+    fingerprint=STRING,
+    rule=nullable(STRING),
+    target=nullable(STRING),
+    site=nullable(STRING),
+    count=INTEGER,
+    last_ticket=nullable(INTEGER),
+    last_opened_at=TIME,
     root_causes=array(obj(("ticket", "root_cause"), ticket=INTEGER, root_cause=nullable(STRING))),
 )
 
 SILENCE = obj(
     ("id", "matchers", "starts_at", "ends_at", "comment", "source", "active"),
-    id=STRING, matchers=array(STRING), starts_at=TIME, ends_at=TIME, weekly=nullable(ANY_OBJECT),
-    comment=STRING, created_by=nullable(STRING), source={"enum": ["config", "api"]}, active=BOOLEAN,
+    id=STRING,
+    matchers=array(STRING),
+    starts_at=TIME,
+    ends_at=TIME,
+    weekly=nullable(ANY_OBJECT),
+    comment=STRING,
+    created_by=nullable(STRING),
+    source={"enum": ["config", "api"]},
+    active=BOOLEAN,
 )
 
 TERMINAL = obj(
     ("store", "terminal", "state", "interval"),
-    store=STRING, terminal=STRING, state=STRING, since=TIME, address=nullable(STRING),
-    seen_address=nullable(STRING), interval={**STRING, "description": "a duration such as 30s"},
-    last_seen=TIME, heartbeat_age=nullable(NUMBER), transport=nullable(STRING), version=nullable(STRING),
-    reported=ANY_OBJECT, heartbeats=INTEGER, source=STRING,
+    store=STRING,
+    terminal=STRING,
+    state=STRING,
+    since=TIME,
+    address=nullable(STRING),
+    seen_address=nullable(STRING),
+    interval={**STRING, "description": "a duration such as 30s"},
+    last_seen=TIME,
+    heartbeat_age=nullable(NUMBER),
+    transport=nullable(STRING),
+    version=nullable(STRING),
+    reported=ANY_OBJECT,
+    heartbeats=INTEGER,
+    source=STRING,
     poll={**nullable(STRING), "description": "the probe whose result stands in for heartbeats"},
     description=nullable(STRING),
 )
 
 STORE = obj(
     ("store", "state", "open", "hours", "terminals"),
-    store=STRING, site=nullable(STRING), state=STRING, reason=nullable(STRING), since=TIME,
-    open=BOOLEAN, next_change=TIME, timezone=STRING,
-    hours={"type": "object", "additionalProperties": array(STRING)}, holidays=array(STRING),
-    router=nullable(STRING), router_up=nullable(BOOLEAN), terminals_expected=INTEGER,
-    terminals={"type": "object", "additionalProperties": INTEGER}, down_terminals=INTEGER,
-    missed_intervals=INTEGER, auto_register=BOOLEAN, description=nullable(STRING),
+    store=STRING,
+    site=nullable(STRING),
+    state=STRING,
+    reason=nullable(STRING),
+    since=TIME,
+    open=BOOLEAN,
+    next_change=TIME,
+    timezone=STRING,
+    hours={"type": "object", "additionalProperties": array(STRING)},
+    holidays=array(STRING),
+    router=nullable(STRING),
+    router_up=nullable(BOOLEAN),
+    terminals_expected=INTEGER,
+    terminals={"type": "object", "additionalProperties": INTEGER},
+    down_terminals=INTEGER,
+    missed_intervals=INTEGER,
+    auto_register=BOOLEAN,
+    description=nullable(STRING),
     terminal_list={**array(ref("Terminal")), "description": "only in GET /api/v1/pos/stores/{store}"},
 )
 
@@ -138,46 +234,103 @@ HEARTBEAT_ACCEPTED = obj(("terminal", "interval"), terminal=STRING, interval=NUM
 
 RANGE = obj(
     ("id", "subnet_id", "name", "kind", "first", "last"),
-    id=INTEGER, subnet_id=INTEGER, name=STRING, kind={"enum": ["pool", "dhcp", "reserved"]},
-    first=STRING, last=STRING, description=STRING,
+    id=INTEGER,
+    subnet_id=INTEGER,
+    name=STRING,
+    kind={"enum": ["pool", "dhcp", "reserved"]},
+    first=STRING,
+    last=STRING,
+    description=STRING,
 )
 
 SUBNET = obj(
     ("id", "cidr", "family"),
-    id=INTEGER, cidr=STRING, family=INTEGER, parent_id=nullable(INTEGER), site=nullable(STRING),
-    vlan=nullable(INTEGER), name=nullable(STRING), description=STRING, created_at=TIME, updated_at=TIME,
-    utilisation=obj(("addresses", "used", "total", "free", "percent"), addresses=INTEGER,
-                    child_space=INTEGER, used=INTEGER, total=INTEGER, free=INTEGER, percent=NUMBER),
+    id=INTEGER,
+    cidr=STRING,
+    family=INTEGER,
+    parent_id=nullable(INTEGER),
+    site=nullable(STRING),
+    vlan=nullable(INTEGER),
+    name=nullable(STRING),
+    description=STRING,
+    created_at=TIME,
+    updated_at=TIME,
+    utilisation=obj(
+        ("addresses", "used", "total", "free", "percent"),
+        addresses=INTEGER,
+        child_space=INTEGER,
+        used=INTEGER,
+        total=INTEGER,
+        free=INTEGER,
+        percent=NUMBER,
+    ),
     ranges=array(ref("Range")),
 )
 
 ADDRESS = obj(
     ("address", "status", "subnet_id"),
-    address=STRING, status={"enum": ["allocated", "reserved", "dhcp", "offline"]},
-    hostname=nullable(STRING), mac=nullable(STRING), description=nullable(STRING), owner=nullable(STRING),
-    target=nullable(STRING), range=nullable(STRING), subnet_id=INTEGER, subnet=STRING,
-    created_at=TIME, updated_at=TIME, last_seen_at=TIME, seen_mac=nullable(STRING),
+    address=STRING,
+    status={"enum": ["allocated", "reserved", "dhcp", "offline"]},
+    hostname=nullable(STRING),
+    mac=nullable(STRING),
+    description=nullable(STRING),
+    owner=nullable(STRING),
+    target=nullable(STRING),
+    range=nullable(STRING),
+    subnet_id=INTEGER,
+    subnet=STRING,
+    created_at=TIME,
+    updated_at=TIME,
+    last_seen_at=TIME,
+    seen_mac=nullable(STRING),
 )
 
 AUDIT_ENTRY = obj(
     ("id", "at", "actor", "action", "object_type", "object"),
-    id=INTEGER, at=TIME, actor=STRING, action=STRING, object_type=STRING, object=STRING,
-    before=nullable(ANY_OBJECT), after=nullable(ANY_OBJECT),
+    id=INTEGER,
+    at=TIME,
+    actor=STRING,
+    action=STRING,
+    object_type=STRING,
+    object=STRING,
+    before=nullable(ANY_OBJECT),
+    after=nullable(ANY_OBJECT),
 )
 
 FINDING = obj(
     ("address", "kind", "subnet_id"),
-    address=STRING, kind={"enum": ["conflict", "stale", "mac_change"]}, detail=nullable(STRING),
-    subnet=STRING, subnet_id=INTEGER, first_seen=TIME, last_seen=TIME, resolved_at=TIME,
+    address=STRING,
+    kind={"enum": ["conflict", "stale", "mac_change"]},
+    detail=nullable(STRING),
+    subnet=STRING,
+    subnet_id=INTEGER,
+    first_seen=TIME,
+    last_seen=TIME,
+    resolved_at=TIME,
 )
 
-SWEEP = obj(("subnet",), subnet=STRING, subnet_id=INTEGER, at=TIME, swept=INTEGER, alive=INTEGER,
-            registered=INTEGER, arp=BOOLEAN, opened=array(ANY_OBJECT), resolved=array(ANY_OBJECT),
-            active=ANY_OBJECT, error=STRING)
+SWEEP = obj(
+    ("subnet",),
+    subnet=STRING,
+    subnet_id=INTEGER,
+    at=TIME,
+    swept=INTEGER,
+    alive=INTEGER,
+    registered=INTEGER,
+    arp=BOOLEAN,
+    opened=array(ANY_OBJECT),
+    resolved=array(ANY_OBJECT),
+    active=ANY_OBJECT,
+    error=STRING,
+)
 
 IMPORT_REPORT = obj(
     ("dry_run", "rows", "create", "update", "unchanged", "errors"),
-    dry_run=BOOLEAN, rows=INTEGER, create=INTEGER, update=INTEGER, unchanged=INTEGER,
+    dry_run=BOOLEAN,
+    rows=INTEGER,
+    create=INTEGER,
+    update=INTEGER,
+    unchanged=INTEGER,
     errors=array(obj(("line", "error"), line=INTEGER, field=nullable(STRING), error=STRING)),
 )
 

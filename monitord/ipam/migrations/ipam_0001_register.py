@@ -33,8 +33,9 @@ def upgrade() -> None:
         sa.Column("updated_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_ipam_subnets"),
         sa.UniqueConstraint("cidr", name="uq_ipam_subnets_cidr"),
-        sa.ForeignKeyConstraint(["parent_id"], ["ipam_subnets.id"],
-                                name="fk_ipam_subnets_parent_id_ipam_subnets"),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["ipam_subnets.id"], name="fk_ipam_subnets_parent_id_ipam_subnets"
+        ),
     )
     op.create_table(
         "ipam_ranges",
@@ -47,8 +48,9 @@ def upgrade() -> None:
         sa.Column("description", sa.Text, nullable=False, server_default=""),
         sa.PrimaryKeyConstraint("id", name="pk_ipam_ranges"),
         sa.UniqueConstraint("subnet_id", "name", name="uq_ipam_ranges_subnet_name"),
-        sa.ForeignKeyConstraint(["subnet_id"], ["ipam_subnets.id"],
-                                name="fk_ipam_ranges_subnet_id_ipam_subnets"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["ipam_subnets.id"], name="fk_ipam_ranges_subnet_id_ipam_subnets"
+        ),
     )
     op.create_table(
         "ipam_addresses",
@@ -69,8 +71,9 @@ def upgrade() -> None:
         sa.Column("seen_mac", sa.String(17), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_ipam_addresses"),
         sa.UniqueConstraint("address", name="uq_ipam_addresses_address"),
-        sa.ForeignKeyConstraint(["subnet_id"], ["ipam_subnets.id"],
-                                name="fk_ipam_addresses_subnet_id_ipam_subnets"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["ipam_subnets.id"], name="fk_ipam_addresses_subnet_id_ipam_subnets"
+        ),
     )
     op.create_index("ix_ipam_addresses_subnet_id", "ipam_addresses", ["subnet_id"])
     op.create_index("ix_ipam_addresses_subnet_sort", "ipam_addresses", ["subnet_id", "sort_key"])
@@ -111,12 +114,19 @@ def upgrade() -> None:
         sa.Column("resolved_at", _TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_ipam_findings"),
         sa.UniqueConstraint("address", "kind", name="uq_ipam_findings_address_kind"),
-        sa.ForeignKeyConstraint(["subnet_id"], ["ipam_subnets.id"],
-                                name="fk_ipam_findings_subnet_id_ipam_subnets"),
+        sa.ForeignKeyConstraint(
+            ["subnet_id"], ["ipam_subnets.id"], name="fk_ipam_findings_subnet_id_ipam_subnets"
+        ),
     )
 
 
 def downgrade() -> None:
-    for table in ("ipam_findings", "ipam_audit", "ipam_idempotency", "ipam_addresses",
-                  "ipam_ranges", "ipam_subnets"):
+    for table in (
+        "ipam_findings",
+        "ipam_audit",
+        "ipam_idempotency",
+        "ipam_addresses",
+        "ipam_ranges",
+        "ipam_subnets",
+    ):
         op.drop_table(table)

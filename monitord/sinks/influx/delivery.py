@@ -73,8 +73,11 @@ class Deliverer:
     async def _send(self, body: bytes) -> None:
         gzipped = self.gzip and len(body) >= _GZIP_MIN_BYTES
         if gzipped:
-            body = (await asyncio.to_thread(gzip_body, body) if len(body) >= _GZIP_THREAD_BYTES
-                    else gzip_body(body))
+            body = (
+                await asyncio.to_thread(gzip_body, body)
+                if len(body) >= _GZIP_THREAD_BYTES
+                else gzip_body(body)
+            )
         begin = time.perf_counter()
         try:
             await self.transport.send(body, gzipped)
@@ -90,8 +93,7 @@ class Deliverer:
             lost = max(dropped + unparsed, 1)
             self._count_rejected(lost)
             self.metrics.points_written.inc(max(0, points - lost))
-            log.warning("InfluxDB wrote part of a batch of %d points, rejected %d: %s",
-                        points, lost, message)
+            log.warning("InfluxDB wrote part of a batch of %d points, rejected %d: %s", points, lost, message)
             return
         if rejected.status in _SPLITTABLE and points > 1:
             lines = body.split(b"\n")
@@ -107,9 +109,13 @@ class Deliverer:
             return
         self._count_rejected(points)
         sample = body[:300].decode("utf-8", "replace")
-        log.error("InfluxDB rejected %d point(s) (HTTP %d: %s); first line: %s",
-                  points, rejected.status, message, sample.split("\n", 1)[0])
-
+        log.error(
+            "InfluxDB rejected %d point(s) (HTTP %d: %s); first line: %s",
+            points,
+            rejected.status,
+            message,
+            sample.split("\n", 1)[0],
+        )
 
     def _count_rejected(self, points: int) -> None:
         self.metrics.batches_rejected.inc()

@@ -194,8 +194,10 @@ class LineEncoder:
             if isinstance(value, float):
                 if prefix and value - value == 0.0:  # finite: inf - inf and nan are nan
                     fields.append(prefix + repr(value))
-            elif isinstance(value, int) and not isinstance(value, bool) and (
-                -_INT64_MAX - 1 <= value <= _INT64_MAX
+            elif (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and (-_INT64_MAX - 1 <= value <= _INT64_MAX)
             ):
                 if prefix:
                     fields.append(f"{prefix}{value}i")

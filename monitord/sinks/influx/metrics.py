@@ -12,26 +12,39 @@ class InfluxMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.points_written = Counter(
-            "monitord_influx_points_written", "Points the server accepted", registry=registry)
+            "monitord_influx_points_written", "Points the server accepted", registry=registry
+        )
         self.batches_retried = Counter(
             "monitord_influx_batches_retried",
             "Write attempts that failed retryably (unreachable, timeout, 429, 5xx) and will be retried",
-            registry=registry)
+            registry=registry,
+        )
         self.batches_rejected = Counter(
             "monitord_influx_batches_rejected",
-            "Batches the server refused in whole or in part (4xx other than 429)", registry=registry)
+            "Batches the server refused in whole or in part (4xx other than 429)",
+            registry=registry,
+        )
         self.points_spooled = Counter(
-            "monitord_influx_points_spooled", "Points written to the durable spool", registry=registry)
+            "monitord_influx_points_spooled", "Points written to the durable spool", registry=registry
+        )
         self.points_dropped = Counter(
             "monitord_influx_points_dropped",
             "Points given up: rejected by the server, spool full (oldest dropped), corrupt spool "
-            "record, or nothing writable in the result", ["reason"], registry=registry)
+            "record, or nothing writable in the result",
+            ["reason"],
+            registry=registry,
+        )
         self.spool_bytes = Gauge(
-            "monitord_influx_spool_bytes", "Bytes waiting in the spool", registry=registry)
+            "monitord_influx_spool_bytes", "Bytes waiting in the spool", registry=registry
+        )
         self.spool_points = Gauge(
-            "monitord_influx_spool_points", "Points waiting in the spool", registry=registry)
+            "monitord_influx_spool_points", "Points waiting in the spool", registry=registry
+        )
         self.write_seconds = Histogram(
-            "monitord_influx_write_seconds", "Time one write request took", buckets=WRITE_BUCKETS,
-            registry=registry)
+            "monitord_influx_write_seconds",
+            "Time one write request took",
+            buckets=WRITE_BUCKETS,
+            registry=registry,
+        )
         for reason in ("rejected", "spool_full", "corrupt", "unwritable"):
             self.points_dropped.labels(reason=reason)

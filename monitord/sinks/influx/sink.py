@@ -48,8 +48,14 @@ class InfluxSink:
 
     name = "influxdb"
 
-    def __init__(self, config: InfluxConfig, state_dir: Path, registry: CollectorRegistry,
-                 health: HealthBoard | None = None, transport: Transport | None = None) -> None:
+    def __init__(
+        self,
+        config: InfluxConfig,
+        state_dir: Path,
+        registry: CollectorRegistry,
+        health: HealthBoard | None = None,
+        transport: Transport | None = None,
+    ) -> None:
         self.config = config
         # The feeder hands over up to one request's worth of points; a partial batch waits
         # ``flush_interval`` (0: none) for more. Never the embedded store's settings.
@@ -85,8 +91,11 @@ class InfluxSink:
                 f"storage.influxdb: cannot open the spool {self.spool.directory}: {exc.strerror or exc}"
             ) from exc
         if self.spool.points:
-            log.info("InfluxDB spool holds %d points (%d bytes) from before; delivering them",
-                     self.spool.points, self.spool.size_bytes)
+            log.info(
+                "InfluxDB spool holds %d points (%d bytes) from before; delivering them",
+                self.spool.points,
+                self.spool.size_bytes,
+            )
             self._spooled.set()
         self._set_health()
         self._drainer = asyncio.create_task(self._drain(), name="influx-drain")
@@ -105,7 +114,7 @@ class InfluxSink:
                 # so a big batch neither blocks the loop for long nor waits to be sent.
                 async with asyncio.TaskGroup() as group:
                     for start in range(0, len(batch), size):
-                        for chunk in self.encoder.encode(batch[start:start + size], size):
+                        for chunk in self.encoder.encode(batch[start : start + size], size):
                             group.create_task(self._accept_limited(chunk))
                         await asyncio.sleep(0)
             self._export_counts()
@@ -208,7 +217,8 @@ class InfluxSink:
                 await self._spooled.wait()
                 continue
             batch: SpoolBatch | None = await asyncio.to_thread(
-                self.spool.peek, self.config.batch_size, _DRAIN_MAX_BYTES)
+                self.spool.peek, self.config.batch_size, _DRAIN_MAX_BYTES
+            )
             self._export_counts()
             if batch is None:
                 continue
@@ -222,7 +232,8 @@ class InfluxSink:
                 self.metrics.batches_retried.inc()
                 self._went_offline(exc)
                 self._resume_at = asyncio.get_running_loop().time() + self.backoff.delay(
-                    attempt, exc.retry_after)
+                    attempt, exc.retry_after
+                )
                 continue
             attempt = 0
             await asyncio.to_thread(self.spool.ack, batch)
@@ -232,8 +243,9 @@ class InfluxSink:
 
     def _went_offline(self, exc: RetryableError) -> None:
         if self._online:
-            log.warning("InfluxDB write failed (%s); spooling under %s until it recovers",
-                        exc, self.spool.directory)
+            log.warning(
+                "InfluxDB write failed (%s); spooling under %s until it recovers", exc, self.spool.directory
+            )
             self._online = False
         self._set_health(str(exc))
 
@@ -252,10 +264,14 @@ class InfluxSink:
             self.health.set("influxdb", False, f"unreachable ({problem}); spooling")
 
     def _export_counts(self) -> None:
-        counts = (self.spool.counters.dropped_points, self.spool.counters.corrupt_points,
-                  self.encoder.skipped)
-        for reason, now, before in zip(("spool_full", "corrupt", "unwritable"), counts, self._reported,
-                                       strict=True):
+        counts = (
+            self.spool.counters.dropped_points,
+            self.spool.counters.corrupt_points,
+            self.encoder.skipped,
+        )
+        for reason, now, before in zip(
+            ("spool_full", "corrupt", "unwritable"), counts, self._reported, strict=True
+        ):
             if now > before:
                 self.metrics.points_dropped.labels(reason=reason).inc(now - before)
         self._reported = counts

@@ -81,8 +81,9 @@ class SpoolCounters:
 class Spool:
     """Append at the tail, read and acknowledge at the head."""
 
-    def __init__(self, directory: Path, max_bytes: int, *, fsync: bool = True,
-                 segment_bytes: int | None = None) -> None:
+    def __init__(
+        self, directory: Path, max_bytes: int, *, fsync: bool = True, segment_bytes: int | None = None
+    ) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         self.fsync = fsync
@@ -203,8 +204,9 @@ class Spool:
         while len(self._segments) > 1 and self.size_bytes > self.max_bytes:
             oldest = self._segments.pop(0)
             self.counters.dropped_points += oldest.points
-            log.warning("spool over %d bytes: dropped the oldest segment (%d points)",
-                        self.max_bytes, oldest.points)
+            log.warning(
+                "spool over %d bytes: dropped the oldest segment (%d points)", self.max_bytes, oldest.points
+            )
             oldest.path.unlink(missing_ok=True)
             self._write_cursor()
 
@@ -283,8 +285,12 @@ class Spool:
         # Points before ``offset`` in this read are still counted in head.points: keep them.
         readable = self._points_between(head, head.offset, offset)
         lost = max(0, head.points - readable)
-        log.error("spool segment %s: bad record at offset %d; skipping the rest (%d points)",
-                  head.path.name, offset, lost)
+        log.error(
+            "spool segment %s: bad record at offset %d; skipping the rest (%d points)",
+            head.path.name,
+            offset,
+            lost,
+        )
         self.counters.corrupt_points += lost
         head.points = readable
         head.size = offset

@@ -120,8 +120,9 @@ class V1Transport:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=self.config.timeout,
-                                            sock_connect=self.config.connect_timeout)
+            timeout = aiohttp.ClientTimeout(
+                total=self.config.timeout, sock_connect=self.config.connect_timeout
+            )
             connector = aiohttp.TCPConnector(ssl=self.config.verify_tls, limit=8)
             self._session = aiohttp.ClientSession(timeout=timeout, connector=connector)
         return self._session
@@ -134,10 +135,16 @@ class V1Transport:
             headers["Authorization"] = self._authorization
         try:
             # No redirects: a 3xx is reported (WriteRejected), the credentials go nowhere else.
-            async with asyncio.timeout(self.config.timeout), self._open().post(
-                self.url, params=self.params, data=body, headers=headers,
-                allow_redirects=False,
-            ) as response:
+            async with (
+                asyncio.timeout(self.config.timeout),
+                self._open().post(
+                    self.url,
+                    params=self.params,
+                    data=body,
+                    headers=headers,
+                    allow_redirects=False,
+                ) as response,
+            ):
                 text = await response.read()
                 error = classify(response.status, text, response.headers.get("Retry-After"))
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -169,8 +176,11 @@ class V2Transport:
 
             token = self.config.token.get_secret_value() if self.config.token else ""
             self._client = InfluxDBClientAsync(
-                url=str(self.config.url).rstrip("/"), token=token, org=self.config.org,
-                timeout=int(self.config.timeout * 1000), enable_gzip=False,
+                url=str(self.config.url).rstrip("/"),
+                token=token,
+                org=self.config.org,
+                timeout=int(self.config.timeout * 1000),
+                enable_gzip=False,
                 verify_ssl=self.config.verify_tls,
             )
             self._service = WriteService(self._client.api_client)  # type: ignore[no-untyped-call]
@@ -184,8 +194,11 @@ class V2Transport:
         try:
             async with asyncio.timeout(self.config.timeout):
                 await service.post_write_async(
-                    org=self.config.org, bucket=self.config.bucket, body=body,
-                    precision=self.config.precision, content_type="text/plain; charset=utf-8",
+                    org=self.config.org,
+                    bucket=self.config.bucket,
+                    body=body,
+                    precision=self.config.precision,
+                    content_type="text/plain; charset=utf-8",
                     **extra,
                 )
         except ApiException as exc:

@@ -28,13 +28,16 @@ class Forwarder:
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         """SSH settings of a probe that goes through this port."""
-        return {"port": self.port, "username": self.upstream.user,
-                "client_keys": [str(self.upstream.client_key)], "known_hosts": str(self.known_hosts),
-                **extra}
+        return {
+            "port": self.port,
+            "username": self.upstream.user,
+            "client_keys": [str(self.upstream.client_key)],
+            "known_hosts": str(self.known_hosts),
+            **extra,
+        }
 
     async def open(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port,
-                                                  reuse_address=True)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
 
     async def close(self) -> None:
         if self._server is not None:

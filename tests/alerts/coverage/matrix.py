@@ -35,12 +35,18 @@ def built_in(name: str, **holds: str) -> dict[str, Any]:
     return rule
 
 
-def matrix_doc(tmp_path: Path, targets: list[dict[str, Any]], receiver: Receiver,
-               *rules: dict[str, Any], **sections: Any) -> dict[str, Any]:
+def matrix_doc(
+    tmp_path: Path, targets: list[dict[str, Any]], receiver: Receiver, *rules: dict[str, Any], **sections: Any
+) -> dict[str, Any]:
     """Every built-in rule on (``rules`` replace some by name, holds only), one route to ``receiver``."""
-    doc = config_doc(tmp_path, targets, receiver.url(), rules=list(rules),
-                     alerts={"default_rules": True},
-                     route={"group_wait": "0.1s", "group_interval": "0.3s"})
+    doc = config_doc(
+        tmp_path,
+        targets,
+        receiver.url(),
+        rules=list(rules),
+        alerts={"default_rules": True},
+        route={"group_wait": "0.1s", "group_interval": "0.3s"},
+    )
     doc["storage"] = {"embedded": {"enabled": False}}
     doc.update(sections)
     return doc

@@ -67,8 +67,10 @@ class SlowHost:
         with lab.inside():  # the device belongs to the namespace the opening thread is in
             self._fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
             fcntl.ioctl(self._fd, TUNSETIFF, struct.pack("16sH", device.encode(), IFF_TUN | IFF_NO_PI))
-        for argv in (["ip", "-n", lab.name, "addr", "add", self.GATEWAY, "dev", device],
-                     ["ip", "-n", lab.name, "link", "set", device, "up"]):
+        for argv in (
+            ["ip", "-n", lab.name, "addr", "add", self.GATEWAY, "dev", device],
+            ["ip", "-n", lab.name, "link", "set", device, "up"],
+        ):
             subprocess.run(argv, check=True, capture_output=True, timeout=20)
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self._fd, self._readable)

@@ -25,8 +25,14 @@ HOUR = 3600.0
 
 
 def backup_target(ssh: dict[str, Any], folder: Path, **extra: Any) -> dict[str, Any]:
-    settings = {**ssh, "directory": str(folder), "pattern": "erp-*.dump", "interval": "0.5s",
-                "timeout": "10s", **extra}
+    settings = {
+        **ssh,
+        "directory": str(folder),
+        "pattern": "erp-*.dump",
+        "interval": "0.5s",
+        "timeout": "10s",
+        **extra,
+    }
     settings["client_keys"] = [str(k) for k in settings["client_keys"]]
     settings["known_hosts"] = str(settings["known_hosts"])
     return {"name": TARGET, "address": "127.0.0.1", "site": "head-office", "probes": {"backup": settings}}
@@ -52,8 +58,9 @@ def age(path: Path, hours: float) -> None:
 
 
 @pytest.mark.rule_coverage("backup-missing")
-async def test_backup_missing(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                              receiver: Receiver) -> None:
+async def test_backup_missing(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     make_backup(ssh_files, "erp-1.dump", 1000, age_hours=1)
     doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files)], receiver)
     async with running(doc) as daemon:
@@ -68,8 +75,9 @@ async def test_backup_missing(sshd_server: SshdServer, ssh_files: Path, tmp_path
 
 
 @pytest.mark.rule_coverage("backup-stale")
-async def test_backup_stale(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                            receiver: Receiver) -> None:
+async def test_backup_stale(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     backup = make_backup(ssh_files, "erp-1.dump", 1000, age_hours=1)
     doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files, max_age="26h")], receiver)
     async with running(doc) as daemon:
@@ -84,8 +92,9 @@ async def test_backup_stale(sshd_server: SshdServer, ssh_files: Path, tmp_path: 
 
 
 @pytest.mark.rule_coverage("backup-shrunken")
-async def test_backup_shrunken(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                               receiver: Receiver) -> None:
+async def test_backup_shrunken(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     make_backup(ssh_files, "erp-1.dump", 10_000, age_hours=25)
     make_backup(ssh_files, "erp-2.dump", 9_500, age_hours=1)
     doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files)], receiver)
@@ -101,12 +110,14 @@ async def test_backup_shrunken(sshd_server: SshdServer, ssh_files: Path, tmp_pat
 
 
 @pytest.mark.rule_coverage("backup-too-small")
-async def test_backup_too_small(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                                receiver: Receiver) -> None:
+async def test_backup_too_small(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     make_backup(ssh_files, "erp-1.dump", 2_000, age_hours=1)
     # max_shrink 1: this job's sizes vary, only the floor matters (else backup-shrunken fires too)
-    doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files, min_size="1KB",
-                                              max_shrink=1.0)], receiver)
+    doc = matrix_doc(
+        tmp_path, [backup_target(direct(sshd_server), ssh_files, min_size="1KB", max_shrink=1.0)], receiver
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "backup-too-small", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="backup")
@@ -119,15 +130,15 @@ async def test_backup_too_small(sshd_server: SshdServer, ssh_files: Path, tmp_pa
 
 
 @pytest.mark.rule_coverage("backup-unverified")
-async def test_backup_unverified(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                                 receiver: Receiver) -> None:
+async def test_backup_unverified(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     backup = make_backup(ssh_files, "erp-1.dump", 5_000, age_hours=1)
     checksum = ssh_files / "erp-1.dump.sha256"
     good = f"{hashlib.sha256(backup.read_bytes()).hexdigest()}  erp-1.dump\n"
     checksum.write_text(good)
     checksum.chmod(0o644)
-    doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files, checksum="sha256")],
-                     receiver)
+    doc = matrix_doc(tmp_path, [backup_target(direct(sshd_server), ssh_files, checksum="sha256")], receiver)
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "backup-unverified", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="backup")
@@ -140,11 +151,16 @@ async def test_backup_unverified(sshd_server: SshdServer, ssh_files: Path, tmp_p
 
 
 @pytest.mark.rule_coverage("backup-host-unreachable")
-async def test_backup_host_unreachable(ssh_path: Forwarder, ssh_files: Path, tmp_path: Path,
-                                       receiver: Receiver) -> None:
+async def test_backup_host_unreachable(
+    ssh_path: Forwarder, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     make_backup(ssh_files, "erp-1.dump", 1000, age_hours=1)
-    doc = matrix_doc(tmp_path, [backup_target(ssh_path.settings(), ssh_files)], receiver,
-                     built_in("backup-host-unreachable", for_="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [backup_target(ssh_path.settings(), ssh_files)],
+        receiver,
+        built_in("backup-host-unreachable", for_="0s"),
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "backup-host-unreachable", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="backup")

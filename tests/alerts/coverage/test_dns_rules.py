@@ -15,9 +15,21 @@ from tests.servers.receiver import Receiver
 
 
 def dns_target(port: int) -> dict[str, Any]:
-    return {"name": "ns1", "address": "127.0.0.1", "site": "hq",
-            "probes": {"dns": {"port": port, "query_name": "erp.corp.example", "query_type": "A",
-                               "expected_answers": ["192.0.2.10"], "interval": "0.3s", "timeout": "1s"}}}
+    return {
+        "name": "ns1",
+        "address": "127.0.0.1",
+        "site": "hq",
+        "probes": {
+            "dns": {
+                "port": port,
+                "query_name": "erp.corp.example",
+                "query_type": "A",
+                "expected_answers": ["192.0.2.10"],
+                "interval": "0.3s",
+                "timeout": "1s",
+            }
+        },
+    }
 
 
 @pytest.mark.rule_coverage("dns-down")

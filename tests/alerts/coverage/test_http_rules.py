@@ -43,8 +43,12 @@ def http_target(server: TlsWeb, pki: Pki | None = None, **settings: Any) -> dict
 @pytest.mark.rule_coverage("http-down")
 async def test_http_down(tmp_path: Path, receiver: Receiver, site: list[TlsWeb]) -> None:
     server = await serve(site, None)
-    doc = matrix_doc(tmp_path, [http_target(server, body_match="all systems nominal")], receiver,
-                     built_in("http-down", for_="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [http_target(server, body_match="all systems nominal")],
+        receiver,
+        built_in("http-down", for_="0s"),
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "http-down", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="http")
@@ -59,8 +63,9 @@ async def test_http_down(tmp_path: Path, receiver: Receiver, site: list[TlsWeb])
 @pytest.mark.rule_coverage("http-slow")
 async def test_http_slow(tmp_path: Path, receiver: Receiver, site: list[TlsWeb]) -> None:
     server = await serve(site, None)
-    doc = matrix_doc(tmp_path, [http_target(server)], receiver,
-                     built_in("http-slow", for_="0s", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path, [http_target(server)], receiver, built_in("http-slow", for_="0s", clear_for="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "http-slow", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="http")
@@ -88,8 +93,9 @@ async def test_tls_certificate_expiring(tmp_path: Path, receiver: Receiver, site
 
 
 @pytest.mark.rule_coverage("tls-certificate-expiring-critical")
-async def test_tls_certificate_expiring_critical(tmp_path: Path, receiver: Receiver,
-                                                 site: list[TlsWeb]) -> None:
+async def test_tls_certificate_expiring_critical(
+    tmp_path: Path, receiver: Receiver, site: list[TlsWeb]
+) -> None:
     """Three days left is inside both limits; the warning sibling is switched off here so the
     case can check one ticket (with both on, the warning fires too: one ticket each)."""
     pki = Pki(tmp_path / "pki")

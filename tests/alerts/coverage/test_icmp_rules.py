@@ -22,9 +22,20 @@ SILENT = "127.0.0.9"
 def icmp_target(name: str, address: str) -> dict[str, Any]:
     """Four echoes per run; an echo counts as lost only after 800 ms, so a busy test machine
     does not lose one (one lost echo of four is 25 %, above packet-loss's trigger)."""
-    return {"name": name, "address": address, "site": "store-2",
-            "probes": {"icmp": {"interval": "1s", "timeout": "1s", "count": 4,
-                                "echo_interval": "50ms", "echo_timeout": "800ms"}}}
+    return {
+        "name": name,
+        "address": address,
+        "site": "store-2",
+        "probes": {
+            "icmp": {
+                "interval": "1s",
+                "timeout": "1s",
+                "count": 4,
+                "echo_interval": "50ms",
+                "echo_timeout": "800ms",
+            }
+        },
+    }
 
 
 @pytest.fixture
@@ -52,8 +63,12 @@ async def test_host_down(lab: Lab, tmp_path: Path, receiver: Receiver) -> None:
 
 @pytest.mark.rule_coverage("packet-loss")
 async def test_packet_loss(lab: Lab, slow_host: SlowHost, tmp_path: Path, receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [icmp_target("store-2-wan", slow_host.ADDRESS)], receiver,
-                     built_in("packet-loss", for_="0s", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [icmp_target("store-2-wan", slow_host.ADDRESS)],
+        receiver,
+        built_in("packet-loss", for_="0s", clear_for="0s"),
+    )
     with lab.icmp_sockets():
         async with running(doc) as daemon:
             incident = Incident(daemon, receiver, "packet-loss", "store-2-wan")
@@ -68,8 +83,12 @@ async def test_packet_loss(lab: Lab, slow_host: SlowHost, tmp_path: Path, receiv
 
 @pytest.mark.rule_coverage("high-rtt")
 async def test_high_rtt(lab: Lab, slow_host: SlowHost, tmp_path: Path, receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [icmp_target("store-2-vpn", slow_host.ADDRESS)],
-                     receiver, built_in("high-rtt", for_="0s", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [icmp_target("store-2-vpn", slow_host.ADDRESS)],
+        receiver,
+        built_in("high-rtt", for_="0s", clear_for="0s"),
+    )
     with lab.icmp_sockets():
         async with running(doc) as daemon:
             incident = Incident(daemon, receiver, "high-rtt", "store-2-vpn")

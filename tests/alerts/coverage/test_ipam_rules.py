@@ -42,8 +42,9 @@ class Link:
         self.peer = f"{lab.name}-peer"
         self._ip("netns", "add", self.peer)
         try:
-            self._ip("-n", lab.name, "link", "add", "vl", "type", "veth", "peer", "name", "vp",
-                     "netns", self.peer)
+            self._ip(
+                "-n", lab.name, "link", "add", "vl", "type", "veth", "peer", "name", "vp", "netns", self.peer
+            )
             self._ip("-n", lab.name, "addr", "add", f"{OURS}/28", "dev", "vl")
             self._ip("-n", lab.name, "link", "set", "vl", "up")
             self.set_mac(DEVICE_MAC)
@@ -86,10 +87,12 @@ def sweeping_on_link(lab: Lab) -> Iterator[Link]:
 
 
 def _document(tmp_path: Path, receiver: Receiver, state_url: str) -> dict[str, Any]:
-    doc = config_doc(tmp_path, [], receiver.url(), state_url=state_url, rules=[],
-                     alerts={"default_rules": True})
-    doc["ipam"] = {"reconcile": {"subnets": [SUBNET], "interval": "1h", "timeout": "1s",
-                                 "count": 1, "arp": True}}
+    doc = config_doc(
+        tmp_path, [], receiver.url(), state_url=state_url, rules=[], alerts={"default_rules": True}
+    )
+    doc["ipam"] = {
+        "reconcile": {"subnets": [SUBNET], "interval": "1h", "timeout": "1s", "count": 1, "arp": True}
+    }
     return doc
 
 
@@ -98,8 +101,9 @@ async def _register(daemon: Daemon) -> None:
     assert status == 201, body
     subnet_id = body["id"]
     for address, extra in ((OURS, {"hostname": "monitord"}), (DEVICE, {"mac": DEVICE_MAC})):
-        status, body = await api(daemon, "POST", f"/api/v1/ipam/subnets/{subnet_id}/allocate",
-                                 json={"address": address, **extra})
+        status, body = await api(
+            daemon, "POST", f"/api/v1/ipam/subnets/{subnet_id}/allocate", json={"address": address, **extra}
+        )
         assert status == 201, body
 
 
@@ -140,7 +144,8 @@ async def _quiet(receiver: Receiver, count: int) -> None:
 @pytest.mark.root
 @pytest.mark.rule_coverage("ipam-address-conflict")
 async def test_unregistered_addresses_fire_one_conflict_alert_per_subnet_and_resolve(
-        lab: Lab, tmp_path: Path, receiver: Receiver, state_url: str) -> None:
+    lab: Lab, tmp_path: Path, receiver: Receiver, state_url: str
+) -> None:
     with sweeping_on_link(lab) as link:
         async with running(_document(tmp_path, receiver, state_url)) as daemon:
             await _register(daemon)
@@ -180,7 +185,8 @@ async def test_unregistered_addresses_fire_one_conflict_alert_per_subnet_and_res
 @pytest.mark.root
 @pytest.mark.rule_coverage("ipam-mac-change")
 async def test_a_swapped_network_card_fires_one_mac_change_alert_and_resolves(
-        lab: Lab, tmp_path: Path, receiver: Receiver, state_url: str) -> None:
+    lab: Lab, tmp_path: Path, receiver: Receiver, state_url: str
+) -> None:
     with sweeping_on_link(lab) as link:
         async with running(_document(tmp_path, receiver, state_url)) as daemon:
             await _register(daemon)

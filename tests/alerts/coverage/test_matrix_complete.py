@@ -24,9 +24,11 @@ def _marker_names(decorator: ast.expr) -> Iterator[str]:
     func = decorator.func
     if not (isinstance(func, ast.Attribute) and func.attr == MARKER):
         return
-    assert len(decorator.args) == 1 and isinstance(decorator.args[0], ast.Constant) \
-        and isinstance(decorator.args[0].value, str), \
-        f"{MARKER} takes one literal rule name, not {ast.unparse(decorator)}"
+    assert (
+        len(decorator.args) == 1
+        and isinstance(decorator.args[0], ast.Constant)
+        and isinstance(decorator.args[0].value, str)
+    ), f"{MARKER} takes one literal rule name, not {ast.unparse(decorator)}"
     yield decorator.args[0].value
 
 

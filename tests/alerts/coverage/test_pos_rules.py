@@ -41,11 +41,14 @@ async def opening(session: aiohttp.ClientSession, daemon: Daemon, service: PosSe
 
 
 @pytest.mark.rule_coverage("pos-terminal-missing")
-async def test_pos_terminal_missing(tmp_path: Path, receiver: Receiver,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_pos_terminal_missing(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = ManualClock(local("2026-11-30T12:00:00"))  # a Monday, open 08:00-20:00
-    async with pos_daemon(pos_doc(tmp_path, receiver), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_doc(tmp_path, receiver), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         incident = Incident(daemon, receiver, "pos-terminal-missing", "store-a/a1")
         await opening(session, daemon, service)
         await incident.no_news_yet()
@@ -63,8 +66,10 @@ async def test_pos_terminal_missing(tmp_path: Path, receiver: Receiver,
 @pytest.mark.rule_coverage("pos-store-down")
 async def test_pos_store_down(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = ManualClock(local("2026-11-30T12:00:00"))
-    async with pos_daemon(pos_doc(tmp_path, receiver), clock, monkeypatch) as (daemon, service), \
-            aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session:
+    async with (
+        pos_daemon(pos_doc(tmp_path, receiver), clock, monkeypatch) as (daemon, service),
+        aiohttp.ClientSession(headers=auth(READ_TOKEN)) as session,
+    ):
         incident = Incident(daemon, receiver, "pos-store-down", "store-a")
         await opening(session, daemon, service)
         await incident.no_news_yet()

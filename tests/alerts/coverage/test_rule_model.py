@@ -20,8 +20,15 @@ def rule(name: str) -> CompiledRule:
 
 def found(kind: str, **fields: float) -> ProbeResult:
     """A run that reached its target and found something (``ok`` with a reason)."""
-    return ProbeResult(measurement=kind, target="t", kind=kind, time_ns=0, ok=True,
-                       reason="what was found", fields={"up": 1, **fields})
+    return ProbeResult(
+        measurement=kind,
+        target="t",
+        kind=kind,
+        time_ns=0,
+        ok=True,
+        reason="what was found",
+        fields={"up": 1, **fields},
+    )
 
 
 def unreachable(kind: str) -> ProbeResult:

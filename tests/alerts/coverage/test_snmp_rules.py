@@ -24,14 +24,26 @@ TARGET = "sw-store-3"
 
 
 def snmp_target(agent: SharedSnmpd) -> dict[str, Any]:
-    return {"name": TARGET, "address": agent.address, "site": "store-3",
-            "probes": {"snmp": {"port": agent.port, "interval": "1s", "timeout": "3s",
-                                "request_timeout": "0.5s", "retries": 1}}}
+    return {
+        "name": TARGET,
+        "address": agent.address,
+        "site": "store-3",
+        "probes": {
+            "snmp": {
+                "port": agent.port,
+                "interval": "1s",
+                "timeout": "3s",
+                "request_timeout": "0.5s",
+                "retries": 1,
+            }
+        },
+    }
 
 
 @contextlib.asynccontextmanager
-async def counting(agent: SharedSnmpd, change: Callable[[list[dict[str, Any]], float], None]
-                   ) -> AsyncIterator[None]:
+async def counting(
+    agent: SharedSnmpd, change: Callable[[list[dict[str, Any]], float], None]
+) -> AsyncIterator[None]:
     """Keep rewriting the interfaces with ``change(rows, seconds since start)`` (counters moving)."""
     began = time.monotonic()
 
@@ -54,8 +66,7 @@ async def counting(agent: SharedSnmpd, change: Callable[[list[dict[str, Any]], f
 
 @pytest.mark.rule_coverage("snmp-agent-down")
 async def test_snmp_agent_down(snmpd_agent: SharedSnmpd, tmp_path: Path, receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver,
-                     built_in("snmp-agent-down", for_="0s"))
+    doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver, built_in("snmp-agent-down", for_="0s"))
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "snmp-agent-down", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="snmp")
@@ -68,8 +79,12 @@ async def test_snmp_agent_down(snmpd_agent: SharedSnmpd, tmp_path: Path, receive
 
 @pytest.mark.rule_coverage("snmp-interface-down")
 async def test_snmp_interface_down(snmpd_agent: SharedSnmpd, tmp_path: Path, receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver,
-                     built_in("snmp-interface-down", for_="0s", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [snmp_target(snmpd_agent)],
+        receiver,
+        built_in("snmp-interface-down", for_="0s", clear_for="0s"),
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "snmp-interface-down", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="snmp")
@@ -85,8 +100,12 @@ async def test_snmp_interface_down(snmpd_agent: SharedSnmpd, tmp_path: Path, rec
 
 @pytest.mark.rule_coverage("snmp-interface-errors")
 async def test_snmp_interface_errors(snmpd_agent: SharedSnmpd, tmp_path: Path, receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver,
-                     built_in("snmp-interface-errors", for_="0s", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [snmp_target(snmpd_agent)],
+        receiver,
+        built_in("snmp-interface-errors", for_="0s", clear_for="0s"),
+    )
 
     def errors(rows: list[dict[str, Any]], seconds: float) -> None:
         rows[0]["in_errors"] = int(20 * seconds)  # about 20 errors/s on Gi0/1
@@ -101,10 +120,15 @@ async def test_snmp_interface_errors(snmpd_agent: SharedSnmpd, tmp_path: Path, r
 
 
 @pytest.mark.rule_coverage("snmp-interface-utilisation")
-async def test_snmp_interface_utilisation(snmpd_agent: SharedSnmpd, tmp_path: Path,
-                                          receiver: Receiver) -> None:
-    doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver,
-                     built_in("snmp-interface-utilisation", for_="0s", clear_for="0s"))
+async def test_snmp_interface_utilisation(
+    snmpd_agent: SharedSnmpd, tmp_path: Path, receiver: Receiver
+) -> None:
+    doc = matrix_doc(
+        tmp_path,
+        [snmp_target(snmpd_agent)],
+        receiver,
+        built_in("snmp-interface-utilisation", for_="0s", clear_for="0s"),
+    )
 
     def busy(rows: list[dict[str, Any]], seconds: float) -> None:
         rows[0]["speed_mbps"] = 1  # 125,000 bytes/s is 100 %

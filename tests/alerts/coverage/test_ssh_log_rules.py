@@ -55,12 +55,14 @@ def direct(sshd: SshdServer) -> dict[str, Any]:
 
 
 @pytest.mark.rule_coverage("ssh-unreachable")
-async def test_ssh_unreachable(ssh_path: Forwarder, ssh_files: Path, tmp_path: Path,
-                               receiver: Receiver) -> None:
+async def test_ssh_unreachable(
+    ssh_path: Forwarder, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     log = ssh_files / "app.log"
     write(log, "")
-    doc = matrix_doc(tmp_path, [log_target(ssh_path.settings(), [log])], receiver,
-                     built_in("ssh-unreachable", for_="0s"))
+    doc = matrix_doc(
+        tmp_path, [log_target(ssh_path.settings(), [log])], receiver, built_in("ssh-unreachable", for_="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "ssh-unreachable", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="ssh_log")
@@ -74,12 +76,14 @@ async def test_ssh_unreachable(ssh_path: Forwarder, ssh_files: Path, tmp_path: P
 
 
 @pytest.mark.rule_coverage("log-file-missing")
-async def test_log_file_missing(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                                receiver: Receiver) -> None:
+async def test_log_file_missing(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     log = ssh_files / "erp.log"
     write(log, "")
-    doc = matrix_doc(tmp_path, [log_target(direct(sshd_server), [log])], receiver,
-                     built_in("log-file-missing", for_="0s"))
+    doc = matrix_doc(
+        tmp_path, [log_target(direct(sshd_server), [log])], receiver, built_in("log-file-missing", for_="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "log-file-missing", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="ssh_log")
@@ -92,12 +96,14 @@ async def test_log_file_missing(sshd_server: SshdServer, ssh_files: Path, tmp_pa
 
 
 @pytest.mark.rule_coverage("log-critical")
-async def test_log_critical(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                            receiver: Receiver) -> None:
+async def test_log_critical(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     log = ssh_files / "kern.log"
     write(log, "")
-    doc = matrix_doc(tmp_path, [log_target(direct(sshd_server), [log])], receiver,
-                     built_in("log-critical", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path, [log_target(direct(sshd_server), [log])], receiver, built_in("log-critical", clear_for="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "log-critical", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="ssh_log")
@@ -108,12 +114,14 @@ async def test_log_critical(sshd_server: SshdServer, ssh_files: Path, tmp_path: 
 
 
 @pytest.mark.rule_coverage("log-errors")
-async def test_log_errors(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                          receiver: Receiver) -> None:
+async def test_log_errors(
+    sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver
+) -> None:
     log = ssh_files / "erp.log"
     write(log, "")
-    doc = matrix_doc(tmp_path, [log_target(direct(sshd_server), [log])], receiver,
-                     built_in("log-errors", clear_for="0s"))
+    doc = matrix_doc(
+        tmp_path, [log_target(direct(sshd_server), [log])], receiver, built_in("log-errors", clear_for="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "log-errors", TARGET)
         await wait_probed(daemon, TARGET, up=True, kind="ssh_log")

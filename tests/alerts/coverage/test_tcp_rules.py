@@ -15,12 +15,14 @@ from tests.servers.receiver import Receiver
 
 
 @pytest.mark.rule_coverage("tcp-service-down")
-async def test_tcp_service_down(tmp_path: Path, receiver: Receiver,
-                                listeners: Callable[[], Listener]) -> None:
+async def test_tcp_service_down(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
     service = listeners()
     await service.open()
-    doc = matrix_doc(tmp_path, [tcp_target("erp-web", service.port)], receiver,
-                     built_in("tcp-service-down", for_="0s"))
+    doc = matrix_doc(
+        tmp_path, [tcp_target("erp-web", service.port)], receiver, built_in("tcp-service-down", for_="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "tcp-service-down", "erp-web")
         await wait_probed(daemon, "erp-web", up=True)
@@ -32,15 +34,17 @@ async def test_tcp_service_down(tmp_path: Path, receiver: Receiver,
 
 
 @pytest.mark.rule_coverage("tcp-service-down")
-async def test_tcp_service_down_by_timeout(tmp_path: Path, receiver: Receiver,
-                                           listeners: Callable[[], Listener]) -> None:
+async def test_tcp_service_down_by_timeout(
+    tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]
+) -> None:
     """A port that answers no SYN at all: every run ends at the scheduler's deadline. The alert
     that timeouts open must be the one a later answer resolves (the timeout result carries the
     same tags, ``port`` included, as an answered run)."""
     service = listeners()
     await service.open()
-    doc = matrix_doc(tmp_path, [tcp_target("erp-db", service.port)], receiver,
-                     built_in("tcp-service-down", for_="0s"))
+    doc = matrix_doc(
+        tmp_path, [tcp_target("erp-db", service.port)], receiver, built_in("tcp-service-down", for_="0s")
+    )
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "tcp-service-down", "erp-db")
         await wait_probed(daemon, "erp-db", up=True)

@@ -19,9 +19,12 @@ async def test_tls_service_down(tmp_path: Path, receiver: Receiver) -> None:
     pki = Pki(tmp_path / "pki")
     server = TlsWeb(pki.leaf("ldaps", days=90))
     await server.up()
-    target = {"name": "ldap", "address": "127.0.0.1", "site": "hq",
-              "probes": {"tls": {"port": server.port, "ca_file": str(pki.ca), "interval": "0.3s",
-                                 "timeout": "2s"}}}
+    target = {
+        "name": "ldap",
+        "address": "127.0.0.1",
+        "site": "hq",
+        "probes": {"tls": {"port": server.port, "ca_file": str(pki.ca), "interval": "0.3s", "timeout": "2s"}},
+    }
     doc = matrix_doc(tmp_path, [target], receiver, built_in("tls-service-down", for_="0s"))
     try:
         async with running(doc) as daemon:

@@ -36,6 +36,7 @@ async def _do(step: Step) -> None:
 
 async def fresh_result(daemon: Daemon, target: str, kind: str, since_ns: int) -> None:
     """Wait until the engine can have seen a result of ``target`` measured after ``since_ns``."""
+
     def measured() -> bool:
         result = daemon.scheduler.last_results().get((target, kind))
         return result is not None and result.time_ns > since_ns
@@ -43,8 +44,9 @@ async def fresh_result(daemon: Daemon, target: str, kind: str, since_ns: int) ->
     await wait_until(measured, 60, f"a fresh {kind} result of {target}")
 
 
-async def restart_mid_incident(doc: dict[str, Any], receiver: Receiver, rule: str, target: str,
-                               kind: str, fault: Step, repair: Step) -> None:
+async def restart_mid_incident(
+    doc: dict[str, Any], receiver: Receiver, rule: str, target: str, kind: str, fault: Step, repair: Step
+) -> None:
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, rule, target)
         await fresh_result(daemon, target, kind, 0)
@@ -66,45 +68,76 @@ async def restart_mid_incident(doc: dict[str, Any], receiver: Receiver, rule: st
 async def test_tcp(tmp_path: Path, receiver: Receiver, listeners: Callable[[], Listener]) -> None:
     service = listeners()
     await service.open()
-    doc = matrix_doc(tmp_path, [tcp_target("erp", service.port, site="office")], receiver,
-                     built_in("tcp-service-down", for_="0s"))
+    doc = matrix_doc(
+        tmp_path,
+        [tcp_target("erp", service.port, site="office")],
+        receiver,
+        built_in("tcp-service-down", for_="0s"),
+    )
     await restart_mid_incident(doc, receiver, "tcp-service-down", "erp", "tcp", service.close, service.open)
 
 
 @pytest.mark.root
 async def test_icmp(lab: Any, tmp_path: Path, receiver: Receiver) -> None:
     address = "127.0.0.9"
-    target = {"name": "store-2-router", "address": address, "site": "store-2",
-              "probes": {"icmp": {"interval": "0.5s", "timeout": "0.45s", "count": 2,
-                                  "echo_interval": "50ms", "echo_timeout": "300ms"}}}
-    doc = matrix_doc(tmp_path, [target], receiver, alerts={
-        "default_rules": True, "disabled_rules": ["high-rtt", "packet-loss"],
-        "evaluation_interval": "0.2s"})
+    target = {
+        "name": "store-2-router",
+        "address": address,
+        "site": "store-2",
+        "probes": {
+            "icmp": {
+                "interval": "0.5s",
+                "timeout": "0.45s",
+                "count": 2,
+                "echo_interval": "50ms",
+                "echo_timeout": "300ms",
+            }
+        },
+    }
+    doc = matrix_doc(
+        tmp_path,
+        [target],
+        receiver,
+        alerts={
+            "default_rules": True,
+            "disabled_rules": ["high-rtt", "packet-loss"],
+            "evaluation_interval": "0.2s",
+        },
+    )
     with lab.icmp_sockets():
-        await restart_mid_incident(doc, receiver, "host-down", "store-2-router", "icmp",
-                                   lambda: lab.silence(address), lambda: lab.restore(address))
+        await restart_mid_incident(
+            doc,
+            receiver,
+            "host-down",
+            "store-2-router",
+            "icmp",
+            lambda: lab.silence(address),
+            lambda: lab.restore(address),
+        )
 
 
 @pytest.mark.root
 async def test_snmp(snmpd_agent: SharedSnmpd, tmp_path: Path, receiver: Receiver) -> None:
     doc = matrix_doc(tmp_path, [snmp_target(snmpd_agent)], receiver, built_in("snmp-agent-down", for_="0s"))
-    await restart_mid_incident(doc, receiver, "snmp-agent-down", "sw-store-3", "snmp",
-                               snmpd_agent.pause, snmpd_agent.resume)
+    await restart_mid_incident(
+        doc, receiver, "snmp-agent-down", "sw-store-3", "snmp", snmpd_agent.pause, snmpd_agent.resume
+    )
 
 
 @pytest.mark.root
 async def test_ssh_log(ssh_path: Forwarder, ssh_files: Path, tmp_path: Path, receiver: Receiver) -> None:
     log = ssh_files / "app.log"
     write(log, "")
-    doc = matrix_doc(tmp_path, [log_target(ssh_path.settings(), [log])], receiver,
-                     built_in("ssh-unreachable", for_="0s"))
-    await restart_mid_incident(doc, receiver, "ssh-unreachable", "erp-db", "ssh_log",
-                               ssh_path.close, ssh_path.open)
+    doc = matrix_doc(
+        tmp_path, [log_target(ssh_path.settings(), [log])], receiver, built_in("ssh-unreachable", for_="0s")
+    )
+    await restart_mid_incident(
+        doc, receiver, "ssh-unreachable", "erp-db", "ssh_log", ssh_path.close, ssh_path.open
+    )
 
 
 @pytest.mark.root
-async def test_backup(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path,
-                      receiver: Receiver) -> None:
+async def test_backup(sshd_server: SshdServer, ssh_files: Path, tmp_path: Path, receiver: Receiver) -> None:
     make_backup(ssh_files, "erp-1.dump", 1000, age_hours=1)
     doc = matrix_doc(tmp_path, [backup_target(backup_direct(sshd_server), ssh_files)], receiver)
 
