@@ -13,7 +13,6 @@ plan, field by field, and audited.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from monitord.errors import RequestError
 from monitord.ipam import audit
 from monitord.ipam.records import range_json
-from monitord.ipam.spreadsheet import RowProblem, read_rows
+from monitord.ipam.spreadsheet import ImportPlan, RowProblem, read_rows
 from monitord.ipam.subnets import check_range
 from monitord.ipam.tables import RANGE_KINDS, ranges, subnets
 from monitord.ipam.transactions import now, write_transaction
@@ -40,26 +39,6 @@ class RangesRejected(RequestError):
         self.report = report
 
 
-@dataclass(slots=True)
-class RangePlan:
-    rows: int = 0
-    creates: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "create": len(self.creates),
-            "update": len(self.updates),
-            "unchanged": self.unchanged,
-            "errors": [p.json() for p in self.problems],
-            "changes": self.changes,
-        }
-
-
 def _subnet(text: str, registered: dict[str, tuple[int, IPNetwork]]) -> tuple[int, IPNetwork]:
     try:
         network = IPNetwork(text)
@@ -71,7 +50,9 @@ def _subnet(text: str, registered: dict[str, tuple[int, IPNetwork]]) -> tuple[in
     return found
 
 
-def _update(line: int, row: dict[str, str], old: dict[str, Any], network: IPNetwork, plan: RangePlan) -> None:
+def _update(
+    line: int, row: dict[str, str], old: dict[str, Any], network: IPNetwork, plan: ImportPlan
+) -> None:
     for bound in ("first", "last"):
         given = row.get(bound, "")
         if given and given != old[bound] and not _same_address(given, old[bound]):
@@ -110,10 +91,10 @@ def _same_address(a: str, b: str) -> bool:
         return False
 
 
-async def plan_ranges(conn: AsyncConnection, text: str, line_offset: int = 0) -> RangePlan:
+async def plan_ranges(conn: AsyncConnection, text: str, line_offset: int = 0) -> ImportPlan:
     """Check every row against the register as ``conn`` sees it."""
     parsed, problems = read_rows(text, line_offset, RANGE_COLUMNS, ("subnet", "name"))
-    plan = RangePlan(rows=len(parsed), problems=problems)
+    plan = ImportPlan(rows=len(parsed), problems=problems)
     registered = {
         str(IPNetwork(r.cidr)): (r.id, IPNetwork(r.cidr))
         for r in (await conn.execute(sa.select(subnets.c.id, subnets.c.cidr))).all()
