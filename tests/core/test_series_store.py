@@ -112,3 +112,54 @@ async def test_failed_batch_rolls_back_without_poisoning_caches(tmp_path: Path) 
         }
     finally:
         await store.close()
+
+
+async def test_tags_decide_the_series_whatever_their_order(tmp_path: Path) -> None:
+    """The per-source id cache keys on tags as given; one series per canonical tag set."""
+    store = SeriesStore(tmp_path / "series.db", retention_s=86400)
+    await store.open()
+    now = time.time_ns()
+
+    def with_tags(ts: int, tags: dict[str, str], rtt: float) -> ProbeResult:
+        return ProbeResult(
+            measurement="icmp",
+            target="a",
+            kind="icmp",
+            time_ns=ts,
+            ok=True,
+            fields={"rtt_ms": rtt},
+            tags=tags,
+        )
+
+    try:
+        await store.write(
+            [
+                with_tags(now, {"site": "s", "zone": "z"}, 1.0),
+                with_tags(now + 1, {"zone": "z", "site": "s"}, 2.0),  # same tags, other order
+                with_tags(now + 2, {"site": "s", "zone": "other"}, 3.0),  # another series
+            ]
+        )
+        series = await store.query(
+            target="a", measurement="icmp", field="rtt_ms", since_ns=now - 1, until_ns=now + 5, limit=10
+        )
+        by_zone = {s.tags["zone"]: s.points for s in series}
+        assert by_zone == {"z": [(now, 1.0), (now + 1, 2.0)], "other": [(now + 2, 3.0)]}
+    finally:
+        await store.close()
+
+
+async def test_a_failed_batch_forgets_the_series_it_created(tmp_path: Path) -> None:
+    """A rolled-back batch must not leave cached ids of series rows that no longer exist."""
+    store = SeriesStore(tmp_path / "series.db", retention_s=86400)
+    await store.open()
+    now = time.time_ns()
+    try:
+        with pytest.raises(TypeError):
+            await store.write([result("new", now, connect_ms="x"), result("new", now, connect_ms=object())])  # type: ignore[arg-type]
+        await store.write([result("new", now + 1, connect_ms=4.0)])
+        series = await store.query(
+            target="new", measurement="tcp", field="connect_ms", since_ns=now - 1, until_ns=now + 1, limit=10
+        )
+        assert [s.points for s in series] == [[(now + 1, 4.0)]]
+    finally:
+        await store.close()
