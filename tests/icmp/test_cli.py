@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import json
 import subprocess
 import sys
@@ -22,6 +24,8 @@ def test_cidr_expands_like_fping_g() -> None:
     assert expand("127.0.0.4/31") == ["127.0.0.4", "127.0.0.5"]
     assert expand("127.0.0.9/32") == ["127.0.0.9"]
     assert expand("::1/128") == ["::1"]
+    # The integer fast path for IPv4 gives exactly what ipaddress gives.
+    assert expand("10.1.16.0/20") == [str(host) for host in ipaddress.ip_network("10.1.16.0/20").hosts()]
     with pytest.raises(ValueError, match="at most 65536 per run"):
         expand("127.0.0.0/8")
     with pytest.raises(ValueError, match="not a CIDR range"):
