@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from monitord.patterns import Pattern, compile_pattern
-from monitord.ssh.evidence import Evidence
-from monitord.ssh.rules import LogRule
+from monitord.logrules.evidence import Evidence
+from monitord.logrules.rules import LogRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +47,18 @@ def scan(
     text: str, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
 ) -> None:
     """Add to ``counts[rule]`` the number of lines of ``text`` each rule matches."""
-    data: bytes | None = None
+    if any(compiled.rule.applies_to(path) for compiled in rules):
+        scan_bytes(text.encode("utf-8", "surrogateescape"), path, rules, counts, evidence)
+
+
+def scan_bytes(
+    data: bytes, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
+) -> None:
+    """``scan`` of a block that is already UTF-8 bytes, lines separated by ``\\n`` (the syslog
+    receiver joins the messages of a batch into one such block)."""
     for compiled in rules:
         if not compiled.rule.applies_to(path):
             continue
-        if data is None:
-            data = text.encode("utf-8", "surrogateescape")
         counts[compiled.rule.name] = counts.get(compiled.rule.name, 0) + _scan_rule(
             data, path, compiled, evidence
         )
