@@ -202,7 +202,12 @@ class SyslogConfig(Section):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"rules: duplicate rule name {', '.join(duplicates)}")
-        if self.tcp is not None and self.tls is not None and self.tcp.listen == self.tls.listen:
+        if (
+            self.tcp is not None
+            and self.tls is not None
+            and self.tcp.listen == self.tls.listen
+            and not self.tcp.listen.endswith(":0")
+        ):
             raise ValueError("tcp.listen and tls.listen must differ")
         return self
 

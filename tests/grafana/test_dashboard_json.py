@@ -36,7 +36,7 @@ DASHBOARD_NAMES = sorted(dashboards())
 def test_generated_dashboards_are_up_to_date() -> None:
     module = generator()
     rendered = module.rendered()
-    assert len(rendered) == 12
+    assert len(rendered) == 14
     for name, model in rendered.items():
         path = DASHBOARDS / name
         assert path.exists(), f"{name} not written: run python3 config/grafana/generate.py"

@@ -22,7 +22,7 @@ async def test_udp_rfc5424_and_rfc3164_are_counted_by_the_log_rules(tmp_path: Pa
             port, "--udp", "--rfc5424", "-p", "user.err", "-t", "erp", message="ERROR replication broken"
         )
         await send_with_logger(
-            port, "--udp", "--rfc3164", "-p", "kern.crit", "-t", "kernel", message="Out of memory: Killed 42"
+            port, "--udp", "--rfc3164", "-p", "local0.crit", "-t", "kernel", message="Out of memory: Killed 42"
         )
         await send_with_logger(port, "--udp", "--rfc5424", "-p", "daemon.info", "-t", "cron", message="all fine")
         await published.wait(TARGET, "messages", 3)
@@ -39,7 +39,7 @@ async def test_udp_rfc5424_and_rfc3164_are_counted_by_the_log_rules(tmp_path: Pa
             line.startswith("[error error] user.err: erp") and "ERROR replication broken" in line
             for line in evidence
         ), evidence
-        assert any(line.startswith("[critical oom] kern.crit: kernel") for line in evidence), evidence
+        assert any(line.startswith("[critical oom] local0.crit: kernel") for line in evidence), evidence
         assert receiver.counters.parsed[UDP] == 3
         assert receiver.counters.total_malformed() == 0
         result = next(r for r in published.results if r.target == TARGET)

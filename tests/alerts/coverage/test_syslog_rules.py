@@ -61,7 +61,7 @@ async def test_syslog_critical(tmp_path: Path, receiver: Receiver) -> None:
         incident = Incident(daemon, receiver, "syslog-critical", TARGET)
         await send_with_logger(receiver_of(daemon).port("udp"), "--udp", "--rfc5424", message="backup started")
         await incident.no_news_yet()
-        async with sending(daemon, "kern.crit", "Out of memory: Killed process"):
+        async with sending(daemon, "local0.crit", "Out of memory: Killed process"):
             ticket = await incident.fired()
         assert "Out of memory: Killed process" in await evidence_of(daemon, ticket)
         await incident.resolved()  # an interval without a new critical line: with clear_for 0 that ends it
