@@ -51,15 +51,28 @@ MAX_BYTES = 8192
 EXTRA_RULES: list[dict[str, Any]] = [
     {"name": "link_down", "pattern": r"changed state to down|Link is Down|link down", "severity": "warning"},
     {"name": "link_up", "pattern": r"changed state to up|Link is Up", "severity": "info"},
-    {"name": "auth_failure", "pattern": r"authentication failure|Failed password|Invalid user", "severity": "warning"},
+    {
+        "name": "auth_failure",
+        "pattern": r"authentication failure|Failed password|Invalid user",
+        "severity": "warning",
+    },
     {"name": "sudo", "pattern": r"sudo: .*COMMAND=", "severity": "info"},
     {"name": "config_change", "pattern": r"%SYS-5-CONFIG_I|Configured from", "severity": "info"},
     {"name": "stp", "pattern": r"%SPANTREE|topology change", "severity": "warning", "ignore_case": True},
     {"name": "bgp", "pattern": r"%BGP-\d-ADJCHANGE|BGP .*(?:Down|Idle)", "severity": "error"},
     {"name": "ospf", "pattern": r"%OSPF-\d-ADJCHG", "severity": "warning"},
-    {"name": "power", "pattern": r"[Pp]ower supply|PSU \d+ (?:failed|removed)|%PLATFORM_ENV", "severity": "critical"},
+    {
+        "name": "power",
+        "pattern": r"[Pp]ower supply|PSU \d+ (?:failed|removed)|%PLATFORM_ENV",
+        "severity": "critical",
+    },
     {"name": "fan", "pattern": r"[Ff]an (?:failure|fail|not present)", "severity": "critical"},
-    {"name": "temperature", "pattern": r"temperature (?:warning|critical|exceeded)", "severity": "critical", "ignore_case": True},
+    {
+        "name": "temperature",
+        "pattern": r"temperature (?:warning|critical|exceeded)",
+        "severity": "critical",
+        "ignore_case": True,
+    },
     {"name": "dhcp", "pattern": r"DHCPDISCOVER|DHCPACK", "severity": "info"},
     {"name": "firewall_deny", "pattern": r"\bDENY\b|%ASA-\d-106023|Deny tcp", "severity": "info"},
     {"name": "vpn", "pattern": r"IPSec SA|IKE (?:SA|negotiation) (?:failed|deleted)", "severity": "warning"},
@@ -169,7 +182,9 @@ async def _run_client(port: int, total: int, rate: float) -> dict[str, float]:
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
-async def _measure(count: Callable[[], int], client: asyncio.Task[dict[str, float]]) -> tuple[float, int, float]:
+async def _measure(
+    count: Callable[[], int], client: asyncio.Task[dict[str, float]]
+) -> tuple[float, int, float]:
     """(rate from the first to the last change of ``count()``, how many, main-thread CPU seconds)."""
     cpu_begin = time.thread_time()
     first_t = last_t = None

@@ -40,7 +40,9 @@ SYSLOG = Dashboard(
     "log rules' matches (measurement syslog, one point per sender and publishing interval)",
     refresh="30s",
     variables=(
-        Variable("site", "Site", 'SHOW TAG VALUES FROM "syslog" WITH KEY = "site"', "label_values(syslog_up, site)"),
+        Variable(
+            "site", "Site", 'SHOW TAG VALUES FROM "syslog" WITH KEY = "site"', "label_values(syslog_up, site)"
+        ),
         Variable(
             "sender",
             "Sender",

@@ -21,6 +21,7 @@ from monitord.inputs import Name
 from monitord.logrules.rules import DEFAULT_RULES, LogRule
 
 MatchBy = Literal["address", "hostname"]
+DEFAULT_MATCH: tuple[MatchBy, ...] = ("address", "hostname")
 
 
 def _listen(value: str) -> str:
@@ -110,7 +111,7 @@ class SyslogConfig(Section):
         default=None, description="TLS listener (cert_file and key_file required); none: off."
     )
     match: list[MatchBy] = Field(
-        default_factory=lambda: ["address", "hostname"],
+        default_factory=lambda: list(DEFAULT_MATCH),
         min_length=1,
         max_length=2,
         description="How a message finds its target, in order: address (the sender's IP: senders "
@@ -151,8 +152,7 @@ class SyslogConfig(Section):
         default=100_000,
         ge=100,
         le=10_000_000,
-        description="Messages received but not yet matched; when full, new ones are dropped and "
-        "counted.",
+        description="Messages received but not yet matched; when full, new ones are dropped and counted.",
     )
     max_message_bytes: int = Field(
         default=8192,

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitord.patterns import Pattern, compile_pattern
 from monitord.logrules.evidence import Evidence
 from monitord.logrules.rules import LogRule
+from monitord.patterns import Pattern, compile_pattern
 
 
 @dataclass(frozen=True, slots=True)

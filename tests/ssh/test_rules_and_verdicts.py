@@ -10,12 +10,12 @@ import pytest
 
 from monitord.config.loader import build_config
 from monitord.errors import ConfigError
-from monitord.patterns import compile_pattern
-from monitord.ssh.backups import BackupFile, judge, oldest_acceptable
 from monitord.logrules.evidence import Evidence
-from monitord.ssh.hostkeys import host_pattern
 from monitord.logrules.matching import compile_rules, scan
 from monitord.logrules.rules import DEFAULT_RULES, LogRule
+from monitord.patterns import compile_pattern
+from monitord.ssh.backups import BackupFile, judge, oldest_acceptable
+from monitord.ssh.hostkeys import host_pattern
 from probes.ssh_log import skipped
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -94,7 +94,9 @@ async def syslog_daemon(doc: dict[str, Any]) -> AsyncIterator[tuple[Daemon, Sysl
             await asyncio.wait_for(task, 10)
 
 
-async def send_with_logger(port: int, *args: str, message: str | None = None, stdin: bytes | None = None) -> None:
+async def send_with_logger(
+    port: int, *args: str, message: str | None = None, stdin: bytes | None = None
+) -> None:
     """``logger --server 127.0.0.1 --port PORT ARGS [MESSAGE]``; fails on a non-zero exit."""
     binary = need_binary("logger", "bsdutils")
     argv = [binary, "--server", "127.0.0.1", "--port", str(port), *args]

@@ -35,13 +35,22 @@ def test_off_by_default_and_loopback_when_on() -> None:
 @pytest.mark.parametrize(
     ("syslog", "lines"),
     [
-        ({"udp": {"listen": "localhost:5514"}}, ["syslog.udp.listen: listen must be IP:PORT (e.g. 127.0.0.1:5514 or [::1]:5514)"]),
+        (
+            {"udp": {"listen": "localhost:5514"}},
+            ["syslog.udp.listen: listen must be IP:PORT (e.g. 127.0.0.1:5514 or [::1]:5514)"],
+        ),
         ({"tcp": {"listen": "127.0.0.1:70000"}}, ["syslog.tcp.listen: port must be 0-65535"]),
         ({"tls": {}}, ["syslog.tls.cert_file: Field required", "syslog.tls.key_file: Field required"]),
         ({"udp": {"colour": "red"}}, ["syslog.udp.colour: unknown key"]),
-        ({"match": ["hostname", "hostname"]}, ["syslog.match: list each of address and hostname at most once"]),
+        (
+            {"match": ["hostname", "hostname"]},
+            ["syslog.match: list each of address and hostname at most once"],
+        ),
         ({"match": ["mac"]}, ["syslog.match[0]: Input should be 'address' or 'hostname'"]),
-        ({"senders": {"fw.corp.example": "fw"}}, ["syslog.senders.fw.corp.example: sender 'fw.corp.example' is not an IP address"]),
+        (
+            {"senders": {"fw.corp.example": "fw"}},
+            ["syslog.senders.fw.corp.example: sender 'fw.corp.example' is not an IP address"],
+        ),
         ({"senders": {"10.9.9.9": "nowhere"}}, ["syslog.senders.10.9.9.9: unknown target 'nowhere'"]),
         ({"rate": 0}, ["syslog.rate: Input should be greater than 0"]),
         ({"queue_size": 10}, ["syslog.queue_size: Input should be greater than or equal to 100"]),
@@ -52,7 +61,10 @@ def test_off_by_default_and_loopback_when_on() -> None:
         ),
         (
             {"rules": [{"name": "bad", "pattern": "(a"}]},
-            ["syslog.rules[0].pattern: not a valid regular expression: missing ): (a (patterns use RE2 syntax: no backreferences or lookaround, see docs/patterns.md)"],
+            [
+                "syslog.rules[0].pattern: not a valid regular expression: missing ): (a (patterns use "
+                "RE2 syntax: no backreferences or lookaround, see docs/patterns.md)"
+            ],
         ),
         (
             {"tcp": {"listen": "127.0.0.1:6514"}, "tls": {"cert_file": "/c", "key_file": "/k"}},

@@ -16,15 +16,24 @@ from tests.syslog.harness import HOSTNAME, TARGET, send_with_logger, syslog_daem
 
 
 async def test_udp_rfc5424_and_rfc3164_are_counted_by_the_log_rules(tmp_path: Path) -> None:
-    async with syslog_daemon(syslog_doc(tmp_path)) as (daemon, receiver, published):
+    async with syslog_daemon(syslog_doc(tmp_path)) as (_daemon, receiver, published):
         port = receiver.port("udp")
         await send_with_logger(
             port, "--udp", "--rfc5424", "-p", "user.err", "-t", "erp", message="ERROR replication broken"
         )
         await send_with_logger(
-            port, "--udp", "--rfc3164", "-p", "local0.crit", "-t", "kernel", message="Out of memory: Killed 42"
+            port,
+            "--udp",
+            "--rfc3164",
+            "-p",
+            "local0.crit",
+            "-t",
+            "kernel",
+            message="Out of memory: Killed 42",
         )
-        await send_with_logger(port, "--udp", "--rfc5424", "-p", "daemon.info", "-t", "cron", message="all fine")
+        await send_with_logger(
+            port, "--udp", "--rfc5424", "-p", "daemon.info", "-t", "cron", message="all fine"
+        )
         await published.wait(TARGET, "messages", 3)
         assert published.total(TARGET, "level_err") == 1
         assert published.total(TARGET, "level_crit") == 1
@@ -97,7 +106,9 @@ async def test_unknown_senders_are_counted_and_optionally_kept(tmp_path: Path) -
             session.get(url(daemon, "/metrics")) as response,
         ):
             text = await response.text()
-        assert re.search(r'^monitord_syslog_unknown_messages_total\{transport="udp"\} 1\.0$', text, re.M), text
+        assert re.search(r'^monitord_syslog_unknown_messages_total\{transport="udp"\} 1\.0$', text, re.M), (
+            text
+        )
         assert re.search(r"^monitord_syslog_unknown_senders 1\.0$", text, re.M), text
         assert re.search(r'^monitord_syslog_parsed_total\{transport="udp"\} 1\.0$', text, re.M), text
         assert receiver.counters.total_dropped() == 0

@@ -36,7 +36,10 @@ BROKEN_DATAGRAMS = {
         b'<13>1 - erp-db app 1 - [id a="unterminated] error',
         b"<13>1 - erp-db app 1 - -error",
     ],
-    INVALID_UTF8: [b"<13>1 - erp-db app 1 - - error \xff\xfe", b"<11>Dec  1 08:00:00 erp-db k: Out of memory \xc3("],
+    INVALID_UTF8: [
+        b"<13>1 - erp-db app 1 - - error \xff\xfe",
+        b"<11>Dec  1 08:00:00 erp-db k: Out of memory \xc3(",
+    ],
     OVERSIZE: [b"<13>1 - erp-db app 1 - - error " + b"x" * LIMIT],
 }
 GOOD = b"<11>1 - erp-db app 1 - - error: the one good message"
@@ -95,7 +98,9 @@ async def test_broken_streams_are_counted_and_change_nothing(tmp_path: Path) -> 
         # An oversize frame is skipped by its length and the stream goes on; a frame cut by
         # the sender's close is truncated; a broken message inside a good frame is malformed.
         oversize = b"<11>1 - erp-db app 1 - - error " + b"x" * LIMIT
-        frames = b"%d %s" % (len(oversize), oversize) + b"%d %s" % (len(GOOD), GOOD) + b"5 <999>" + b"60 <11>error"
+        frames = (
+            b"%d %s" % (len(oversize), oversize) + b"%d %s" % (len(GOOD), GOOD) + b"5 <999>" + b"60 <11>error"
+        )
         await _exchange(port, frames)
         await eventually(lambda: counters.malformed[(TCP, TRUNCATED)] == 1, "the cut frame counted")
         await published.wait(TARGET, "messages", 1)

@@ -31,12 +31,13 @@ from monitord.intake.syslog.messages import (
             (165, b"192.0.2.1", b"myproc[8710]: %% It's time to make the do-nuts."),
         ),
         (
-            b'<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 '
-            b'iut="3" eventSource="Application" eventID="1011"] \xef\xbb\xbfAn application event log entry...',
+            b"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
+            b'iut="3" eventSource="Application" eventID="1011"] '
+            b"\xef\xbb\xbfAn application event log entry...",
             (165, b"mymachine.example.com", b"evntslog: An application event log entry..."),
         ),
         (
-            b'<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 '
+            b"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 "
             b'iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]',
             (165, b"mymachine.example.com", b"evntslog: "),
         ),

@@ -49,8 +49,7 @@ class TokenBuckets:
             self._buckets[sender] = [self.burst - 1.0, now]
             return True
         tokens = bucket[0] + (now - bucket[1]) * self.rate
-        if tokens > self.burst:
-            tokens = self.burst
+        tokens = min(tokens, self.burst)
         bucket[1] = now
         if tokens < 1.0:
             bucket[0] = tokens
@@ -72,7 +71,9 @@ class TokenBuckets:
 class Inbox:
     """The bounded queue of received messages, with the per-sender limit in front of it."""
 
-    def __init__(self, counters: SyslogCounters, *, rate: float, burst: int, size: int, max_bytes: int) -> None:
+    def __init__(
+        self, counters: SyslogCounters, *, rate: float, burst: int, size: int, max_bytes: int
+    ) -> None:
         self.counters = counters
         self.buckets = TokenBuckets(rate, burst)
         self.size = size

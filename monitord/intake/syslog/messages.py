@@ -105,12 +105,7 @@ def _rfc5424(data: bytes, start: int) -> tuple[bytes | None, bytes] | str:
     stamp, host, app, procid, msgid, rest = parts
     if not (stamp and host and app and procid and msgid and rest):
         return BAD_HEADER  # an empty field: two spaces in a row
-    if (
-        len(host) > _MAX_HOST
-        or len(app) > _MAX_APP
-        or len(procid) > _MAX_PROCID
-        or len(msgid) > _MAX_MSGID
-    ):
+    if len(host) > _MAX_HOST or len(app) > _MAX_APP or len(procid) > _MAX_PROCID or len(msgid) > _MAX_MSGID:
         return BAD_HEADER
     if stamp != b"-" and (len(stamp) < 19 or stamp[4] != 0x2D or stamp[10] != 0x54):  # YYYY-MM-DDT
         return BAD_HEADER

@@ -35,7 +35,9 @@ async def sending(daemon: Daemon, priority: str, message: str) -> AsyncIterator[
 
     async def run() -> None:
         for number in range(10_000):
-            await send_with_logger(port, "--udp", "--rfc5424", "-p", priority, "-t", "erp", message=f"{message} {number}")
+            await send_with_logger(
+                port, "--udp", "--rfc5424", "-p", priority, "-t", "erp", message=f"{message} {number}"
+            )
             await asyncio.sleep(0.1)
 
     task = asyncio.create_task(run())
@@ -59,7 +61,9 @@ async def test_syslog_critical(tmp_path: Path, receiver: Receiver) -> None:
     doc = matrix_doc(tmp_path, syslog_targets(), receiver, rule, syslog=SYSLOG)
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, "syslog-critical", TARGET)
-        await send_with_logger(receiver_of(daemon).port("udp"), "--udp", "--rfc5424", message="backup started")
+        await send_with_logger(
+            receiver_of(daemon).port("udp"), "--udp", "--rfc5424", message="backup started"
+        )
         await incident.no_news_yet()
         async with sending(daemon, "local0.crit", "Out of memory: Killed process"):
             ticket = await incident.fired()
