@@ -19,7 +19,7 @@ prefilter) are gone; ``benchmarks/ssh_patterns.py`` measures the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from monitord.logrules.evidence import Evidence
@@ -54,8 +54,7 @@ def scan(
 def scan_bytes(
     data: bytes, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
 ) -> None:
-    """``scan`` of a block that is already UTF-8 bytes, lines separated by ``\\n`` (the syslog
-    receiver joins the messages of a batch into one such block)."""
+    """``scan`` of a block that is already UTF-8 bytes, lines separated by ``\\n``."""
     for compiled in rules:
         if not compiled.rule.applies_to(path):
             continue
@@ -65,10 +64,23 @@ def scan_bytes(
 
 
 def _scan_rule(data: bytes, path: str, compiled: CompiledRule, evidence: Evidence | None) -> int:
+    matched = 0
+    for start, end in matching_lines(data, compiled):
+        matched += 1
+        if evidence is not None:
+            evidence.add(compiled.rule, path, data[start:end].decode("utf-8", "replace"))
+    return matched
+
+
+def matching_lines(data: bytes, compiled: CompiledRule) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line of ``data`` the rule matches, once per line, in order.
+
+    The one scan loop: ``scan_bytes`` counts what it yields, and the syslog receiver, which
+    scans one block holding the messages of many senders, maps each line back to its sender.
+    """
     search = compiled.regex.search
     find = data.find
     size = len(data)
-    matched = 0
     position = 0
     while position <= size and (match := search(data, position)) is not None:
         begin = match.start()
@@ -77,9 +89,5 @@ def _scan_rule(data: bytes, path: str, compiled: CompiledRule, evidence: Evidenc
         end = find(b"\n", begin)
         if end < 0:
             end = size
-        matched += 1
-        if evidence is not None:
-            line = data[data.rfind(b"\n", 0, begin) + 1 : end]
-            evidence.add(compiled.rule, path, line.decode("utf-8", "replace"))
+        yield data.rfind(b"\n", 0, begin) + 1, end
         position = end + 1
-    return matched

@@ -51,6 +51,8 @@ LEVELS: Final = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "
 # "<facility>.<level>" per PRI: what a rule's ``files`` globs match for a syslog line.
 SELECTORS: Final = tuple(f"{FACILITIES[pri >> 3]}.{LEVELS[pri & 7]}" for pri in range(192))
 
+# b"<13>" -> 13 for every valid PRI (0-191, no leading zero).
+_PRIS: Final = {f"<{pri}>".encode(): pri for pri in range(192)}
 _MONTHS = frozenset(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 _BOM = b"\xef\xbb\xbf"
 # RFC 5424 STRUCTURED-DATA: one or more [SD-ID *(SP NAME="VALUE")], '"', '\' and ']' escaped in
@@ -70,13 +72,10 @@ def parse(data: bytes) -> Parsed | str:
     end = data.find(b">", 1, 5)
     if end < 0:
         return TRUNCATED if size < 5 and (size == 1 or data[1:].isdigit()) else BAD_PRI
-    digits = data[1:end]
-    if not digits.isdigit() or (end > 2 and data[1] == 0x30):
-        return BAD_PRI
-    pri = int(digits)
-    if pri > 191:
-        return BAD_PRI
     start = end + 1
+    pri = _PRIS.get(data[:start])  # one lookup checks digits, range and leading zeros
+    if pri is None:
+        return BAD_PRI
     if start >= size:
         return TRUNCATED
     if not data.isascii():

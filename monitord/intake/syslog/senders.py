@@ -94,6 +94,9 @@ class SenderMap:
         return found
 
     def _by_hostname(self, hostname: bytes) -> str | None:
+        found = self.by_name.get(hostname)  # most senders write their name in lower case
+        if found is not None:
+            return found
         key = hostname.lower()
         found = self.by_name.get(key)
         if found is None:

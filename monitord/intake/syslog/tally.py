@@ -1,11 +1,13 @@
 """Messages to counts: parse, find the target, count rule matches per target and interval.
 
-The hot path. A batch of queued messages is parsed one by one and each line is put
-in a group per (target, PRI); then each group is joined into one block and scanned
-by the log rules with the matcher the ``ssh_log`` probe uses
-(``monitord.logrules.matching.scan_bytes``): one RE2 search over the block per rule,
-not per line, so 20 rules cost 20 calls per group, not 20 per message. The group's
-PRI gives the rule ``files`` globs their path, ``<facility>.<level>`` (``kern.crit``).
+The hot path. A batch of queued messages is parsed one by one; each line goes into one
+block for the whole batch, with its sender's tally and its PRI noted by line. Each log
+rule then scans the block once with the matcher the ``ssh_log`` probe uses
+(``monitord.logrules.matching.matching_lines``), and each matching line is counted for
+its sender (found by its offset). So 20 rules cost 20 RE2 calls per batch plus one per
+match, not 20 per message or per sender: measured, RE2's Python wrapper costs a few
+microseconds per call, more than parsing a message. A rule's ``files`` globs match the
+line's ``<facility>.<level>`` (``kern.crit``), looked up per PRI in a table.
 
 Every ``interval`` the service takes ``results``: one ``syslog`` result per target
 heard within ``quiet_for``, with the interval's counts and the matching lines as
@@ -15,6 +17,7 @@ evidence, and the counts start again from zero.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from monitord.config.syslog import SyslogConfig
@@ -23,7 +26,7 @@ from monitord.intake.syslog.limits import Item
 from monitord.intake.syslog.messages import LEVELS, SELECTORS, parse
 from monitord.intake.syslog.senders import SenderMap
 from monitord.logrules.evidence import Evidence
-from monitord.logrules.matching import CompiledRule, compile_rules, scan_bytes
+from monitord.logrules.matching import CompiledRule, compile_rules, matching_lines
 from monitord.logrules.rules import SEVERITIES
 from monitord.results import FieldValue, ProbeResult
 
@@ -68,10 +71,10 @@ class Tally:
         self.config = config
         self.senders = senders
         self.rules: tuple[CompiledRule, ...] = compile_rules(config.rules)
-        # The rules whose files globs match each PRI's "<facility>.<level>", computed once.
-        self.rules_for_pri = [
-            tuple(r for r in self.rules if r.rule.applies_to(SELECTORS[pri])) for pri in range(192)
-        ]
+        # Per rule, whether its files globs match each PRI's "<facility>.<level>", computed once.
+        self.rules_applying = tuple(
+            (r, tuple(r.rule.applies_to(selector) for selector in SELECTORS)) for r in self.rules
+        )
         self.rule_fields = tuple((f"rule_{r.rule.name}", r.rule.name, r.rule.severity) for r in self.rules)
         self.targets = {n: t for n, t in self.targets.items() if n in senders.tags or self._kept_unknown(n)}
 
@@ -79,12 +82,17 @@ class Tally:
         return self.config.keep_unknown and name in self.unknown_seen
 
     def process(self, batch: list[Item], now: float) -> None:
-        """Parse and group ``batch``, then count rule matches group by group."""
+        """Parse ``batch`` into one block of lines, then count each rule's matches per sender."""
         counters = self.counters
         malformed = counters.malformed
         parsed_count = counters.parsed
         target_of = self.senders.target_of
-        groups: dict[str, dict[int, list[bytes]]] = {}
+        targets = self.targets
+        lines: list[bytes] = []
+        owners: list[TargetTally] = []
+        pris: list[int] = []
+        starts: list[int] = []
+        offset = 0
         for data, sender, transport in batch:
             parsed = parse(data)
             if isinstance(parsed, str):
@@ -97,16 +105,44 @@ class Tally:
                 target = self._unknown(sender, transport)
                 if target is None:
                     continue
-            by_pri = groups.get(target)
-            if by_pri is None:
-                by_pri = groups[target] = {}
-            lines = by_pri.get(pri)
-            if lines is None:
-                by_pri[pri] = [line]
-            else:
-                lines.append(line)
-        for target, by_pri in groups.items():
-            self._count(target, by_pri, now)
+            tally = targets.get(target)
+            if tally is None:
+                tally = self._new_tally(target, now)
+            tally.heard = now
+            tally.messages += 1
+            tally.levels[pri & 7] += 1
+            size = len(line)
+            tally.bytes += size
+            lines.append(line)
+            owners.append(tally)
+            pris.append(pri)
+            starts.append(offset)
+            offset += size + 1
+        if lines:
+            self._match(b"\n".join(lines), owners, pris, starts)
+
+    def _match(self, block: bytes, owners: list[TargetTally], pris: list[int], starts: list[int]) -> None:
+        for compiled, applies in self.rules_applying:
+            name = compiled.rule.name
+            rule = compiled.rule
+            for start, end in matching_lines(block, compiled):
+                index = bisect_right(starts, start) - 1
+                pri = pris[index]
+                if not applies[pri]:
+                    continue
+                owner = owners[index]
+                counts = owner.counts
+                counts[name] = counts.get(name, 0) + 1
+                if owner.evidence is not None:
+                    owner.evidence.add(rule, SELECTORS[pri], block[start:end].decode("utf-8", "replace"))
+
+    def _new_tally(self, target: str, now: float) -> TargetTally:
+        config = self.config
+        evidence = (
+            Evidence(config.max_evidence_lines, config.max_line_length) if config.max_evidence_lines else None
+        )
+        tally = self.targets[target] = TargetTally(self.senders.tags.get(target, {}), now, evidence)
+        return tally
 
     def _unknown(self, sender: str, transport: int) -> str | None:
         """The target name to keep an unknown sender's message under, or None to drop it."""
@@ -130,30 +166,6 @@ class Tally:
             counters.dropped[(transport, "unknown_sender")] += 1
             return None
         return sender
-
-    def _count(self, target: str, by_pri: dict[int, list[bytes]], now: float) -> None:
-        tally = self.targets.get(target)
-        if tally is None:
-            config = self.config
-            evidence = (
-                Evidence(config.max_evidence_lines, config.max_line_length)
-                if config.max_evidence_lines
-                else None
-            )
-            tally = self.targets[target] = TargetTally(self.senders.tags.get(target, {}), now, evidence)
-        tally.heard = now
-        levels = tally.levels
-        counts = tally.counts
-        evidence = tally.evidence
-        for pri, lines in by_pri.items():
-            count = len(lines)
-            tally.messages += count
-            levels[pri & 7] += count
-            block = lines[0] if count == 1 else b"\n".join(lines)
-            tally.bytes += len(block) - count + 1
-            rules = self.rules_for_pri[pri]
-            if rules:
-                scan_bytes(block, SELECTORS[pri], rules, counts, evidence)
 
     def results(self, now: float, time_ns: int) -> list[ProbeResult]:
         """One result per target heard within ``quiet_for``; the counts start again."""
