@@ -47,6 +47,12 @@ async def test_reload_applies_rules_and_reports_a_listener_that_cannot_start(tmp
             assert await daemon.reload()
             health = daemon.health.snapshot()["syslog"]
             assert not health.ok and "syslog.tcp.listen" in health.detail, health
+            assert receiver.port("udp") == udp  # the others keep running, on the same socket
+            before = receiver.published
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.sendto(b"<13>1 - erp-db app - - - still heard", ("127.0.0.1", udp))
+            await eventually(lambda: receiver.published > before, "a result published after the reload")
+            assert not daemon.health.snapshot()["syslog"].ok  # publishing does not hide the problem
         doc["syslog"]["tcp"] = {"listen": "127.0.0.1:0"}
         path.write_text(yaml.safe_dump(doc))
         assert await daemon.reload()

@@ -22,9 +22,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from monitord.config.loader import LoadedConfig
-from monitord.config.syslog import SyslogConfig
+from monitord.config.syslog import SyslogConfig, SyslogTcpConfig, SyslogTlsConfig, SyslogUdpConfig
 from monitord.errors import StartupError
-from monitord.intake.syslog.counters import TCP, TLS, SyslogCounters
+from monitord.intake.syslog.counters import TCP, TLS, TRANSPORTS, SyslogCounters
 from monitord.intake.syslog.limits import Inbox
 from monitord.intake.syslog.senders import SenderMap, resolve
 from monitord.intake.syslog.streams import StreamReceiver, tls_context
@@ -40,10 +40,6 @@ BATCH = 2048  # messages matched per turn of the loop: a few milliseconds, then 
 SWEEP_EVERY = 5.0
 
 Listener = UdpReceiver | StreamReceiver
-
-
-def _listeners_of(config: SyslogConfig) -> tuple[object, object, object]:
-    return config.udp, config.tcp, config.tls
 
 
 class SyslogService:
@@ -64,10 +60,9 @@ class SyslogService:
         )
         self._resolved: dict[str, list[str]] = {}
         self.tally = Tally(config, self.counters, SenderMap.build(runtime.loaded))
-        self.udp: UdpReceiver | None = None
-        self.tcp: StreamReceiver | None = None
-        self.tls: StreamReceiver | None = None
-        self._listening: tuple[object, object, object] | None = None
+        self._listeners: dict[str, Listener] = {}
+        self._settings: dict[str, SyslogUdpConfig | SyslogTcpConfig | None] = {}
+        self._problems: list[str] = []
         self._runner: asyncio.Task[None] | None = None
         self._resolve_now = asyncio.Event()
         self.published = 0
@@ -77,7 +72,7 @@ class SyslogService:
     async def start(self) -> None:
         await self._open(self.runtime.loaded.config.syslog)
         self._runner = asyncio.create_task(self._run(), name="syslog")
-        self.runtime.health.set(HEALTH, True, self._detail())
+        self._report()
 
     async def reload(self, loaded: LoadedConfig) -> None:
         config = loaded.config.syslog
@@ -88,18 +83,11 @@ class SyslogService:
             self._publish()  # counts of the old rules go out under the old rules
         self.tally.configure(config, SenderMap.build(loaded, self._resolved))
         self._resolve_now.set()
-        if _listeners_of(config) != self._listening:
-            await self._close()
-            try:
-                await self._open(config)
-            except StartupError as exc:
-                # The new file is valid but an address or a certificate is not usable: say so.
-                log.error("syslog: %s; the listeners are off until the next reload", exc)
-                await self._close()
-                self._listening = None  # so the next reload tries again
-                self.runtime.health.set(HEALTH, False, str(exc))
-                return
-        self.runtime.health.set(HEALTH, True, self._detail())
+        # The new file is valid, but an address or a certificate may not be usable: say so.
+        self._problems = await self._apply_listeners(config)
+        for problem in self._problems:
+            log.error("syslog: %s; that listener is off until the next reload", problem)
+        self._report()
 
     async def stop(self) -> None:
         await self._close()
@@ -112,47 +100,64 @@ class SyslogService:
         self.runtime.health.remove(HEALTH)
 
     async def _open(self, config: SyslogConfig) -> None:
-        inbox = self.inbox
+        """Start every configured listener; the first that cannot start stops the start-up."""
         try:
-            if config.udp is not None:
-                self.udp = UdpReceiver(inbox, config.udp.listen, config.udp.receive_buffer_bytes)
-                await self.udp.start()
-            if config.tcp is not None:
-                self.tcp = StreamReceiver(
-                    inbox,
-                    config.tcp.listen,
-                    TCP,
-                    max_connections=config.tcp.max_connections,
-                    idle_timeout=config.tcp.idle_timeout,
-                )
-                await self.tcp.start()
-            if config.tls is not None:
-                tls = config.tls
-                context = await asyncio.to_thread(
-                    tls_context,
-                    str(tls.cert_file),
-                    str(tls.key_file),
-                    None if tls.client_ca_file is None else str(tls.client_ca_file),
-                )
-                self.tls = StreamReceiver(
-                    inbox,
-                    tls.listen,
-                    TLS,
-                    max_connections=tls.max_connections,
-                    idle_timeout=tls.idle_timeout,
-                    context=context,
-                )
-                await self.tls.start()
+            for transport in TRANSPORTS:
+                await self._open_one(config, transport)
         except BaseException:
             await self._close()
             raise
-        self._listening = _listeners_of(config)
+
+    async def _apply_listeners(self, config: SyslogConfig) -> list[str]:
+        """Restart the listeners whose settings changed (a reload); what could not start."""
+        problems = []
+        for transport in TRANSPORTS:
+            wanted = getattr(config, transport)
+            running = self._listeners.get(transport)
+            if wanted == self._settings.get(transport) and (running is not None or wanted is None):
+                continue
+            if running is not None:
+                await running.stop()
+                del self._listeners[transport]
+            try:
+                await self._open_one(config, transport)
+            except StartupError as exc:
+                self._settings.pop(transport, None)  # so the next reload tries again
+                problems.append(str(exc))
+        return problems
+
+    async def _open_one(self, config: SyslogConfig, transport: str) -> None:
+        settings = getattr(config, transport)
+        self._settings[transport] = settings
+        if settings is None:
+            return
+        listener: Listener
+        if isinstance(settings, SyslogUdpConfig):
+            listener = UdpReceiver(self.inbox, settings.listen, settings.receive_buffer_bytes)
+        else:
+            context = None
+            if isinstance(settings, SyslogTlsConfig):
+                context = await asyncio.to_thread(
+                    tls_context,
+                    str(settings.cert_file),
+                    str(settings.key_file),
+                    None if settings.client_ca_file is None else str(settings.client_ca_file),
+                )
+            listener = StreamReceiver(
+                self.inbox,
+                settings.listen,
+                TLS if context is not None else TCP,
+                max_connections=settings.max_connections,
+                idle_timeout=settings.idle_timeout,
+                context=context,
+            )
+        await listener.start()
+        self._listeners[transport] = listener
 
     async def _close(self) -> None:
-        for listener in (self.udp, self.tcp, self.tls):
-            if listener is not None:
-                await listener.stop()
-        self.udp = self.tcp = self.tls = None
+        for listener in self._listeners.values():
+            await listener.stop()
+        self._listeners.clear()
 
     # -- background work ----------------------------------------------------------------
 
@@ -198,12 +203,12 @@ class SyslogService:
             self.runtime.publish(results)
             self.published += len(results)
         if self._runner is not None:
-            self.runtime.health.set(HEALTH, True, self._detail())
+            self._report()
 
     async def _sweep(self) -> None:
         now = time.monotonic()
-        for listener in (self.tcp, self.tls):
-            if listener is not None:
+        for listener in self._listeners.values():
+            if isinstance(listener, StreamReceiver):
                 listener.sweep(now)
         if len(self.inbox.buckets) > 10_000:
             self.inbox.buckets.prune(now)
@@ -225,12 +230,15 @@ class SyslogService:
                 async with asyncio.timeout(self.tally.config.resolve_every):
                     await self._resolve_now.wait()
 
+    def _report(self) -> None:
+        """The health board entry: false while a listener could not be started."""
+        if self._problems:
+            self.runtime.health.set(HEALTH, False, "; ".join(self._problems))
+        else:
+            self.runtime.health.set(HEALTH, True, self._detail())
+
     def _detail(self) -> str:
-        ports = [
-            f"{name} {listener.port}"
-            for name, listener in (("udp", self.udp), ("tcp", self.tcp), ("tls", self.tls))
-            if listener is not None
-        ]
+        ports = [f"{name} {listener.port}" for name, listener in self._listeners.items()]
         counters = self.counters
         return (
             f"{', '.join(ports) or 'no listener'}; {len(self.tally.targets)} senders heard, "
@@ -240,7 +248,7 @@ class SyslogService:
 
     def port(self, transport: str) -> int:
         """The bound port of ``udp``, ``tcp`` or ``tls`` (tests listen on port 0)."""
-        listener: Listener | None = {"udp": self.udp, "tcp": self.tcp, "tls": self.tls}[transport]
+        listener = self._listeners.get(transport)
         if listener is None or listener.port is None:
             raise LookupError(f"no {transport} listener")
         return listener.port
