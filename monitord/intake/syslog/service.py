@@ -166,7 +166,7 @@ class SyslogService:
             group.create_task(self._match_loop())
             group.create_task(self._every(lambda: self.tally.config.interval, self._publish_async))
             group.create_task(self._resolve_loop())
-            group.create_task(self._every(lambda: SWEEP_EVERY, self._sweep))
+            group.create_task(self._every(self._sweep_period, self._sweep))
 
     async def _match_loop(self) -> None:
         inbox = self.inbox
@@ -204,6 +204,15 @@ class SyslogService:
             self.published += len(results)
         if self._runner is not None:
             self._report()
+
+    def _sweep_period(self) -> float:
+        """Every few seconds, or often enough for the shortest idle_timeout to hold."""
+        timeouts = [
+            listener.idle_timeout
+            for listener in self._listeners.values()
+            if isinstance(listener, StreamReceiver)
+        ]
+        return min([SWEEP_EVERY, *(timeout / 2 for timeout in timeouts)])
 
     async def _sweep(self) -> None:
         now = time.monotonic()
