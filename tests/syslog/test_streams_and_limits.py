@@ -60,3 +60,17 @@ async def test_ipv6_listener_maps_by_address(tmp_path: Path) -> None:
                 b"<11>Dec  1 08:00:00 r1 bgpd: BGP neighbor down: error", ("::1", receiver.port("udp"))
             )
         await published.wait("v6-router", "rule_error", 1)
+
+
+async def test_a_full_queue_slows_a_tcp_sender_instead_of_dropping(tmp_path: Path) -> None:
+    """3,000 messages in one go into a queue of 100: the connection stops reading while the
+    queue is full (TCP flow control holds the sender back), and every message gets through."""
+    doc = syslog_doc(tmp_path, queue_size=100, rate=1_000_000, burst=1_000_000)
+    async with syslog_daemon(doc) as (_daemon, receiver, published):
+        _reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port("tcp"))
+        writer.write(b"".join(b"%d %s" % (len(MESSAGE), MESSAGE) for _ in range(3000)))
+        await writer.drain()
+        await published.wait(TARGET, "messages", 3000, timeout=60)
+        writer.close()
+        assert receiver.counters.dropped[(TCP, "queue")] == 0
+        assert receiver.counters.parsed[TCP] == 3000

@@ -5,6 +5,9 @@ parsed there. A sender over its rate (a device stuck in a log loop) loses its ow
 excess (``rate``), and when the matcher falls behind the queue stops taking new
 messages (``queue``): both counted, both logged once when they start and once when
 they end, never per message. The queue is what bounds memory whatever arrives.
+A TCP or TLS connection does not lose messages to a full queue: it stops reading
+(``has_room``/``when_room``) and TCP's flow control slows the sender; only UDP, which
+has none, drops.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 
 from monitord.intake.syslog.counters import TRANSPORTS, SyslogCounters
 from monitord.intake.syslog.messages import OVERSIZE
@@ -81,6 +85,7 @@ class Inbox:
         self.items: deque[Item] = deque()
         self.ready = asyncio.Event()
         self.full = False
+        self._waiting: list[Callable[[], None]] = []
         counters.queue_depth = lambda: len(self.items)
 
     def configure(self, *, rate: float, burst: int, size: int, max_bytes: int) -> None:
@@ -120,6 +125,13 @@ class Inbox:
         if not self.ready.is_set():
             self.ready.set()
 
+    def has_room(self) -> bool:
+        return len(self.items) < self.size
+
+    def when_room(self, resume: Callable[[], None]) -> None:
+        """Call ``resume`` once the queue is down to half (a stream sender waiting on it)."""
+        self._waiting.append(resume)
+
     def take(self, limit: int) -> list[Item]:
         """Up to ``limit`` messages, oldest first."""
         items = self.items
@@ -127,7 +139,12 @@ class Inbox:
         batch = [items.popleft() for _ in range(count)]
         if not items:
             self.ready.clear()
-        if self.full and len(items) < self.size // 2:
-            self.full = False
-            log.info("syslog: queue has room again")
+        if len(items) < self.size // 2:
+            if self.full:
+                self.full = False
+                log.info("syslog: queue has room again")
+            if self._waiting:
+                waiting, self._waiting = self._waiting, []
+                for resume in waiting:
+                    resume()
         return batch

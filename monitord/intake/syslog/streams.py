@@ -4,7 +4,8 @@ Each connection has its own ``FrameDecoder``; complete messages go to the inbox 
 the bytes arrive. A connection beyond ``max_connections`` is closed at once and
 counted, one that loses its framing (a bad octet count) is closed, one silent for
 ``idle_timeout`` is closed by ``sweep``, and one that closes in the middle of a frame
-counts that frame as ``truncated``.
+counts that frame as ``truncated``. While the queue is full a connection stops reading
+(TCP flow control slows its sender) instead of dropping what it has read.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class _Connection(asyncio.Protocol):
         self.peer = "?"
         self.decoder = FrameDecoder(owner.inbox.max_bytes)
         self.last = time.monotonic()
+        self.waiting: list[bytes] = []  # messages held while the queue is full
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -56,10 +58,11 @@ class _Connection(asyncio.Protocol):
         messages: list[bytes] = []
         refused: list[str] = []
         ok = self.decoder.feed(data, messages, refused)
-        offer = owner.inbox.offer
         index = owner.transport
-        for message in messages:
-            offer(message, self.peer, index, now)
+        if self.waiting:
+            self.waiting.extend(messages)  # read before the pause took effect: after the others
+        else:
+            self._offer(messages, now)
         if refused:
             counters = owner.inbox.counters
             for reason in refused:
@@ -68,6 +71,27 @@ class _Connection(asyncio.Protocol):
         if not ok and self.transport is not None:
             log.debug("syslog: %s from %s lost its framing; closing", TRANSPORTS[index], self.peer)
             self.transport.close()
+
+    def _offer(self, messages: list[bytes], now: float) -> None:
+        """Queue ``messages``; when the queue is full keep the rest and stop reading until
+        it has room again, so TCP's flow control slows the sender instead of a drop."""
+        inbox = self.owner.inbox
+        offer = inbox.offer
+        index = self.owner.transport
+        for position, message in enumerate(messages):
+            if not inbox.has_room():
+                self.waiting = messages[position:]
+                if self.transport is not None:
+                    self.transport.pause_reading()
+                inbox.when_room(self._resume)
+                return
+            offer(message, self.peer, index, now)
+
+    def _resume(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        self._offer(waiting, time.monotonic())
+        if not self.waiting and self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
         owner = self.owner
@@ -124,7 +148,8 @@ class StreamReceiver:
 
     def sweep(self, now: float) -> None:
         """Close connections that sent nothing for ``idle_timeout``."""
-        for connection in [c for c in self.connections if now - c.last > self.idle_timeout]:
+        idle = [c for c in self.connections if now - c.last > self.idle_timeout and not c.waiting]
+        for connection in idle:
             if connection.transport is not None:
                 log.debug("syslog: closing idle connection from %s", connection.peer)
                 connection.transport.close()
