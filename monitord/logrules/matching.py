@@ -19,12 +19,12 @@ prefilter) are gone; ``benchmarks/ssh_patterns.py`` measures the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from monitord.logrules.evidence import Evidence
 from monitord.logrules.rules import LogRule
-from monitord.patterns import Pattern, compile_pattern
+from monitord.patterns import Pattern, compile_pattern, start_finder
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,16 @@ class CompiledRule:
 
     rule: LogRule
     regex: Pattern
+    find: Callable[[bytes, int], int]  # start of the first match at or after a position, or -1
 
 
 def compile_rules(rules: Iterable[LogRule]) -> tuple[CompiledRule, ...]:
     """Compile every rule (``LogRule`` has already checked that RE2 accepts each pattern)."""
-    return tuple(
-        CompiledRule(rule, compile_pattern(rule.pattern, ignore_case=rule.ignore_case, multiline=True))
-        for rule in rules
-    )
+    compiled = []
+    for rule in rules:
+        regex = compile_pattern(rule.pattern, ignore_case=rule.ignore_case, multiline=True)
+        compiled.append(CompiledRule(rule, regex, start_finder(regex)))
+    return tuple(compiled)
 
 
 def scan(
@@ -78,12 +80,11 @@ def matching_lines(data: bytes, compiled: CompiledRule) -> Iterator[tuple[int, i
     The one scan loop: ``scan_bytes`` counts what it yields, and the syslog receiver, which
     scans one block holding the messages of many senders, maps each line back to its sender.
     """
-    search = compiled.regex.search
+    first = compiled.find
     find = data.find
     size = len(data)
     position = 0
-    while position <= size and (match := search(data, position)) is not None:
-        begin = match.start()
+    while position <= size and (begin := first(data, position)) >= 0:
         if begin == size and size and data[-1] == 0x0A:
             break  # an empty match after the last newline is not on a line
         end = find(b"\n", begin)
