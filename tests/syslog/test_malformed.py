@@ -5,7 +5,10 @@ message carries words the log rules match, so a message that slipped through wou
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
+
+import pytest
 
 from monitord.intake.syslog.counters import TCP, UDP
 from monitord.intake.syslog.messages import (
@@ -45,7 +48,10 @@ BROKEN_DATAGRAMS = {
 GOOD = b"<11>1 - erp-db app 1 - - error: the one good message"
 
 
-async def test_broken_datagrams_are_counted_and_change_nothing(tmp_path: Path) -> None:
+async def test_broken_datagrams_are_counted_and_change_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "monitord.syslog")
     async with syslog_daemon(syslog_doc(tmp_path, max_message_bytes=LIMIT)) as (_d, receiver, published):
         port = receiver.port("udp")
         with udp_socket() as sock:
@@ -68,6 +74,8 @@ async def test_broken_datagrams_are_counted_and_change_nothing(tmp_path: Path) -
         assert published.total(TARGET, "rule_error") == 1
         assert published.total(TARGET, "rule_oom") == 0
         assert receiver.counters.received[UDP] == expected + 1
+    said = [r for r in caplog.records if "sent a malformed message" in r.getMessage()]
+    assert len(said) == 1, said  # logged once for the sender, however many it sent
 
 
 async def _exchange(port: int, data: bytes, *, close: bool = True) -> bytes:

@@ -40,6 +40,7 @@ MEASUREMENT = "syslog"
 WRITES: dict[str, dict[str, str]] = {
     MEASUREMENT: dict.fromkeys(("up", "messages", "bytes", "level_*", "rule_*", "severity_*"), "number")
 }
+MAX_LOGGED_SENDERS = 1000
 LEVEL_FIELDS = tuple(f"level_{level}" for level in LEVELS)
 
 
@@ -63,6 +64,7 @@ class Tally:
         self.counters = counters
         self.targets: dict[str, TargetTally] = {}
         self.unknown_seen: set[str] = set()
+        self.malformed_from: set[str] = set()
         counters.unknown_senders = lambda: len(self.unknown_seen)
         self.configure(config, senders)
 
@@ -97,6 +99,11 @@ class Tally:
             parsed = parse(data)
             if isinstance(parsed, str):
                 malformed[(transport, parsed)] += 1
+                if sender not in self.malformed_from and len(self.malformed_from) < MAX_LOGGED_SENDERS:
+                    self.malformed_from.add(sender)  # said once per sender, counted always
+                    log.info(
+                        "syslog: %s sent a malformed message (%s); such messages are counted", sender, parsed
+                    )
                 continue
             pri, host, line = parsed
             parsed_count[transport] += 1
