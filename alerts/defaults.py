@@ -222,6 +222,33 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "priority": "normal",
         "summary": "{target}: {value:.0f} error lines in the logs",
     },
+    # Syslog receiver (issue 17): the log rules above, counted per sender (target) and
+    # publishing interval over syslog instead of per SSH read; same severities, same holds.
+    {
+        "name": "syslog-critical",
+        "description": "Critical lines received over syslog (out of memory, disk I/O errors)",
+        "kind": "syslog",
+        "condition": "threshold",
+        "field": "severity_critical",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "30m",
+        "severity": "critical",
+        "summary": "{target}: {value:.0f} critical syslog lines (out of memory, disk I/O)",
+    },
+    {
+        "name": "syslog-errors",
+        "description": "Error lines received over syslog (error, fatal, segfault, panic)",
+        "kind": "syslog",
+        "condition": "threshold",
+        "field": "severity_error",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "30m",
+        "severity": "warning",
+        "priority": "normal",
+        "summary": "{target}: {value:.0f} error lines over syslog",
+    },
     {
         "name": "backup-missing",
         "description": "No backup file matching the pattern in the backup directory",

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import Figure, interleave, parser, report
-from monitord.ssh.evidence import Evidence
-from monitord.ssh.matching import compile_rules, scan
-from monitord.ssh.rules import DEFAULT_RULES
+from monitord.logrules.evidence import Evidence
+from monitord.logrules.matching import compile_rules, scan
+from monitord.logrules.rules import DEFAULT_RULES
 
 BLOCK = 4 * 1024 * 1024
 NORMAL = [

@@ -14,6 +14,7 @@ stay on ``re``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, cast
 
 import re2  # type: ignore[import-untyped]
@@ -66,3 +67,29 @@ def compile_pattern(pattern: str, *, ignore_case: bool = False, multiline: bool 
             else str(exc)
         )
         raise PatternError(f"{reason} ({SYNTAX_HINT})") from None
+
+
+def start_finder(pattern: Pattern) -> Callable[[bytes, int], int]:
+    """``find(data, pos)``: where the first match at or after ``pos`` starts, or -1.
+
+    The same answer as ``pattern.search(data, pos).start()``, without the per-call Python
+    work of RE2's wrapper (a generator and a match object per call): measured 4.5 us a call
+    through ``search``, 1.6 us through the compiled regexp's ``Match``. A log rule calls it
+    once per matching line, so that is most of a syslog message's matching cost. If a
+    future wrapper lacks the internals, this falls back to ``search``.
+    """
+    regexp = getattr(pattern, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    match = getattr(regexp, "Match", None)
+    if match is None or anchor is None:
+
+        def through_search(data: bytes, pos: int) -> int:
+            found = pattern.search(data, pos)
+            return -1 if found is None else found.start()
+
+        return through_search
+
+    def direct(data: bytes, pos: int) -> int:
+        return int(match(anchor, data, pos, len(data))[0][0])
+
+    return direct

@@ -2,13 +2,14 @@
 
 A factory takes the runtime context and returns its component, or ``None`` when
 its section is not configured. Sinks are started after the state store; services
-(alert engine, POS listener, IPAM sweeps) after the sinks, reloaded with each new
+(alert engine, POS listener, IPAM sweeps, syslog receiver) after the sinks, reloaded with each new
 configuration and stopped in reverse order. Adding one is one line here.
 """
 
 from __future__ import annotations
 
 from alerts.service import alert_service
+from monitord.intake.syslog.service import syslog_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
@@ -41,4 +42,5 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     alert_service,
     pos_service,
     reconcile_service,
+    syslog_service,
 ]

@@ -25,13 +25,13 @@ import asyncssh
 from pydantic import Field, field_validator, model_validator
 
 from monitord.config.durations import PositiveDuration
+from monitord.logrules.evidence import Evidence
+from monitord.logrules.matching import CompiledRule, compile_rules, scan
+from monitord.logrules.rules import DEFAULT_RULES, SEVERITIES, LogRule
 from monitord.results import FieldValue, ProbeResult, now_ns
 from monitord.ssh.cursors import CursorStore
-from monitord.ssh.evidence import Evidence
-from monitord.ssh.matching import CompiledRule, compile_rules, scan
 from monitord.ssh.pool import HostSession, SshPool, SshUnavailable, acquire_shared_pool, release_shared_pool
 from monitord.ssh.remote import RemoteStatError, expand, stat_files
-from monitord.ssh.rules import DEFAULT_RULES, SEVERITIES, LogRule
 from monitord.ssh.settings import SshSettings
 from monitord.ssh.tail import FileRead, StartAt, read_new
 from probes.base import ProbeContext, ProbeKind, ProbeTarget

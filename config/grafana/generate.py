@@ -1,5 +1,5 @@
 """Writes monitord's Grafana dashboards (config/grafana/dashboards/) from their descriptions
-in snmp_dashboards.py, site_dashboards.py and service_dashboards.py.
+in snmp_dashboards.py, site_dashboards.py, service_dashboards.py and syslog_dashboards.py.
 
 Each time-series panel is written once with both of its queries: InfluxQL (InfluxDB 1.x,
 and 2.x/3.x through a DBRP mapping; datasource ``monitord-influxql``) and PromQL/MetricsQL
@@ -29,10 +29,11 @@ from grafana_json import render, sketch, text
 from service_dashboards import ICMP, SERVICES, TICKETS
 from site_dashboards import POS, SERVERS
 from snmp_dashboards import DEVICES, INTERFACES
+from syslog_dashboards import SYSLOG
 
 DASHBOARDS = Path(__file__).resolve().parent / "dashboards"
 
-CATALOGUE = (INTERFACES, DEVICES, POS, SERVERS, SERVICES, ICMP, TICKETS)
+CATALOGUE = (INTERFACES, DEVICES, POS, SERVERS, SERVICES, ICMP, TICKETS, SYSLOG)
 
 
 def rendered() -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
 from monitord.config.storage import StorageConfig
+from monitord.config.syslog import SyslogConfig
 from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
 
 
@@ -75,6 +76,11 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+    syslog: SyslogConfig = Field(
+        default_factory=SyslogConfig,
+        description="The syslog receiver (UDP, TCP, TLS): senders mapped to targets, log rules, "
+        "limits; off while no listener is configured.",
     )
 
     @classmethod

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from alerts.config_checks import check_alerts
 from monitord.config.model import MonitordConfig
+from monitord.config.syslog_checks import check_syslog
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
 from monitord.config.tokens import check_tokens
 from monitord.pos.checks import check_pos
@@ -40,6 +41,7 @@ SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_pos,
     check_alerts,
     check_tokens,
+    check_syslog,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -48,6 +50,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_pos: frozenset({"pos", "sites", "targets"}),
     check_alerts: frozenset({"alerts", "notify", "sites", "targets"}),
     check_tokens: frozenset({"http", "pos"}),
+    check_syslog: frozenset({"syslog", "targets"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})

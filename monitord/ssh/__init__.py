@@ -1,2 +1,3 @@
-"""SSH access to servers without an agent: a connection pool with host key checks,
-incremental log reading and pattern rules, shared by the ssh_log and backup probes."""
+"""SSH access to servers without an agent: a connection pool with host key checks and
+incremental log reading, shared by the ssh_log and backup probes (the log pattern rules
+they apply live in ``monitord.logrules``)."""

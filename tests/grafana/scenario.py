@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import os
+import socket
 import time
 import urllib.parse
 import urllib.request
@@ -34,6 +35,7 @@ from prometheus_client import CollectorRegistry
 from monitord import services
 from monitord.config.influx import InfluxConfig
 from monitord.daemon import Daemon
+from monitord.intake.syslog.service import SyslogService
 from monitord.runtime import Runtime
 from monitord.sinks.influx.sink import InfluxSink
 from tests.alerts.harness import Listener  # ports below the ephemeral range: no self-connects
@@ -372,6 +374,8 @@ def document(
         },
         targets=targets,
         alerts={"default_rules": False, "rules": rules, "evaluation_interval": "0.2s"},
+        # The servers also push syslog (by HOSTNAME: everything here comes from 127.0.0.1).
+        syslog={"udp": {"listen": "127.0.0.1:0"}, "match": ["hostname", "address"], "interval": "500ms"},
         pos={
             "interval": "1s",
             "missed_intervals": 2,
@@ -449,11 +453,23 @@ async def _tills(session: aiohttp.ClientSession, daemon: Daemon, stop: asyncio.E
             await asyncio.wait_for(stop.wait(), 0.3)
 
 
-async def _traffic(snmpd: SnmpdServer, files: Path, stop: asyncio.Event) -> None:
-    """Counters grow and log lines arrive while the daemon polls."""
+def _syslog_port(daemon: Daemon) -> int:
+    service = next(s for s in daemon.services if isinstance(s, SyslogService))
+    return service.port("udp")
+
+
+async def _traffic(snmpd: SnmpdServer, files: Path, stop: asyncio.Event, syslog_port: int) -> None:
+    """Counters grow, log lines arrive and servers push syslog while the daemon polls."""
     step = 0
+    pusher = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     while not stop.is_set() and step < 2000:
         step += 1
+        for datagram in (
+            f"<11>1 - erp-db app - - - ERROR request {step} failed",
+            f"<10>Dec  1 08:00:00 erp-db kernel: EXT4-fs error (device sda1) {step}",
+            "<30>Dec  1 08:00:00 fileserver smbd: share served",
+        ):
+            pusher.sendto(datagram.encode(), ("127.0.0.1", syslog_port))
         snmpd.set_interfaces(interfaces(step))
         with (files / "syslog").open("a") as log:
             log.write(
@@ -464,6 +480,7 @@ async def _traffic(snmpd: SnmpdServer, files: Path, stop: asyncio.Event) -> None
             log.write(f"smbd: error reading share {step}\nsmbd: ok\n")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
+    pusher.close()
 
 
 def _prepare_files(files: Path) -> None:
@@ -492,6 +509,7 @@ MEASUREMENTS = (
     "http",
     "tls",
     "dns",
+    "syslog",
 )
 
 
@@ -598,7 +616,7 @@ async def _feed(
         ):
             background = [
                 asyncio.create_task(_tills(session, daemon, stop)),
-                asyncio.create_task(_traffic(snmpd, files, stop)),
+                asyncio.create_task(_traffic(snmpd, files, stop, _syslog_port(daemon))),
             ]
             try:
                 await _tickets(session, daemon, till_service)
@@ -630,7 +648,12 @@ async def _feed(
                     ),
                     "till a3 down in InfluxDB",
                 )
-                for measurement, field in (("http", "tls_ms"), ("tls", "connect_ms"), ("dns", "latency_ms")):
+                for measurement, field in (
+                    ("http", "tls_ms"),
+                    ("tls", "connect_ms"),
+                    ("dns", "latency_ms"),
+                    ("syslog", "rule_disk_io"),
+                ):
                     await eventually(
                         lambda m=measurement, f=field: asyncio.to_thread(
                             _influx_has, influx, database, f'SELECT count("{f}") FROM "{m}"'

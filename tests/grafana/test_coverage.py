@@ -1,6 +1,6 @@
 """Every measurement and field the probes declare is on a dashboard, in both query languages.
 
-Probe modules declare what they write in ``WRITES`` (the POS evaluator too); the queries
+Probe modules declare what they write in ``WRITES`` (the POS evaluator and the syslog tally too); the queries
 of the shipped dashboards are read for the fields they show. A declared field that no
 InfluxQL panel shows, or (for numbers) no PromQL panel shows, fails unless it is in
 LEFT_OUT below with the reason. The real daemon's output (tests/grafana/scenario.py)
@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from monitord.intake.syslog import tally
 from monitord.pos import evaluator
 from probes import REGISTRY
 from tests.grafana.dashboards import dashboards
@@ -41,6 +42,7 @@ LEFT_OUT: dict[tuple[str, str], str] = {
     },
     ("snmp_interface", "counter_bits"): "32 or 64: which octet counter was read, for debugging rates",
     ("snmp_storage", "up"): "always 1: a storage row exists only when the agent answered",
+    ("syslog", "up"): "always 1: a syslog row exists only for a sender that was heard",
 }
 # Fields of the ups custom profile documented in docs/dashboards.md (custom profile fields
 # are named in the config, so no probe module can declare them).
@@ -56,8 +58,9 @@ def declared() -> dict[str, dict[str, str]]:
         assert kind.measurement in writes, f"{kind.__module__}: WRITES lacks {kind.measurement}"
         for measurement, fields in writes.items():
             merged.setdefault(measurement, {}).update(fields)
-    for measurement, fields in evaluator.WRITES.items():
-        merged.setdefault(measurement, {}).update(fields)
+    for writes in (evaluator.WRITES, tally.WRITES):
+        for measurement, fields in writes.items():
+            merged.setdefault(measurement, {}).update(fields)
     return merged
 
 

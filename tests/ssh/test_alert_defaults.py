@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alerts.defaults import DEFAULT_RULES
 from alerts.rules import AlertRule, effective_rules
+from monitord.logrules.matching import compile_rules
+from monitord.logrules.rules import DEFAULT_RULES as LOG_RULES
 from monitord.ssh.backups import BackupFile, judge
-from monitord.ssh.matching import compile_rules
-from monitord.ssh.rules import DEFAULT_RULES as LOG_RULES
 from probes.ssh_log import SshLogProbe
 
 OURS = {"ssh_log", "backup"}

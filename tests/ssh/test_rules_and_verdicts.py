@@ -10,12 +10,12 @@ import pytest
 
 from monitord.config.loader import build_config
 from monitord.errors import ConfigError
+from monitord.logrules.evidence import Evidence
+from monitord.logrules.matching import compile_rules, scan
+from monitord.logrules.rules import DEFAULT_RULES, LogRule
 from monitord.patterns import compile_pattern
 from monitord.ssh.backups import BackupFile, judge, oldest_acceptable
-from monitord.ssh.evidence import Evidence
 from monitord.ssh.hostkeys import host_pattern
-from monitord.ssh.matching import compile_rules, scan
-from monitord.ssh.rules import DEFAULT_RULES, LogRule
 from probes.ssh_log import skipped
 
 BERLIN = ZoneInfo("Europe/Berlin")

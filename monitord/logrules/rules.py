@@ -1,7 +1,7 @@
 """Log pattern rules as configured: named regular expressions (RE2 syntax) with a severity.
 
-How they are compiled and matched is ``monitord.ssh.matching``; the lines they
-match are collected by ``monitord.ssh.evidence``.
+How they are compiled and matched is ``monitord.logrules.matching``; the lines they
+match are collected by ``monitord.logrules.evidence``.
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ prefilter) are gone; ``benchmarks/ssh_patterns.py`` measures the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from monitord.patterns import Pattern, compile_pattern
-from monitord.ssh.evidence import Evidence
-from monitord.ssh.rules import LogRule
+from monitord.logrules.evidence import Evidence
+from monitord.logrules.rules import LogRule
+from monitord.patterns import Pattern, compile_pattern, start_finder
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,47 +33,62 @@ class CompiledRule:
 
     rule: LogRule
     regex: Pattern
+    find: Callable[[bytes, int], int]  # start of the first match at or after a position, or -1
 
 
 def compile_rules(rules: Iterable[LogRule]) -> tuple[CompiledRule, ...]:
     """Compile every rule (``LogRule`` has already checked that RE2 accepts each pattern)."""
-    return tuple(
-        CompiledRule(rule, compile_pattern(rule.pattern, ignore_case=rule.ignore_case, multiline=True))
-        for rule in rules
-    )
+    compiled = []
+    for rule in rules:
+        regex = compile_pattern(rule.pattern, ignore_case=rule.ignore_case, multiline=True)
+        compiled.append(CompiledRule(rule, regex, start_finder(regex)))
+    return tuple(compiled)
 
 
 def scan(
     text: str, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
 ) -> None:
     """Add to ``counts[rule]`` the number of lines of ``text`` each rule matches."""
-    data: bytes | None = None
+    if any(compiled.rule.applies_to(path) for compiled in rules):
+        scan_bytes(text.encode("utf-8", "surrogateescape"), path, rules, counts, evidence)
+
+
+def scan_bytes(
+    data: bytes, path: str, rules: Sequence[CompiledRule], counts: dict[str, int], evidence: Evidence | None
+) -> None:
+    """``scan`` of a block that is already UTF-8 bytes, lines separated by ``\\n``."""
     for compiled in rules:
         if not compiled.rule.applies_to(path):
             continue
-        if data is None:
-            data = text.encode("utf-8", "surrogateescape")
         counts[compiled.rule.name] = counts.get(compiled.rule.name, 0) + _scan_rule(
             data, path, compiled, evidence
         )
 
 
 def _scan_rule(data: bytes, path: str, compiled: CompiledRule, evidence: Evidence | None) -> int:
-    search = compiled.regex.search
+    matched = 0
+    for start, end in matching_lines(data, compiled):
+        matched += 1
+        if evidence is not None:
+            evidence.add(compiled.rule, path, data[start:end].decode("utf-8", "replace"))
+    return matched
+
+
+def matching_lines(data: bytes, compiled: CompiledRule) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line of ``data`` the rule matches, once per line, in order.
+
+    The one scan loop: ``scan_bytes`` counts what it yields, and the syslog receiver, which
+    scans one block holding the messages of many senders, maps each line back to its sender.
+    """
+    first = compiled.find
     find = data.find
     size = len(data)
-    matched = 0
     position = 0
-    while position <= size and (match := search(data, position)) is not None:
-        begin = match.start()
+    while position <= size and (begin := first(data, position)) >= 0:
         if begin == size and size and data[-1] == 0x0A:
             break  # an empty match after the last newline is not on a line
         end = find(b"\n", begin)
         if end < 0:
             end = size
-        matched += 1
-        if evidence is not None:
-            line = data[data.rfind(b"\n", 0, begin) + 1 : end]
-            evidence.add(compiled.rule, path, line.decode("utf-8", "replace"))
+        yield data.rfind(b"\n", 0, begin) + 1, end
         position = end + 1
-    return matched

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from monitord.ssh.rules import SEVERITIES, LogRule, Severity
+from monitord.logrules.rules import SEVERITIES, LogRule, Severity
 
 _DIGITS = re.compile(r"\d+")
 

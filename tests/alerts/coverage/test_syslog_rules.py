@@ -1,0 +1,85 @@
+"""Rule coverage, syslog: util-linux ``logger`` sends RFC 5424 messages over UDP to the
+daemon's receiver; the matching lines are the ticket's evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitord.daemon import Daemon
+from tests.alerts.coverage.matrix import Incident, built_in, matrix_doc
+from tests.alerts.harness import api, running
+from tests.servers.receiver import Receiver
+from tests.syslog.harness import receiver_of, send_with_logger
+
+TARGET = "erp-db"
+
+
+def syslog_targets() -> list[dict[str, Any]]:
+    return [{"name": TARGET, "address": "127.0.0.1", "site": "head-office"}]
+
+
+SYSLOG = {"udp": {"listen": "127.0.0.1:0"}, "interval": "0.3s"}
+
+
+@contextlib.asynccontextmanager
+async def sending(daemon: Daemon, priority: str, message: str) -> AsyncIterator[None]:
+    """The fault: ``message`` keeps arriving (a few per interval) until the block ends."""
+    port = receiver_of(daemon).port("udp")
+
+    async def run() -> None:
+        for number in range(10_000):
+            await send_with_logger(
+                port, "--udp", "--rfc5424", "-p", priority, "-t", "erp", message=f"{message} {number}"
+            )
+            await asyncio.sleep(0.1)
+
+    task = asyncio.create_task(run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def evidence_of(daemon: Daemon, ticket: dict[str, Any]) -> str:
+    status, body = await api(daemon, "GET", f"/api/v1/tickets/{ticket['id']}")
+    assert status == 200, body
+    return json.dumps(body)
+
+
+@pytest.mark.rule_coverage("syslog-critical")
+async def test_syslog_critical(tmp_path: Path, receiver: Receiver) -> None:
+    rule = built_in("syslog-critical", clear_for="0s")
+    doc = matrix_doc(tmp_path, syslog_targets(), receiver, rule, syslog=SYSLOG)
+    async with running(doc) as daemon:
+        incident = Incident(daemon, receiver, "syslog-critical", TARGET)
+        await send_with_logger(
+            receiver_of(daemon).port("udp"), "--udp", "--rfc5424", message="backup started"
+        )
+        await incident.no_news_yet()
+        async with sending(daemon, "local0.crit", "Out of memory: Killed process"):
+            ticket = await incident.fired()
+        assert "Out of memory: Killed process" in await evidence_of(daemon, ticket)
+        await incident.resolved()  # an interval without a new critical line: with clear_for 0 that ends it
+
+
+@pytest.mark.rule_coverage("syslog-errors")
+async def test_syslog_errors(tmp_path: Path, receiver: Receiver) -> None:
+    rule = built_in("syslog-errors", clear_for="0s")
+    doc = matrix_doc(tmp_path, syslog_targets(), receiver, rule, syslog=SYSLOG)
+    async with running(doc) as daemon:
+        incident = Incident(daemon, receiver, "syslog-errors", TARGET)
+        await incident.no_news_yet()
+        async with sending(daemon, "user.err", "ERROR replication to erp-db-2 broken"):
+            ticket = await incident.fired()
+        text = await evidence_of(daemon, ticket)
+        assert "[error error] user.err: erp: ERROR replication to erp-db-2 broken" in text, text
+        await incident.resolved()
