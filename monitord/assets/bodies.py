@@ -32,6 +32,8 @@ Kind = Literal[
 Status = Literal["in-use", "spare", "in-repair", "retired"]
 TAG = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 TAG_RULE = "an asset tag is 1-64 letters, digits or . _ -, starting with a letter or digit"
+# Words the API uses as paths under /api/v1/assets/, so no asset can be reached as one of them.
+RESERVED_TAGS = frozenset({"export", "import", "discover"})
 MAX_ADDRESSES = 64
 MAX_ID = 2**31 - 1
 MAX_OFFSET = 2**63 - 1
@@ -103,6 +105,13 @@ class AssetBody(_Fields):
     site: Name = Field(min_length=1, max_length=128, description="A site the configuration knows.")
     status: Status = Field(default="in-use", description="in-use, spare, in-repair or retired.")
 
+    @field_validator("tag")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.lower() in RESERVED_TAGS:
+            raise ValueError(f"{value!r} is reserved (not usable as a tag: {', '.join(sorted(RESERVED_TAGS))})")
+        return value
+
 
 class AssetPatch(_Fields):
     """Only the fields sent change; ``null`` clears an optional field (kind, site, status stay set)."""
@@ -116,16 +125,12 @@ class AssetQuery(Body):
     site: Name | None = Field(default=None, max_length=128)
     kind: Kind | None = None
     status: Status | None = None
-    warranty_before: dt.date | None = Field(
-        default=None, alias="warranty-before", description="Warranty ends before this day."
-    )
+    warranty_before: dt.date | None = Field(default=None, description="Warranty ends before this day.")
     q: Line | None = Field(
         default=None, max_length=128, description="Part of the tag, serial, model, vendor, owner or target."
     )
     limit: int = Field(default=500, ge=1, le=10000)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class HistoryQuery(Body):
@@ -140,7 +145,3 @@ class DiscoverQuery(Body):
 class ExportQuery(Body):
     site: Name | None = Field(default=None, max_length=128)
     status: Status | None = None
-
-
-class ImportQuery(Body):
-    dry_run: QueryFlag = False
