@@ -33,7 +33,7 @@ async def test_dry_run_import_absent_columns_and_export_round_trip(api: Api) -> 
     assert plan["changes"][0]["line"] == 2 and plan["changes"][0]["tag"] == "SW-0001"
     # A short row does not reach the serial column: the serial stays too.
     status, done = await api.csv("tag,status,serial\nSW-0001,in-repair\n")
-    assert (status, done["update"]), done == (200, 1)
+    assert (status, done["update"]) == (200, 1), done
     status, asset = await api.call("GET", "/assets/SW-0001", token=READ_TOKEN)
     assert (asset["status"], asset["serial"], asset["vendor"], asset["addresses"]) == (
         "in-repair",
