@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitord.errors import RequestError
-from monitord.inputs import Line, Name, QueryFlag, Text
+from monitord.inputs import Line, Name, Text
 from monitord.ipam.addressing import parse_address
 
 Kind = Literal[
@@ -109,7 +109,9 @@ class AssetBody(_Fields):
     @classmethod
     def _not_reserved(cls, value: str) -> str:
         if value.lower() in RESERVED_TAGS:
-            raise ValueError(f"{value!r} is reserved (not usable as a tag: {', '.join(sorted(RESERVED_TAGS))})")
+            raise ValueError(
+                f"{value!r} is reserved (not usable as a tag: {', '.join(sorted(RESERVED_TAGS))})"
+            )
         return value
 
 

@@ -77,9 +77,7 @@ async def send_week(
         return 0
     today = slot.date()
     within_days = round(config.within / 86400.0)
-    items = await repo.warranties_ending(
-        today + dt.timedelta(seconds=config.within), after=today
-    )
+    items = await repo.warranties_ending(today + dt.timedelta(seconds=config.within), after=today)
     if not items:
         log.info("warranty digest for %s: no warranty ends within %d days", today, within_days)
         return 0

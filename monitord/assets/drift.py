@@ -37,7 +37,9 @@ def _same(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
-def compare(register: Mapping[str, Any], found: Mapping[str, str], seen: Sequence[str]) -> dict[str, str | None]:
+def compare(
+    register: Mapping[str, Any], found: Mapping[str, str], seen: Sequence[str]
+) -> dict[str, str | None]:
     """Per drift kind, the difference in words, or None when there is none (or nothing to compare)."""
     out: dict[str, str | None] = dict.fromkeys(DRIFT_KINDS)
     for kind in ("serial", "model"):

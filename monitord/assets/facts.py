@@ -35,15 +35,21 @@ async def _outcome(
     if error is None:
         values["succeeded_at"] = at
     found = (
-        await conn.execute(sa.select(asset_discovery.c.asset_id).where(asset_discovery.c.asset_id == asset_id))
+        await conn.execute(
+            sa.select(asset_discovery.c.asset_id).where(asset_discovery.c.asset_id == asset_id)
+        )
     ).first()
     if found is None:
         await conn.execute(asset_discovery.insert().values(asset_id=asset_id, **values))
     else:
-        await conn.execute(asset_discovery.update().where(asset_discovery.c.asset_id == asset_id).values(**values))
+        await conn.execute(
+            asset_discovery.update().where(asset_discovery.c.asset_id == asset_id).values(**values)
+        )
 
 
-async def record_failure(engine: AsyncEngine, asset_id: int, target: str, error: str, at: dt.datetime) -> None:
+async def record_failure(
+    engine: AsyncEngine, asset_id: int, target: str, error: str, at: dt.datetime
+) -> None:
     async with write_transaction(engine) as conn:
         await _outcome(conn, asset_id, target, at, error[:MAX_ERROR])
 
@@ -56,7 +62,9 @@ async def record_success(
     async with write_transaction(engine) as conn:
         old = {
             r["name"]: r
-            for r in (await conn.execute(sa.select(asset_facts).where(asset_facts.c.asset_id == asset_id))).mappings()
+            for r in (
+                await conn.execute(sa.select(asset_facts).where(asset_facts.c.asset_id == asset_id))
+            ).mappings()
         }
         for name, (source, value) in facts.items():
             row = old.get(name)
@@ -67,7 +75,9 @@ async def record_success(
                     )
                 )
             elif row["value"] == value and row["source"] == source:
-                await conn.execute(asset_facts.update().where(asset_facts.c.id == row["id"]).values(last_seen=at))
+                await conn.execute(
+                    asset_facts.update().where(asset_facts.c.id == row["id"]).values(last_seen=at)
+                )
             else:
                 await conn.execute(
                     asset_facts.update()
@@ -83,7 +93,7 @@ async def record_success(
             return False
         linked = (await writes.addresses_of(conn, [asset_id]))[asset_id]
         new = {**dict(asset), "firmware": firmware[:128], "addresses": linked}
-        await writes.update(conn, asset, linked, new, ACTOR, "discover", at)
+        await writes.update(conn, asset, linked, new, actor=ACTOR, action="discover", stamp=at)
         return True
 
 

@@ -41,7 +41,7 @@ def day(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def snapshot(row: Mapping[str, Any], addresses: Sequence[str]) -> dict[str, Any]:
+def snapshot(row: Mapping[Any, Any], addresses: Sequence[str]) -> dict[str, Any]:
     """The register fields of an asset as JSON values (what the audit log stores)."""
     out: dict[str, Any] = {}
     for name in FIELDS:
@@ -54,7 +54,7 @@ def snapshot(row: Mapping[str, Any], addresses: Sequence[str]) -> dict[str, Any]
     return out
 
 
-def asset_json(row: Mapping[str, Any], addresses: Sequence[str]) -> dict[str, Any]:
+def asset_json(row: Mapping[Any, Any], addresses: Sequence[str]) -> dict[str, Any]:
     return {
         "id": row["id"],
         **snapshot(row, addresses),
@@ -64,14 +64,14 @@ def asset_json(row: Mapping[str, Any], addresses: Sequence[str]) -> dict[str, An
 
 
 def shown(value: Any) -> str:
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return "(empty)"
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)
 
 
-def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def changes(before: Mapping[Any, Any] | None, after: Mapping[Any, Any] | None) -> list[dict[str, Any]]:
     """Field by field, what a change did (a creation lists every field it set)."""
     old = before or {}
     new = after or {}
@@ -88,7 +88,7 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -
     return out
 
 
-def fact_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def fact_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "value": row["value"],
         "source": row["source"],

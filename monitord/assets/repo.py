@@ -78,6 +78,9 @@ def _where(statement: Any, f: AssetFilter) -> Any:
     return statement
 
 
+Items = list[dict[str, Any]]  # (a name of its own: ``list`` is also a method of the repo)
+
+
 class AssetRepo:
     """The equipment register in the state store."""
 
@@ -87,13 +90,19 @@ class AssetRepo:
 
     # -- reads ------------------------------------------------------------------------------
 
-    async def list(self, f: AssetFilter | None = None) -> tuple[list[dict[str, Any]], int]:
+    async def list(self, f: AssetFilter | None = None) -> tuple[Items, int]:
         """One page of assets in tag order, and how many match in all."""
         f = f or AssetFilter()
         async with self.engine.connect() as conn:
-            total = (await conn.execute(_where(sa.select(sa.func.count()).select_from(assets), f))).scalar_one()
+            total = (
+                await conn.execute(_where(sa.select(sa.func.count()).select_from(assets), f))
+            ).scalar_one()
             rows = (
-                (await conn.execute(_where(sa.select(assets), f).order_by(assets.c.tag).limit(f.limit).offset(f.offset)))
+                (
+                    await conn.execute(
+                        _where(sa.select(assets), f).order_by(assets.c.tag).limit(f.limit).offset(f.offset)
+                    )
+                )
                 .mappings()
                 .all()
             )
@@ -113,7 +122,11 @@ class AssetRepo:
                 .all()
             )
             run = (
-                (await conn.execute(sa.select(asset_discovery).where(asset_discovery.c.asset_id == row["id"])))
+                (
+                    await conn.execute(
+                        sa.select(asset_discovery).where(asset_discovery.c.asset_id == row["id"])
+                    )
+                )
                 .mappings()
                 .first()
             )
@@ -142,7 +155,7 @@ class AssetRepo:
 
     async def warranties_ending(
         self, before: dt.date, *, after: dt.date | None = None, site: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> Items:
         """Assets not retired whose warranty ends before ``before`` (and on or after ``after``),
         soonest first."""
         statement = sa.select(assets).where(
@@ -153,11 +166,13 @@ class AssetRepo:
         if site is not None:
             statement = statement.where(assets.c.site == site)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(statement.order_by(assets.c.warranty_end, assets.c.tag))).mappings().all()
+            rows = (
+                (await conn.execute(statement.order_by(assets.c.warranty_end, assets.c.tag))).mappings().all()
+            )
             linked = await writes.addresses_of(conn, [r["id"] for r in rows])
         return [asset_json(r, linked[r["id"]]) for r in rows]
 
-    async def history(self, tag: str, limit: int = 100, before_id: int | None = None) -> list[dict[str, Any]]:
+    async def history(self, tag: str, limit: int = 100, before_id: int | None = None) -> Items:
         """Every change of the asset, newest first, each with its field-by-field changes."""
         entries = await audit.query(
             self.engine, object_key=tag, object_type=AUDIT_TYPE, limit=limit, before_id=before_id
@@ -180,7 +195,7 @@ class AssetRepo:
 
     async def update(
         self, tag: str, change: Mapping[str, Any], actor: str, links: Links
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    ) -> tuple[dict[str, Any], Items]:
         """Apply ``change`` (only the fields given); the asset after, and what changed."""
         _refuse(links.problems(change))
         async with write_transaction(self.engine) as conn:
@@ -198,7 +213,9 @@ class AssetRepo:
             _refuse(await writes.address_problems(conn, new["addresses"], old["id"]))
             diff = changes(snapshot(old, old_addresses), snapshot(new, new["addresses"]))
             if diff:
-                await writes.update(conn, old, old_addresses, new, actor, "update", self._now())
+                await writes.update(
+                    conn, old, old_addresses, new, actor=actor, action="update", stamp=self._now()
+                )
         return await self.get(tag), diff
 
     async def delete(self, tag: str, actor: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -212,7 +211,9 @@ class AssetService:
         snmp = resolved.probes.get("snmp")
         if isinstance(snmp, SnmpSettings):
             try:
-                found.update({k: ("snmp", v) for k, v in (await discover_snmp(self._snmp, target, snmp)).items()})
+                found.update(
+                    {k: ("snmp", v) for k, v in (await discover_snmp(self._snmp, target, snmp)).items()}
+                )
             except (SnmpError, WalkError) as exc:
                 errors.append(f"snmp: {exc}")
         ssh = next(
@@ -314,7 +315,9 @@ class AssetService:
         route = self._runtime.loaded.config.notify.route(config.route) if config.route else None
         if route is None:
             raise ConflictError("no digest route (assets.digest.route)", field="assets.digest.route")
-        return await digest.send_week(self.repo, self._runtime.state.engine, config, route, self._runtime.clock.now())
+        return await digest.send_week(
+            self.repo, self._runtime.state.engine, config, route, self._runtime.clock.now()
+        )
 
 
 def asset_service(runtime: Runtime) -> AssetService:

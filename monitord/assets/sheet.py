@@ -65,7 +65,9 @@ def _cells(row: dict[str, str]) -> dict[str, Any]:
     return given
 
 
-def _validated(tag: str, given: dict[str, Any], new: bool) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+def _validated(
+    tag: str, given: dict[str, Any], new: bool
+) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
     if new:
         missing = [(n, f"a new asset needs {n}") for n in ("kind", "site") if n not in given]
         if missing:
@@ -83,12 +85,14 @@ def _validated(tag: str, given: dict[str, Any], new: bool) -> tuple[dict[str, An
 async def _existing(conn: AsyncConnection, tags: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(tags), 500):
-        rows = (await conn.execute(sa.select(assets).where(assets.c.tag.in_(tags[start : start + 500])))).mappings()
-        for row in rows:
-            found[row["tag"]] = dict(row)
-    linked = await writes.addresses_of(conn, [row["id"] for row in found.values()])
-    for row in found.values():
-        row["addresses"] = linked[row["id"]]
+        rows = (
+            await conn.execute(sa.select(assets).where(assets.c.tag.in_(tags[start : start + 500])))
+        ).mappings()
+        for mapping in rows:
+            found[mapping["tag"]] = dict(mapping)
+    linked = await writes.addresses_of(conn, [item["id"] for item in found.values()])
+    for item in found.values():
+        item["addresses"] = linked[item["id"]]
     return found
 
 
@@ -161,7 +165,7 @@ async def import_assets(
         for values in plan.creates:
             await writes.insert(conn, values, actor, "import", stamp)
         for old, new in plan.updates:
-            await writes.update(conn, old, old["addresses"], new, actor, "import", stamp)
+            await writes.update(conn, old, old["addresses"], new, actor=actor, action="import", stamp=stamp)
     tags = [v["tag"] for v in plan.creates] + [old["tag"] for old, _new in plan.updates]
     return {"dry_run": False, **plan.summary()}, tags
 

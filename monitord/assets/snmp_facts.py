@@ -10,10 +10,10 @@ an agent without ENTITY-MIB still gives sysDescr and sysObjectID.
 
 from __future__ import annotations
 
-from probes.base import ProbeTarget
-from probes.snmp import SnmpProbe, SnmpSettings
 from monitord.snmp.profiles import read_system
 from monitord.snmp.table import Column, walk_columns
+from probes.base import ProbeTarget
+from probes.snmp import SnmpProbe, SnmpSettings
 
 ENT_PHYSICAL = "1.3.6.1.2.1.47.1.1.1.1"
 CONTAINED_IN = f"{ENT_PHYSICAL}.4"

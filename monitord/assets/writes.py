@@ -84,7 +84,7 @@ async def address_problems(
 
 
 async def insert(
-    conn: AsyncConnection, values: Mapping[str, Any], actor: str, action: str, stamp: dt.datetime
+    conn: AsyncConnection, values: Mapping[Any, Any], actor: str, action: str, stamp: dt.datetime
 ) -> int:
     """A new asset with its addresses and an audit entry; returns its id."""
     full = {**DEFAULTS, **values}
@@ -104,9 +104,10 @@ async def insert(
 
 async def update(
     conn: AsyncConnection,
-    old: Mapping[str, Any],
+    old: Mapping[Any, Any],
     old_addresses: Sequence[str],
-    new: Mapping[str, Any],
+    new: Mapping[Any, Any],
+    *,
     actor: str,
     action: str,
     stamp: dt.datetime,

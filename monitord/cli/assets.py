@@ -1,4 +1,6 @@
-"""``monitord assets list|show|history|add|set|import|export|discover``: the equipment register from the shell.
+"""``monitord assets ...``: the equipment register from the shell.
+
+Actions: list, show, history, add, set, import, export, discover.
 
 Everything goes through the daemon's HTTP API (``/api/v1/assets``), so the
 CLI, the API and a CSV import share one set of rules and one audit log. Client

@@ -18,7 +18,13 @@ async def test_dry_run_import_absent_columns_and_export_round_trip(api: Api) -> 
     await api.address("10.77.0.10")
     status, plan = await api.csv(GOOD, "?dry_run=true")
     assert status == 200, plan
-    assert (plan["dry_run"], plan["rows"], plan["create"], plan["update"], plan["errors"]) == (True, 2, 2, 0, [])
+    assert (plan["dry_run"], plan["rows"], plan["create"], plan["update"], plan["errors"]) == (
+        True,
+        2,
+        2,
+        0,
+        [],
+    )
     status, listed = await api.call("GET", "/assets", token=READ_TOKEN)
     assert listed["total"] == 0  # a dry run writes nothing
 
@@ -43,7 +49,10 @@ async def test_dry_run_import_absent_columns_and_export_round_trip(api: Api) -> 
     )
     # An explicit empty cell clears; an empty kind, site or status keeps the value.
     status, done = await api.csv("tag,kind,site,serial,addresses\nSW-0001,,,,\n")
-    assert [c["text"] for c in done["changes"]] == ["serial: FOC2301X0AB -> (empty)", "addresses: 10.77.0.10 -> (empty)"]
+    assert [c["text"] for c in done["changes"]] == [
+        "serial: FOC2301X0AB -> (empty)",
+        "addresses: 10.77.0.10 -> (empty)",
+    ]
     status, history = await api.call("GET", "/assets/SW-0001/history", token=READ_TOKEN)
     assert [e["action"] for e in history["entries"]] == ["import", "import", "import"]
 
@@ -54,7 +63,10 @@ async def test_dry_run_import_absent_columns_and_export_round_trip(api: Api) -> 
         "tag,kind,vendor,model,serial,firmware,site,room,rack,owner,purchase_date,warranty_end,"
         "status,notes,target,addresses,pos_terminal"
     )
-    assert lines[1] == "SW-0001,switch,Cisco,C9200-24P,,,head-office,,,,,2027-03-31,in-repair,\"core, rack 1\",core-switch,,"
+    assert (
+        lines[1] == "SW-0001,switch,Cisco,C9200-24P,,,head-office,,,,,2027-03-31,in-repair,"
+        '"core, rack 1",core-switch,,'
+    )
     # The export imports back unchanged.
     status, plan = await api.csv(text, "?dry_run=true")
     assert (plan["unchanged"], plan["errors"]) == (2, [])
@@ -81,7 +93,13 @@ BAD_FILES = [
     ),
     (
         "tag,kind,site\nbad tag,switch,head-office\n",
-        [(2, "tag", "'bad tag': an asset tag is 1-64 letters, digits or . _ -, starting with a letter or digit")],
+        [
+            (
+                2,
+                "tag",
+                "'bad tag': an asset tag is 1-64 letters, digits or . _ -, starting with a letter or digit",
+            )
+        ],
     ),
     ("tag,kind\nX-1,switch\n", [(2, "site", "a new asset needs site")]),
     (

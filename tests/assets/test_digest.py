@@ -41,10 +41,24 @@ def test_a_dst_change_keeps_the_local_hour() -> None:
 
 def test_compose_lists_soonest_first_with_days_left() -> None:
     items = [
-        {"tag": "UPS-0001", "vendor": "APC", "model": "SMT1500", "kind": "ups", "site": "head-office",
-         "room": "server room", "warranty_end": "2026-12-11"},
-        {"tag": "TILL-0001", "vendor": None, "model": None, "kind": "pos-till", "site": "store-1",
-         "room": None, "warranty_end": "2027-01-20"},
+        {
+            "tag": "UPS-0001",
+            "vendor": "APC",
+            "model": "SMT1500",
+            "kind": "ups",
+            "site": "head-office",
+            "room": "server room",
+            "warranty_end": "2026-12-11",
+        },
+        {
+            "tag": "TILL-0001",
+            "vendor": None,
+            "model": None,
+            "kind": "pos-till",
+            "site": "store-1",
+            "room": None,
+            "warranty_end": "2027-01-20",
+        },
     ]
     title, body = compose(items, dt.date(2026, 11, 30), 60)
     assert title == "Warranties ending within 60 days: 2 assets"
@@ -95,7 +109,7 @@ async def test_the_digest_reaches_the_route_once_per_week(tmp_path: Path, receiv
 
 
 def daemon_assets(daemon):  # type: ignore[no-untyped-def]
-    from monitord.assets.service import AssetService  # noqa: PLC0415
+    from monitord.assets.service import AssetService
 
     found = next(s for s in daemon.services if s.name == "assets")
     assert isinstance(found, AssetService)

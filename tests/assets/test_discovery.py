@@ -72,7 +72,9 @@ async def test_snmp_entity_mib_facts_firmware_baseline_and_errors(
         aiohttp.ClientSession() as session,
     ):
         api = Api(daemon, session)
-        status, body = await api.call("POST", "/assets", {**SWITCH, "serial": "FOC2301X0AB", "model": "C9200-24P"})
+        status, body = await api.call(
+            "POST", "/assets", {**SWITCH, "serial": "FOC2301X0AB", "model": "C9200-24P"}
+        )
         assert status == 201, body
 
         status, found = await api.call("POST", "/assets/discover?target=core-switch")
@@ -81,7 +83,11 @@ async def test_snmp_entity_mib_facts_firmware_baseline_and_errors(
         facts = {name: fact["value"] for name, fact in asset["facts"].items()}
         assert facts["model"] == "C9200-24P"
         assert facts["serial"] == "FOC2301X0AB"
-        assert (facts["hardware_rev"], facts["firmware_rev"], facts["software_rev"]) == ("V01", "17.9.4", "17.09.04")
+        assert (facts["hardware_rev"], facts["firmware_rev"], facts["software_rev"]) == (
+            "V01",
+            "17.9.4",
+            "17.09.04",
+        )
         assert facts["vendor"] == "Cisco"
         assert facts["sys_object_id"].startswith("1.3.6.1.4.1.")
         assert "Linux" in facts["sys_descr"]  # net-snmp's own sysDescr
@@ -107,7 +113,9 @@ async def test_snmp_entity_mib_facts_firmware_baseline_and_errors(
         snmpd.set_entities([])
         status, found = await api.call("POST", "/assets/discover?target=core-switch")
         asset = found["assets"][0]
-        current = {n for n, f in asset["facts"].items() if f["last_seen"] == asset["discovery"]["succeeded_at"]}
+        current = {
+            n for n, f in asset["facts"].items() if f["last_seen"] == asset["discovery"]["succeeded_at"]
+        }
         assert current == {"sys_descr", "sys_object_id"}
         assert set(found["assets"][0]["drift"].values()) == {None}
 
@@ -162,7 +170,9 @@ async def test_ssh_os_release_through_the_daemon(
     )
     async with running_daemon(document) as daemon, aiohttp.ClientSession() as session:
         api = Api(daemon, session)
-        status, body = await api.call("POST", "/assets", {"tag": "SRV-0001", "kind": "server", "site": "head-office", "target": "srv-1"})
+        status, body = await api.call(
+            "POST", "/assets", {"tag": "SRV-0001", "kind": "server", "site": "head-office", "target": "srv-1"}
+        )
         assert status == 201, body
         status, found = await api.call("POST", "/assets/discover?target=srv-1")
         assert status == 200, found
@@ -178,7 +188,9 @@ async def test_ssh_os_release_through_the_daemon(
 
 
 @pytest.mark.root
-async def test_ssh_dmi_files_placeholders_and_unreadable_serial(sshd_server: SshdServer, ssh_files: Path) -> None:
+async def test_ssh_dmi_files_placeholders_and_unreadable_serial(
+    sshd_server: SshdServer, ssh_files: Path
+) -> None:
     """The DMI directory as the kernel lays it out, read over the real sshd as the unprivileged
     test user: the serial is root-only (as on real systems) and is simply not a fact."""
     dmi = ssh_files / "dmi"
@@ -194,7 +206,9 @@ async def test_ssh_dmi_files_placeholders_and_unreadable_serial(sshd_server: Ssh
         (dmi / name).write_text(value)
         (dmi / name).chmod(mode)
     release = ssh_files / "os-release"
-    release.write_text('NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n')
+    release.write_text(
+        'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+    )
     release.chmod(0o644)
     settings = SshLogSettings(**_ssh(sshd_server, files=["/var/log/syslog"]))
     pool = SshPool()

@@ -57,7 +57,10 @@ async def test_create_read_update_delete_with_history(api: Api) -> None:
 
     status, history = await api.call("GET", "/assets/SW-0001/history", token=READ_TOKEN)
     assert status == 200
-    assert [(e["action"], e["actor"]) for e in history["entries"]] == [("update", "admin"), ("create", "admin")]
+    assert [(e["action"], e["actor"]) for e in history["entries"]] == [
+        ("update", "admin"),
+        ("create", "admin"),
+    ]
     assert history["entries"][0]["before"]["serial"] == "FOC2301X0AB"
     assert history["entries"][0]["after"]["serial"] == "FOC2301X0AC"
     assert "kind: (empty) -> switch" in [c["text"] for c in history["entries"][1]["changes"]]
@@ -73,7 +76,9 @@ async def test_create_read_update_delete_with_history(api: Api) -> None:
     assert [e["action"] for e in history["entries"]] == ["delete", "update", "create"]
     # The address is free again for another asset.
     status, body = await api.call(
-        "POST", "/assets", {**TILL, "tag": "PC-0001", "kind": "pc", "pos_terminal": None, "addresses": ["10.77.0.10"]}
+        "POST",
+        "/assets",
+        {**TILL, "tag": "PC-0001", "kind": "pc", "pos_terminal": None, "addresses": ["10.77.0.10"]},
     )
     assert status == 201, body
 
@@ -82,7 +87,12 @@ async def test_create_read_update_delete_with_history(api: Api) -> None:
     ("body", "status", "field", "message"),
     [
         ({**SWITCH, "kind": "toaster"}, 422, "kind", "Input should be 'server'"),
-        ({**SWITCH, "site": "moon-base"}, 422, "site", "no site named 'moon-base' (known: head-office, store-1)"),
+        (
+            {**SWITCH, "site": "moon-base"},
+            422,
+            "site",
+            "no site named 'moon-base' (known: head-office, store-1)",
+        ),
         ({**SWITCH, "target": "ghost"}, 422, "target", "no monitoring target named 'ghost'"),
         (
             {**SWITCH, "pos_terminal": "store-1/t9"},
@@ -136,8 +146,20 @@ async def test_filters_and_the_read_api_for_reports(api: Api) -> None:
     for body in (
         SWITCH,
         TILL,
-        {"tag": "UPS-0001", "kind": "ups", "site": "head-office", "warranty_end": "2026-12-01", "vendor": "APC"},
-        {"tag": "PC-0009", "kind": "pc", "site": "store-1", "status": "retired", "warranty_end": "2026-01-01"},
+        {
+            "tag": "UPS-0001",
+            "kind": "ups",
+            "site": "head-office",
+            "warranty_end": "2026-12-01",
+            "vendor": "APC",
+        },
+        {
+            "tag": "PC-0009",
+            "kind": "pc",
+            "site": "store-1",
+            "status": "retired",
+            "warranty_end": "2026-01-01",
+        },
     ):
         status, created = await api.call("POST", "/assets", body)
         assert status == 201, created
@@ -162,11 +184,16 @@ async def test_filters_and_the_read_api_for_reports(api: Api) -> None:
     assert api.daemon.runtime is not None
     repo = AssetRepo(api.daemon.runtime.state.engine)
     assert await repo.counts_by_status() == {"in-use": 2, "spare": 1, "in-repair": 0, "retired": 1}
-    assert await repo.counts_by_status(site="store-1") == {"in-use": 0, "spare": 1, "in-repair": 0, "retired": 1}
+    assert await repo.counts_by_status(site="store-1") == {
+        "in-use": 0,
+        "spare": 1,
+        "in-repair": 0,
+        "retired": 1,
+    }
     ending = await repo.warranties_ending(dt.date(2027, 1, 1))
     assert [a["tag"] for a in ending] == ["UPS-0001", "TILL-0001"]  # soonest first, retired left out
-    assert [a["tag"] for a in await repo.warranties_ending(dt.date(2027, 1, 1), after=dt.date(2026, 12, 5))] == [
-        "TILL-0001"
-    ]
+    assert [
+        a["tag"] for a in await repo.warranties_ending(dt.date(2027, 1, 1), after=dt.date(2026, 12, 5))
+    ] == ["TILL-0001"]
     page, total = await repo.list(AssetFilter(site="head-office", limit=1))
     assert ([a["tag"] for a in page], total) == (["SW-0001"], 2)

@@ -7,15 +7,24 @@ joins them into the one list the document, the docs and the router test read.
 from __future__ import annotations
 
 from monitord.api.openapi.operations import LINE_OFFSET, Answer, Operation, Param, ok
-from monitord.api.openapi.schemas import ANY_OBJECT, INTEGER, STRING, TIME, Schema, array, listing, nullable, obj, ref
+from monitord.api.openapi.schemas import (
+    ANY_OBJECT,
+    INTEGER,
+    STRING,
+    TIME,
+    Schema,
+    array,
+    listing,
+    nullable,
+    obj,
+    ref,
+)
 from monitord.assets import bodies
 from monitord.ipam.bodies import ImportQuery
 
 ASSETS = "assets"
 PREFIX = "/api/v1/assets"
-TAG = Param(
-    "tag", {"type": "string", "pattern": bodies.TAG}, "the asset's tag", example="SW-0001"
-)
+TAG = Param("tag", {"type": "string", "pattern": bodies.TAG}, "the asset's tag", example="SW-0001")
 DATE = {"type": ["string", "null"], "format": "date"}
 
 ASSET: Schema = obj(
@@ -41,7 +50,13 @@ ASSET: Schema = obj(
     created_at=TIME,
     updated_at=TIME,
 )
-FACT = obj(("value", "source", "first_seen", "last_seen"), value=STRING, source=STRING, first_seen=TIME, last_seen=TIME)
+FACT = obj(
+    ("value", "source", "first_seen", "last_seen"),
+    value=STRING,
+    source=STRING,
+    first_seen=TIME,
+    last_seen=TIME,
+)
 CHANGE = obj(("field", "text"), field=STRING, before={}, after={}, text=STRING)
 ASSET_DETAIL: Schema = {
     "allOf": [
@@ -55,12 +70,8 @@ ASSET_DETAIL: Schema = {
         ),
     ]
 }
-HISTORY_ENTRY = {
-    "allOf": [ref("AuditEntry"), obj(("changes",), changes=array(ref("AssetChange")))]
-}
-ASSET_IMPORT_REPORT = {
-    "allOf": [ref("ImportReport"), obj((), changes=array(ANY_OBJECT))]
-}
+HISTORY_ENTRY = {"allOf": [ref("AuditEntry"), obj(("changes",), changes=array(ref("AssetChange")))]}
+ASSET_IMPORT_REPORT = {"allOf": [ref("ImportReport"), obj((), changes=array(ANY_OBJECT))]}
 
 ASSET_COMPONENTS: dict[str, Schema] = {
     "Asset": ASSET,
@@ -190,7 +201,9 @@ ASSET_OPERATIONS: tuple[Operation, ...] = (
         ASSETS,
         "Discover a target now (SNMP and/or SSH) and judge the drift of the assets linked to it",
         "admin",
-        ok(obj(("target", "assets", "count"), target=STRING, assets=array(ref("AssetDetail")), count=INTEGER)),
+        ok(
+            obj(("target", "assets", "count"), target=STRING, assets=array(ref("AssetDetail")), count=INTEGER)
+        ),
         query=bodies.DiscoverQuery,
         body_required=False,
         errors=(404, 409, 422, 503),

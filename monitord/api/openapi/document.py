@@ -215,7 +215,8 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "monitord HTTP API",
             "version": VERSION,
-            "description": "Probes, alerts and tickets, POS heartbeats, IPAM and the equipment register. Every error answer is "
+            "description": "Probes, alerts and tickets, POS heartbeats, IPAM and the equipment register. "
+            "Every error answer is "
             'JSON `{"error": ..., "field": ...}`. See docs/api.md.',
         },
         "tags": [{"name": name} for name in dict.fromkeys(o.tag for o in OPERATIONS)],

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from monitord.api.openapi.document import build_document
 from monitord.api.openapi.catalog import OPERATIONS
+from monitord.api.openapi.document import build_document
 from monitord.api.openapi.operations import Operation
 
 MARKER = "<!-- Everything below is generated: python -m monitord.api.openapi.markdown docs/api.md -->"

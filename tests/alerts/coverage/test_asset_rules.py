@@ -48,9 +48,7 @@ def _doc(tmp_path: Path, receiver: Receiver, agent: SharedSnmpd, **sections: Any
         "name": TARGET,
         "address": agent.address,
         "site": "store-3",
-        "probes": {
-            "snmp": {"port": agent.port, "interval": "1h", "request_timeout": "0.5s", "retries": 1}
-        },
+        "probes": {"snmp": {"port": agent.port, "interval": "1h", "request_timeout": "0.5s", "retries": 1}},
     }
     return matrix_doc(tmp_path, [target], receiver, **sections)
 
@@ -138,7 +136,10 @@ async def test_an_address_the_register_does_not_link_fires_until_it_is_linked(
         status, sweep = await api(daemon, "POST", "/api/v1/ipam/reconcile", json={"subnet": SUBNET})
         assert status == 200 and sweep["sweeps"][0]["alive"] == 2, sweep
         found = await _discover(daemon)
-        assert found["drift"]["address"] == "answers at 127.77.0.5, which the register does not link to the asset"
+        assert (
+            found["drift"]["address"]
+            == "answers at 127.77.0.5, which the register does not link to the asset"
+        )
         await incident.fired()
 
         await _patch(daemon, addresses=["127.77.0.5"])
