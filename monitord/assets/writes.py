@@ -88,6 +88,10 @@ async def insert(
 ) -> int:
     """A new asset with its addresses and an audit entry; returns its id."""
     full = {**DEFAULTS, **values}
+    if full["notes"] is None:
+        full["notes"] = ""
+    if full["addresses"] is None:
+        full["addresses"] = []
     row = {name: full[name] for name in COLUMNS}
     inserted = await conn.execute(
         assets.insert().values(**row, created_at=stamp, updated_at=stamp).returning(assets.c.id)
