@@ -84,6 +84,7 @@ class AssetService:
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
         self._digest_wake = asyncio.Event()
+        self._digest_slot: dt.datetime | None = None  # the last week's slot handled (sent or empty)
         self._failing: set[str] = set()
         self.rounds = 0  # completed discovery rounds (tests wait for these)
 
@@ -297,7 +298,12 @@ class AssetService:
             wait = JUDGE_EVERY
             if route is not None:
                 try:
-                    await digest.send_week(self.repo, self._runtime.state.engine, config, route, clock.now())
+                    slot = digest.last_slot(clock.now(), config)
+                    if slot != self._digest_slot:  # once per week's slot: no hourly "nothing to send"
+                        await digest.send_week(
+                            self.repo, self._runtime.state.engine, config, route, clock.now()
+                        )
+                        self._digest_slot = slot
                     wait = max(1.0, digest.next_slot(clock.now(), config) - clock.now())
                 except asyncio.CancelledError:
                     raise
