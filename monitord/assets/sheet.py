@@ -101,9 +101,11 @@ async def plan_assets(conn: AsyncConnection, text: str, links: Links, line_offse
     parsed, problems = read_rows(text, line_offset, FIELDS, ("tag",))
     plan = ImportPlan(rows=len(parsed), problems=problems)
     existing = await _existing(conn, [row.get("tag", "") for _line, row in parsed])
+    cells = [(line, row, _cells(row)) for line, row in parsed]
+    lookup = await writes.look_up(conn, [a for _l, _r, given in cells for a in given.get("addresses") or []])
     seen: dict[str, int] = {}
     claimed: dict[str, int] = {}
-    for line, row in parsed:
+    for line, row, given in cells:
         tag = row.get("tag", "")
         if not _TAG.match(tag):
             plan.problems.append(RowProblem(line, "tag", f"{tag!r}: {TAG_RULE}"))
@@ -113,11 +115,11 @@ async def plan_assets(conn: AsyncConnection, text: str, links: Links, line_offse
             continue
         seen[tag] = line
         old = existing.get(tag)
-        values, found = _validated(tag, _cells(row), old is None)
+        values, found = _validated(tag, given, old is None)
         if values is not None:
             found += links.problems(values)
             wanted = values.get("addresses") or []
-            found += await writes.address_problems(conn, wanted, old["id"] if old else None)
+            found += lookup.problems(wanted, old["id"] if old else None)
             for address in wanted:
                 if address in claimed:
                     found.append(("addresses", f"{address} is also linked on line {claimed[address]}"))
@@ -162,8 +164,7 @@ async def import_assets(
         if plan.problems:
             raise AssetsRejected({"dry_run": False, **plan.summary()})
         stamp = clock()
-        for values in plan.creates:
-            await writes.insert(conn, values, actor, "import", stamp)
+        await writes.insert_many(conn, plan.creates, actor, "import", stamp)
         for old, new in plan.updates:
             await writes.update(conn, old, old["addresses"], new, actor=actor, action="import", stamp=stamp)
     tags = [v["tag"] for v in plan.creates] + [old["tag"] for old, _new in plan.updates]

@@ -29,7 +29,7 @@ class DiscoveryConfig(Section):
     enabled: bool = Field(
         default=True,
         description="Discover assets linked to a target with an snmp, ssh_log or backup probe "
-        "(with that probe's credentials); false: only on demand is refused too.",
+        "(with that probe's credentials); false: no rounds, and on-demand discovery answers 409.",
     )
     interval: PositiveDuration = Field(
         default=86400.0, description="Time between discovery rounds; the first runs a minute after start-up."
