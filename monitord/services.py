@@ -9,6 +9,7 @@ configuration and stopped in reverse order. Adding one is one line here.
 from __future__ import annotations
 
 from alerts.service import alert_service
+from monitord.assets.service import asset_service
 from monitord.intake.syslog.service import syslog_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
@@ -43,4 +44,5 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     pos_service,
     reconcile_service,
     syslog_service,
+    asset_service,
 ]

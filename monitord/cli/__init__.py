@@ -23,6 +23,7 @@ COMMANDS: list[Command] = [
     Command("version", "monitord.cli.version", "print the version"),
     Command("ipam", "monitord.cli.ipam", "IP address management"),
     Command("tickets", "monitord.cli.tickets", "list and work on tickets"),
+    Command("assets", "monitord.cli.assets", "the equipment register"),
 ]
 
 Handler = Callable[[argparse.Namespace], int]

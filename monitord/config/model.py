@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitord.config.alerts import AlertsConfig
+from monitord.config.assets import AssetsConfig
 from monitord.config.daemon import DaemonConfig
 from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
@@ -81,6 +82,10 @@ class MonitordConfig(BaseSettings):
         default_factory=SyslogConfig,
         description="The syslog receiver (UDP, TCP, TLS): senders mapped to targets, log rules, "
         "limits; off while no listener is configured.",
+    )
+    assets: AssetsConfig = Field(
+        default_factory=AssetsConfig,
+        description="The equipment register: discovery of linked devices and the weekly warranty digest.",
     )
 
     @classmethod

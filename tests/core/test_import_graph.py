@@ -25,6 +25,7 @@ SUBSYSTEMS = {
     "monitord.store",
     "monitord.intake",
     "monitord.logrules",
+    "monitord.assets",
 }
 
 

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from monitord.api.openapi.catalog import OPERATIONS
 from monitord.api.openapi.document import build_document
-from monitord.api.openapi.operations import OPERATIONS, Operation
+from monitord.api.openapi.operations import Operation
 
 MARKER = "<!-- Everything below is generated: python -m monitord.api.openapi.markdown docs/api.md -->"
 BASE = "http://127.0.0.1:8470"
@@ -27,6 +28,7 @@ TAG_TITLES = {
     "silences": "Silences",
     "pos": "POS terminals",
     "ipam": "IPAM",
+    "assets": "Equipment register",
 }
 
 
