@@ -133,7 +133,11 @@ class Deliverer:
             else:
                 parcels.append([row])
         done = 0
-        for parcel in parcels:
+        for index, parcel in enumerate(parcels):
+            if not self.outbox.may_send(self.config.send_timeout):
+                # In a cluster: the claim would run out while sending; give the rest back.
+                await self.outbox.release([row.id for rest in parcels[index:] for row in rest])
+                break
             destination = (parcel[0].route, parcel[0].url_index)
             if destination in blocked:
                 continue

@@ -9,6 +9,7 @@ configuration and stopped in reverse order. Adding one is one line here.
 from __future__ import annotations
 
 from alerts.service import alert_service
+from monitord.cluster.service import cluster_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
@@ -37,7 +38,9 @@ SINK_FACTORIES: list[SinkFactory] = [
 ]
 
 # Subsystems started in this order and stopped in reverse.
+# The cluster comes first: every later service finds the node's coordination filled in.
 SERVICE_FACTORIES: list[ServiceFactory] = [
+    cluster_service,
     alert_service,
     pos_service,
     reconcile_service,

@@ -14,6 +14,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from alerts.service import AlertService
+from monitord.cluster.service import ClusterService
 from monitord.errors import NotFoundError
 from monitord.ipam.service import ReconcileService
 from monitord.pos.service import PosService
@@ -25,6 +26,7 @@ ALERTS_KEY = web.AppKey("alerts", AlertService)
 POS_KEY = web.AppKey("pos", PosService)
 RECONCILE_KEY = web.AppKey("ipam_reconcile", ReconcileService)
 SERIES_KEY = web.AppKey("series", SeriesStore)
+CLUSTER_KEY = web.AppKey("cluster", ClusterService)
 
 T = TypeVar("T")
 
@@ -34,6 +36,7 @@ SERVICE_KEYS: dict[web.AppKey[object], tuple[type, str, str]] = {
     POS_KEY: (PosService, "POS monitoring", "pos.stores"),  # type: ignore[dict-item]
     RECONCILE_KEY: (ReconcileService, "IPAM reconciliation", "ipam.reconcile"),  # type: ignore[dict-item]
     SERIES_KEY: (SeriesStore, "the embedded series store", "storage.embedded.enabled"),  # type: ignore[dict-item]
+    CLUSTER_KEY: (ClusterService, "the cluster", "cluster"),  # type: ignore[dict-item]
 }
 
 

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitord.config.alerts import AlertsConfig
+from monitord.config.cluster import ClusterConfig
 from monitord.config.daemon import DaemonConfig
 from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
@@ -75,6 +76,12 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+
+    cluster: ClusterConfig | None = Field(
+        default=None,
+        description="Several nodes on one PostgreSQL sharing the targets (docs/cluster.md); "
+        "none: a single node.",
     )
 
     @classmethod

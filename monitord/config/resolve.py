@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from alerts.config_checks import check_alerts
+from monitord.config.cluster import check_cluster
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
 from monitord.config.tokens import check_tokens
@@ -40,6 +41,7 @@ SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_pos,
     check_alerts,
     check_tokens,
+    check_cluster,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -48,6 +50,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_pos: frozenset({"pos", "sites", "targets"}),
     check_alerts: frozenset({"alerts", "notify", "sites", "targets"}),
     check_tokens: frozenset({"http", "pos"}),
+    check_cluster: frozenset({"cluster", "storage", "notify"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})

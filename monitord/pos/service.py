@@ -140,7 +140,11 @@ class PosService:
 
     async def _evaluate_loop(self) -> None:
         failing = False
+        leadership = self.runtime.coordination.leadership
         while True:
+            if not leadership.leading():  # store evaluation is a singleton in a cluster
+                await asyncio.sleep(self.runtime.loaded.config.pos.evaluate_every)
+                continue
             try:
                 self.evaluate_once()
             except Exception as exc:  # a bug: report it once, keep judging the next tick

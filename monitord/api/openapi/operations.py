@@ -86,7 +86,7 @@ LINE_OFFSET = Param(
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
-CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
+CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, CLUSTER = (
     "core",
     "alerts",
     "tickets",
@@ -94,6 +94,7 @@ CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
     "series",
     "pos",
     "ipam",
+    "cluster",
 )
 IP = "/api/v1/ipam"
 
@@ -137,6 +138,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "Health of every subsystem and buffer depths",
         "none",
         (Answer(200, "healthy", ref("Health")), Answer(503, "degraded", ref("Health"))),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/cluster",
+        "getCluster",
+        CLUSTER,
+        "Cluster members, their leases, targets owned and configuration hashes",
+        "read",
+        ok(ref("Cluster")),
+        errors=(404,),
     ),
     Operation(
         "GET",

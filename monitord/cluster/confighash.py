@@ -1,0 +1,46 @@
+"""The configuration hash each member publishes, so a node reading another file is seen.
+
+Every node is meant to read the same file. The hash covers the whole validated
+configuration (secrets included, as a one-way digest) except what is meant to
+differ per node: its cluster identity (node name, zones, sites), where it
+listens and where it keeps its local state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from monitord.config.model import MonitordConfig
+
+PER_NODE: dict[str, tuple[str, ...]] = {
+    "cluster": ("node", "zones", "sites"),
+    "http": ("listen",),
+    "daemon": ("state_dir",),
+}
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(map(str, value))
+    return str(value)
+
+
+def config_hash(config: MonitordConfig) -> str:
+    """A hex SHA-256 over the configuration minus its per-node fields."""
+    document = config.model_dump(mode="python")
+    for section, fields in PER_NODE.items():
+        part = document.get(section)
+        if isinstance(part, dict):
+            for name in fields:
+                part.pop(name, None)
+    encoded = json.dumps(document, sort_keys=True, default=_plain, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
