@@ -30,6 +30,7 @@ from alerts.outbox import Outbox
 from alerts.pipeline import Pipeline
 from alerts.rules import compile_rules
 from alerts.silences import Silence, SilenceBook, SilenceSpec
+from alerts.state import Alert
 from monitord.bus import Subscription
 from monitord.clock import Clock
 from monitord.config.loader import LoadedConfig
@@ -323,10 +324,13 @@ class AlertService:
                 await AlertRepo(self.runtime.state).save(released)
             except Exception as exc:  # the new owner resumes from the last saved state
                 log.warning("could not save %d handed-over alerts: %s", len(released), exc)
-        known = self.evaluator.alerts
-        rows = await AlertRepo(self.runtime.state).load()
-        adopted = [a for a in rows if evaluates(a.target) and a.fingerprint not in known]
-        self.evaluator.adopt(adopted, self._gained, now)
+        adopted: list[Alert] = []
+        if self._gained or not released:
+            # Something may have arrived (targets, or names the leader evaluates): load it.
+            known = self.evaluator.alerts
+            rows = await AlertRepo(self.runtime.state).load()
+            adopted = [a for a in rows if evaluates(a.target) and a.fingerprint not in known]
+            self.evaluator.adopt(adopted, self._gained, now)
         if released or adopted or self._gained:
             log.info(
                 "handover: %d targets gained, %d alerts taken over, %d handed on",

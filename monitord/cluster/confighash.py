@@ -3,7 +3,8 @@
 Every node is meant to read the same file. The hash covers the whole validated
 configuration (secrets included, as a one-way digest) except what is meant to
 differ per node: its cluster identity (node name, zones, sites), where it
-listens and where it keeps its local state.
+listens, where it keeps its local state and the address it reaches the state
+store by.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ PER_NODE: dict[str, tuple[str, ...]] = {
     "cluster": ("node", "zones", "sites"),
     "http": ("listen",),
     "daemon": ("state_dir",),
+    "storage": ("state_url",),  # one database, perhaps reached by another address per node
 }
 
 

@@ -72,6 +72,7 @@ class ClusterService:
         self.fenced = False
         self.rounds = 0
         self._valid_until = 0.0  # monotonic end of the lease as this node can prove it
+        self._settle_until: float | None = None  # monotonic: evaluations start after this
         self._live_key: tuple[Node, ...] | None = None
         self._targets_key: object = None
         self._owners: dict[str, str | None] = {}
@@ -137,7 +138,10 @@ class ClusterService:
     def _next_delay(self) -> float:
         """One heartbeat, or less when another live member's lease ends sooner."""
         delay = self.config.heartbeat
-        elapsed = time.monotonic() - self.snapshot.read_at
+        now = time.monotonic()
+        if self._settle_until is not None and self._settle_until > now:
+            delay = min(delay, self._settle_until - now)
+        elapsed = now - self.snapshot.read_at
         for member in self.snapshot.members:
             if member.node != self.node and member.alive:
                 delay = min(delay, max(0.0, member.remaining - elapsed) + WAKE_MARGIN)
@@ -167,11 +171,15 @@ class ClusterService:
             await self._unreachable(exc)
             return
         self.snapshot = Snapshot(tuple(members), time.monotonic(), self._owners)
-        if self.fenced:
+        if self.fenced or self._settle_until is None:
+            # Joining or rejoining: evaluate nothing for one heartbeat more, so every other
+            # node has seen this one (and dropped what it wins) before it starts paging.
+            self._settle_until = time.monotonic() + self.config.heartbeat + WAKE_MARGIN
+            if self.fenced:
+                log.info("cluster: the state store answers again; node %s rejoins", self.node)
             self.fenced = False
-            log.info("cluster: the state store answers again; node %s rejoins", self.node)
-        self._apply(members)
         await self.leader.tick(fenced=False)
+        self._apply(members)
         await self._housekeep()
         self._report()
 
@@ -213,8 +221,9 @@ class ClusterService:
                 log.info("cluster members now: %s", ", ".join(n.name for n in live))
             self.snapshot = Snapshot(self.snapshot.members, self.snapshot.read_at, self._owners)
         mine = frozenset(name for name, owner in self._owners.items() if owner == self.node)
+        settling = self._settle_until is not None and time.monotonic() < self._settle_until
         self.coordination.ownership.update(
-            (r.target.name for r in loaded.targets), mine, fenced=False, leader=self.leader.held
+            (r.target.name for r in loaded.targets), mine, fenced=settling, leader=self.leader.held
         )
 
     async def _housekeep(self) -> None:

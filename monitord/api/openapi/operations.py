@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
+from monitord.api import cluster_routes as cluster_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
@@ -147,7 +148,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "Cluster members, their leases, targets owned and configuration hashes",
         "read",
         ok(ref("Cluster")),
-        errors=(404,),
+        query=cluster_api.ClusterQuery,
+        errors=(404, 422),
+        query_example="owned=true",
     ),
     Operation(
         "GET",

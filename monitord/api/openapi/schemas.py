@@ -124,6 +124,7 @@ CLUSTER = obj(
     alive=INTEGER,
     config_mismatch={**array(STRING), "description": "live members reading another configuration"},
     members=array(CLUSTER_MEMBER),
+    owned={**array(STRING), "description": "with owned=true: the targets this node probes now"},
 )
 
 HEALTH = obj(
