@@ -109,17 +109,6 @@ async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
     raise TimeoutError(f"{what} did not happen within {timeout:g}s")
 
 
-async def probe_times(node: Node) -> dict[str, int]:
-    status, body = await node.get("/api/v1/targets", timeout=30)
-    assert status == 200, body
-    out = {}
-    for item in body["targets"]:
-        last = (item["probes"].get("tcp") or {}).get("last")
-        if last:
-            out[item["name"]] = int(last["time_ns"])
-    return out
-
-
 async def settled(members: dict[str, Node], count: int) -> dict[str, set[str]]:
     async def exact() -> dict[str, set[str]] | None:
         sets = await owned_sets(members.values())
@@ -140,7 +129,7 @@ async def reprobed(survivors: list[Node], moved: set[str], since_ns: int, timeou
 
     async def all_seen() -> bool:
         for node in survivors:
-            for name, stamp in (await probe_times(node)).items():
+            for name, stamp in (await node.probe_times()).items():
                 if name in moved and stamp > since_ns and name not in first:
                     first[name] = stamp
         return len(first) == len(moved)
@@ -178,7 +167,7 @@ async def rebalance(url: str, doc: dict[str, Any], workdir: Path, total: int) ->
             mine = (await settled(members, total))["d"]
 
             async def probed() -> bool:
-                times = await probe_times(fourth)
+                times = await fourth.probe_times()
                 return all(times.get(name, 0) > launched for name in mine)
 
             await until(probed, 120, "d to probe its share")

@@ -58,6 +58,7 @@ def cluster_doc(
         "cluster": {"heartbeat": HEARTBEAT, "lease_timeout": LEASE, "claim_lease": "5s"},
         "targets": targets,
         "alerts": {"enabled": alerts},
+        "notify": {"send_timeout": "2s"},
     }
     if alerts:
         doc["alerts"] = {
@@ -204,15 +205,20 @@ class Node:
             return False
         return status in (200, 503)
 
+    async def probe_times(self) -> dict[str, int]:
+        """target -> when this node last probed it (targets it never probed are left out)."""
+        status, body = await self.get("/api/v1/targets", timeout=30)
+        assert status == 200, body
+        out = {}
+        for item in body["targets"]:
+            last = (item["probes"].get("tcp") or {}).get("last")
+            if last:
+                out[item["name"]] = int(last["time_ns"])
+        return out
+
     async def last_probe_ns(self, target: str) -> int:
         """When this node last probed ``target`` (0: never)."""
-        status, body = await self.get("/api/v1/targets")
-        assert status == 200, body
-        for item in body["targets"]:
-            if item["name"] == target:
-                last = (item["probes"].get("tcp") or {}).get("last")
-                return int(last["time_ns"]) if last else 0
-        return 0
+        return (await self.probe_times()).get(target, 0)
 
 
 def write_config(path: Path, doc: dict[str, Any]) -> Path:

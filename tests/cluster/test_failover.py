@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.alerts.harness import Listener
-from tests.cluster.harness import Node, cluster, cluster_doc, partition, write_config
+from tests.cluster.harness import Node, cluster, cluster_doc, owned_sets, partition, write_config
 from tests.eventually import eventually
 from tests.servers.receiver import Receiver
 
@@ -52,15 +52,17 @@ async def test_sigkill_moves_targets_and_keeps_the_incident(
             nodes[victim].kill()
 
             async def probed_again() -> bool:
-                latest: dict[str, int] = {}
+                latest: dict[str, int] = dict.fromkeys(moved, 0)
                 for node in survivors:
-                    for target in moved:
-                        latest[target] = max(latest.get(target, 0), await node.last_probe_ns(target))
+                    for target, stamp in (await node.probe_times()).items():
+                        if target in latest:
+                            latest[target] = max(latest[target], stamp)
                 return all(stamp > killed_ns for stamp in latest.values())
 
             await eventually(probed_again, f"the targets of {victim} probed by a survivor", timeout=30)
             # A few more rounds on the new owner: still firing, nothing new to say.
-            new_owner = next(node for node in survivors if "erp" in set((await node.cluster(owned=True))["owned"]))
+            now_owned = await owned_sets(survivors)
+            new_owner = next(node for node in survivors if "erp" in now_owned[node.name])
             seen = await new_owner.last_probe_ns("erp")
             await eventually(
                 lambda: _later(new_owner, "erp", seen), "three more probes of erp on its new owner", timeout=30
