@@ -70,6 +70,7 @@ class ClusterService:
         self.config_hash = config_hash(runtime.loaded.config)
         self.snapshot = Snapshot((), time.monotonic(), {})
         self.fenced = False
+        self._missing = False  # a heartbeat failed (logged once per outage)
         self.rounds = 0
         self._valid_until = 0.0  # monotonic end of the lease as this node can prove it
         self._settle_until: float | None = None  # monotonic: evaluations start after this
@@ -143,8 +144,9 @@ class ClusterService:
             delay = min(delay, self._settle_until - now)
         elapsed = now - self.snapshot.read_at
         for member in self.snapshot.members:
-            if member.node != self.node and member.alive:
-                delay = min(delay, max(0.0, member.remaining - elapsed) + WAKE_MARGIN)
+            left = member.remaining - elapsed
+            if member.node != self.node and left > 0:  # ends before the next heartbeat?
+                delay = min(delay, left + WAKE_MARGIN)
         return delay
 
     async def _round(self) -> None:
@@ -171,6 +173,9 @@ class ClusterService:
             await self._unreachable(exc)
             return
         self.snapshot = Snapshot(tuple(members), time.monotonic(), self._owners)
+        if self._missing and not self.fenced:
+            log.info("cluster: heartbeat renewed again before the lease ran out")
+        self._missing = False
         if self.fenced or self._settle_until is None:
             # Joining or rejoining: evaluate nothing for one heartbeat more, so every other
             # node has seen this one (and dropped what it wins) before it starts paging.
@@ -185,7 +190,9 @@ class ClusterService:
 
     async def _unreachable(self, exc: Exception) -> None:
         if time.monotonic() < self._valid_until:
-            log.warning("cluster: heartbeat failed (%s); the lease still holds", exc)
+            if not self._missing:
+                log.warning("cluster: heartbeat failed (%s); the lease still holds", exc)
+            self._missing = True
             self.runtime.health.set(HEALTH, False, f"heartbeat failed: {exc}")
             return
         if not self.fenced:

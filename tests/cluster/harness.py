@@ -55,7 +55,7 @@ def cluster_doc(
             ],
         },
         "storage": {"state_url": state_url, "embedded": {"enabled": False}},
-        "cluster": {"heartbeat": HEARTBEAT, "lease_timeout": LEASE, "claim_lease": "5s"},
+        "cluster": {"heartbeat": HEARTBEAT, "lease_timeout": LEASE, "claim_lease": "30s"},
         "targets": targets,
         "alerts": {"enabled": alerts},
         "notify": {"send_timeout": "2s"},
