@@ -88,7 +88,9 @@ async def commits(url: str) -> int:
 
 
 @contextlib.asynccontextmanager
-async def nodes(url: str, doc: dict[str, Any], workdir: Path, names: list[str]) -> AsyncIterator[dict[str, Node]]:
+async def nodes(
+    url: str, doc: dict[str, Any], workdir: Path, names: list[str]
+) -> AsyncIterator[dict[str, Node]]:
     workdir.mkdir(parents=True, exist_ok=True)
     config = write_config(workdir / "monitord.yaml", doc)
     started = {name: Node(name, config, workdir) for name in names}
@@ -176,7 +178,9 @@ async def rebalance(url: str, doc: dict[str, Any], workdir: Path, total: int) ->
             await fourth.stop()
 
 
-async def cpu_window(url: str, doc: dict[str, Any], workdir: Path, names: list[str], total: int, window: float) -> tuple[list[float], float]:
+async def cpu_window(
+    url: str, doc: dict[str, Any], workdir: Path, names: list[str], total: int, window: float
+) -> tuple[list[float], float]:
     """(CPU % of one core per node, database transactions/s per node) over ``window``."""
     async with nodes(url, doc, workdir, names) as members:
         await settled(members, total)
@@ -205,7 +209,10 @@ async def main_async(quick: bool) -> None:
         ports = json.loads(listener.stdout.readline())
         start_server: Any = postgres.postgres_server._get_wrapped_function()
         new_database: Any = postgres.postgres_url._get_wrapped_function()
-        with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp, contextlib.contextmanager(start_server)() as server:
+        with (
+            tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp,
+            contextlib.contextmanager(start_server)() as server,
+        ):
             root = Path(tmp)
 
             async def fresh(count: int, every: float) -> tuple[str, dict[str, Any], Any]:
@@ -254,7 +261,8 @@ async def main_async(quick: bool) -> None:
             [statistics.median(failover)],
             goal=f"<= lease + interval ({lease + interval:g}s)",
             met=statistics.median(failover) <= lease + interval,
-            note=f"{kills} kills of 3 nodes x {small} targets; samples {', '.join(f'{s:.2f}' for s in failover)}",
+            note=f"{kills} kills of 3 nodes x {small} targets; "
+            f"samples {', '.join(f'{s:.2f}' for s in failover)}",
         ),
         Figure(
             "cluster",

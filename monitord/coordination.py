@@ -93,9 +93,7 @@ class Ownership:
 
     # -- the cluster service's side ----------------------------------------------------
 
-    def update(
-        self, targets: Iterable[str], assigned: frozenset[str], *, fenced: bool, leader: bool
-    ) -> None:
+    def update(self, targets: Iterable[str], assigned: frozenset[str], *, fenced: bool, leader: bool) -> None:
         """Install a new assignment; listeners hear only about what changed."""
         before_probes = self._assigned
         before_evaluated = self.evaluated()

@@ -18,7 +18,7 @@ from monitord.results import ProbeResult, result_json
 async def healthz(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     board = runtime.health.snapshot()
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if runtime.health.ok else "degraded",
         "subsystems": {
             name: {

@@ -48,9 +48,9 @@ _CLAIM = text(
     bindparam("lease", type_=Float()),
 )
 
-_RELEASE = text(
-    "DELETE FROM cluster_outbox_claims WHERE node = :node AND outbox_id = ANY(:ids)"
-).bindparams(bindparam("node", type_=String()), bindparam("ids", type_=ARRAY(Integer())))
+_RELEASE = text("DELETE FROM cluster_outbox_claims WHERE node = :node AND outbox_id = ANY(:ids)").bindparams(
+    bindparam("node", type_=String()), bindparam("ids", type_=ARRAY(Integer()))
+)
 
 _NEXT_DUE = text(
     """

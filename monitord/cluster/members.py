@@ -75,6 +75,7 @@ _FORGET = text(
     "DELETE FROM cluster_members WHERE lease_until < now() - make_interval(secs => :after)"
 ).bindparams(bindparam("after", type_=Float()))
 
+
 class NodeNameTaken(StartupError):
     """Another live process renews a lease under this node's name."""
 

@@ -204,7 +204,10 @@ class ClusterService:
             )
         ownership = self.coordination.ownership
         ownership.update(
-            (r.target.name for r in self.runtime.loaded.targets), ownership.assigned, fenced=True, leader=False
+            (r.target.name for r in self.runtime.loaded.targets),
+            ownership.assigned,
+            fenced=True,
+            leader=False,
         )
         await self.leader.release()  # bounded: it does not wait on a dead server
         self.runtime.health.set(HEALTH, False, f"fenced: state store unreachable ({exc})")
@@ -249,11 +252,13 @@ class ClusterService:
             log.warning("cluster housekeeping failed: %s", exc)
 
     def _report(self) -> None:
-        status = self.status()
-        detail = f"{status['alive']} of {len(status['members'])} members alive"
-        if status["config_mismatch"]:
-            detail += "; another configuration on " + ", ".join(status["config_mismatch"])
-        self.runtime.health.set(HEALTH, not status["config_mismatch"], detail)
+        members = self.snapshot.members
+        alive = [m for m in members if m.alive]
+        mismatched = [m.node for m in alive if m.config_hash != self.config_hash]
+        detail = f"{len(alive)} of {len(members)} members alive"
+        if mismatched:
+            detail += "; another configuration on " + ", ".join(mismatched)
+        self.runtime.health.set(HEALTH, not mismatched, detail)
 
     # -- status ------------------------------------------------------------------------
 
@@ -303,7 +308,6 @@ class ClusterService:
             "config_mismatch": mismatched,
             "members": members,
         }
-
 
     def health(self) -> dict[str, object]:
         """The ``/healthz`` part (no token there): the status without hashes and addresses."""

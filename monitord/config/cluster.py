@@ -12,16 +12,13 @@ them and runs the singletons only while it holds the leader's advisory lock
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from monitord.config.durations import Bounds, Duration
 from monitord.config.section import Section
 from monitord.inputs import Name
-
-if TYPE_CHECKING:
-    from monitord.config.model import MonitordConfig
 
 # Why these defaults (docs/cluster.md has the long form): a lease of five heartbeats
 # survives four lost renewals (a GC pause, a slow query, a brief network blip) before
@@ -51,9 +48,7 @@ class ClusterConfig(Section):
         description="Target zones this node may probe; none: every zone (a target without a "
         "zone is probed only by nodes without this restriction).",
     )
-    sites: list[Name] | None = Field(
-        default=None, description="Sites this node may probe; none: every site."
-    )
+    sites: list[Name] | None = Field(default=None, description="Sites this node may probe; none: every site.")
     heartbeat: Annotated[Duration, Bounds(0.1, 60.0)] = Field(
         default=DEFAULT_HEARTBEAT,
         description="How often the node renews its membership lease and re-reads the members.",
@@ -90,29 +85,3 @@ class ClusterConfig(Section):
             f"cluster node {self.node_name}: {zones}, {sites}; heartbeat {self.heartbeat:g}s, "
             f"lease {self.lease_timeout:g}s"
         ]
-
-
-def check_cluster(config: MonitordConfig) -> list[tuple[str, str]]:
-    """A cluster needs the shared PostgreSQL state store, and a claim outlasting a send."""
-    cluster = config.cluster
-    if cluster is None:
-        return []
-    problems: list[tuple[str, str]] = []
-    url = config.storage.state_url
-    if url is None or not url.get_secret_value().startswith("postgresql+asyncpg://"):
-        problems.append(
-            (
-                "storage.state_url",
-                "cluster: needs a shared PostgreSQL state store (postgresql+asyncpg://...); "
-                "SQLite serves one node only",
-            )
-        )
-    if cluster.claim_lease < 2 * config.notify.send_timeout:
-        problems.append(
-            (
-                "cluster.claim_lease",
-                f"must be at least twice notify.send_timeout ({2 * config.notify.send_timeout:g}s), "
-                "or a claim can expire while its message is being sent",
-            )
-        )
-    return problems

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from alerts.config_checks import check_alerts
-from monitord.config.cluster import check_cluster
+from monitord.config.cluster_checks import check_cluster
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
 from monitord.config.tokens import check_tokens

@@ -176,7 +176,9 @@ class Node:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         async with (
             aiohttp.ClientSession() as session,
-            session.post(url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)) as response,
+            session.post(
+                url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response,
         ):
             return response.status, await response.json()
 
@@ -259,7 +261,9 @@ async def members_alive(node: Node, count: int, timeout: float = 30.0) -> dict[s
             return None
         return status
 
-    found: dict[str, Any] = await eventually(settled, f"{count} live members seen by {node.name}", timeout=timeout)
+    found: dict[str, Any] = await eventually(
+        settled, f"{count} live members seen by {node.name}", timeout=timeout
+    )
     return found
 
 
@@ -267,7 +271,9 @@ async def owned_sets(nodes: Iterable[Node]) -> dict[str, set[str]]:
     return {node.name: set((await node.cluster(owned=True))["owned"]) for node in nodes}
 
 
-async def partition(nodes: Iterable[Node], everything: set[str], timeout: float = 30.0) -> dict[str, set[str]]:
+async def partition(
+    nodes: Iterable[Node], everything: set[str], timeout: float = 30.0
+) -> dict[str, set[str]]:
     """Wait until the nodes' owned sets are disjoint and cover ``everything``; return them."""
     members = list(nodes)
 
@@ -280,5 +286,7 @@ async def partition(nodes: Iterable[Node], everything: set[str], timeout: float 
             union |= owned
         return sets if union == everything else None
 
-    found: dict[str, set[str]] = await eventually(exact, "every target owned by exactly one node", timeout=timeout)
+    found: dict[str, set[str]] = await eventually(
+        exact, "every target owned by exactly one node", timeout=timeout
+    )
     return found

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cluster.harness import Node, cluster, cluster_doc, partition, start_nodes, tcp_targets, write_config
+from tests.cluster.harness import (
+    Node,
+    cluster,
+    cluster_doc,
+    partition,
+    start_nodes,
+    tcp_targets,
+    write_config,
+)
 from tests.servers.processes import free_port
 
 TARGETS = 3000

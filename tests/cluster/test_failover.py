@@ -65,7 +65,9 @@ async def test_sigkill_moves_targets_and_keeps_the_incident(
             new_owner = next(node for node in survivors if "erp" in now_owned[node.name])
             seen = await new_owner.last_probe_ns("erp")
             await eventually(
-                lambda: _later(new_owner, "erp", seen), "three more probes of erp on its new owner", timeout=30
+                lambda: _later(new_owner, "erp", seen),
+                "three more probes of erp on its new owner",
+                timeout=30,
             )
             assert [m.kind for m in receiver.messages] == ["failure"], receiver.messages
 

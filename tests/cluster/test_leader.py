@@ -16,7 +16,9 @@ async def leader_of(nodes: list[Node]) -> Node | None:
     return leaders[0] if len(leaders) == 1 else None
 
 
-async def test_reconciliation_runs_on_the_leader_and_moves_when_it_dies(postgres_url: str, tmp_path: Path) -> None:
+async def test_reconciliation_runs_on_the_leader_and_moves_when_it_dies(
+    postgres_url: str, tmp_path: Path
+) -> None:
     ipam = {"reconcile": {"subnets": [SUBNET], "interval": "1s", "arp": False, "count": 1, "timeout": "0.2s"}}
     doc = cluster_doc(postgres_url, [], extra={"ipam": ipam})
     config = write_config(tmp_path / "monitord.yaml", doc)

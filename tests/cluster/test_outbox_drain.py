@@ -45,9 +45,7 @@ async def test_three_nodes_drain_the_outbox_exactly_once(
         async with cluster(config, tmp_path, ["a", "b", "c"]) as nodes:
 
             async def drained() -> bool:
-                query = select(func.count()).select_from(outbox).where(
-                    outbox.c.delivered_at.is_(None)
-                )
+                query = select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
                 async with store.engine.connect() as conn:
                     return int((await conn.execute(query)).scalar_one()) == 0
 
@@ -62,4 +60,3 @@ async def test_three_nodes_drain_the_outbox_exactly_once(
         assert sum(1 for count in senders.values() if count) >= 2, senders  # not one node alone
     finally:
         await store.close()
-

@@ -49,7 +49,10 @@ async def test_cut_node_goes_quiet_and_rejoins(postgres_url: str, tmp_path: Path
     await service.open()
     await pos_port.open()
     erp, pos = owned_by("c", "erp"), owned_by("c", "pos")
-    targets = [tcp(f"up{i:02d}", service.port) for i in range(12)] + [tcp(erp, erp_port.port), tcp(pos, pos_port.port)]
+    targets = [tcp(f"up{i:02d}", service.port) for i in range(12)] + [
+        tcp(erp, erp_port.port),
+        tcp(pos, pos_port.port),
+    ]
     names = {str(t["name"]) for t in targets}
     doc = cluster_doc(postgres_url, targets, receiver_url=receiver.url(), alerts=True)
     config = write_config(tmp_path / "monitord.yaml", doc)

@@ -27,6 +27,7 @@ TAG_TITLES = {
     "silences": "Silences",
     "pos": "POS terminals",
     "ipam": "IPAM",
+    "cluster": "Cluster",
 }
 
 
