@@ -162,8 +162,9 @@ class MemberRepo:
                 "(give every node its own name)"
             )
 
-    async def renew(self, *, config_hash: str, owned: int, leader: bool, lease: float) -> None:
-        """Extend the lease from the database's now(); LeaseLost if the row is not ours."""
+    async def renew(self, *, config_hash: str, owned: int, leader: bool, lease: float) -> list[Member]:
+        """Extend the lease from the database's now() and read every member in the same
+        transaction (one round trip per heartbeat); LeaseLost if the row is not ours."""
         params = {
             "node": self.node,
             "incarnation": self.incarnation,
@@ -174,8 +175,10 @@ class MemberRepo:
         }
         async with self._engine.begin() as conn:
             renewed = (await conn.execute(_RENEW, params)).scalar_one_or_none()
+            rows = (await conn.execute(_READ)).mappings().all() if renewed is not None else []
         if renewed is None:
             raise LeaseLost(f"the lease of node {self.node} is no longer this process's")
+        return [Member.from_row(row) for row in rows]
 
     async def leave(self) -> None:
         """End the lease now, so the survivors take the targets at their next heartbeat."""

@@ -7,7 +7,8 @@ filled in. One loop, every ``heartbeat``:
 1. renew this node's lease (``lease_until = now() + lease_timeout`` on the
    database's clock); the local deadline is the monotonic time the renewal was
    *sent* plus the lease, never later than the database's own;
-2. read the members; those with time left on their lease are alive;
+2. read the members (in the renewal's transaction); those with time left on their
+   lease are alive;
 3. hash the targets over the live members (only when either changed) and hand
    the result to ``Ownership``, which tells the scheduler and the alert engine
    what moved;
@@ -156,7 +157,7 @@ class ClusterService:
         try:
             async with asyncio.timeout(max(self.config.heartbeat, 1.0)):
                 try:
-                    await self.repo.renew(
+                    members = await self.repo.renew(
                         config_hash=self.config_hash,
                         owned=len(self.coordination.ownership.assigned),
                         leader=self.leader.held,
@@ -165,8 +166,8 @@ class ClusterService:
                 except LeaseLost as exc:
                     log.warning("%s; joining again", exc)
                     await self._join()
+                    members = await self.repo.members()
                 self._valid_until = sent + self.config.lease_timeout
-                members = await self.repo.members()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
