@@ -23,6 +23,8 @@ SUBSYSTEMS = {
     "monitord.sinks",
     "monitord.tsdb",
     "monitord.store",
+    "monitord.cluster",
+    "monitord.coordination",
 }
 
 
