@@ -10,6 +10,8 @@ Three narrow seams, none of which knows about PostgreSQL:
   A single node always leads.
 * ``OutboxClaims``: how the notify stage claims outbox rows so that several
   nodes may send and each message goes out once. A single node claims nothing.
+* ``HeartbeatShare``: POS heartbeats accepted by any node reach the leader, where
+  store evaluation runs. A single node shares nothing.
 
 The runtime carries one ``Coordination``; the cluster service (when configured)
 fills it in before any other service starts.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -178,6 +180,16 @@ class OutboxClaims(Protocol):
         """When the next row this node could claim falls due (rows others hold do not count)."""
 
 
+class HeartbeatShare(Protocol):
+    """POS heartbeats accepted by any node reach the leader's store evaluation."""
+
+    async def push(self, seen: Mapping[tuple[str, str], float]) -> None:
+        """Record ``(store, terminal) -> last seen`` (epoch seconds) in one batched write."""
+
+    async def recent(self) -> dict[tuple[str, str], float]:
+        """The last-seen times every node recorded lately."""
+
+
 class Coordination:
     """The seams of one node (see the module docstring); single-node answers by default."""
 
@@ -185,3 +197,4 @@ class Coordination:
         self.ownership = Ownership()
         self.leadership = Leadership()
         self.claims: OutboxClaims | None = None
+        self.heartbeats: HeartbeatShare | None = None

@@ -36,6 +36,7 @@ from monitord.cluster.confighash import config_hash
 from monitord.cluster.hashing import Node, assign
 from monitord.cluster.leader import LeaderLock
 from monitord.cluster.members import LeaseLost, Member, MemberRepo
+from monitord.cluster.pos_seen import SeenBook
 from monitord.config.cluster import ClusterConfig
 from monitord.config.loader import LoadedConfig
 from monitord.errors import StartupError
@@ -89,6 +90,7 @@ class ClusterService:
             raise StartupError("cluster: needs a PostgreSQL storage.state_url")
         self.coordination.leadership.enter_cluster()
         self.coordination.claims = self.claims
+        self.coordination.heartbeats = SeenBook(self.runtime.state.engine, self.node)
         await self._join()
         await self._round()
         self._task = asyncio.create_task(self._loop(), name="cluster:heartbeat")

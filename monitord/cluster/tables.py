@@ -1,4 +1,4 @@
-"""The cluster's tables: the members with their leases, and outbox claims.
+"""The cluster's tables: the members with their leases, POS last-seen times, outbox claims.
 
 Times are ``timestamptz`` written with the database's ``now()``, never a node's
 clock: nodes compare leases on one clock, so clock skew between machines cannot
@@ -7,7 +7,7 @@ make a live node look dead or a dead one look alive.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Table, Text
 
 from monitord.store.base import METADATA
 
@@ -27,6 +27,17 @@ cluster_members = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
     Column("lease_until", DateTime(timezone=True), nullable=False),
+)
+
+# POS heartbeats accepted by any node, for the leader's store evaluation (batched upserts).
+pos_seen = Table(
+    "cluster_pos_seen",
+    METADATA,
+    Column("store", String(128), primary_key=True),
+    Column("terminal", String(64), primary_key=True),
+    Column("last_seen", Float(), nullable=False),
+    Column("node", String(128), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox_claims = Table(

@@ -1,4 +1,4 @@
-"""cluster: members with their leases, and outbox claims.
+"""cluster: members with their leases, POS last-seen times, outbox claims.
 
 Revision ID: cluster_0001
 Revises:
@@ -33,6 +33,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("node", name="pk_cluster_members"),
     )
     op.create_table(
+        "cluster_pos_seen",
+        sa.Column("store", sa.String(128), nullable=False),
+        sa.Column("terminal", sa.String(64), nullable=False),
+        sa.Column("last_seen", sa.Float(), nullable=False),
+        sa.Column("node", sa.String(128), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("store", "terminal", name="pk_cluster_pos_seen"),
+    )
+    op.create_table(
         "cluster_outbox_claims",
         sa.Column("outbox_id", sa.Integer(), nullable=False),
         sa.Column("node", sa.String(128), nullable=False),
@@ -43,4 +52,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("cluster_outbox_claims")
+    op.drop_table("cluster_pos_seen")
     op.drop_table("cluster_members")
