@@ -54,3 +54,27 @@ def test_children_follow_their_root() -> None:
 def test_owner_is_stable_and_empty_without_nodes() -> None:
     assert owner_of("x", ["a", "b"]) == owner_of("x", ["b", "a"])
     assert owner_of("x", []) is None
+
+
+def test_the_configuration_hash_ignores_what_differs_per_node() -> None:
+    from monitord.cluster.confighash import config_hash
+    from monitord.config.loader import build_config
+
+    url = "postgresql+asyncpg://monitord@127.0.0.1/monitord"
+
+    def doc(node: str, listen: str, udp: str, **extra: object) -> dict[str, object]:
+        return {
+            "storage": {"state_url": url},
+            "cluster": {"node": node},
+            "http": {"listen": listen},
+            "pos": {"udp": {"listen": udp}},
+            **extra,
+        }
+
+    a = build_config(doc("a", "127.0.0.1:8470", "127.0.0.1:8471")).config
+    b = build_config(doc("b", "127.0.0.1:9470", "127.0.0.1:9471")).config
+    c = build_config(
+        doc("c", "127.0.0.1:8470", "127.0.0.1:8471", alerts={"evaluation_interval": "2s"})
+    ).config
+    assert config_hash(a) == config_hash(b)
+    assert config_hash(a) != config_hash(c)
