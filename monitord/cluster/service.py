@@ -35,7 +35,7 @@ from monitord.cluster.claims import ClaimBook
 from monitord.cluster.confighash import config_hash
 from monitord.cluster.hashing import Node, assign
 from monitord.cluster.leader import LeaderLock
-from monitord.cluster.members import LeaseLost, Member, MemberRepo
+from monitord.cluster.members import LeaseLost, Member, MemberRepo, NodeNameTaken
 from monitord.cluster.pos_seen import SeenBook
 from monitord.config.cluster import ClusterConfig
 from monitord.config.loader import LoadedConfig
@@ -91,7 +91,7 @@ class ClusterService:
         self.coordination.leadership.enter_cluster()
         self.coordination.claims = self.claims
         self.coordination.heartbeats = SeenBook(self.runtime.state.engine, self.node)
-        await self._join()
+        await self._first_join()
         await self._round()
         self._task = asyncio.create_task(self._loop(), name="cluster:heartbeat")
 
@@ -116,6 +116,23 @@ class ClusterService:
             log.warning("could not leave the cluster cleanly (%s); the lease runs out instead", exc)
 
     # -- the loop ----------------------------------------------------------------------
+
+    async def _first_join(self) -> None:
+        """Join; a node restarted right after a crash waits for its old lease to run out.
+
+        Another process that keeps renewing the name for a whole lease is alive:
+        that is a configuration error (two nodes, one name), reported at start."""
+        deadline = time.monotonic() + self.config.lease_timeout + self.config.heartbeat
+        for attempt in range(10_000):  # bounded by the deadline long before
+            try:
+                await self._join()
+                return
+            except NodeNameTaken:
+                if time.monotonic() >= deadline:
+                    raise
+                if attempt == 0:
+                    log.info("cluster: node %s still has a live lease; waiting for it to run out", self.node)
+            await asyncio.sleep(self.config.heartbeat)
 
     async def _join(self) -> None:
         http = self.runtime.loaded.config.http

@@ -68,6 +68,9 @@ async def test_cut_node_goes_quiet_and_rejoins(postgres_url: str, tmp_path: Path
             proxy.cut()
             await eventually(lambda: fenced(c), "c to fence itself", timeout=30)
             sent_when_fenced = await c.metric(SENT)
+            # Fenced, c still probes what it had (its time series go on through its sinks).
+            probed_at_fence = await c.last_probe_ns(erp)
+            await eventually(lambda: _probed_since(c, erp, probed_at_fence), "c to go on probing", timeout=30)
             survivors = [nodes["a"], nodes["b"]]
             await partition(survivors, names)  # c's targets moved to a and b
 
