@@ -314,9 +314,10 @@ class AlertService:
     async def _apply_handover(self, now: float) -> None:
         """Save and drop what this node lost; load and resume what it gained.
 
-        Failing to load leaves the handover pending for the next round (the
-        gained targets' results meanwhile find no alert and start pending, which
-        the load then replaces with the saved state)."""
+        A failure (the state store is out of reach) leaves the handover pending and
+        that round's results unevaluated, so no gained target is ever judged
+        without its saved state; the stored rows of gained targets replace whatever
+        is in memory for them."""
         evaluates = self._ownership.evaluates
         released = self.evaluator.release(evaluates)
         if released:
@@ -329,7 +330,10 @@ class AlertService:
             # Something may have arrived (targets, or names the leader evaluates): load it.
             known = self.evaluator.alerts
             rows = await AlertRepo(self.runtime.state).load()
-            adopted = [a for a in rows if evaluates(a.target) and a.fingerprint not in known]
+            gained = self._gained
+            adopted = [
+                a for a in rows if evaluates(a.target) and (a.target in gained or a.fingerprint not in known)
+            ]
             self.evaluator.adopt(adopted, self._gained, now)
         if released or adopted or self._gained:
             log.info(
