@@ -56,6 +56,9 @@ class Deliverer:
         self._pass_lock = asyncio.Lock()
         self._sender = AppriseSender(config.workers)
         self._failing: set[tuple[str, int]] = set()
+        # Rows an endpoint accepted whose "delivered" mark did not reach the state store
+        # (it went away mid-pass): marked first thing next pass, never sent again meanwhile.
+        self._unrecorded: dict[int, float] = {}
         self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
         self.sent = Counter(
             "monitord_notifications_sent", "Messages accepted by an endpoint", ["route"], registry=registry
@@ -120,6 +123,12 @@ class Deliverer:
             return await self._deliver_due()
 
     async def _deliver_due(self) -> int:
+        if self._unrecorded:
+            sent = dict(self._unrecorded)
+            await self.outbox.delivered(list(sent), max(sent.values()))
+            for row_id in sent:
+                self._unrecorded.pop(row_id, None)
+            log.info("recorded %d messages sent while the state store was out of reach", len(sent))
         blocked: set[tuple[str, int]] = set()
         parcels: list[list[Pending]] = []
         digests: dict[tuple[str, int], list[Pending]] = {}
@@ -133,7 +142,11 @@ class Deliverer:
             else:
                 parcels.append([row])
         done = 0
-        for parcel in parcels:
+        for index, parcel in enumerate(parcels):
+            if not self.outbox.may_send(self.config.send_timeout):
+                # In a cluster: the claim would run out while sending; give the rest back.
+                await self.outbox.release([row.id for rest in parcels[index:] for row in rest])
+                break
             destination = (parcel[0].route, parcel[0].url_index)
             if destination in blocked:
                 continue
@@ -177,7 +190,12 @@ class Deliverer:
         )
         destination = (first.route, first.url_index)
         if result.outcome is Outcome.SENT:
-            await self.outbox.delivered(ids, self.clock.now())
+            sent_at = self.clock.now()
+            try:
+                await self.outbox.delivered(ids, sent_at)
+            except BaseException:
+                self._unrecorded.update(dict.fromkeys(ids, sent_at))
+                raise
             self.sent.labels(route=first.route).inc()
             self._rejected.discard((first.route, first.url_index, url))
             if destination in self._failing:

@@ -11,7 +11,7 @@ worth acting on (fired, resolved, flapping started or stopped) is appended to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from alerts.flapping import FlapPolicy, is_flapping, record
@@ -67,6 +67,8 @@ class Evaluator:
         self._stale_before: dict[tuple[str, str], int] = {}
         self._by_rule: dict[str, CompiledRule] = {}
         self._decided: float | None = None  # the engine's time of the batch being evaluated
+        # In a cluster: the targets this node evaluates (absence is judged only for them).
+        self.scope: Callable[[str], bool] | None = None
         self.configure(rules, targets, policy, started_at, parents=parents, present=present)
 
     def configure(
@@ -124,6 +126,34 @@ class Evaluator:
             if rule is not None:
                 self._live.add((rule.index, alert.target))
         self._end_uncovered({}, digests, now)
+
+    def adopt(self, alerts: Iterable[Alert], targets: Iterable[str], now: float) -> None:
+        """Take over saved alerts of targets this node now owns (a cluster handover).
+
+        The saved state is resumed as a restart resumes it: a firing alert whose
+        receivers heard "firing" stays firing and is not paged again, and absence
+        is judged from ``now`` (the new owner has not had a chance to probe yet).
+        """
+        self.restore(alerts, self.digests, now)
+        for name in targets:
+            for kind in self._absent_kinds:
+                if kind is not None:
+                    self._last_seen[(name, kind)] = now
+
+    def release(self, keep: Callable[[str], bool]) -> list[Alert]:
+        """Drop the alerts of targets this node no longer evaluates; they are returned
+        for a last save (the new owner loads them from the state store)."""
+        gone = [a for a in self.alerts.values() if not keep(a.target)]
+        for alert in gone:
+            del self.alerts[alert.fingerprint]
+            self.dirty.discard(alert.fingerprint)
+            self.new_evidence.pop(alert.fingerprint, None)
+            rule = self._by_rule.get(alert.rule)
+            if rule is not None:
+                self._live.discard((rule.index, alert.target))
+        dropped = {id(a) for a in gone}
+        self.transitions = [t for t in self.transitions if id(t.alert) not in dropped]
+        return gone
 
     def _end_uncovered(
         self, old_rules: Mapping[str, CompiledRule], old_digests: Digests | None, now: float
@@ -366,9 +396,12 @@ class Evaluator:
     def check_absence(self, now: float) -> None:
         """Absent rules: no result of the rule's kind for ``intervals`` probe intervals."""
         self._decided = now
+        scope = self.scope
         for rule in self._absent:
             kind = rule.rule.kind or ""
             for name, resolved in self.targets.items():
+                if scope is not None and not scope(name):
+                    continue
                 settings = resolved.probes.get(kind)
                 if settings is None or not rule.rule.match.covers(resolved.target):
                     continue

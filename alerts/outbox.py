@@ -4,6 +4,11 @@ A row per (message, destination URL), with a unique idempotency key. Rows are
 written in the same transaction that records "receivers were told", so a crash
 either loses both or keeps both; delivered rows are never sent again, so a
 restart delays messages but never duplicates them.
+
+In a cluster every node sends: ``due`` then claims its rows through the
+coordination's ``OutboxClaims`` (``FOR UPDATE SKIP LOCKED`` and a claim lease,
+``monitord.cluster.claims``), and marking rows delivered, failed or postponed
+drops the claim in the same transaction. A single node claims nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.tables import outbox
+from monitord.coordination import OutboxClaims
 from monitord.store.engine import StateStore
 
 
@@ -34,8 +40,20 @@ class Pending:
 
 
 class Outbox:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: StateStore, claims: OutboxClaims | None = None) -> None:
         self.store = store
+        self.claims = claims
+
+    def may_send(self, margin: float) -> bool:
+        """Whether this node's claims on the rows of the last ``due`` outlast ``margin`` seconds."""
+        return self.claims is None or self.claims.may_send(margin)
+
+    async def release(self, row_ids: list[int]) -> None:
+        """Give claimed rows back unsent (their claim was about to run out)."""
+        if self.claims is None or not row_ids:
+            return
+        async with self.store.engine.begin() as conn:
+            await self.claims.release(conn, row_ids)
 
     @staticmethod
     async def add(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -54,18 +72,27 @@ class Outbox:
             )
 
     async def due(self, now: float, limit: int = 100) -> list[Pending]:
-        query = (
-            select(outbox)
-            .where(
-                outbox.c.delivered_at.is_(None),
-                outbox.c.gave_up_at.is_(None),
-                outbox.c.next_attempt_at <= now,
+        """Rows to send now; in a cluster only those this node has just claimed."""
+        if self.claims is not None:
+            async with self.store.engine.begin() as conn:
+                ids = await self.claims.claim(conn, now, limit)
+                if not ids:
+                    return []
+                query = select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+                rows = (await conn.execute(query)).mappings().all()
+        else:
+            query = (
+                select(outbox)
+                .where(
+                    outbox.c.delivered_at.is_(None),
+                    outbox.c.gave_up_at.is_(None),
+                    outbox.c.next_attempt_at <= now,
+                )
+                .order_by(outbox.c.id)
+                .limit(limit)
             )
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
-        async with self.store.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            async with self.store.engine.connect() as conn:
+                rows = (await conn.execute(query)).mappings().all()
         return [
             Pending(
                 id=r["id"],
@@ -88,7 +115,10 @@ class Outbox:
             outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None)
         )
         async with self.store.engine.connect() as conn:
-            value = (await conn.execute(query)).scalar()
+            if self.claims is not None:
+                value = await self.claims.next_due(conn)
+            else:
+                value = (await conn.execute(query)).scalar()
         return None if value is None else float(value)
 
     async def delivered(self, row_ids: int | list[int], now: float) -> None:
@@ -99,6 +129,8 @@ class Outbox:
                 .where(outbox.c.id.in_(ids))
                 .values(delivered_at=now, attempts=outbox.c.attempts + 1, last_error=None)
             )
+            if self.claims is not None:
+                await self.claims.release(conn, ids)
 
     async def failed(self, row_ids: int | list[int], error: str, retry_at: float | None, now: float) -> None:
         values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_error": error[:1000]}
@@ -109,11 +141,15 @@ class Outbox:
         ids = [row_ids] if isinstance(row_ids, int) else row_ids
         async with self.store.engine.begin() as conn:
             await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(**values))
+            if self.claims is not None:
+                await self.claims.release(conn, ids)
 
     async def postpone(self, row_ids: list[int], at: float) -> None:
         """Hold rows back (their destination is failing) without counting an attempt."""
         async with self.store.engine.begin() as conn:
             await conn.execute(update(outbox).where(outbox.c.id.in_(row_ids)).values(next_attempt_at=at))
+            if self.claims is not None:
+                await self.claims.release(conn, row_ids)
 
     async def counts(self) -> dict[str, int]:
         async with self.store.engine.connect() as conn:

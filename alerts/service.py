@@ -5,6 +5,13 @@ loop (its own bounded subscription on the result bus; it runs the stages of
 ``alerts.pipeline`` up to the outbox), the outbox deliverer (the notify stage), and
 housekeeping (auto-close, pruning). ``stop`` drains what is buffered and saves
 every live alert, so a restart resumes mid-incident without a duplicate message.
+
+In a cluster the engine evaluates only the targets this node owns
+(``Runtime.coordination``): results of others are dropped, and a handover is
+applied at the top of the next round, before any result of a gained target is
+evaluated: alerts of lost targets are saved and dropped, those of gained targets
+loaded from the state store and resumed exactly as a restart resumes them.
+Auto-close and outbox pruning run on the leader only.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from alerts.outbox import Outbox
 from alerts.pipeline import Pipeline
 from alerts.rules import compile_rules
 from alerts.silences import Silence, SilenceBook, SilenceSpec
+from alerts.state import Alert
 from monitord.bus import Subscription
 from monitord.clock import Clock
 from monitord.config.loader import LoadedConfig
@@ -89,6 +97,11 @@ class AlertService:
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
+        self._ownership = runtime.coordination.ownership
+        self._leadership = runtime.coordination.leadership
+        self._gained: set[str] = set()
+        self._handover = False
+        self.handovers = 0  # handovers applied (tests wait for them)
         self.deliverer: Deliverer | None = None
         self.pipeline: Pipeline | None = None
         registry = runtime.registry
@@ -107,14 +120,21 @@ class AlertService:
         store = self.runtime.state
         config = self.runtime.loaded.config
         saved = digests_from_json(await ProbeStateRepo(store).get(*DIGESTS_KEY))
+        alerts = await AlertRepo(store).load()
+        ownership = self._ownership
+        if ownership.clustered:
+            # Another node evaluates (and saves) the rest; holding them here would page twice.
+            self.evaluator.scope = ownership.evaluates
+            alerts = [a for a in alerts if ownership.evaluates(a.target)]
+            ownership.on_handover(self._on_handover)
         # Alerts whose rule, target or probe the new file removed or changed end now.
-        self.evaluator.restore(await AlertRepo(store).load(), saved, self.clock.now())
+        self.evaluator.restore(alerts, saved, self.clock.now())
         await self._save_digests()
         for silence in await AlertRepo(store).load_silences():
             self.silences.add(silence)
         health = self.runtime.health
         self.deliverer = Deliverer(
-            Outbox(store),
+            Outbox(store, self.runtime.coordination.claims),
             config.notify,
             self.runtime.registry,
             health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
@@ -243,8 +263,13 @@ class AlertService:
             wait = interval if next_flush is None else max(0.0, min(interval, next_flush - now))
             batch = await subscription.get_batch(BATCH, timeout=wait)
             now = clock.now()
+            if self._ownership.clustered:
+                evaluates = self._ownership.evaluates
+                batch = [r for r in batch if evaluates(r.target)]
             try:
                 async with self._lock:
+                    if self._handover:
+                        await self._apply_handover(now)
                     if batch:
                         self.evaluator.evaluate(batch, now)
                         self._evaluated.inc(len(batch))
@@ -278,6 +303,49 @@ class AlertService:
             if subscription.closed and not len(subscription):
                 return
 
+    # -- cluster handover ------------------------------------------------------------------
+
+    def _on_handover(self, gained: frozenset[str], lost: frozenset[str]) -> None:
+        """Ownership moved (called by the cluster service); applied at the next round."""
+        self._gained |= gained
+        self._gained -= lost
+        self._handover = True
+
+    async def _apply_handover(self, now: float) -> None:
+        """Save and drop what this node lost; load and resume what it gained.
+
+        A failure (the state store is out of reach) leaves the handover pending and
+        that round's results unevaluated, so no gained target is ever judged
+        without its saved state; the stored rows of gained targets replace whatever
+        is in memory for them."""
+        evaluates = self._ownership.evaluates
+        released = self.evaluator.release(evaluates)
+        if released:
+            try:
+                await AlertRepo(self.runtime.state).save(released)
+            except Exception as exc:  # the new owner resumes from the last saved state
+                log.warning("could not save %d handed-over alerts: %s", len(released), exc)
+        adopted: list[Alert] = []
+        if self._gained or not released:
+            # Something may have arrived (targets, or names the leader evaluates): load it.
+            known = self.evaluator.alerts
+            rows = await AlertRepo(self.runtime.state).load()
+            gained = self._gained
+            adopted = [
+                a for a in rows if evaluates(a.target) and (a.target in gained or a.fingerprint not in known)
+            ]
+            self.evaluator.adopt(adopted, self._gained, now)
+        if released or adopted or self._gained:
+            log.info(
+                "handover: %d targets gained, %d alerts taken over, %d handed on",
+                len(self._gained),
+                len(adopted),
+                len(released),
+            )
+        self._gained = set()
+        self._handover = False
+        self.handovers += 1
+
     async def _record(self, pipeline: Pipeline, now: float) -> int:
         """Write this round's transitions; on failure keep them for the next round."""
         evaluator = self.evaluator
@@ -310,13 +378,15 @@ class AlertService:
                 log.exception("alert housekeeping failed; trying again later")
 
     async def housekeep(self, now: float) -> None:
-        """Auto-close quiet tickets, prune delivered messages, forget idle groups and alerts."""
+        """Auto-close quiet tickets and prune delivered messages (the leader's part), forget
+        idle groups and alerts (every node's)."""
         assert self.pipeline is not None and self.deliverer is not None
         tickets = self.runtime.loaded.config.alerts.tickets
-        closed = await self.pipeline.tickets.auto_close(tickets.auto_close_after, now)
-        if closed:
-            log.info("auto-closed %d quiet tickets", len(closed))
-        await self.deliverer.outbox.prune(now - DELIVERED_KEPT)
+        if self._leadership.leading():  # singletons: on the leader only in a cluster
+            closed = await self.pipeline.tickets.auto_close(tickets.auto_close_after, now)
+            if closed:
+                log.info("auto-closed %d quiet tickets", len(closed))
+            await self.deliverer.outbox.prune(now - DELIVERED_KEPT)
         self.pipeline.groups.forget_idle(now, 86400.0)
         async with self._lock:
             gone = self.evaluator.forget_quiet(set())

@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, int] = {
     "ssh_patterns": 60,
     "cli_startup": 60,
     "syslog_ingest": 120,
+    "cluster": 300,
 }
 
 

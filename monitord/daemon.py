@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, disable_created_metric
 from monitord.api.app import build_runner
 from monitord.bus import ResultBus, Subscription
 from monitord.config.loader import LoadedConfig, load_config
+from monitord.coordination import Coordination
 from monitord.errors import ConfigError, StartupError
 from monitord.health import HealthBoard
 from monitord.icmp.shared import SharedIcmp
@@ -71,6 +72,7 @@ class Daemon:
         self.bus = ResultBus(self.registry)
         self.results = LatestResults()
         self.icmp = SharedIcmp()
+        self.coordination = Coordination()
         self.notifier = SystemdNotifier()
         self.state: StateStore | None = None
         self.runtime: Runtime | None = None
@@ -127,7 +129,14 @@ class Daemon:
         self.state = await StateStore.open(url, state_dir)
         self.health.set("state", True, self.state.dialect)
         runtime = self.runtime = Runtime(
-            self.config, self.registry, self.health, self.state, self.bus, self.results, self.icmp
+            self.config,
+            self.registry,
+            self.health,
+            self.state,
+            self.bus,
+            self.results,
+            self.icmp,
+            coordination=self.coordination,
         )
         subscriptions: list[Subscription] = []
         consumers: list[asyncio.Task[None]] = []
@@ -150,9 +159,15 @@ class Daemon:
                     if service is not None:
                         await service.start()
                         self.services.append(service)
+                ownership = self.coordination.ownership
                 self._scheduler = Scheduler(
-                    self.kinds, self.bus.publish, self.registry, config.daemon.max_concurrency
+                    self.kinds,
+                    self.bus.publish,
+                    self.registry,
+                    config.daemon.max_concurrency,
+                    owns=ownership.probes if ownership.clustered else None,
                 )
+                ownership.on_probes_changed(self._ownership_changed)
                 self.results.attach(self._scheduler.last_results)
                 self._scheduler.apply(self.loaded.targets)
                 scheduler_task = group.create_task(self._scheduler.run())
@@ -182,6 +197,14 @@ class Daemon:
             self._remove_signals()
             await self._close()
             log.info("stopped: %s", self._totals())
+
+    def _ownership_changed(self) -> None:
+        """The cluster moved targets to or from this node: only those jobs start or stop."""
+        if self._scheduler is None:
+            return
+        added, _changed, removed = self._scheduler.apply(self.loaded.targets)
+        if added or removed:
+            log.info("ownership changed: %d probe jobs started, %d stopped", added, removed)
 
     async def reload(self) -> bool:
         """Re-read the config file; a bad file keeps the running config. True if applied."""

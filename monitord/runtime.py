@@ -3,8 +3,8 @@
 Every sink factory, service factory and the HTTP application receive one frozen
 ``Runtime`` instead of the ``Daemon``. It names the shared parts a subsystem
 actually uses (the current configuration, metrics registry, health board,
-state store, result bus, the scheduler's latest results, the shared ICMP engine
-and the clock), so a subsystem can be built and tested without a daemon, and
+state store, result bus, the scheduler's latest results, the shared ICMP engine,
+the clock and the cluster coordination seams), so a subsystem can be built and tested without a daemon, and
 no module outside ``monitord/daemon.py`` needs to import the daemon.
 """
 
@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from monitord.bus import ResultBus
 from monitord.clock import Clock, SystemClock
 from monitord.config.loader import LoadedConfig
+from monitord.coordination import Coordination
 from monitord.health import HealthBoard
 from monitord.icmp.shared import SharedIcmp
 from monitord.results import ProbeResult
@@ -71,6 +72,8 @@ class Runtime:
     results: LatestResults = field(default_factory=LatestResults)
     icmp: SharedIcmp = field(default_factory=SharedIcmp)
     clock: Clock = field(default_factory=SystemClock)
+    # Ownership, leadership and outbox claims: single-node answers unless ``cluster:`` is set.
+    coordination: Coordination = field(default_factory=Coordination)
 
     @property
     def loaded(self) -> LoadedConfig:

@@ -71,8 +71,11 @@ class Scheduler:
         publish: ResultListener,
         registry: CollectorRegistry,
         max_concurrency: Mapping[str, int] | None = None,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self._kinds = kinds
+        # The ownership seam: in a cluster only targets this node owns get jobs (None: all).
+        self._owns = owns
         self._publish = publish
         self._limits = dict(max_concurrency or {})
         self._semaphores: dict[str, asyncio.Semaphore] = {}
@@ -115,12 +118,15 @@ class Scheduler:
     # -- configuration ----------------------------------------------------------------
 
     def apply(self, targets: Iterable[ResolvedTarget]) -> tuple[int, int, int]:
-        """Make the job set match ``targets``; unchanged jobs keep their timers.
+        """Make the job set match ``targets`` (those this node owns); unchanged jobs keep their timers.
 
         Returns (added, changed, removed) counts.
         """
         wanted: dict[JobKey, tuple[ProbeTarget, ProbeSettings]] = {}
+        owns = self._owns
         for resolved in targets:
+            if owns is not None and not owns(resolved.target.name):
+                continue
             for kind, settings in resolved.probes.items():
                 if kind in self._kinds:
                     wanted[(resolved.target.name, kind)] = (resolved.target, settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from alerts.service import alert_service
 from monitord.assets.service import asset_service
+from monitord.cluster.service import cluster_service
 from monitord.intake.syslog.service import syslog_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
@@ -39,7 +40,9 @@ SINK_FACTORIES: list[SinkFactory] = [
 ]
 
 # Subsystems started in this order and stopped in reverse.
+# The cluster comes first: every later service finds the node's coordination filled in.
 SERVICE_FACTORIES: list[ServiceFactory] = [
+    cluster_service,
     alert_service,
     pos_service,
     reconcile_service,

@@ -15,6 +15,7 @@ from aiohttp import web
 from monitord.api import (
     alerts_routes,
     assets_routes,
+    cluster_routes,
     core_routes,
     ipam_routes,
     openapi,
@@ -38,6 +39,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     pos_routes.setup,
     ipam_routes.setup,
     assets_routes.setup,
+    cluster_routes.setup,
     openapi.setup,
 ]
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from monitord.api.auth import require
-from monitord.api.keys import runtime_of
+from monitord.api.keys import CLUSTER_KEY, runtime_of
 from monitord.config.resolve import ResolvedTarget
 from monitord.errors import NotFoundError, RequestError
 from monitord.results import ProbeResult, result_json
@@ -18,7 +18,7 @@ from monitord.results import ProbeResult, result_json
 async def healthz(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     board = runtime.health.snapshot()
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if runtime.health.ok else "degraded",
         "subsystems": {
             name: {
@@ -30,6 +30,9 @@ async def healthz(request: web.Request) -> web.Response:
         },
         "buffers": runtime.bus.depth(),
     }
+    cluster = request.app.get(CLUSTER_KEY)
+    if cluster is not None:
+        body["cluster"] = cluster.health()
     return web.json_response(body, status=200 if runtime.health.ok else 503)
 
 

@@ -49,6 +49,8 @@ def summary(loaded: LoadedConfig) -> list[str]:
     sections = [config.alerts, config.notify, config.ipam, config.pos, config.syslog, config.assets]
     if config.storage.influxdb is not None:
         sections.insert(0, config.storage.influxdb)
+    if config.cluster is not None:
+        sections.append(config.cluster)
     for section in sections:
         lines.extend(section.summary())
     return lines

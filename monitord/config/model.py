@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from monitord.config.alerts import AlertsConfig
 from monitord.config.assets import AssetsConfig
+from monitord.config.cluster import ClusterConfig
 from monitord.config.daemon import DaemonConfig
 from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
@@ -86,6 +87,12 @@ class MonitordConfig(BaseSettings):
     assets: AssetsConfig = Field(
         default_factory=AssetsConfig,
         description="The equipment register: discovery of linked devices and the weekly warranty digest.",
+    )
+
+    cluster: ClusterConfig | None = Field(
+        default=None,
+        description="Several nodes on one PostgreSQL sharing the targets (docs/cluster.md); "
+        "none: a single node.",
     )
 
     @classmethod

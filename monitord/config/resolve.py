@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from alerts.config_checks import check_alerts
+from monitord.config.cluster_checks import check_cluster
 from monitord.config.model import MonitordConfig
 from monitord.config.syslog_checks import check_syslog
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
@@ -50,6 +51,7 @@ SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_tokens,
     check_syslog,
     check_assets,
+    check_cluster,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -60,6 +62,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_tokens: frozenset({"http", "pos"}),
     check_syslog: frozenset({"syslog", "targets"}),
     check_assets: frozenset({"assets", "notify"}),
+    check_cluster: frozenset({"cluster", "storage", "notify"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})

@@ -128,6 +128,8 @@ class ReconcileService:
 
     async def start(self) -> None:
         await self._retire()  # subnets dropped from the file while the daemon was down
+        # A node that becomes the leader sweeps at once, not an interval later.
+        self._runtime.coordination.leadership.on_change(lambda leading: self._wake.set() if leading else None)
         self._task = asyncio.create_task(self._loop(), name=self.name)
 
     async def reload(self, loaded: LoadedConfig) -> None:
@@ -166,8 +168,10 @@ class ReconcileService:
         await self._pinger.close()
 
     async def _loop(self) -> None:
+        leadership = self._runtime.coordination.leadership
         while True:
-            await self.sweep_all()
+            if leadership.leading():  # a singleton: in a cluster only the leader sweeps on schedule
+                await self.sweep_all()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._config.interval):
                     await self._wake.wait()

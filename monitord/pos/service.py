@@ -5,6 +5,9 @@ work (the evaluator loop and the writer of run-time registrations) runs in one
 task group owned by the service and ends in ``stop``. Terminals registered
 automatically or through the API are kept in the state store (``probe_state``,
 kind ``pos``) so a restart does not forget a till that went quiet meanwhile.
+
+In a cluster any node accepts heartbeats and shares their times through
+PostgreSQL (``monitord.cluster.pos_seen``); only the leader evaluates the stores.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from monitord.errors import ConflictError, NotFoundError, StartupError
 from monitord.pos.addresses import hostnames, ipam_addresses, ipam_available
 from monitord.pos.clock import Clock, SystemClock
 from monitord.pos.evaluator import AbsenceEvaluator
-from monitord.pos.ingest import HeartbeatIngest
+from monitord.pos.ingest import MAX_TERMINALS_PER_STORE, HeartbeatIngest
 from monitord.pos.register import Register, Source, Terminal
 from monitord.pos.udp import UdpListener
 from monitord.runtime import Runtime
@@ -38,6 +41,7 @@ STATE_KIND = "pos"
 EVAL_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 STATES = ("pending", "up", "down", "closed", "unreachable")
 IPAM_REFRESH = 60.0
+SHARE_EVERY = 1.0  # seconds between batched pushes of last-seen times in a cluster
 
 
 class PosService:
@@ -135,12 +139,18 @@ class PosService:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._evaluate_loop())
             group.create_task(self._write_loop())
+            if self.runtime.coordination.heartbeats is not None:
+                group.create_task(self._share_loop())
             if ipam_available():
                 group.create_task(self._ipam_loop())
 
     async def _evaluate_loop(self) -> None:
         failing = False
+        leadership = self.runtime.coordination.leadership
         while True:
+            if not leadership.leading():  # store evaluation is a singleton in a cluster
+                await asyncio.sleep(self.runtime.loaded.config.pos.evaluate_every)
+                continue
             try:
                 self.evaluate_once()
             except Exception as exc:  # a bug: report it once, keep judging the next tick
@@ -154,6 +164,57 @@ class PosService:
                     self.runtime.health.set("pos", True, self._health_detail())
                 failing = False
             await asyncio.sleep(self.runtime.loaded.config.pos.evaluate_every)
+
+    async def _share_loop(self) -> None:
+        """In a cluster: push the heartbeats this node accepted; on the leader, fold in
+        those every node accepted (the leader alone evaluates the stores)."""
+        share = self.runtime.coordination.heartbeats
+        assert share is not None
+        leadership = self.runtime.coordination.leadership
+        pushed: dict[tuple[str, str], float] = {}
+        failing = False
+        while True:
+            await asyncio.sleep(SHARE_EVERY)
+            try:
+                fresh = {
+                    (t.store, t.id): t.last_seen
+                    for t in self.register.terminals()
+                    if t.last_seen is not None and pushed.get((t.store, t.id)) != t.last_seen
+                }
+                await share.push(fresh)
+                pushed.update(fresh)
+                if leadership.leading():
+                    for key, when in (await share.recent()).items():
+                        if self._fold_seen(key, when):
+                            pushed[key] = when
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not failing:
+                    log.error("pos: cannot share heartbeats through the state store: %s", exc)
+                failing = True
+            else:
+                if failing:
+                    log.info("pos: heartbeats are shared again")
+                failing = False
+
+    def _fold_seen(self, key: tuple[str, str], when: float) -> bool:
+        """Take a heartbeat another node accepted; True if it was newer than ours."""
+        store_name, terminal_id = key
+        store = self.register.stores.get(store_name)
+        if store is None:
+            return False
+        terminal = store.terminals.get(terminal_id)
+        if terminal is None:
+            if not store.auto_register or len(store.terminals) >= MAX_TERMINALS_PER_STORE:
+                return False
+            terminal = self.register.add_terminal(store, terminal_id, "auto")
+            terminal.since = self.clock.now()
+        if terminal.last_seen is not None and when <= terminal.last_seen:
+            return False
+        terminal.last_seen = when
+        terminal.heartbeats += 1
+        return True
 
     def evaluate_once(self) -> None:
         """Judge every terminal and store now; publish what changed or is due."""

@@ -26,6 +26,8 @@ SUBSYSTEMS = {
     "monitord.intake",
     "monitord.logrules",
     "monitord.assets",
+    "monitord.cluster",
+    "monitord.coordination",
 }
 
 

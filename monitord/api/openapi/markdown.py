@@ -29,6 +29,7 @@ TAG_TITLES = {
     "pos": "POS terminals",
     "ipam": "IPAM",
     "assets": "Equipment register",
+    "cluster": "Cluster",
 }
 
 

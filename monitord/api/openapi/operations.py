@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
+from monitord.api import cluster_routes as cluster_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
@@ -86,7 +87,7 @@ LINE_OFFSET = Param(
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
-CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
+CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, CLUSTER = (
     "core",
     "alerts",
     "tickets",
@@ -94,6 +95,7 @@ CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
     "series",
     "pos",
     "ipam",
+    "cluster",
 )
 IP = "/api/v1/ipam"
 
@@ -137,6 +139,18 @@ OPERATIONS: tuple[Operation, ...] = (
         "Health of every subsystem and buffer depths",
         "none",
         (Answer(200, "healthy", ref("Health")), Answer(503, "degraded", ref("Health"))),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/cluster",
+        "getCluster",
+        CLUSTER,
+        "Cluster members, their leases, targets owned and configuration hashes",
+        "read",
+        ok(ref("Cluster")),
+        query=cluster_api.ClusterQuery,
+        errors=(404, 422),
+        query_example="owned=true",
     ),
     Operation(
         "GET",

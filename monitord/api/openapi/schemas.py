@@ -83,6 +83,50 @@ TARGET = obj(
     },
 )
 
+CLUSTER_MEMBER = obj(
+    ("node", "alive", "self", "leader", "lease_remaining", "targets_owned", "config_matches"),
+    node=STRING,
+    alive=BOOLEAN,
+    self=BOOLEAN,
+    leader=BOOLEAN,
+    lease_remaining={**NUMBER, "description": "seconds left on the lease, on the database's clock"},
+    heartbeat_at=STRING,
+    started_at=STRING,
+    targets_owned=INTEGER,
+    zones=nullable(array(STRING)),
+    sites=nullable(array(STRING)),
+    config_hash=STRING,
+    config_matches={**BOOLEAN, "description": "the member reads the same configuration as this node"},
+    api=nullable(STRING),
+)
+
+CLUSTER = obj(
+    (
+        "node",
+        "leader",
+        "fenced",
+        "targets",
+        "targets_owned",
+        "targets_unowned",
+        "alive",
+        "config_mismatch",
+        "members",
+    ),
+    node={**STRING, "description": "the node that answered"},
+    leader=BOOLEAN,
+    fenced={**BOOLEAN, "description": "true while the node cannot prove its lease (no evaluation, no sends)"},
+    config_hash=STRING,
+    heartbeat=NUMBER,
+    lease_timeout=NUMBER,
+    targets=INTEGER,
+    targets_owned=INTEGER,
+    targets_unowned={**INTEGER, "description": "targets no live node may probe (zones, sites)"},
+    alive=INTEGER,
+    config_mismatch={**array(STRING), "description": "live members reading another configuration"},
+    members=array(CLUSTER_MEMBER),
+    owned={**array(STRING), "description": "with owned=true: the targets this node probes now"},
+)
+
 HEALTH = obj(
     ("status", "subsystems", "buffers"),
     status={"enum": ["ok", "degraded"]},
@@ -93,6 +137,7 @@ HEALTH = obj(
         ),
     },
     buffers={"type": "object"},
+    cluster={**ref("Cluster"), "description": "only on a cluster node (cluster: in the configuration)"},
 )
 
 POINT: Schema = {
@@ -339,6 +384,7 @@ COMPONENTS: dict[str, Schema] = {
     "ProbeResult": PROBE_RESULT,
     "Target": TARGET,
     "Health": HEALTH,
+    "Cluster": CLUSTER,
     "Series": SERIES,
     "Alert": ALERT,
     "Ticket": TICKET,

@@ -28,6 +28,7 @@ VERSION_LOCATIONS: list[Path] = [
     _ROOT / "monitord" / "ipam" / "migrations",
     _ROOT / "alerts" / "migrations",
     _ROOT / "monitord" / "assets" / "migrations",
+    _ROOT / "monitord" / "cluster" / "migrations",
 ]
 
 
