@@ -34,6 +34,7 @@ from alerts.state import Alert
 from monitord.bus import Subscription
 from monitord.clock import Clock
 from monitord.config.loader import LoadedConfig
+from monitord.intake.syslog.tally import KIND as SYSLOG_KIND
 from monitord.pos.evaluator import STORE_KIND, TERMINAL_KIND
 from monitord.pos.register import store_router
 from monitord.results import now_ns
@@ -69,7 +70,16 @@ def _topology(loaded: LoadedConfig) -> tuple[dict[str, str], dict[str, frozenset
         if router is not None:
             parents[name] = router
     names = frozenset(stores)
-    return parents, {STORE_KIND: names, TERMINAL_KIND: names}
+    present = {STORE_KIND: names, TERMINAL_KIND: names}
+    # Syslog senders are targets (monitord/intake/syslog, kind "syslog"): a target removed
+    # by a reload, or the receiver switched off, ends its syslog alerts. Unknown senders kept
+    # under their address are nobody's to vouch for; their alerts are left to their results.
+    syslog = loaded.config.syslog
+    if not syslog.enabled:
+        present[SYSLOG_KIND] = frozenset()
+    elif not syslog.keep_unknown:
+        present[SYSLOG_KIND] = frozenset(resolved.target.name for resolved in loaded.targets)
+    return parents, present
 
 
 class AlertService:

@@ -14,7 +14,7 @@ import pytest
 
 from monitord.daemon import Daemon
 from tests.alerts.coverage.matrix import Incident, built_in, matrix_doc
-from tests.alerts.harness import api, running
+from tests.alerts.harness import api, running, sighup, write_config
 from tests.servers.receiver import Receiver
 from tests.syslog.harness import receiver_of, send_with_logger
 
@@ -83,3 +83,24 @@ async def test_syslog_errors(tmp_path: Path, receiver: Receiver) -> None:
         text = await evidence_of(daemon, ticket)
         assert "[error error] user.err: erp: ERROR replication to erp-db-2 broken" in text, text
         await incident.resolved()
+
+
+async def test_removing_the_sender_ends_its_syslog_alert(tmp_path: Path, receiver: Receiver) -> None:
+    """A syslog alert (30 min clear hold) ends at once when a reload removes its target:
+    syslog is not a probe kind, so the alert engine is told which senders exist."""
+    doc = matrix_doc(
+        tmp_path,
+        [*syslog_targets(), {"name": "other", "address": "127.0.0.2", "site": "head-office"}],
+        receiver,
+        syslog=SYSLOG,
+    )
+    path = write_config(tmp_path / "monitord.yaml", doc)
+    async with running(path) as daemon:
+        incident = Incident(daemon, receiver, "syslog-critical", TARGET)
+        async with sending(daemon, "local0.crit", "Out of memory: Killed process"):
+            await incident.fired()
+        write_config(path, {**doc, "targets": [t for t in doc["targets"] if t["name"] != TARGET]})
+        await sighup(daemon)
+        await incident.resolved()
+        ended = [m for m in receiver.messages if "RESOLVED" in m.title]
+        assert ended and all("(ended: target removed)" in m.body for m in ended), [m.body for m in ended]
