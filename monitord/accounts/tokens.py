@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from monitord.accounts import audit
-from monitord.accounts.account import check_role, normal_name
+from monitord.accounts.account import check_role, iso, normal_name
 from monitord.accounts.principal import RANK, Principal, Role, lower_role
 from monitord.accounts.tables import account_tokens, accounts
 from monitord.clock import Clock
@@ -57,7 +57,7 @@ class IssuedToken:
             "label": self.label,
             "role": self.role,
             "token": self.token,
-            "created_at": self.created_at,
+            "created_at": iso(self.created_at),
         }
 
 
@@ -146,9 +146,9 @@ class UserTokens:
                 "id": r["id"],
                 "label": r["label"],
                 "role": r["role"],
-                "created_at": r["created_at"],
-                "last_used_at": r["last_used_at"],
-                "revoked_at": r["revoked_at"],
+                "created_at": iso(r["created_at"]),
+                "last_used_at": iso(r["last_used_at"]),
+                "revoked_at": iso(r["revoked_at"]),
             }
             for r in rows
         ]

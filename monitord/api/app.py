@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
+from monitord.api import accounts_routes, alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
 from monitord.accounts.service import Accounts
 from monitord.accounts.sessions import Sessions
 from monitord.api.auth import TOKENS_KEY, TokenTable, auth_middleware
@@ -31,6 +31,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,
+    accounts_routes.setup,
     openapi.setup,
 ]
 

@@ -33,7 +33,7 @@ from monitord.errors import RequestError
 log = logging.getLogger("monitord.api.auth")
 Needed = Literal["read", "viewer", "technician", "admin"]
 Via = Literal["config-token", "user-token", "session", "anonymous"]
-CONFIG_ROLES: dict[str, Role] = {"read": "viewer", "admin": "admin"}
+CONFIG_ROLES: dict[str, Role] = {"read": "viewer", "technician": "technician", "admin": "admin"}
 IDENTITY = "monitord.identity"  # request key: the Identity the middleware (or the console) found
 
 
