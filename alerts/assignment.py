@@ -28,7 +28,7 @@ async def checked_assignee(conn: AsyncConnection, name: str | None) -> tuple[str
     return await assignable(conn, name)
 
 
-async def queue_notice(  # noqa: PLR0913, PLR0917  the notice is these facts
+async def queue_notice(  # noqa: PLR0917  the notice is these facts
     conn: AsyncConnection,
     ticket: Any,
     assignee: str,

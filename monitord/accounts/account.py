@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -48,7 +48,7 @@ def check_display_name(text: str) -> str:
 def check_role(role: str) -> Role:
     if role not in ROLES:
         raise ValueError(f"a role is one of {', '.join(ROLES)}")
-    return cast(Role, role)
+    return role
 
 
 def check_contacts(urls: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ Action = Literal[
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
 
-async def record(  # noqa: PLR0913, PLR0917  one entry is these six facts
+async def record(  # noqa: PLR0917  one entry is these six facts
     conn: AsyncConnection,
     at: float,
     actor: str,
@@ -47,7 +47,12 @@ async def record(  # noqa: PLR0913, PLR0917  one entry is these six facts
     """Add one entry inside the change's own transaction (both land or neither does)."""
     await conn.execute(
         account_audit.insert().values(
-            at=at, actor=actor[:128], action=action, account=account[:64], source=source[:128], detail=detail or {}
+            at=at,
+            actor=actor[:128],
+            action=action,
+            account=account[:64],
+            source=source[:128],
+            detail=detail or {},
         )
     )
 

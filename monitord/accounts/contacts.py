@@ -56,7 +56,9 @@ async def assignable(conn: AsyncConnection, name: str) -> tuple[str, int]:
         )
     ).first()
     if row is None:
-        raise RequestError(f"no account named {wanted[:64]!r} (see monitord users list)", field="assignee", status=422)
+        raise RequestError(
+            f"no account named {wanted[:64]!r} (see monitord users list)", field="assignee", status=422
+        )
     if not row.enabled:
         raise RequestError(f"account {row.name!r} is disabled", field="assignee", status=422)
     if RANK[check_role(row.role)] < RANK["technician"]:

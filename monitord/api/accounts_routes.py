@@ -108,7 +108,12 @@ async def account_audit(request: web.Request) -> web.Response:
 
 async def get_me(request: web.Request) -> web.Response:
     identity = require(request, "read")
-    body: dict[str, Any] = {"name": identity.name, "role": identity.role, "via": identity.via, "account": None}
+    body: dict[str, Any] = {
+        "name": identity.name,
+        "role": identity.role,
+        "via": identity.via,
+        "account": None,
+    }
     if identity.is_account:
         account = await accounts_of(request).get(identity.name)
         body["account"] = None if account is None else account.to_json()
@@ -146,7 +151,9 @@ async def issue_my_token(request: web.Request) -> web.Response:
 async def revoke_my_token(request: web.Request) -> web.Response:
     identity = _own(request)
     token_id = _token_id(request)
-    await accounts_of(request).tokens.revoke(identity.name, token_id, actor=identity.name, source=_source(request))
+    await accounts_of(request).tokens.revoke(
+        identity.name, token_id, actor=identity.name, source=_source(request)
+    )
     return web.json_response({"deleted": token_id})
 
 

@@ -749,7 +749,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "Revoke one of your tokens (it stops working at once)",
         "account",
         ok(DELETED),
-        params=(Param("id", {"type": "integer", "minimum": 0, "maximum": accounts_api.MAX_TOKEN_ID}, "the token's id", example=1),),
+        params=(
+            Param(
+                "id",
+                {"type": "integer", "minimum": 0, "maximum": accounts_api.MAX_TOKEN_ID},
+                "the token's id",
+                example=1,
+            ),
+        ),
         errors=(404, 409, 503),
     ),
 )
