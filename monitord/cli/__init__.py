@@ -24,6 +24,7 @@ COMMANDS: list[Command] = [
     Command("ipam", "monitord.cli.ipam", "IP address management"),
     Command("tickets", "monitord.cli.tickets", "list and work on tickets"),
     Command("assets", "monitord.cli.assets", "the equipment register"),
+    Command("users", "monitord.cli.users", "named accounts: add, passwords, roles, tokens (on the server)"),
 ]
 
 Handler = Callable[[argparse.Namespace], int]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import jsonschema_rs
@@ -18,6 +18,8 @@ from monitord.api.app import build_app
 from monitord.api.openapi import OPERATIONS, build_document, markdown
 from monitord.config.loader import build_config
 from monitord.daemon import Daemon
+from monitord.runtime import Runtime
+from monitord.store.engine import StateStore
 from tests.daemon_harness import base_config, running_daemon, url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +48,10 @@ def document_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def app_for(tmp_path: Path) -> web.Application:
-    return build_app(Daemon(build_config(base_config(tmp_path))))
+    """The application's routes only: the state store is never opened (nothing is served)."""
+    daemon = Daemon(build_config(base_config(tmp_path)))
+    unopened = cast(StateStore, None)
+    return build_app(Runtime(daemon.config, daemon.registry, daemon.health, unopened, daemon.bus))
 
 
 def test_document_and_router_name_the_same_operations(tmp_path: Path) -> None:
@@ -99,11 +104,13 @@ def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
         for method, op in item.items():
             where = f"{method.upper()} {path}"
             role = op["x-monitord-role"]
-            assert role in {"none", "read", "admin", "pos"}, where
+            assert role in {"none", "read", "technician", "admin", "account", "pos"}, where
             expected = {
                 "none": [],
                 "read": [{"apiToken": ["read"]}],
+                "technician": [{"apiToken": ["technician"]}],
                 "admin": [{"apiToken": ["admin"]}],
+                "account": [{"apiToken": ["account"]}],
                 "pos": [{"posToken": []}],
             }[role]
             assert op["security"] == expected, where
@@ -114,7 +121,7 @@ def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
                 assert code == "204" or answer.get("content"), f"{where} {code} has no typed body"
             if role != "none":
                 assert "401" in op["responses"], where
-            if role == "admin":
+            if role in ("technician", "admin"):
                 assert "403" in op["responses"], where
             assert op["responses"]["4XX"] == {"$ref": "#/components/responses/OtherClientError"}
 
@@ -177,7 +184,7 @@ def test_docs_list_every_operation_with_a_curl_example() -> None:
             assert any(f"-X {method}" in b for b in curl), f"{heading}: curl without -X {method}"
 
 
-@pytest.mark.parametrize("role", ["read", "admin"])
+@pytest.mark.parametrize("role", ["read", "technician", "admin", "account"])
 def test_docs_say_which_role_each_operation_needs(role: str) -> None:
     sections = docs_sections()
     for path, item in build_document()["paths"].items():

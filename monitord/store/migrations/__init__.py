@@ -29,6 +29,7 @@ VERSION_LOCATIONS: list[Path] = [
     _ROOT / "alerts" / "migrations",
     _ROOT / "monitord" / "assets" / "migrations",
     _ROOT / "monitord" / "cluster" / "migrations",
+    _ROOT / "monitord" / "accounts" / "migrations",
 ]
 
 
