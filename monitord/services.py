@@ -9,6 +9,7 @@ configuration and stopped in reverse order. Adding one is one line here.
 from __future__ import annotations
 
 from alerts.service import alert_service
+from monitord.intake.traps.service import trap_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
@@ -41,4 +42,5 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     alert_service,
     pos_service,
     reconcile_service,
+    trap_service,
 ]

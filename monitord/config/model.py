@@ -13,6 +13,7 @@ from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
+from monitord.config.snmp_traps import SnmpTrapsConfig
 from monitord.config.storage import StorageConfig
 from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
 
@@ -75,6 +76,11 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+    snmp_traps: SnmpTrapsConfig = Field(
+        default_factory=SnmpTrapsConfig,
+        description="The SNMP trap and inform receiver (v1, v2c, v3): listener, communities, "
+        "USM users, sender mapping and trap rules; off by default.",
     )
 
     @classmethod

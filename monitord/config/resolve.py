@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from alerts.config_checks import check_alerts
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
+from monitord.config.snmp_traps import check_snmp_traps
 from monitord.config.tokens import check_tokens
 from monitord.pos.checks import check_pos
 from probes import REGISTRY, kind_names
@@ -40,6 +41,7 @@ SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_pos,
     check_alerts,
     check_tokens,
+    check_snmp_traps,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -48,6 +50,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_pos: frozenset({"pos", "sites", "targets"}),
     check_alerts: frozenset({"alerts", "notify", "sites", "targets"}),
     check_tokens: frozenset({"http", "pos"}),
+    check_snmp_traps: frozenset({"snmp_traps", "targets"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})
