@@ -68,9 +68,11 @@ def _header(data: bytes, pos: int) -> tuple[int, int, int]:
 
 def version_of(data: bytes) -> int:
     """The msgVersion of an SNMP message (0 v1, 1 v2c, 3 v3) without decoding the rest."""
-    tag, start, end = _header(data, 0)
-    if tag != 0x30:
+    if not data:
+        raise Malformed("truncated", "empty datagram")
+    if data[0] != 0x30:
         raise Malformed("not_snmp", "not a BER sequence")
+    _, start, end = _header(data, 0)
     if end != len(data):
         raise Malformed("bad_length", "trailing bytes after the message")
     tag, vstart, vend = _header(data, start)
