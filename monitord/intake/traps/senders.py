@@ -87,18 +87,21 @@ class SenderMap:
 
 
 class OnceLog:
-    """Log a sender's refusal on the first time, and its acceptance after a refusal, only."""
+    """Log each (sender, reason) refusal the first time only, and the sender's next acceptance."""
 
     def __init__(self, limit: int = LOGGED_LIMIT) -> None:
-        self._refused: dict[str, str] = {}  # address -> reason logged
+        self._refused: dict[str, set[str]] = {}  # address -> reasons logged
         self.limit = limit
 
     def refused(self, address: str, reason: str, detail: str) -> None:
-        if self._refused.get(address) == reason:
+        reasons = self._refused.get(address)
+        if reasons is None:
+            if len(self._refused) >= self.limit:
+                return  # a flood of spoofed addresses: counted, not logged
+            reasons = self._refused[address] = set()
+        elif reason in reasons:
             return
-        if address not in self._refused and len(self._refused) >= self.limit:
-            return  # a flood of spoofed addresses: counted, not logged
-        self._refused[address] = reason
+        reasons.add(reason)
         log.warning("snmp traps from %s refused (%s): %s", address, reason, detail)
 
     def accepted(self, address: str, target: str) -> None:

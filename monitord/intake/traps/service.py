@@ -148,7 +148,8 @@ class TrapService:
                     if config.engine_id
                     else default_engine_id(f"{socket.gethostname()}:{loaded.config.daemon.state_dir}")
                 )
-                usm = await asyncio.to_thread(UsmReceiver.build, engine_id, config.users)
+                boots = loaded.config.daemon.state_dir / "snmp_traps" / f"engine-{engine_id.hex()}.boots"
+                usm = await asyncio.to_thread(UsmReceiver.build, engine_id, config.users, boots)
                 log.info("snmp traps: SNMPv3 engine ID 0x%s (informs go to it)", engine_id.hex())
             if self.receiver.usm is not None:
                 self.receiver.usm.close()

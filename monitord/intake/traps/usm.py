@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pysnmp.carrier.base import AbstractTransport, AbstractTransportDispatcher
@@ -43,10 +44,38 @@ _USM_STATS = {
     "usmStatsUnknownEngineIDs": "unknown_engine_id",
 }
 
+# pysnmp's counters of messages it could not parse at all (RFC 3412): malformed, not refused.
+_PARSE_ERRORS = (
+    ("__SNMPv2-MIB", "snmpInASNParseErrs"),
+    ("__SNMPv2-MIB", "snmpInBadVersions"),
+    ("__SNMP-MPD-MIB", "snmpInvalidMsgs"),
+    ("__SNMP-MPD-MIB", "snmpUnknownSecurityModels"),
+    ("__SNMP-MPD-MIB", "snmpUnknownPDUHandlers"),
+)
+
 
 def default_engine_id(seed: str) -> bytes:
     """A stable engine ID for this installation (pysnmp's enterprise number, format 5)."""
     return PYSNMP_ENTERPRISE + hashlib.blake2b(seed.encode(), digest_size=8).digest()
+
+
+def _next_boots(path: Path | None) -> int:
+    """snmpEngineBoots for this start: one more than the last, kept in ``path``."""
+    if path is None:
+        return 1
+    try:
+        boots = int(path.read_text(encoding="ascii").strip()) + 1
+    except (OSError, ValueError):
+        boots = 1
+    boots = boots if 0 < boots < 2**31 - 1 else 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_suffix(".tmp")
+        scratch.write_text(str(boots), encoding="ascii")
+        scratch.replace(path)
+    except OSError:
+        pass  # a read-only state directory: boots restart at 1, senders resynchronise
+    return boots
 
 
 class _Dispatcher(AbstractTransportDispatcher):  # type: ignore[misc]
@@ -90,12 +119,20 @@ class UsmReceiver:
             word: builder.import_symbols("__SNMP-USER-BASED-SM-MIB", name)[0]
             for name, word in _USM_STATS.items()
         }
+        self._parse_errors = [builder.import_symbols(module, name)[0] for module, name in _PARSE_ERRORS]
         self._dispatcher: _Dispatcher = engine.transport_dispatcher
 
     @classmethod
-    def build(cls, engine_id: bytes, users: Sequence[TrapUser]) -> UsmReceiver:
-        """A receiver for ``users`` (blocking: MIB modules load from disk)."""
-        engine = SnmpEngine(snmpEngineID=v2c.OctetString(engine_id))
+    def build(cls, engine_id: bytes, users: Sequence[TrapUser], boots_file: Path | None) -> UsmReceiver:
+        """A receiver for ``users`` (blocking: MIB modules load from disk, boots are counted in
+        ``boots_file``: RFC 3414 wants snmpEngineBoots to grow with every restart of an engine ID)."""
+        engine = SnmpEngine()  # not snmpEngineID=: pysnmp would keep its boots under /tmp
+        builder = engine.get_mib_builder()
+        (identity,) = builder.import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineID")
+        identity.syntax = identity.syntax.clone(engine_id)
+        engine.snmpEngineID = identity.syntax
+        (boots,) = builder.import_symbols("__SNMP-FRAMEWORK-MIB", "snmpEngineBoots")
+        boots.syntax = boots.syntax.clone(_next_boots(boots_file))
         transport = _Transport()
         engine.register_transport_dispatcher(_Dispatcher())
         pysnmp_config.add_transport(engine, DOMAIN, transport)
@@ -136,6 +173,7 @@ class UsmReceiver:
     def receive(self, data: bytes, address: tuple[str, int]) -> V3Outcome:
         """Run one datagram through the engine; raises ``Malformed`` for undecodable ones."""
         before = {word: int(symbol.syntax) for word, symbol in self._stats.items()}
+        errors_before = sum(int(symbol.syntax) for symbol in self._parse_errors)
         self._current = None
         self._transport.outgoing.clear()
         try:
@@ -150,7 +188,12 @@ class UsmReceiver:
             outcome.notification = self._current
             return outcome
         grown = [word for word, symbol in self._stats.items() if int(symbol.syntax) > before[word]]
-        outcome.refused = grown[0] if grown else "refused"
+        if not grown:
+            # Nothing USM could object to: pysnmp could not read the message (or dropped it
+            # without a word, which changes nothing either).
+            errors = sum(int(symbol.syntax) for symbol in self._parse_errors) - errors_before
+            raise Malformed("bad_v3", "unreadable SNMPv3 message" if errors else "dropped by the v3 engine")
+        outcome.refused = grown[0]
         if outcome.refused in ("unknown_engine_id", "not_in_time_window") and outcome.replies:
             outcome.refused = "discovery"  # a sender learning our engine ID / time: answered
         return outcome
