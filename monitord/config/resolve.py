@@ -18,8 +18,8 @@ from pydantic_core import ErrorDetails
 from alerts.config_checks import check_alerts
 from monitord.config.model import MonitordConfig
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
-from monitord.config.snmp_traps import check_snmp_traps
 from monitord.config.tokens import check_tokens
+from monitord.config.trap_checks import check_snmp_traps
 from monitord.pos.checks import check_pos
 from probes import REGISTRY, kind_names
 from probes.base import ProbeSettings, ProbeTarget

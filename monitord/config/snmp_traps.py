@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -23,9 +23,6 @@ from monitord.config.section import Section
 from monitord.inputs import Line
 from monitord.snmp.values import normalize_oid
 from probes.snmp import V3Settings
-
-if TYPE_CHECKING:
-    from monitord.config.model import MonitordConfig
 
 DEFAULT_LISTEN = "127.0.0.1:10162"
 RULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -118,8 +115,7 @@ class SnmpTrapsConfig(Section):
     )
     communities: list[Secret] = Field(
         default_factory=list,
-        description="v1/v2c communities accepted (secrets); empty: every v1/v2c trap is refused "
-        "and counted.",
+        description="v1/v2c communities accepted (secrets); empty: every v1/v2c trap is refused and counted.",
     )
     users: list[TrapUser] = Field(
         default_factory=list, description="SNMPv3 USM users accepted for traps and informs."
@@ -225,13 +221,3 @@ class SnmpTrapsConfig(Section):
             f"snmp traps: on {', '.join(self.listen)}, {len(self.communities)} communities, "
             f"{len(self.users)} v3 users, {len(self.rules)} rules"
         ]
-
-
-def check_snmp_traps(config: MonitordConfig) -> list[tuple[str, str]]:
-    """Sender mappings name targets that exist; rule names do not clash with built-in traps."""
-    problems: list[tuple[str, str]] = []
-    targets = {t.name for t in config.targets}
-    for address, target in config.snmp_traps.senders.items():
-        if target not in targets:
-            problems.append((f"snmp_traps.senders.{address}", f"unknown target {target!r}"))
-    return problems

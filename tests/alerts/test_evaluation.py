@@ -384,7 +384,13 @@ IF_DOWN = {
     "for": "1m",
     "clear_for": "1m",
 }
-AGENT_DOWN = {"name": "agent-down", "kind": "snmp", "measurement": "snmp_system", "condition": "down", "for": "0s"}
+AGENT_DOWN = {
+    "name": "agent-down",
+    "kind": "snmp",
+    "measurement": "snmp_system",
+    "condition": "down",
+    "for": "0s",
+}
 SILENT = {"name": "silent", "kind": "snmp", "condition": "absent", "intervals": 2}
 
 
@@ -417,7 +423,9 @@ def test_a_pushed_result_skips_the_holds_and_the_poll_keeps_its_own() -> None:
 def test_down_and_absent_rules_ignore_pushed_results() -> None:
     targets = [{"name": "sw1", "address": "127.0.0.1", "site": "s1", "probes": {"snmp": {"interval": "10s"}}}]
     ev = _evaluator([AGENT_DOWN, SILENT], targets)
-    failed = ProbeResult.failure(measurement="snmp_system", target="sw1", kind="snmp", reason="timeout", time_ns=0)
+    failed = ProbeResult.failure(
+        measurement="snmp_system", target="sw1", kind="snmp", reason="timeout", time_ns=0
+    )
     ev.evaluate([failed])
     (alert,) = ev.alerts.values()
     assert alert.status == "firing"

@@ -139,10 +139,7 @@ def decode_community(data: bytes) -> CommunityMessage:
         dec.read()
         community = dec.read()[1]
         dec.enter()
-        if pdu_tag == TRAP_V1:
-            notification = _v1(dec)
-        else:
-            notification = _v2(dec, pdu_tag == INFORM)
+        notification = _v1(dec) if pdu_tag == TRAP_V1 else _v2(dec, pdu_tag == INFORM)
         dec.exit()
     except Malformed:
         raise

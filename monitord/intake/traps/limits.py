@@ -40,7 +40,11 @@ class SenderLimits:
         return True
 
     def _forget_idle(self, now: float) -> None:
-        full = [a for a, (tokens, last) in self._buckets.items() if tokens + (now - last) * self.rate >= self.burst]
+        full = [
+            a
+            for a, (tokens, last) in self._buckets.items()
+            if tokens + (now - last) * self.rate >= self.burst
+        ]
         for address in full:
             del self._buckets[address]
         if len(self._buckets) >= self.max_senders:  # all busy (a spoofed flood): start over

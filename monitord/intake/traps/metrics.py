@@ -18,7 +18,9 @@ class TrapMetrics:
             registry=registry,
         )
         self.acknowledged = Counter(
-            "monitord_snmp_traps_informs_acknowledged", "Informs answered with a Response PDU", registry=registry
+            "monitord_snmp_traps_informs_acknowledged",
+            "Informs answered with a Response PDU",
+            registry=registry,
         )
         self.dropped = Counter(
             "monitord_snmp_traps_dropped",

@@ -18,7 +18,7 @@ from monitord.intake.traps.interfaces import InterfaceNames
 from monitord.intake.traps.metrics import TrapMetrics
 from monitord.intake.traps.notification import Notification
 from monitord.intake.traps.senders import OnceLog, SenderMap, normal_address
-from monitord.intake.traps.trap_results import TrapRules, Translation, translate
+from monitord.intake.traps.trap_results import Translation, TrapRules, translate
 from monitord.intake.traps.usm import UsmReceiver
 
 VERSION_NAMES = {V1: "1", V2C: "2c", V3: "3"}
@@ -95,7 +95,10 @@ class TrapReceiver:
             handled.replies = replies
             return handled
         self.once.accepted(sender, target.name)
-        return Handled(translate(note, target, sender, time_ns, self.rules, self.names), replies)
+        return Handled(
+            translate(note, target, sender=sender, time_ns=time_ns, rules=self.rules, names=self.names),
+            replies,
+        )
 
     def _refuse(self, sender: str, reason: str, detail: str) -> Handled:
         self.metrics.refused.labels(reason=reason).inc()

@@ -161,7 +161,9 @@ class TrapService:
         targets = [r.target for r in loaded.targets]
         failed = await self.senders.refresh(targets, loaded.config.snmp_traps.senders)
         if failed:
-            log.warning("snmp traps: cannot resolve %s: traps from them are unknown senders", ", ".join(failed))
+            log.warning(
+                "snmp traps: cannot resolve %s: traps from them are unknown senders", ", ".join(failed)
+            )
         self.names.forget(set(self.senders.targets))
 
     async def _start_listener(self, config: SnmpTrapsConfig) -> None:

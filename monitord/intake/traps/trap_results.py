@@ -95,6 +95,7 @@ class Translation:
 def translate(
     note: Notification,
     target: ProbeTarget,
+    *,
     sender: str,
     time_ns: int,
     rules: TrapRules,
@@ -141,7 +142,9 @@ def translate(
         hold = rules.hold(rule) if rule is not None else rules.end_after
         out.ends.append((hold, _ended(trap, {"active": 0})))
     for ended in rules.ending.get(note.trap_oid, ()):
-        out.cancels.append(_ended(trap, {"active": 0}, {**base, "trap": ended.name, "severity": ended.severity}))
+        out.cancels.append(
+            _ended(trap, {"active": 0}, {**base, "trap": ended.name, "severity": ended.severity})
+        )
     if standard in ("linkDown", "linkUp"):
         interface = _interface(note, target, base, time_ns, names, up=standard == "linkUp")
         if interface is not None:

@@ -90,7 +90,7 @@ class _Transport(AbstractTransport):  # type: ignore[misc]
     def __init__(self) -> None:
         self.outgoing: list[tuple[bytes, Any]] = []
 
-    def send_message(self, outgoingMessage: Any, transportAddress: Any) -> None:  # noqa: N803 (pysnmp's names)
+    def send_message(self, outgoingMessage: Any, transportAddress: Any) -> None:
         self.outgoing.append((bytes(outgoingMessage), transportAddress))
 
     def close_transport(self) -> None:
@@ -155,7 +155,7 @@ class UsmReceiver:
         ntfrcv.NotificationReceiver(engine, receiver._received)
         return receiver
 
-    def _received(
+    def _received(  # noqa: PLR0917 (pysnmp calls it with these six positional arguments)
         self,
         engine: Any,
         state_reference: Any,
@@ -200,4 +200,3 @@ class UsmReceiver:
 
     def close(self) -> None:
         self._transport.close_transport()
-

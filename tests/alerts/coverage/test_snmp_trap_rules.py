@@ -36,7 +36,12 @@ RULES = [
         "description": "UPS runs on battery",
         "end_after": "1h",  # only the power-restored trap can end it within the test
     },
-    {"name": "fan-tray", "oids": ["1.3.6.1.4.1.9.9.117.2.*"], "severity": "warning", "description": "Fan tray"},
+    {
+        "name": "fan-tray",
+        "oids": ["1.3.6.1.4.1.9.9.117.2.*"],
+        "severity": "warning",
+        "description": "Fan tray",
+    },
 ]
 
 
@@ -51,7 +56,9 @@ async def test_snmp_trap_authentication_failure(tmp_path: Path, receiver: Receiv
         await incident.no_news_yet()
         assert (await trap_v2c(port(daemon), AUTH_FAILURE))[0] == 0
         await incident.fired()
-        assert "refused an SNMP request (authenticationFailure trap from 127.0.0.1)" in receiver.messages[0].body
+        assert (
+            "refused an SNMP request (authenticationFailure trap from 127.0.0.1)" in receiver.messages[0].body
+        )
         await incident.resolved()  # end_after (1 s) without another
 
 
@@ -64,7 +71,10 @@ async def test_snmp_trap_critical(tmp_path: Path, receiver: Receiver) -> None:
         on_battery = ["1.3.6.1.4.1.318.2.1.1", "s", "input voltage 0 V"]
         assert (await trap_v1(port(daemon), "1.3.6.1.4.1.318", 6, 5, on_battery))[0] == 0
         await incident.fired()
-        assert "ups-on-battery: UPS runs on battery: 1.3.6.1.4.1.318.2.1.1 = input voltage 0 V" in receiver.messages[0].body
+        assert (
+            "ups-on-battery: UPS runs on battery: 1.3.6.1.4.1.318.2.1.1 = input voltage 0 V"
+            in receiver.messages[0].body
+        )
         assert (await trap_v1(port(daemon), "1.3.6.1.4.1.318", 6, 9))[0] == 0  # power restored
         await incident.resolved()
 
@@ -74,7 +84,9 @@ async def test_snmp_trap_warning(tmp_path: Path, receiver: Receiver) -> None:
     async with running(doc(tmp_path, receiver)) as daemon:
         incident = Incident(daemon, receiver, "snmp-trap-warning", TARGET)
         await incident.no_news_yet()
-        assert (await trap_v2c(port(daemon), FAN_FAILED, ["1.3.6.1.4.1.9.9.117.1.4.1.1.1.1", "i", "3"]))[0] == 0
+        assert (await trap_v2c(port(daemon), FAN_FAILED, ["1.3.6.1.4.1.9.9.117.1.4.1.1.1.1", "i", "3"]))[
+            0
+        ] == 0
         await incident.fired()
         assert f"{TARGET}: fan-tray: Fan tray" in receiver.messages[0].body
         await incident.resolved()

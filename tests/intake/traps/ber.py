@@ -23,12 +23,12 @@ def octets(value: bytes) -> bytes:
 def oid(text: str) -> bytes:
     arcs = [int(p) for p in text.split(".")]
     out = bytearray([arcs[0] * 40 + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
+    for value in arcs[2:]:
+        chunk = [value & 0x7F]
+        rest = value >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
         out += bytes(reversed(chunk))
     return tlv(0x06, bytes(out))
 
@@ -41,7 +41,9 @@ def varbind(name: bytes, value: bytes) -> bytes:
     return tlv(0x30, name + value)
 
 
-def message(version: int, community: bytes, pdu_tag: int, varbinds: list[bytes], request_id: int = 7) -> bytes:
+def message(
+    version: int, community: bytes, pdu_tag: int, varbinds: list[bytes], request_id: int = 7
+) -> bytes:
     pdu = tlv(pdu_tag, integer(request_id) + integer(0) + integer(0) + tlv(0x30, b"".join(varbinds)))
     return tlv(0x30, integer(version) + octets(community) + pdu)
 

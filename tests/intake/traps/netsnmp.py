@@ -91,7 +91,12 @@ def _agent(port: int, source: str) -> list[str]:
 
 
 async def trap_v2c(
-    port: int, oid: str, varbinds: list[str] | None = None, *, community: str = "public", source: str = "127.0.0.1"
+    port: int,
+    oid: str,
+    varbinds: list[str] | None = None,
+    *,
+    community: str = "public",
+    source: str = "127.0.0.1",
 ) -> tuple[int, str]:
     binary = need_binary("snmptrap", "snmp")
     return await _run([binary, "-v2c", "-c", community, *_agent(port, source), "", oid, *(varbinds or [])])
@@ -108,7 +113,17 @@ async def trap_v1(
     source: str = "127.0.0.1",
 ) -> tuple[int, str]:
     binary = need_binary("snmptrap", "snmp")
-    args = [binary, "-v1", "-c", community, *_agent(port, source), enterprise, source, str(generic), str(specific)]
+    args = [
+        binary,
+        "-v1",
+        "-c",
+        community,
+        *_agent(port, source),
+        enterprise,
+        source,
+        str(generic),
+        str(specific),
+    ]
     return await _run([*args, "", *(varbinds or [])])
 
 

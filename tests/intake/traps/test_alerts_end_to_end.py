@@ -39,12 +39,20 @@ def switch(snmp_port: int, interval: str) -> dict[str, Any]:
         "address": "127.0.0.1",
         "site": "store-3",
         "probes": {
-            "snmp": {"port": snmp_port, "interval": interval, "timeout": "3s", "request_timeout": "0.5s", "retries": 1}
+            "snmp": {
+                "port": snmp_port,
+                "interval": interval,
+                "timeout": "3s",
+                "request_timeout": "0.5s",
+                "retries": 1,
+            }
         },
     }
 
 
-async def test_link_down_trap_opens_the_interface_alert_before_any_poll(tmp_path: Path, receiver: Receiver) -> None:
+async def test_link_down_trap_opens_the_interface_alert_before_any_poll(
+    tmp_path: Path, receiver: Receiver
+) -> None:
     # The agent's port answers nothing: no poll can ever report this interface.
     doc = matrix_doc(tmp_path, [switch(free_port(kind=2), "1d")], receiver, snmp_traps=traps_section())
     async with running(doc) as daemon:
@@ -61,7 +69,9 @@ async def test_link_down_trap_opens_the_interface_alert_before_any_poll(tmp_path
 
 
 @pytest.mark.root
-async def test_trap_and_poll_agree_on_one_alert(tmp_path: Path, snmpd: SnmpdServer, receiver: Receiver) -> None:
+async def test_trap_and_poll_agree_on_one_alert(
+    tmp_path: Path, snmpd: SnmpdServer, receiver: Receiver
+) -> None:
     doc = matrix_doc(tmp_path, [switch(snmpd.port, "1s")], receiver, snmp_traps=traps_section())
     async with running(doc) as daemon:
         incident = Incident(daemon, receiver, RULE, TARGET)

@@ -39,9 +39,13 @@ def test_v1_enterprise_trap_is_converted_as_rfc3584_says() -> None:
     assert note.evidence() == ("1.3.6.1.4.1.318.2.1 = on battery (octets)",)
 
 
-@pytest.mark.parametrize(("generic", "oid"), [(0, "1.3.6.1.6.3.1.1.5.1"), (2, LINK_DOWN), (4, "1.3.6.1.6.3.1.1.5.5")])
+@pytest.mark.parametrize(
+    ("generic", "oid"), [(0, "1.3.6.1.6.3.1.1.5.1"), (2, LINK_DOWN), (4, "1.3.6.1.6.3.1.1.5.5")]
+)
 def test_v1_generic_traps_are_the_standard_trap_oids(generic: int, oid: str) -> None:
-    data = capture(["snmptrap", "-v1", "-c", "public", TARGET, "1.3.6.1.4.1.8072", "127.0.0.1", str(generic), "0", ""])
+    data = capture(
+        ["snmptrap", "-v1", "-c", "public", TARGET, "1.3.6.1.4.1.8072", "127.0.0.1", str(generic), "0", ""]
+    )
     assert decode_community(data).notification.trap_oid == oid
 
 
@@ -82,7 +86,11 @@ MALFORMED = [
     ("no community", ber.tlv(0x30, ber.integer(1) + ber.integer(5)), "not_snmp"),
     ("GetRequest", ber.message(1, b"public", 0xA0, ber.standard_varbinds()), "not_notification"),
     ("Response", ber.message(1, b"public", 0xA2, ber.standard_varbinds()), "not_notification"),
-    ("v1 Trap-PDU in v2c", ber.tlv(0x30, ber.integer(1) + ber.octets(b"public") + V1_PDU), "not_notification"),
+    (
+        "v1 Trap-PDU in v2c",
+        ber.tlv(0x30, ber.integer(1) + ber.octets(b"public") + V1_PDU),
+        "not_notification",
+    ),
     ("v2 trap in v1", ber.message(0, b"public", 0xA7, ber.standard_varbinds()), "not_notification"),
     ("no varbinds", ber.message(1, b"public", 0xA7, []), "no_trap_oid"),
     ("only sysUpTime", ber.message(1, b"public", 0xA7, ber.standard_varbinds()[:1]), "no_trap_oid"),
@@ -106,7 +114,9 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("data", "reason"), [(d, r) for _, d, r in MALFORMED], ids=[n for n, _, _ in MALFORMED])
+@pytest.mark.parametrize(
+    ("data", "reason"), [(d, r) for _, d, r in MALFORMED], ids=[n for n, _, _ in MALFORMED]
+)
 def test_malformed_datagrams_raise_with_their_reason(data: bytes, reason: str) -> None:
     with pytest.raises(Malformed) as raised:
         version_of(data)

@@ -31,7 +31,10 @@ async def test_a_full_queue_drops_new_datagrams_and_counts_them() -> None:
                 sock.sendto(good, ("127.0.0.1", listener.ports[0]))
 
         def dropped() -> float:
-            return registry.get_sample_value("monitord_snmp_traps_dropped_total", {"reason": "queue_full"}) or 0.0
+            return (
+                registry.get_sample_value("monitord_snmp_traps_dropped_total", {"reason": "queue_full"})
+                or 0.0
+            )
 
         await eventually(lambda: len(listener.queue) + dropped() == 150, "150 datagrams queued or dropped")
         assert (len(listener.queue), dropped()) == (100, 50)

@@ -9,7 +9,7 @@ from monitord.intake.traps.interfaces import InterfaceNames
 from monitord.intake.traps.limits import SenderLimits
 from monitord.intake.traps.notification import Notification
 from monitord.intake.traps.oids import LINK_DOWN, LINK_UP
-from monitord.intake.traps.trap_results import TrapRules, translate
+from monitord.intake.traps.trap_results import Translation, TrapRules, translate
 from monitord.results import ProbeResult
 from monitord.snmp.values import ValueKind, VarBind
 from probes.base import ProbeTarget
@@ -75,8 +75,13 @@ def _link(trap_oid: str, *varbinds: tuple[str, ValueKind, int | bytes]) -> Notif
     return Notification("2c", False, trap_oid, 100, tuple(VarBind(*v) for v in varbinds), "community")
 
 
+def _translate(note: Notification, names: InterfaceNames) -> Translation:
+    rules = TrapRules.compile(SnmpTrapsConfig())
+    return translate(note, SWITCH, sender="192.0.2.1", time_ns=1, rules=rules, names=names)
+
+
 def _interface_result(note: Notification, names: InterfaceNames) -> ProbeResult:
-    translation = translate(note, SWITCH, "192.0.2.1", 1, TrapRules.compile(SnmpTrapsConfig()), names)
+    translation = _translate(note, names)
     (interface,) = [r for r in translation.results if r.measurement == "snmp_interface"]
     return interface
 
@@ -98,7 +103,13 @@ def test_link_down_uses_the_names_the_poll_reported() -> None:
     result = _interface_result(note, names)
     assert result.tags == poll.tags  # the poll's alert identity, not the trap's ifDescr
     assert (result.kind, result.pushed) == ("snmp", True)
-    assert result.fields == {"up": 0, "oper_down": 1, "described_down": 1, "admin_status": 1, "oper_status": 2}
+    assert result.fields == {
+        "up": 0,
+        "oper_down": 1,
+        "described_down": 1,
+        "admin_status": 1,
+        "oper_status": 2,
+    }
 
 
 def test_link_down_without_a_poll_names_the_interface_as_the_poll_would() -> None:
@@ -110,7 +121,11 @@ def test_link_down_without_a_poll_names_the_interface_as_the_poll_would() -> Non
 
 
 def test_link_up_of_an_admin_down_port_and_a_trap_without_an_interface() -> None:
-    note = _link(LINK_UP, ("1.3.6.1.2.1.2.2.1.7.3", ValueKind.INTEGER, 2), ("1.3.6.1.2.1.2.2.1.8.3", ValueKind.INTEGER, 2))
+    note = _link(
+        LINK_UP,
+        ("1.3.6.1.2.1.2.2.1.7.3", ValueKind.INTEGER, 2),
+        ("1.3.6.1.2.1.2.2.1.8.3", ValueKind.INTEGER, 2),
+    )
     assert _interface_result(note, InterfaceNames()).fields["oper_down"] == 0  # shut down on purpose
-    bare = translate(_link(LINK_DOWN), SWITCH, "192.0.2.1", 1, TrapRules.compile(SnmpTrapsConfig()), InterfaceNames())
+    bare = _translate(_link(LINK_DOWN), InterfaceNames())
     assert [r.measurement for r in bare.results] == ["snmp_trap"]  # nothing says which interface

@@ -33,7 +33,9 @@ async def test_traps_and_informs_of_every_version_arrive_as_results(tmp_path: Pa
         at = port(daemon)
         assert (await trap_v1(at, "1.3.6.1.4.1.8072", 0, 0))[0] == 0
         assert (await trap_v2c(at, LINK_DOWN, interface(2, alias="uplink")))[0] == 0
-        assert (await trap_v3(at, USER, "1.3.6.1.4.1.8072.4.0.9", ["1.3.6.1.4.1.8072.4.1", "s", "v3 here"]))[0] == 0
+        assert (await trap_v3(at, USER, "1.3.6.1.4.1.8072.4.0.9", ["1.3.6.1.4.1.8072.4.1", "s", "v3 here"]))[
+            0
+        ] == 0
         code, output = await inform_v2c(at, COLD_START)
         assert code == 0, output  # snmpinform exits 0 only after the Response PDU came back
         code, output = await inform_v3(at, USER, "1.3.6.1.6.3.1.1.5.2")
@@ -102,7 +104,14 @@ async def test_malformed_datagrams_are_counted_and_change_nothing(tmp_path: Path
         await eventually(lambda: counted() == expected, f"malformed counts {expected}")
         await eventually(lambda: metric(daemon, "dropped", reason="oversized") == 1, "the oversized datagram")
         assert await published.drain() == []
-        assert sum(metric(daemon, "received", version=v, pdu=p) for v in ("1", "2c", "3") for p in ("trap", "inform")) == 0
+        assert (
+            sum(
+                metric(daemon, "received", version=v, pdu=p)
+                for v in ("1", "2c", "3")
+                for p in ("trap", "inform")
+            )
+            == 0
+        )
         assert (await trap_v2c(at, COLD_START))[0] == 0  # still receiving
         await published.wait(1)
 
