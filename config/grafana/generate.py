@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grafana_json import render, sketch, text
 from service_dashboards import ICMP, SERVICES, TICKETS
 from site_dashboards import POS, SERVERS
-from snmp_dashboards import DEVICES, INTERFACES
+from snmp_dashboards import DEVICES, INTERFACES, TRAPS
 
 DASHBOARDS = Path(__file__).resolve().parent / "dashboards"
 
-CATALOGUE = (INTERFACES, DEVICES, POS, SERVERS, SERVICES, ICMP, TICKETS)
+CATALOGUE = (INTERFACES, DEVICES, TRAPS, POS, SERVERS, SERVICES, ICMP, TICKETS)
 
 
 def rendered() -> dict[str, dict[str, Any]]:
