@@ -39,6 +39,12 @@ def engine_id_bytes(text: str) -> bytes:
     return bytes.fromhex(text.removeprefix("0x"))
 
 
+def _quoted(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError('quote engine IDs ("0x8000..."): YAML reads an unquoted 0x... as a number')
+    return value
+
+
 def _engine_id(value: str) -> str:
     text = value.strip().replace(":", "")
     if not _HEX.match(text):
@@ -61,6 +67,11 @@ class TrapUser(V3Settings):
         "authenticated with keys localised to its sender's engine ID, so without one here only "
         "informs (sent to our engine_id) are accepted for the user.",
     )
+
+    @field_validator("engine_ids", mode="before")
+    @classmethod
+    def _strings(cls, values: object) -> object:
+        return [_quoted(v) for v in values] if isinstance(values, list) else values
 
     @field_validator("engine_ids")
     @classmethod
@@ -177,6 +188,11 @@ class SnmpTrapsConfig(Section):
             except ValueError:
                 raise ValueError(f"{value}: listen must be IP:PORT (e.g. 127.0.0.1:10162)") from None
         return values
+
+    @field_validator("engine_id", mode="before")
+    @classmethod
+    def _string(cls, value: object) -> object:
+        return _quoted(value)
 
     @field_validator("engine_id")
     @classmethod
