@@ -44,6 +44,7 @@ class TrapReceiver:
         self.usm: UsmReceiver | None = None
         self._communities: frozenset[bytes] = frozenset()
         self.rules = TrapRules({}, {}, {}, 600.0)
+        self.translated = 0  # notifications turned into results (a plain count: benchmarks read it)
         self._received = {
             (v, pdu): metrics.received.labels(version=v, pdu=pdu)
             for v in ("1", "2c", "3")
@@ -95,6 +96,7 @@ class TrapReceiver:
             handled.replies = replies
             return handled
         self.once.accepted(sender, target.name)
+        self.translated += 1
         return Handled(
             translate(note, target, sender=sender, time_ns=time_ns, rules=self.rules, names=self.names),
             replies,
