@@ -5,7 +5,8 @@ An interface alert is identified by its target and the tags of the poll's
 linkDown trap names the interface by ifIndex only (most devices), so the
 receiver remembers, per target and ifIndex, the tags the last poll used; a
 trap that carries ifName/ifAlias itself is used as is when the poll has not
-run yet (``from_trap``), with the poll's fallback for a missing name.
+run yet, with the poll's fallback for a missing name, and remembered, so a later
+linkUp naming the interface by ifIndex only ends the same alert.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class InterfaceNames:
             if key not in names and len(names) >= MAX_INTERFACES:
                 continue
             names[key] = (tags.get("ifName", f"if{index}"), tags.get("ifAlias", ""))
+
+    def remember(self, target: str, index: str, name: str, alias: str) -> None:
+        """Names a trap carried, for the traps that follow with ifIndex only (a linkUp after
+        a linkDown that named the interface); the poll's names replace them when it reports."""
+        if len(self._names) < MAX_INTERFACES:
+            self._names.setdefault((target, index), (name, alias))
 
     def lookup(self, target: str, index: str) -> tuple[str, str] | None:
         return self._names.get((target, index))

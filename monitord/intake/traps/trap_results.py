@@ -218,6 +218,8 @@ def _interface(
     else:
         name = _text(columns.get("ifName")) or _text(columns.get("ifDescr")) or f"if{index}"
         alias = _text(columns.get("ifAlias"))
+        if any(c in columns for c in ("ifName", "ifDescr", "ifAlias")):
+            names.remember(target.name, index, name, alias)
     tags = {**base, "ifName": name, "ifIndex": index}
     if alias:
         tags["ifAlias"] = alias

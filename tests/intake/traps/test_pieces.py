@@ -129,3 +129,18 @@ def test_link_up_of_an_admin_down_port_and_a_trap_without_an_interface() -> None
     assert _interface_result(note, InterfaceNames()).fields["oper_down"] == 0  # shut down on purpose
     bare = _translate(_link(LINK_DOWN), InterfaceNames())
     assert [r.measurement for r in bare.results] == ["snmp_trap"]  # nothing says which interface
+
+
+def test_link_up_by_ifindex_only_ends_what_a_named_link_down_opened() -> None:
+    names = InterfaceNames()
+    down = _link(
+        LINK_DOWN,
+        ("1.3.6.1.2.1.2.2.1.1.5", ValueKind.INTEGER, 5),
+        ("1.3.6.1.2.1.31.1.1.1.1.5", ValueKind.OCTETS, b"Gi0/5"),
+        ("1.3.6.1.2.1.31.1.1.1.18.5", ValueKind.OCTETS, b"uplink"),
+    )
+    up = _link(LINK_UP, ("1.3.6.1.2.1.2.2.1.1.5", ValueKind.INTEGER, 5))
+    opened = _interface_result(down, names)
+    ended = _interface_result(up, names)
+    assert ended.tags == opened.tags == {"site": "hq", "ifName": "Gi0/5", "ifIndex": "5", "ifAlias": "uplink"}
+    assert (opened.fields["described_down"], ended.fields["described_down"]) == (1, 0)
