@@ -19,6 +19,7 @@ SUBSYSTEMS = {
     "monitord.pos",
     "monitord.ssh",
     "monitord.snmp",
+    "monitord.intake",
     "monitord.icmp",
     "monitord.sinks",
     "monitord.tsdb",
