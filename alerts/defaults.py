@@ -479,4 +479,54 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "priority": "normal",
         "summary": "asset {target}: {reason}",
     },
+    # SNMP traps (issue 17). linkDown/linkUp and coldStart/warmStart need no rules of their
+    # own: the receiver publishes them as pushed ``snmp_interface``/``snmp_system`` results
+    # with the poll's tags, so ``snmp-interface-down`` and ``snmp-device-rebooted`` fire or
+    # resolve at once. The rules below read ``active`` of ``snmp_trap`` results: 1 when the
+    # trap came, 0 when ``snmp_traps.end_after`` passed without another (or an ``ends_with``
+    # trap of the rule arrived), so they need no holds.
+    {
+        "name": "snmp-trap-authentication-failure",
+        "description": "A device sent an authenticationFailure trap: something polled it with a "
+        "wrong community or user",
+        "kind": "snmp_trap",
+        "measurement": "snmp_trap",
+        "condition": "threshold",
+        "field": "active",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "0s",
+        "match": {"result_tags": {"trap": "authenticationFailure"}},
+        "severity": "warning",
+        "priority": "normal",
+        "summary": "{target} refused an SNMP request (authenticationFailure trap from {sender})",
+    },
+    {
+        "name": "snmp-trap-critical",
+        "description": "A trap matched a snmp_traps rule of severity critical",
+        "kind": "snmp_trap",
+        "measurement": "snmp_trap",
+        "condition": "threshold",
+        "field": "active",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "0s",
+        "match": {"result_tags": {"severity": "critical"}},
+        "severity": "critical",
+        "summary": "{target}: {trap}: {reason}",
+    },
+    {
+        "name": "snmp-trap-warning",
+        "description": "A trap matched a snmp_traps rule of severity warning",
+        "kind": "snmp_trap",
+        "measurement": "snmp_trap",
+        "condition": "threshold",
+        "field": "active",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "0s",
+        "match": {"result_tags": {"severity": "warning"}},
+        "severity": "warning",
+        "summary": "{target}: {trap}: {reason}",
+    },
 ]

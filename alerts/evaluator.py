@@ -2,7 +2,8 @@
 
 Pure and synchronous (no I/O), so it can be tested with plain values and
 benchmarked on its own. Holds (``for``/``clear_for``) use the results' own
-timestamps; when an alert fired or resolved is the engine's clock (dependency
+timestamps (a pushed event, an SNMP trap, skips them); when an alert fired or
+resolved is the engine's clock (dependency
 grace, escalation and tickets are judged on it); absence is checked on the
 clock by ``check_absence``. Every change
 worth acting on (fired, resolved, flapping started or stopped) is appended to
@@ -232,13 +233,13 @@ class Evaluator:
             if rules is None:
                 rules = self._applicable(result)
                 rules_for[key] = rules
-            if track_seen and result.kind in track_seen:
+            if track_seen and result.kind in track_seen and not result.pushed:
                 self._last_seen[(result.target, result.kind)] = result.time_ns / 1e9
             for rule in rules:
                 if rule.rule.match.result_tags and not rule.applies_to(result):
                     continue
                 if rule.rule.condition == "absent":
-                    if (rule.index, result.target) in live:
+                    if (rule.index, result.target) in live and not result.pushed:
                         self._apply(
                             rule, result.target, {}, breached=False, now=result.time_ns / 1e9, result=None
                         )
@@ -310,6 +311,10 @@ class Evaluator:
         spec = rule.rule
         before = alert.status
         stamp = now if self._decided is None else self._decided
+        # A pushed event (an SNMP trap) is the device saying what happened: no hold.
+        pushed = result is not None and result.pushed
+        hold = 0.0 if pushed else spec.hold
+        clear_for = 0.0 if pushed else spec.clear_for
         if result is not None:
             alert.value = rule.value_of(result)
             if result.evidence and breached:
@@ -334,7 +339,7 @@ class Evaluator:
             if not breached:
                 alert.status = "inactive" if alert.fired_at is None else "resolved"
                 alert.pending_since = None
-            elif now - (now if alert.pending_since is None else alert.pending_since) >= spec.hold:
+            elif now - (now if alert.pending_since is None else alert.pending_since) >= hold:
                 alert.status = "firing"
                 alert.fired_at = stamp
                 alert.resolved_at = None
@@ -347,7 +352,7 @@ class Evaluator:
             else:
                 if alert.clear_since is None:
                     alert.clear_since = now
-                if now - alert.clear_since >= spec.clear_for:
+                if now - alert.clear_since >= clear_for:
                     alert.status = "resolved"
                     alert.resolved_at = stamp
                     alert.pending_since = None

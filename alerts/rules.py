@@ -221,10 +221,13 @@ class CompiledRule:
 
         None means "no opinion": a threshold rule skips failed runs and results
         without its field (a host that is down has no meaningful RTT). A ``down``
-        rule reads the verdict: the run failed (``ok`` false) or says ``up`` 0.
+        rule reads the verdict: the run failed (``ok`` false) or says ``up`` 0; it
+        has no opinion on a pushed event (an SNMP trap), which is no probe run.
         """
         rule = self.rule
         if rule.condition == "down":
+            if result.pushed:
+                return None  # a trap is not a probe run: it cannot say "unreachable"
             return not result.ok or result.fields.get("up", 1) in (0, False)
         if rule.condition == "absent":
             return False  # any result at all means "present"

@@ -42,6 +42,7 @@ BENCHMARKS: dict[str, int] = {
     "cli_startup": 60,
     "syslog_ingest": 120,
     "cluster": 300,
+    "snmp_traps": 120,
 }
 
 

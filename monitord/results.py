@@ -29,6 +29,10 @@ class ProbeResult:
     fields of successful runs).
     ``evidence`` carries lines that explain the result (log lines for the alert
     engine to attach to a ticket); sinks ignore it.
+    ``pushed`` marks an event a device pushed (an SNMP trap), not a probe run: the
+    alert engine applies it at once (no ``for``/``clear_for`` hold), and ``down`` and
+    ``absent`` rules ignore it, since a pushed event says nothing about whether the
+    probe reaches its target. Sinks write it like any result.
     """
 
     measurement: str
@@ -40,6 +44,7 @@ class ProbeResult:
     fields: Mapping[str, FieldValue] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
+    pushed: bool = False
 
     @classmethod
     def failure(

@@ -12,6 +12,7 @@ from alerts.service import alert_service
 from monitord.assets.service import asset_service
 from monitord.cluster.service import cluster_service
 from monitord.intake.syslog.service import syslog_service
+from monitord.intake.traps.service import trap_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
@@ -48,4 +49,5 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     reconcile_service,
     syslog_service,
     asset_service,
+    trap_service,
 ]

@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grafana_json import render, sketch, text
 from service_dashboards import ICMP, SERVICES, TICKETS
 from site_dashboards import POS, SERVERS
-from snmp_dashboards import DEVICES, INTERFACES
+from snmp_dashboards import DEVICES, INTERFACES, TRAPS
 from syslog_dashboards import SYSLOG
 
 DASHBOARDS = Path(__file__).resolve().parent / "dashboards"
 
-CATALOGUE = (INTERFACES, DEVICES, POS, SERVERS, SERVICES, ICMP, TICKETS, SYSLOG)
+CATALOGUE = (INTERFACES, DEVICES, TRAPS, POS, SERVERS, SERVICES, ICMP, TICKETS, SYSLOG)
 
 
 def rendered() -> dict[str, dict[str, Any]]:

@@ -518,3 +518,116 @@ DEVICES = Dashboard(
         ),
     ),
 )
+
+
+# -- SNMP traps (the receiver's snmp_trap measurement) ----------------------------------------
+
+TRAP_WHERE = (matches("site", "site"), matches("target", "device"), matches("trap", "trap"))
+TRAP_SEL = 'site=~"$site",target=~"$device",trap=~"$trap"'
+
+TRAPS = Dashboard(
+    slug="snmp-traps",
+    title="SNMP traps",
+    tags=("snmp", "traps"),
+    description="Traps and informs the receiver accepted, per device and trap (a standard trap's "
+    "name, a snmp_traps rule's name, or the trap OID), and the alerts trap rules hold open",
+    variables=(
+        Variable(
+            "site",
+            "Site",
+            'SHOW TAG VALUES FROM "snmp_trap" WITH KEY = "site"',
+            "label_values(snmp_trap_received, site)",
+        ),
+        Variable(
+            "device",
+            "Device",
+            f'SHOW TAG VALUES FROM "snmp_trap" WITH KEY = "target" WHERE {matches("site", "site")}',
+            'label_values(snmp_trap_received{site=~"$site"}, target)',
+        ),
+        Variable(
+            "trap",
+            "Trap",
+            f'SHOW TAG VALUES FROM "snmp_trap" WITH KEY = "trap" WHERE {matches("target", "device")}',
+            'label_values(snmp_trap_received{target=~"$device"}, trap)',
+        ),
+    ),
+    panels=(
+        Panel(
+            "Traps received",
+            bars=True,
+            stacked=True,
+            unit="short",
+            width=16,
+            description="Accepted traps and informs per device and trap; refused and malformed "
+            "datagrams are counted in the daemon's metrics (monitord_snmp_traps_*), not here.",
+            queries=(
+                Query(
+                    f'SELECT sum("received") FROM "snmp_trap" WHERE {influx_where(*TRAP_WHERE)} '
+                    'GROUP BY time($__interval), "target", "trap" fill(none)',
+                    f"sum by (target, trap) (sum_over_time({series('snmp_trap_received', TRAP_SEL)}[$__interval]))",
+                    "{{target}} {{trap}}",
+                    alias="$tag_target $tag_trap",
+                ),
+            ),
+        ),
+        Panel(
+            "Informs received",
+            bars=True,
+            unit="short",
+            width=8,
+            description="Informs are acknowledged with a Response PDU; the sender stops resending.",
+            queries=(
+                Query(
+                    f'SELECT sum("inform") FROM "snmp_trap" WHERE {influx_where(*TRAP_WHERE)} '
+                    'GROUP BY time($__interval), "target" fill(none)',
+                    f"sum by (target) (sum_over_time({series('snmp_trap_inform', TRAP_SEL)}[$__interval]))",
+                    "{{target}}",
+                    alias="$tag_target",
+                ),
+            ),
+        ),
+        Panel(
+            "Alerts held open by traps",
+            unit="short",
+            minimum=0,
+            maximum=1,
+            width=24,
+            description="1 while an authenticationFailure or a trap rule's alert is open: from the "
+            "trap until an ends_with trap or end_after without another.",
+            queries=(
+                Query(
+                    f'SELECT max("active") FROM "snmp_trap" WHERE {influx_where(*TRAP_WHERE)} '
+                    'GROUP BY time($__interval), "target", "trap" fill(previous)',
+                    f"max by (target, trap) (max_over_time({series('snmp_trap_active', TRAP_SEL)}[$__interval]))",
+                    "{{target}} {{trap}}",
+                    alias="$tag_target $tag_trap",
+                ),
+            ),
+        ),
+        Panel(
+            "Last trap per device and trap",
+            kind="table",
+            width=24,
+            height=9,
+            units={"device uptime": "s"},
+            description="The trap OID, SNMP version and sender address are text fields: VictoriaMetrics "
+            "keeps numbers only, so its variant shows the varbind count, inform flag and uptime.",
+            queries=(
+                Query(
+                    'SELECT last("trap_oid") AS "trap OID", last("version") AS "version", '
+                    'last("sender") AS "sender", last("varbinds") AS "varbinds", last("inform") AS "inform", '
+                    'last("uptime_s") AS "device uptime" FROM "snmp_trap" '
+                    f'WHERE {influx_where(*TRAP_WHERE)} GROUP BY "site", "target", "trap"',
+                    f"last_over_time({series('snmp_trap_varbinds', TRAP_SEL)}[$__range])",
+                    "varbinds",
+                ),
+                Query(None, f"last_over_time({series('snmp_trap_inform', TRAP_SEL)}[$__range])", "inform"),
+                Query(
+                    None,
+                    f"last_over_time({series('snmp_trap_uptime_s', TRAP_SEL)}[$__range])",
+                    "device uptime",
+                ),
+            ),
+        ),
+    ),
+)

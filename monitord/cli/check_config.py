@@ -49,7 +49,15 @@ def summary(loaded: LoadedConfig) -> list[str]:
     lines.append(
         f"http: {config.http.listen}, tokens: {tokens['admin']} admin{technicians}, {tokens['read']} read"
     )
-    sections = [config.alerts, config.notify, config.ipam, config.pos, config.syslog, config.assets]
+    sections = [
+        config.alerts,
+        config.notify,
+        config.ipam,
+        config.pos,
+        config.syslog,
+        config.assets,
+        config.snmp_traps,
+    ]
     if config.storage.influxdb is not None:
         sections.insert(0, config.storage.influxdb)
     if config.cluster is not None:

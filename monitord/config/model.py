@@ -16,6 +16,7 @@ from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
+from monitord.config.snmp_traps import SnmpTrapsConfig
 from monitord.config.storage import StorageConfig
 from monitord.config.syslog import SyslogConfig
 from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
@@ -98,6 +99,11 @@ class MonitordConfig(BaseSettings):
         default=None,
         description="Several nodes on one PostgreSQL sharing the targets (docs/cluster.md); "
         "none: a single node.",
+    )
+    snmp_traps: SnmpTrapsConfig = Field(
+        default_factory=SnmpTrapsConfig,
+        description="The SNMP trap and inform receiver (v1, v2c, v3): listener, communities, "
+        "USM users, sender mapping and trap rules; off by default.",
     )
 
     @classmethod

@@ -21,6 +21,7 @@ from monitord.config.model import MonitordConfig
 from monitord.config.syslog_checks import check_syslog
 from monitord.config.targets import ProbeOverrides, TargetConfig, TargetDefaults
 from monitord.config.tokens import check_tokens
+from monitord.config.trap_checks import check_snmp_traps
 from monitord.pos.checks import check_pos
 from probes import REGISTRY, kind_names
 from probes.base import ProbeSettings, ProbeTarget
@@ -52,6 +53,7 @@ SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_syslog,
     check_assets,
     check_cluster,
+    check_snmp_traps,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -63,6 +65,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_syslog: frozenset({"syslog", "targets"}),
     check_assets: frozenset({"assets", "notify"}),
     check_cluster: frozenset({"cluster", "storage", "notify"}),
+    check_snmp_traps: frozenset({"snmp_traps", "targets"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})

@@ -47,9 +47,9 @@ _KINDS: dict[tuple[int, int], ValueKind] = {
 
 # The same table indexed by ``class | number`` (classes are 0x00/0x40/0x80, numbers < 0x40):
 # one list lookup per value on the receive path instead of a tuple key and a dict lookup.
-_KIND_BY_CODE: list[ValueKind] = [ValueKind.OPAQUE] * 256
+KIND_BY_CODE: list[ValueKind] = [ValueKind.OPAQUE] * 256
 for (_cls, _number), _kind in _KINDS.items():
-    _KIND_BY_CODE[_cls | _number] = _kind
+    KIND_BY_CODE[_cls | _number] = _kind
 
 VERSIONS = {"1": SnmpVersion.v1, "2c": SnmpVersion.v2c}
 
@@ -119,7 +119,7 @@ def decode_response(data: bytes) -> Response:
         dec.enter()
         varbinds: list[VarBind] = []
         append, read, enter, leave, eof = varbinds.append, dec.read, dec.enter, dec.exit, dec.eof
-        kinds = _KIND_BY_CODE
+        kinds = KIND_BY_CODE
         new = tuple.__new__  # VarBind(...) goes through a Python-level __new__; this does not
         while not eof():
             enter()

@@ -370,3 +370,77 @@ def test_flapping_starts_then_stops_once_the_target_is_steady() -> None:
     assert started < 10 <= stopped
     (alert,) = ev.alerts.values()
     assert alert.flapping is False and alert.status == "resolved"
+
+
+# -- pushed results (SNMP traps): no holds; down and absent rules have no opinion ------------
+
+IF_DOWN = {
+    "name": "if-down",
+    "kind": "snmp",
+    "measurement": "snmp_interface",
+    "field": "described_down",
+    "above": 0.5,
+    "recover": 0.5,
+    "for": "1m",
+    "clear_for": "1m",
+}
+AGENT_DOWN = {
+    "name": "agent-down",
+    "kind": "snmp",
+    "measurement": "snmp_system",
+    "condition": "down",
+    "for": "0s",
+}
+SILENT = {"name": "silent", "kind": "snmp", "condition": "absent", "intervals": 2}
+
+
+def _iface(t: float, down: int, *, pushed: bool) -> ProbeResult:
+    return ProbeResult(
+        measurement="snmp_interface",
+        target="sw1",
+        kind="snmp",
+        time_ns=int(t * NS),
+        ok=True,
+        fields={"described_down": down},
+        tags={"site": "s1", "ifName": "Gi0/1", "ifIndex": "1", "ifAlias": "uplink"},
+        pushed=pushed,
+    )
+
+
+def test_a_pushed_result_skips_the_holds_and_the_poll_keeps_its_own() -> None:
+    ev = _evaluator([IF_DOWN])
+    ev.evaluate([_iface(0, 1, pushed=True)])  # linkDown trap
+    (alert,) = ev.alerts.values()
+    assert alert.status == "firing"
+    ev.evaluate([_iface(10, 0, pushed=False)])  # a poll that still sees it up: clear_for holds
+    assert alert.status == "firing"
+    ev.evaluate([_iface(20, 1, pushed=False)])  # the poll agrees
+    ev.evaluate([_iface(30, 0, pushed=True)])  # linkUp trap: resolved at once
+    assert alert.status == "resolved"
+    assert [t.event for t in ev.take()[0]] == ["fired", "resolved"]
+
+
+def test_down_and_absent_rules_ignore_pushed_results() -> None:
+    targets = [{"name": "sw1", "address": "127.0.0.1", "site": "s1", "probes": {"snmp": {"interval": "10s"}}}]
+    ev = _evaluator([AGENT_DOWN, SILENT], targets)
+    failed = ProbeResult.failure(
+        measurement="snmp_system", target="sw1", kind="snmp", reason="timeout", time_ns=0
+    )
+    ev.evaluate([failed])
+    (alert,) = ev.alerts.values()
+    assert alert.status == "firing"
+    # A coldStart trap (rebooted 1, no "up") says nothing about whether polls get answers.
+    trap = ProbeResult(
+        measurement="snmp_system",
+        target="sw1",
+        kind="snmp",
+        time_ns=5 * NS,
+        ok=True,
+        fields={"rebooted": 1},
+        tags={"site": "s1"},
+        pushed=True,
+    )
+    ev.evaluate([trap])
+    assert alert.status == "firing"
+    ev.check_absence(25.0)  # the trap did not count as a poll: 2 intervals without one
+    assert any(a.rule == "silent" and a.status == "firing" for a in ev.alerts.values())

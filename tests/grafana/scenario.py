@@ -4,7 +4,8 @@ The daemon probes a real snmpd (IF-MIB from the controlled agent, HOST-RESOURCES
 UPS-MIB scalars set with ``override``), a real sshd (log files that gain matching
 lines, two backup directories), TCP listeners and 127.0.0.1 by ICMP; two stores'
 tills send heartbeats over HTTP; an aiohttp HTTPS site (certificate from a test CA) is
-checked by the http and tls kinds and the suite's DNS server by the dns kind. A second,
+checked by the http and tls kinds and the suite's DNS server by the dns kind; net-snmp's
+snmptrap and snmpinform send traps to the trap receiver. A second,
 real ``InfluxSink`` in v2 mode writes the same results to VictoriaMetrics, as an
 installation using VictoriaMetrics would. Two tickets are opened (tcp targets down); one
 is acknowledged, repaired
@@ -42,6 +43,7 @@ from tests.alerts.harness import Listener  # ports below the ephemeral range: no
 from tests.daemon_harness import ADMIN_TOKEN, auth, base_config, running_daemon, url
 from tests.eventually import eventually as _eventually
 from tests.icmp.dns_server import ZoneSigner, dns_zone
+from tests.intake.traps.netsnmp import COLD_START, UPS_ON_BATTERY, WARM_START, inform_v2c, trap_v2c
 from tests.servers.certificates import Pki
 from tests.servers.influxdb import InfluxServer
 from tests.servers.processes import free_port
@@ -376,6 +378,13 @@ def document(
         alerts={"default_rules": False, "rules": rules, "evaluation_interval": "0.2s"},
         # The servers also push syslog (by HOSTNAME: everything here comes from 127.0.0.1).
         syslog={"udp": {"listen": "127.0.0.1:0"}, "match": ["hostname", "address"], "interval": "500ms"},
+        snmp_traps={
+            "enabled": True,
+            "listen": ["127.0.0.1:0"],
+            "communities": ["public"],
+            "rules": [{"name": "ups-on-battery", "oids": [UPS_ON_BATTERY], "severity": "critical"}],
+            "end_after": "1s",
+        },
         pos={
             "interval": "1s",
             "missed_intervals": 2,
@@ -619,6 +628,7 @@ async def _feed(
                 asyncio.create_task(_traffic(snmpd, files, stop, _syslog_port(daemon))),
             ]
             try:
+                await _traps(daemon, influx, database)
                 await _tickets(session, daemon, till_service)
                 await eventually(
                     lambda: asyncio.to_thread(
@@ -664,6 +674,22 @@ async def _feed(
                 stop.set()
                 await asyncio.gather(*background)
     return started
+
+
+async def _traps(daemon: Daemon, influx: InfluxServer, database: str) -> None:
+    """net-snmp's snmptrap/snmpinform to the receiver: every snmp_trap field gets written, the
+    rule trap's ``active`` 1 and, a second later, its 0."""
+    service = next(s for s in daemon.services if s.name == "snmp_traps")
+    port = service.listener.ports[0]  # type: ignore[attr-defined]
+    assert (await trap_v2c(port, COLD_START))[0] == 0
+    assert (await inform_v2c(port, WARM_START))[0] == 0  # not linkDown: no made-up interface rows
+    assert (await trap_v2c(port, UPS_ON_BATTERY, ["1.3.6.1.4.1.318.2.1.1", "s", "on battery"]))[0] == 0
+    await eventually(
+        lambda: asyncio.to_thread(
+            _influx_has, influx, database, 'SELECT count("active") FROM "snmp_trap" WHERE "active" = 0'
+        ),
+        "a trap alert ended in InfluxDB",
+    )
 
 
 async def _tickets(session: aiohttp.ClientSession, daemon: Daemon, till_service: Listener) -> None:

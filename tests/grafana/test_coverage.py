@@ -1,6 +1,7 @@
 """Every measurement and field the probes declare is on a dashboard, in both query languages.
 
-Probe modules declare what they write in ``WRITES`` (the POS evaluator and the syslog tally too); the queries
+Probe modules declare what they write in ``WRITES`` (the POS evaluator, the syslog tally and
+the SNMP trap receiver too); the queries
 of the shipped dashboards are read for the fields they show. A declared field that no
 InfluxQL panel shows, or (for numbers) no PromQL panel shows, fails unless it is in
 LEFT_OUT below with the reason. The real daemon's output (tests/grafana/scenario.py)
@@ -15,6 +16,7 @@ import sys
 import pytest
 
 from monitord.intake.syslog import tally
+from monitord.intake.traps import trap_results
 from monitord.pos import evaluator
 from probes import REGISTRY
 from tests.grafana.dashboards import dashboards
@@ -58,7 +60,11 @@ def declared() -> dict[str, dict[str, str]]:
         assert kind.measurement in writes, f"{kind.__module__}: WRITES lacks {kind.measurement}"
         for measurement, fields in writes.items():
             merged.setdefault(measurement, {}).update(fields)
-    for writes in (evaluator.WRITES, tally.WRITES):
+    for writes in (
+        evaluator.WRITES,
+        tally.WRITES,
+        trap_results.WRITES,
+    ):  # not probe kinds, but they write results
         for measurement, fields in writes.items():
             merged.setdefault(measurement, {}).update(fields)
     return merged

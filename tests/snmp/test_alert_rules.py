@@ -23,7 +23,7 @@ NS = 1_000_000_000
 
 
 def evaluator() -> Evaluator:
-    rules = [AlertRule.model_validate(r) for r in DEFAULT_RULES if r["name"].startswith("snmp-")]
+    rules = [AlertRule.model_validate(r) for r in DEFAULT_RULES if r.get("kind") == "snmp"]  # not snmp_trap
     assert len(rules) == 5
     return Evaluator(
         compile_rules(rules), build_config({"targets": []}).targets, FlapPolicy(enabled=False), 0.0
