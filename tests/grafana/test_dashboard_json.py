@@ -36,7 +36,7 @@ DASHBOARD_NAMES = sorted(dashboards())
 def test_generated_dashboards_are_up_to_date() -> None:
     module = generator()
     rendered = module.rendered()
-    assert len(rendered) == 14
+    assert len(rendered) == 16
     for name, model in rendered.items():
         path = DASHBOARDS / name
         assert path.exists(), f"{name} not written: run python3 config/grafana/generate.py"
@@ -47,7 +47,7 @@ def test_generated_dashboards_are_up_to_date() -> None:
 def test_both_variants_have_the_same_panels_in_the_same_places() -> None:
     found = dashboards()
     pairs = [(name.replace("-victoriametrics", ""), name) for name in found if "-victoriametrics" in name]
-    assert len(pairs) == 7
+    assert len(pairs) == 8
     for influxql, promql in pairs:
         placed = [[(p["title"], p["gridPos"]) for p in found[name]["panels"]] for name in (influxql, promql)]
         if influxql != "monitord-icmp.json":  # hand-written; its counterpart only follows it loosely
