@@ -18,6 +18,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
 
@@ -34,6 +35,15 @@ RUN_BACKOFF_INITIAL = 1.0
 RUN_BACKOFF_MAX = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one outbox row goes: its apprise URL (a secret), format and attached files."""
+
+    url: str
+    format: str = "auto"
+    attachments: tuple[str, ...] = ()
+
+
 class Deliverer:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
@@ -46,6 +56,7 @@ class Deliverer:
         health: Callable[[bool, str], None] | None = None,
         clock: Clock | None = None,
         run_backoff: float = RUN_BACKOFF_INITIAL,
+        metrics: str = "monitord_notifications",
     ) -> None:
         self.outbox = outbox
         self.clock: Clock = clock or SystemClock()
@@ -57,14 +68,12 @@ class Deliverer:
         self._sender = AppriseSender(config.workers)
         self._failing: set[tuple[str, int]] = set()
         self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
-        self.sent = Counter(
-            "monitord_notifications_sent", "Messages accepted by an endpoint", ["route"], registry=registry
-        )
+        self.sent = Counter(f"{metrics}_sent", "Messages accepted by an endpoint", ["route"], registry=registry)
         self.retried = Counter(
-            "monitord_notifications_retried", "Failed sends to be retried", ["route"], registry=registry
+            f"{metrics}_retried", "Failed sends to be retried", ["route"], registry=registry
         )
         self.given_up = Counter(
-            "monitord_notifications_given_up",
+            f"{metrics}_given_up",
             "Messages given up: after give_up_after, or at once for a URL apprise rejects",
             ["route"],
             registry=registry,
@@ -158,8 +167,8 @@ class Deliverer:
         now = self.clock.now()
         first = parcel[0]
         ids = [row.id for row in parcel]
-        route = self.config.route(first.route)
-        if route is None or first.url_index >= len(route.urls):
+        target = self.destination(first)
+        if target is None:
             log.error(
                 "outbox message %s: route %r or its URL %d is no longer configured; dropped",
                 first.key,
@@ -168,12 +177,12 @@ class Deliverer:
             )
             await self._give_up(parcel, "route no longer configured", now)
             return None
-        url = route.urls[first.url_index].get_secret_value()
+        url = target.url
         title, body, short, notify_type = _combined(parcel)
-        if wants_short(url, route.format):
+        if wants_short(url, target.format):
             title, body = "", short
         result = await self._sender.send(
-            with_key(url, first.key), title, body, notify_type, self.config.send_timeout
+            with_key(url, first.key), title, body, notify_type, self.config.send_timeout, target.attachments
         )
         destination = (first.route, first.url_index)
         if result.outcome is Outcome.SENT:
@@ -219,6 +228,16 @@ class Deliverer:
                 result.reason,
             )
         return now + backoff
+
+    def destination(self, row: Pending) -> Destination | None:
+        """The row's URL from its notify route; None when the route or URL is gone.
+
+        Another sender sharing the outbox (scheduled reports) overrides this.
+        """
+        route = self.config.route(row.route)
+        if route is None or row.url_index >= len(route.urls):
+            return None
+        return Destination(route.urls[row.url_index].get_secret_value(), route.format)
 
     async def _give_up(self, parcel: list[Pending], reason: str, now: float) -> None:
         await self.outbox.failed([row.id for row in parcel], reason, None, now)

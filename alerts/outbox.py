@@ -4,6 +4,11 @@ A row per (message, destination URL), with a unique idempotency key. Rows are
 written in the same transaction that records "receivers were told", so a crash
 either loses both or keeps both; delivered rows are never sent again, so a
 restart delays messages but never duplicates them.
+
+Other senders share the table (one outbox, one delivery policy): their rows have a
+route named ``<sender>:<name>`` (alert route names never hold a colon). Each
+``Outbox`` sees only its own sender's rows, so the alert deliverer never picks up
+a scheduled report and the report deliverer never an alert.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.tables import outbox
@@ -33,9 +38,21 @@ class Pending:
     digest: bool = False
 
 
+def sender_route(sender: str, name: str) -> str:
+    """The route column of a row another sender (e.g. ``report``) owns."""
+    return f"{sender}:{name}"
+
+
 class Outbox:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: StateStore, sender: str | None = None) -> None:
+        """``sender`` None: the alert engine's rows (routes without a colon); else that sender's."""
         self.store = store
+        self.sender = sender
+
+    def _mine(self) -> ColumnElement[bool]:
+        if self.sender is None:
+            return ~outbox.c.route.contains(":", autoescape=True)
+        return outbox.c.route.startswith(f"{self.sender}:", autoescape=True)
 
     @staticmethod
     async def add(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -60,6 +77,7 @@ class Outbox:
                 outbox.c.delivered_at.is_(None),
                 outbox.c.gave_up_at.is_(None),
                 outbox.c.next_attempt_at <= now,
+                self._mine(),
             )
             .order_by(outbox.c.id)
             .limit(limit)
@@ -85,7 +103,7 @@ class Outbox:
 
     async def next_due(self) -> float | None:
         query = select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None)
+            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None), self._mine()
         )
         async with self.store.engine.connect() as conn:
             value = (await conn.execute(query)).scalar()
