@@ -13,6 +13,7 @@ from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
+from monitord.config.reports import ReportsConfig
 from monitord.config.storage import StorageConfig
 from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
 
@@ -75,6 +76,10 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+    reports: ReportsConfig = Field(
+        default_factory=ReportsConfig,
+        description="The availability rollup, response-time targets and scheduled management reports.",
     )
 
     @classmethod
