@@ -11,6 +11,7 @@ from __future__ import annotations
 from alerts.service import alert_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
+from monitord.reports.service import report_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
 from monitord.sinks.embedded import EmbeddedSink
 from monitord.sinks.influx.sink import InfluxSink
@@ -36,8 +37,10 @@ SINK_FACTORIES: list[SinkFactory] = [
     influx_sink,
 ]
 
-# Subsystems started in this order and stopped in reverse.
+# Subsystems started in this order and stopped in reverse. Reports first: stopped last, its
+# rollup still counts what the others publish while they stop.
 SERVICE_FACTORIES: list[ServiceFactory] = [
+    report_service,
     alert_service,
     pos_service,
     reconcile_service,

@@ -17,8 +17,10 @@ from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
+from monitord.api.reports_routes import ReportQuery
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
 from monitord.api.series_routes import SeriesQuery
+from monitord.config.reports import REPORT_KINDS
 from monitord.ipam import bodies as ipam
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody
 
@@ -86,7 +88,7 @@ LINE_OFFSET = Param(
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
-CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
+CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, REPORTS = (
     "core",
     "alerts",
     "tickets",
@@ -94,6 +96,7 @@ CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
     "series",
     "pos",
     "ipam",
+    "reports",
 )
 IP = "/api/v1/ipam"
 
@@ -181,6 +184,27 @@ OPERATIONS: tuple[Operation, ...] = (
         ok(ref("Target")),
         params=(Param("name", STRING, "the target's name", example="web-1"),),
         errors=(404,),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/reports/{kind}",
+        "getReport",
+        REPORTS,
+        "A management report for a period: HTML with inline charts, CSV (one table, or a zip of "
+        "every table) or PDF",
+        "read",
+        (
+            Answer(200, "the report page (format=html)", STRING, "text/html"),
+            Answer(200, "one table (format=csv&table=NAME)", STRING, "text/csv"),
+            Answer(200, "every table as NAME.csv (format=csv)", {"type": "string", "format": "binary"}, "application/zip"),
+            Answer(200, "the report (format=pdf)", {"type": "string", "format": "binary"}, "application/pdf"),
+        ),
+        params=(
+            Param("kind", {"enum": list(REPORT_KINDS)}, "which report (management has every section)", example="management"),
+        ),
+        query=ReportQuery,
+        errors=(404, 422, 503),
+        query_example="period=last-month&format=pdf",
     ),
     Operation(
         "GET",
