@@ -43,10 +43,16 @@ class TargetFigure:
     longest_s: float
 
     @property
-    def availability(self) -> float | None:
+    def share(self) -> float | None:
+        """Percent of the measured time up, unrounded (sites average these)."""
         if self.kind is None or self.measured_s <= 0:
             return None
-        return round(100.0 * (1.0 - self.down_s / self.measured_s), 3)
+        return 100.0 * (1.0 - self.down_s / self.measured_s)
+
+    @property
+    def availability(self) -> float | None:
+        share = self.share
+        return None if share is None else round(share, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +143,7 @@ def site_figures(targets: list[TargetFigure]) -> list[SiteFigure]:
     out = []
     for site in sorted(by_site):
         members = by_site[site]
-        shares = [f.availability for f in members if f.availability is not None]
+        shares = [f.share for f in members if f.share is not None]
         out.append(
             SiteFigure(
                 site=site,

@@ -31,7 +31,7 @@ def availability_section(
     worst: int,
 ) -> Section:
     measured = [t for t in targets if t.availability is not None]
-    overall = sum(t.availability or 0.0 for t in measured) / len(measured) if measured else None
+    overall = sum(t.share or 0.0 for t in measured) / len(measured) if measured else None
     target_columns = (
         Column("target", "Target"),
         Column("site", "Site"),
