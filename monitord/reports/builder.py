@@ -7,6 +7,7 @@ targets reads a few thousand rows (benchmarks/reports.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from monitord.config.loader import LoadedConfig
@@ -16,7 +17,7 @@ from monitord.pos.evaluator import STORE_KIND
 from monitord.reports import availability, backups, incidents, sections
 from monitord.reports.model import Report, Section
 from monitord.reports.opening import store_hours
-from monitord.reports.periods import Period
+from monitord.reports.periods import Period, midnight
 from monitord.reports.providers import register_source, workload_source
 from monitord.reports.rollup_repo import RollupRepo
 from monitord.store.engine import StateStore
@@ -54,7 +55,7 @@ async def build_report(kind: str, period: Period, now: float, loaded: LoadedConf
         if "availability" in wanted:
             totals = await repo.totals(period.start, as_of, kinds)
             targets = availability.target_figures(loaded, totals, outages, period.start, as_of)
-            daily = await _daily(repo, period, as_of, kinds)
+            daily = await _daily(repo, period, as_of, kinds, len(targets))
             built.append(
                 sections.availability_section(
                     targets, availability.site_figures(targets), daily, config.worst_targets
@@ -93,21 +94,24 @@ async def build_report(kind: str, period: Period, now: float, loaded: LoadedConf
     )
 
 
-async def _daily(repo: RollupRepo, period: Period, as_of: float, kinds: set[str]) -> list[tuple[str, float | None]]:
-    """Share of time up per local day, over every measured (target, kind) hour."""
+async def _daily(
+    repo: RollupRepo, period: Period, as_of: float, kinds: set[str], targets: int
+) -> list[tuple[str, float | None]]:
+    """Share of time up per local day: 1 - seconds down of all targets / (targets x the day's
+    length up to ``as_of``), the day's length in the period's zone (23 or 25 h on DST days)."""
     hourly = await repo.hourly_down(period.start, as_of, kinds)
     zone = period.tz
-    capacity: dict[str, float] = defaultdict(float)
     down: dict[str, float] = defaultdict(float)
-    for hour, (jobs, seconds) in hourly.items():
-        day = sections.day_label(hour, zone)
-        capacity[day] += jobs * 3600.0
-        down[day] += seconds
+    for hour, (_jobs, seconds) in hourly.items():
+        down[sections.day_label(hour, zone)] += seconds
     out: list[tuple[str, float | None]] = []
     for date in period.local_dates():
+        begin = max(period.start, midnight(date, zone))
+        end = min(as_of, midnight(date + dt.timedelta(days=1), zone))
         day = date.isoformat()
-        if capacity.get(day):
-            out.append((day[5:], round(100.0 * (1.0 - down[day] / capacity[day]), 3)))
-        elif date.isoformat() <= sections.day_label(int(as_of), zone):
+        if end <= begin or targets == 0:
             out.append((day[5:], None))
+            continue
+        share = 1.0 - down.get(day, 0.0) / (targets * (end - begin))
+        out.append((day[5:], round(100.0 * max(0.0, share), 3)))
     return out
