@@ -27,7 +27,7 @@ from monitord.reports.render_pdf import PdfUnavailable
 class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
 
-    period: PeriodName | Literal["custom"] | None = Field(
+    period: Literal[PeriodName, "custom"] | None = Field(
         default=None, description="A named period; default last-month (custom: give from and to)."
     )
     from_: str | None = Field(
