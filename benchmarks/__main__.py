@@ -38,6 +38,7 @@ BENCHMARKS: dict[str, int] = {
     "pos_evaluate": 60,
     "ssh_scrape": 120,
     "ssh_patterns": 60,
+    "reports": 240,
 }
 
 

@@ -19,7 +19,7 @@ from monitord.reports.model import Report, Section
 from monitord.reports.opening import store_hours
 from monitord.reports.periods import Period, midnight
 from monitord.reports.providers import register_source, workload_source
-from monitord.reports.rollup_repo import RollupRepo
+from monitord.reports.rollup_repo import Outage, RollupRepo
 from monitord.store.engine import StateStore
 
 KIND_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -55,7 +55,7 @@ async def build_report(kind: str, period: Period, now: float, loaded: LoadedConf
         if "availability" in wanted:
             totals = await repo.totals(period.start, as_of, kinds)
             targets = availability.target_figures(loaded, totals, outages, period.start, as_of)
-            daily = await _daily(repo, period, as_of, kinds, len(targets))
+            daily = _daily(period, as_of, outages, targets)
             built.append(
                 sections.availability_section(
                     targets, availability.site_figures(targets), daily, config.worst_targets
@@ -94,24 +94,32 @@ async def build_report(kind: str, period: Period, now: float, loaded: LoadedConf
     )
 
 
-async def _daily(
-    repo: RollupRepo, period: Period, as_of: float, kinds: set[str], targets: int
+def _daily(
+    period: Period, as_of: float, outages: list[Outage], targets: list[availability.TargetFigure]
 ) -> list[tuple[str, float | None]]:
     """Share of time up per local day: 1 - seconds down of all targets / (targets x the day's
-    length up to ``as_of``), the day's length in the period's zone (23 or 25 h on DST days)."""
-    hourly = await repo.hourly_down(period.start, as_of, kinds)
+    length up to ``as_of``; 23 or 25 h on DST days). Down time comes from the outage log, cut
+    at local midnights, for the kind each target's figure uses: the same seconds the rollup
+    holds (they are the same intervals), without a second pass over a month of hourly rows."""
     zone = period.tz
+    chosen = {(t.target, t.kind) for t in targets if t.kind is not None}
+    days = [(date, max(period.start, midnight(date, zone))) for date in period.local_dates()]
+    bounds = [
+        (date.isoformat(), begin, min(as_of, midnight(date + dt.timedelta(days=1), zone))) for date, begin in days
+    ]
     down: dict[str, float] = defaultdict(float)
-    for hour, (_jobs, seconds) in hourly.items():
-        down[sections.day_label(hour, zone)] += seconds
+    for outage in outages:
+        if (outage.target, outage.kind) not in chosen:
+            continue
+        for day, begin, end in bounds:
+            overlap = min(end, outage.ended) - max(begin, outage.started)
+            if overlap > 0:
+                down[day] += overlap
     out: list[tuple[str, float | None]] = []
-    for date in period.local_dates():
-        begin = max(period.start, midnight(date, zone))
-        end = min(as_of, midnight(date + dt.timedelta(days=1), zone))
-        day = date.isoformat()
-        if end <= begin or targets == 0:
+    for day, begin, end in bounds:
+        if end <= begin or not targets:
             out.append((day[5:], None))
             continue
-        share = 1.0 - down.get(day, 0.0) / (targets * (end - begin))
+        share = 1.0 - down.get(day, 0.0) / (len(targets) * (end - begin))
         out.append((day[5:], round(100.0 * max(0.0, share), 3)))
     return out

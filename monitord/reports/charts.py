@@ -14,6 +14,7 @@ from monitord.reports.model import Chart
 
 FLOORS = (99.9, 99.5, 99.0, 98.0, 95.0, 90.0, 80.0, 50.0, 0.0)
 MAX_BARS = 62
+MAX_LABELS = 32  # more bars than this: every n-th label, so they never overlap
 WIDTH = 680
 HEIGHT = 210
 LEFT = 46
@@ -69,6 +70,7 @@ def bar_chart(chart: Chart) -> str:
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#333" stroke-dasharray="4 3"/>'
         )
     rotate = len(labels) > 12 or max((len(label) for label in labels), default=0) * 5.5 > step
+    every = -(-len(labels) // MAX_LABELS)
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = LEFT + index * step + (step - bar_w) / 2
         centre = x + bar_w / 2
@@ -83,6 +85,8 @@ def bar_chart(chart: Chart) -> str:
                 f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
                 f'fill="{_colour(value, chart.goal)}"><title>{escape(label)}: {value:.3f} %</title></rect>'
             )
+        if index % every:
+            continue
         text = escape(label if len(label) <= 18 else label[:17] + "…")
         label_y = TOP + plot_h + 12
         if rotate:

@@ -41,12 +41,14 @@ CellKey = tuple[str, str, int]  # (target, kind, hour start)
 class Job:
     """What the rollup remembers about one (target, kind) between runs."""
 
-    __slots__ = ("cap", "credited", "failed_at", "last", "outage")
+    __slots__ = ("cap", "cell", "credited", "failed_at", "hour", "last_ns", "outage")
 
     def __init__(self, cap: float) -> None:
         self.cap = cap
-        self.last = 0.0  # time of the newest run
-        self.failed_at: float | None = None  # newest run's time if it failed
+        self.hour = -1  # the hour (in hours since the epoch) ``cell`` counts; -1: none
+        self.cell: list[float] = []
+        self.last_ns = 0  # time of the newest run
+        self.failed_at: float | None = None  # newest run's time (s) if it failed
         self.outage: float | None = None  # start of the open outage
         self.credited = 0.0  # down seconds credited up to here
 
@@ -91,39 +93,49 @@ class Rollup:
 
     def add(self, results: Iterable[ProbeResult]) -> None:
         verdicts = self.verdicts
-        cells = self._cells
         jobs = self._jobs
         for result in results:
             kind = result.kind
             if verdicts.get(kind, kind) != result.measurement:
                 continue
-            target = result.target
-            time_ns = result.time_ns
-            cell_key = (target, kind, time_ns // HOUR_NS * HOUR)
-            cell = cells.get(cell_key)
-            if cell is None:
-                cell = cells[cell_key] = [0, 0, 0, 0.0]
-            cell[0] += 1
-            failed = not result.ok or result.fields.get("up", 1) in (0, False)
-            if failed:
-                cell[1] += 1
-            elif result.reason is None:
-                cell[2] += 1
-            job = jobs.get((target, kind))
+            key = (result.target, kind)
+            job = jobs.get(key)
             if job is None:
-                job = jobs[(target, kind)] = Job(self.caps.get((target, kind), self.default_cap))
-            if job.failed_at is None and not failed:
-                job.last = time_ns / 1e9  # the common case: good after good
-                continue
-            self._transition(target, kind, job, time_ns / 1e9, failed)
+                job = jobs[key] = Job(self.caps.get(key, self.default_cap))
+            time_ns = result.time_ns
+            hour = time_ns // HOUR_NS
+            if hour != job.hour:  # the job's current cell, looked up once an hour, not per run
+                job.cell = self._cell(key[0], kind, hour * HOUR)
+                job.hour = hour
+            cell = job.cell
+            cell[0] += 1
+            if result.ok and result.fields.get("up", 1) != 0:  # False == 0: up False is down too
+                if result.reason is None:
+                    cell[2] += 1
+                if job.failed_at is None:
+                    if time_ns > job.last_ns:
+                        job.last_ns = time_ns  # the common case: good after good
+                    continue
+                self._transition(key[0], kind, job, time_ns, False)
+            else:
+                cell[1] += 1
+                self._transition(key[0], kind, job, time_ns, True)
+
+    def _cell(self, target: str, kind: str, hour: int) -> list[float]:
+        cell_key = (target, kind, hour)
+        cell = self._cells.get(cell_key)
+        if cell is None:
+            cell = self._cells[cell_key] = [0, 0, 0, 0.0]
+        return cell
 
     # -- outages ----------------------------------------------------------------------------
 
-    def _transition(self, target: str, kind: str, job: Job, now: float, failed: bool) -> None:
+    def _transition(self, target: str, kind: str, job: Job, time_ns: int, failed: bool) -> None:
         """A run after a failed one, or a failed run: move the outage on."""
-        if now < job.last:
+        if time_ns < job.last_ns:
             return  # an older result arriving late: counted above, the outage timeline stays
-        job.last = now
+        job.last_ns = time_ns
+        now = time_ns / 1e9
         if job.failed_at is not None:
             limit = job.failed_at + job.cap
             self._credit(target, kind, job, min(now, limit))
@@ -141,15 +153,10 @@ class Rollup:
         start = job.credited
         if until <= start:
             return
-        cells = self._cells
         while start < until:
             hour = int(start // HOUR) * HOUR
             end = min(until, hour + HOUR)
-            cell_key = (target, kind, hour)
-            cell = cells.get(cell_key)
-            if cell is None:
-                cell = cells[cell_key] = [0, 0, 0, 0.0]
-            cell[3] += end - start
+            self._cell(target, kind, hour)[3] += end - start
             start = end
         job.credited = until
         self._note(target, kind, job, open_=True)
@@ -174,6 +181,8 @@ class Rollup:
             self._credit(target, kind, job, min(now, limit))
             if now >= limit:
                 self._close(target, kind, job)
+        for job in self._jobs.values():
+            job.hour = -1  # its cell goes with the drained ones
         cells, self._cells = self._cells, {}
         outages = list(self._outages.values())
         self._outages = {}

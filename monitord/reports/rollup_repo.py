@@ -56,7 +56,7 @@ class RollupRepo:
         insert = self._insert()
         cells = insert(report_rollup)
         cells = cells.on_conflict_do_update(
-            index_elements=["target", "kind", "hour"],
+            index_elements=["hour", "kind", "target"],
             set_={
                 "runs": report_rollup.c.runs + cells.excluded.runs,
                 "failed": report_rollup.c.failed + cells.excluded.failed,
@@ -127,17 +127,6 @@ class RollupRepo:
             rows = (await conn.execute(query)).all()
         return [JobTotals(t, k, int(r), int(f), int(cl), float(d)) for t, k, r, f, cl, d in rows]
 
-    async def hourly_down(self, start: float, end: float, kinds: set[str]) -> dict[int, tuple[int, float]]:
-        """Per hour: (jobs measured, seconds down), for the period's chart."""
-        c = report_rollup.c
-        query = (
-            select(c.hour, func.count(), func.sum(c.down_s))
-            .where(c.hour >= _hour_floor(start), c.hour < _hour_ceil(end), c.kind.in_(sorted(kinds)))
-            .group_by(c.hour)
-        )
-        async with self.store.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return {int(h): (int(n), float(d)) for h, n, d in rows}
 
     async def clean_hours(self, start: float, end: float, kind: str) -> list[tuple[str, int]]:
         """(target, hour) of every hour with at least one clean run of ``kind``."""

@@ -106,9 +106,7 @@ def stores_section(stores: list[StoreFigure]) -> Section:
     return Section(
         name="stores",
         title="POS stores (inside opening hours)",
-        charts=[Chart("Share of opening hours up", [s.store for s in stores], [s.availability for s in stores])]
-        if stores
-        else [],
+        charts=[_stores_chart(stores)] if stores else [],
         tables=[
             Table(
                 "stores",
@@ -139,6 +137,17 @@ def stores_section(stores: list[StoreFigure]) -> Section:
         ],
         note="Only time inside each store's opening hours counts, in the store's time zone.",
     )
+
+
+def _stores_chart(stores: list[StoreFigure], most: int = 30) -> Chart:
+    """Every store, or the ``most`` least available ones when there are more (a readable chart)."""
+    if len(stores) <= most:
+        chosen, title = stores, "Share of opening hours up"
+    else:
+        ranked = sorted(stores, key=lambda s: (s.availability if s.availability is not None else 101.0, s.store))
+        chosen = sorted(ranked[:most], key=lambda s: s.store)
+        title = f"Share of opening hours up: the {most} least available of {len(stores)} stores"
+    return Chart(title, [s.store for s in chosen], [s.availability for s in chosen])
 
 
 def incidents_section(figures: list[PriorityFigures], targets: dict[str, tuple[float, float]]) -> Section:
@@ -240,13 +249,19 @@ def backups_section(figures: list[BackupFigure]) -> Section:
                     Column("compliance_pct", "Compliance", "%"),
                     Column("missed_days", "Days missed"),
                 ),
-                [(f.target, f.site, f.due, f.verified, f.percent, " ".join(f.missed[:31])) for f in figures],
+                [(f.target, f.site, f.due, f.verified, f.percent, _dates(f.missed)) for f in figures],
                 note="" if figures else "No target has a backup probe.",
             )
         ],
         note="A day counts when a backup check that day found the newest backup present, fresh, "
         "big enough, not shrunk and (where configured) verified.",
     )
+
+
+def _dates(missed: list[str], shown: int = 6) -> str:
+    """The first missed dates (the count says how many more): a PDF row stays one or two lines."""
+    more = len(missed) - shown
+    return " ".join(missed[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def workload_section(rows: list[WorkloadRow] | None) -> Section:

@@ -16,19 +16,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The hour leads the key and SQLite keeps the rows in key order (WITHOUT ROWID): a
+    # report's period is one contiguous range (see monitord/reports/tables.py).
     op.create_table(
         "report_rollup",
-        sa.Column("target", sa.String(128), nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("hour", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("target", sa.String(128), nullable=False),
         sa.Column("runs", sa.Integer(), nullable=False),
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("clean", sa.Integer(), nullable=False),
         sa.Column("down_s", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("target", "kind", "hour", name="pk_report_rollup"),
+        sa.PrimaryKeyConstraint("hour", "kind", "target", name="pk_report_rollup"),
+        sqlite_with_rowid=False,
     )
-    # Reports read a period across every target: the hour leads this index.
-    op.create_index("ix_report_rollup_hour", "report_rollup", ["hour"])
     op.create_table(
         "report_outages",
         sa.Column("target", sa.String(128), nullable=False),
