@@ -53,7 +53,10 @@ async def test_reports_from_a_running_daemon(tmp_path: Path, state_url: str) -> 
                 )
                 return int((await conn.execute(query)).scalar_one())
 
-        await eventually(lambda: service.flushes >= 1 and failed_runs(), "failed runs in the rollup", timeout=30)
+        async def three_failed() -> bool:
+            return await failed_runs() >= 3  # two gaps of 1 s between failed runs: >= 2 s down
+
+        await eventually(three_failed, "failed runs in the rollup", timeout=30)
         base = url(daemon, "/api/v1/reports")
         async with aiohttp.ClientSession(headers=auth(READ_TOKEN)) as http:
             async with http.get(f"{base}/availability", params={"period": "this-month"}) as answer:
