@@ -68,7 +68,9 @@ class Deliverer:
         self._sender = AppriseSender(config.workers)
         self._failing: set[tuple[str, int]] = set()
         self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
-        self.sent = Counter(f"{metrics}_sent", "Messages accepted by an endpoint", ["route"], registry=registry)
+        self.sent = Counter(
+            f"{metrics}_sent", "Messages accepted by an endpoint", ["route"], registry=registry
+        )
         self.retried = Counter(
             f"{metrics}_retried", "Failed sends to be retried", ["route"], registry=registry
         )

@@ -121,7 +121,7 @@ def document(state_dir: Path) -> dict[str, Any]:
 
 def seed(state_dir: Path) -> None:
     """Create the schema (migrations) and fill it with sqlite3 directly (fast)."""
-    from monitord.store.engine import StateStore  # noqa: PLC0415
+    from monitord.store.engine import StateStore
 
     async def migrate() -> None:
         store = await StateStore.open(None, state_dir)
@@ -138,7 +138,9 @@ def seed(state_dir: Path) -> None:
             name = f"t{index:04d}"
             for hour in hours:
                 down = float(rng.choice((0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 600))) if index % 7 == 0 else 0.0
-                rows.append((hour, "icmp", name, 360, int(down // INTERVAL), 360 - int(down // INTERVAL), down))
+                rows.append(
+                    (hour, "icmp", name, 360, int(down // INTERVAL), 360 - int(down // INTERVAL), down)
+                )
                 if down:
                     outages.append((name, "icmp", float(hour + 60), float(hour + 60 + down), False))
                 if index < BACKUPS and hour % 86400 == 3600:
@@ -191,13 +193,13 @@ def seed(state_dir: Path) -> None:
 
 def render_once(state_dir: Path) -> dict[str, float]:
     """Child process: build and render; time from the first query, RSS peak of the process."""
-    from monitord.reports.builder import build_report  # noqa: PLC0415
-    from monitord.reports.periods import named_period  # noqa: PLC0415
-    from monitord.reports.render_html import render_html  # noqa: PLC0415
-    from monitord.reports.render_pdf import pdf_bytes  # noqa: PLC0415
-    from monitord.store.engine import StateStore  # noqa: PLC0415
+    import weasyprint  # noqa: F401  imported before the clock starts, like the daemon would have
 
-    import weasyprint  # noqa: F401, PLC0415  imported before the clock starts, like the daemon would have
+    from monitord.reports.builder import build_report
+    from monitord.reports.periods import named_period
+    from monitord.reports.render_html import render_html
+    from monitord.reports.render_pdf import pdf_bytes
+    from monitord.store.engine import StateStore
 
     loaded = build_config(document(state_dir))
 
@@ -264,7 +266,9 @@ def main(rounds: int) -> None:
             runs.append(json.loads(answer.stdout.strip().splitlines()[-1]))
             return runs[-1]["total_s"]
 
-        timed = interleave({"report": child, "floor": lambda: floor_query(state_dir)}, rounds=rounds, warmup=0)
+        timed = interleave(
+            {"report": child, "floor": lambda: floor_query(state_dir)}, rounds=rounds, warmup=0
+        )
     month = Figure(
         "reports",
         "month report, 2,000 targets: build + HTML + PDF",

@@ -24,6 +24,7 @@ from monitord.reports.builder import check_kind
 from monitord.reports.periods import resolve_period
 from monitord.reports.render_pdf import PdfUnavailable
 
+
 class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
 

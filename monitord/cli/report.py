@@ -31,7 +31,13 @@ class ReportFailure(Exception):
 def fetch(args: argparse.Namespace) -> tuple[bytes, str]:
     """(body, content type) of the report the arguments ask for."""
     base = (args.url or os.environ.get("MONITORD_URL") or DEFAULT_URL).rstrip("/")
-    query = {"period": args.period, "from": args.start, "to": args.end, "format": args.format, "table": args.table}
+    query = {
+        "period": args.period,
+        "from": args.start,
+        "to": args.end,
+        "format": args.format,
+        "table": args.table,
+    }
     address = f"{base}/api/v1/reports/{urllib.parse.quote(args.kind)}?" + urllib.parse.urlencode(
         {k: v for k, v in query.items() if v}
     )
@@ -89,7 +95,11 @@ def register(subparsers: Any) -> None:
     )
     uses(parser, url=None, token=None, timeout=120.0)
     parser.add_argument(
-        "kind", nargs="?", default="management", choices=REPORT_KINDS, help="which report (default management)"
+        "kind",
+        nargs="?",
+        default="management",
+        choices=REPORT_KINDS,
+        help="which report (default management)",
     )
     parser.add_argument("--period", choices=PERIOD_NAMES, help="a named period (default last-month)")
     parser.add_argument("--from", dest="start", metavar="DATE", help="start: YYYY-MM-DD or an ISO 8601 time")

@@ -47,7 +47,9 @@ class ScheduledReport(Section):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
         description="Unique name (logs, the outbox, the attachment's file name).",
     )
-    kind: ReportKind = Field(default="management", description="Which report: " + ", ".join(REPORT_KINDS) + ".")
+    kind: ReportKind = Field(
+        default="management", description="Which report: " + ", ".join(REPORT_KINDS) + "."
+    )
     period: PeriodName = Field(
         default="last-month", description="The period it covers, seen from the moment it is sent."
     )
@@ -91,7 +93,8 @@ class ReportsConfig(Section):
     """The rollup that reports read, their targets and figures, and scheduled delivery."""
 
     rollup: bool = Field(
-        default=True, description="Keep the hourly availability rollup (reports need it; it costs ~1 µs a result)."
+        default=True,
+        description="Keep the hourly availability rollup (reports need it; it costs ~1 µs a result).",
     )
     timezone: str = Field(
         default="UTC", description="IANA time zone of report periods asked for on demand (API, CLI)."
@@ -107,7 +110,9 @@ class ReportsConfig(Section):
         "intervals (the daemon was stopped, the probe removed).",
     )
     buffer_size: int = Field(
-        default=100_000, ge=100, description="Results the rollup may hold before the oldest are dropped (counted)."
+        default=100_000,
+        ge=100,
+        description="Results the rollup may hold before the oldest are dropped (counted).",
     )
     keep_days: int = Field(default=800, ge=35, description="Hourly rollup rows older than this are deleted.")
     targets: dict[Priority, ResponseTarget] = Field(
@@ -116,7 +121,10 @@ class ReportsConfig(Section):
     )
     top_faults: int = Field(default=10, ge=1, le=100, description="Recurring faults listed.")
     worst_targets: int = Field(
-        default=20, ge=1, le=500, description="Targets with the least availability listed besides the critical ones."
+        default=20,
+        ge=1,
+        le=500,
+        description="Targets with the least availability listed besides the critical ones.",
     )
     warranty_days: int = Field(
         default=60, ge=1, le=3650, description="Warranties ending within this many days are listed."

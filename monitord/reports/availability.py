@@ -89,7 +89,9 @@ def down_kinds(loaded: LoadedConfig) -> set[str]:
 
 
 def _clipped(outages: list[Outage], start: float, end: float) -> list[tuple[float, float]]:
-    return [(max(o.started, start), min(o.ended, end)) for o in outages if o.ended > start and o.started < end]
+    return [
+        (max(o.started, start), min(o.ended, end)) for o in outages if o.ended > start and o.started < end
+    ]
 
 
 def target_figures(
@@ -115,7 +117,9 @@ def target_figures(
         candidates = [by_job[(target.name, k)] for k in probed if (target.name, k) in by_job]
         critical = target.criticality == "urgent"
         if not candidates:
-            figures.append(TargetFigure(target.name, target.site, None, critical, measured, 0.0, 0, 0, 0, 0.0))
+            figures.append(
+                TargetFigure(target.name, target.site, None, critical, measured, 0.0, 0, 0, 0, 0.0)
+            )
             continue
         worst = max(candidates, key=lambda t: (t.down_s, t.failed, t.kind))
         pieces = _clipped(outages_of.get((target.name, worst.kind), []), start, until)
@@ -156,7 +160,9 @@ def site_figures(targets: list[TargetFigure]) -> list[SiteFigure]:
     return out
 
 
-def store_figures(stores: list[StoreHours], outages: list[Outage], start: float, until: float) -> list[StoreFigure]:
+def store_figures(
+    stores: list[StoreHours], outages: list[Outage], start: float, until: float
+) -> list[StoreFigure]:
     """Each store's availability inside its opening hours."""
     outages_of: dict[str, list[Outage]] = defaultdict(list)
     for outage in outages:

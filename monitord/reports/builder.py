@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from monitord.config.loader import LoadedConfig
-from monitord.config.reports import REPORT_KINDS
+from monitord.config.reports import REPORT_KINDS, ResponseTarget
 from monitord.errors import NotFoundError
 from monitord.pos.evaluator import STORE_KIND
 from monitord.reports import availability, backups, incidents, sections
@@ -43,7 +43,9 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-async def build_report(kind: str, period: Period, now: float, loaded: LoadedConfig, store: StateStore) -> Report:
+async def build_report(
+    kind: str, period: Period, now: float, loaded: LoadedConfig, store: StateStore
+) -> Report:
     wanted = KIND_SECTIONS[check_kind(kind)]
     config = loaded.config.reports
     repo = RollupRepo(store)
@@ -67,8 +69,11 @@ async def build_report(kind: str, period: Period, now: float, loaded: LoadedConf
     if "incidents" in wanted or "recurring" in wanted:
         found = await incidents.load_tickets(store, period.start, period.end)
         if "incidents" in wanted:
-            goals = {p: (t.acknowledge, t.repair) for p, t in config.targets.items()}
-            figures = incidents.priority_figures(found, dict(config.targets), as_of)
+            goals: dict[str, tuple[float, float]] = {
+                p: (t.acknowledge, t.repair) for p, t in config.targets.items()
+            }
+            response: dict[str, ResponseTarget] = dict(config.targets.items())
+            figures = incidents.priority_figures(found, response, as_of)
             built.append(sections.incidents_section(figures, goals))
         if "recurring" in wanted:
             built.append(sections.recurring_section(incidents.recurring_faults(found, config.top_faults)))
@@ -105,7 +110,8 @@ def _daily(
     chosen = {(t.target, t.kind) for t in targets if t.kind is not None}
     days = [(date, max(period.start, midnight(date, zone))) for date in period.local_dates()]
     bounds = [
-        (date.isoformat(), begin, min(as_of, midnight(date + dt.timedelta(days=1), zone))) for date, begin in days
+        (date.isoformat(), begin, min(as_of, midnight(date + dt.timedelta(days=1), zone)))
+        for date, begin in days
     ]
     down: dict[str, float] = defaultdict(float)
     for outage in outages:

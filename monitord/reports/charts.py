@@ -52,22 +52,26 @@ def bar_chart(chart: Chart) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(chart.title)}" class="chart">',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#555" stroke-width="1"/>',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" stroke="#555" stroke-width="1"/>',
+        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 8}" y2="{TOP + plot_h}" '
+        'stroke="#555" stroke-width="1"/>',
     ]
     for fraction in (0.0, 0.5, 1.0):
         y = TOP + plot_h * (1 - fraction)
         tick = floor + span * fraction
         parts.append(
-            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" fill="#333">{tick:g} %</text>'
+            f'<text x="{LEFT - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" '
+            f'fill="#333">{tick:g} %</text>'
         )
         if fraction:
             parts.append(
-                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#ddd" stroke-width="0.5"/>'
+                f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" '
+                'stroke="#ddd" stroke-width="0.5"/>'
             )
     if chart.goal is not None and chart.goal > floor:
         y = TOP + plot_h * (1 - (chart.goal - floor) / span)
         parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" stroke="#333" stroke-dasharray="4 3"/>'
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}" '
+            'stroke="#333" stroke-dasharray="4 3"/>'
         )
     rotate = len(labels) > 12 or max((len(label) for label in labels), default=0) * 5.5 > step
     every = -(-len(labels) // MAX_LABELS)
@@ -82,8 +86,10 @@ def bar_chart(chart: Chart) -> str:
         else:
             height = max(1.0, plot_h * (max(value, floor) - floor) / span) if span else plot_h
             parts.append(
-                f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" height="{height:.1f}" '
-                f'fill="{_colour(value, chart.goal)}"><title>{escape(label)}: {value:.3f} %</title></rect>'
+                f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" '
+                f'height="{height:.1f}" '
+                f'fill="{_colour(value, chart.goal)}">'
+                f"<title>{escape(label)}: {value:.3f} %</title></rect>"
             )
         if index % every:
             continue
@@ -96,11 +102,13 @@ def bar_chart(chart: Chart) -> str:
             )
         else:
             parts.append(
-                f'<text x="{centre:.1f}" y="{label_y}" font-size="9" text-anchor="middle" fill="#333">{text}</text>'
+                f'<text x="{centre:.1f}" y="{label_y}" font-size="9" text-anchor="middle" '
+                f'fill="#333">{text}</text>'
             )
     if not labels:
         parts.append(
-            f'<text x="{WIDTH / 2}" y="{TOP + plot_h / 2}" font-size="11" text-anchor="middle" fill="#777">no data</text>'
+            f'<text x="{WIDTH / 2}" y="{TOP + plot_h / 2}" font-size="11" text-anchor="middle" '
+            'fill="#777">no data</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -63,7 +63,9 @@ class ReportOutbox:
         self.outbox = Outbox(store, SENDER)
         self.files_lock = asyncio.Lock()  # queueing and cleaning never interleave
 
-    async def queue(self, schedule: str, recipients: int, report: Report, stem: str, pdf: bytes, now: float) -> bool:
+    async def queue(
+        self, schedule: str, recipients: int, report: Report, *, stem: str, pdf: bytes, now: float
+    ) -> bool:
         """Save the PDF and queue one row per recipient; False if already queued (a restart)."""
         keys = [row_key(schedule, stem, index) for index in range(recipients)]
         async with self.files_lock:
@@ -127,7 +129,7 @@ def _remove_unneeded(directory: Path, needed: set[str | None]) -> list[str]:
 class ReportDeliverer(Deliverer):
     """The outbox's deliverer for ``report:`` rows: recipients from ``reports.schedules``."""
 
-    def __init__(  # noqa: PLR0917
+    def __init__(
         self,
         files: ReportOutbox,
         reports: ReportsConfig,

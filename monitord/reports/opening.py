@@ -37,7 +37,9 @@ def store_hours(loaded: LoadedConfig) -> list[StoreHours]:
         site = config.sites.get(site_name)
         week = parse_hours(spec.hours) if spec.hours is not None else default_week
         holidays = frozenset([*pos.holidays, *spec.holidays])
-        out.append(StoreHours(name, site_name, OpeningHours(week, site.timezone if site else "UTC", holidays)))
+        out.append(
+            StoreHours(name, site_name, OpeningHours(week, site.timezone if site else "UTC", holidays))
+        )
     return out
 
 

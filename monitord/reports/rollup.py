@@ -113,7 +113,7 @@ class Rollup:
                 if result.reason is None:
                     cell[2] += 1
                 if job.failed_at is None:
-                    if time_ns > job.last_ns:
+                    if time_ns > job.last_ns:  # noqa: PLR1730  (a call to max() costs more here)
                         job.last_ns = time_ns  # the common case: good after good
                     continue
                 self._transition(key[0], kind, job, time_ns, False)

@@ -127,7 +127,6 @@ class RollupRepo:
             rows = (await conn.execute(query)).all()
         return [JobTotals(t, k, int(r), int(f), int(cl), float(d)) for t, k, r, f, cl, d in rows]
 
-
     async def clean_hours(self, start: float, end: float, kind: str) -> list[tuple[str, int]]:
         """(target, hour) of every hour with at least one clean run of ``kind``."""
         c = report_rollup.c

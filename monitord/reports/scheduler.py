@@ -34,7 +34,9 @@ def _state_key(name: str) -> tuple[str, str, str]:
 
 
 class ReportScheduler:
-    def __init__(self, files: ReportOutbox, build: BuildReport, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, files: ReportOutbox, build: BuildReport, clock: Clock, wake: Callable[[], None]
+    ) -> None:
         self.files = files
         self.build = build
         self.clock = clock
@@ -73,7 +75,9 @@ class ReportScheduler:
             try:
                 queued += await self._fire(schedule, latest, now)
             except Exception:
-                log.exception("reports: could not make scheduled report %s; trying again later", schedule.name)
+                log.exception(
+                    "reports: could not make scheduled report %s; trying again later", schedule.name
+                )
                 continue
             await self.state.put(*_state_key(schedule.name), {"last": latest})
             self._next[schedule.name] = parsed.next_after(latest, zone)
@@ -84,7 +88,10 @@ class ReportScheduler:
         report = await self.build(schedule.kind, period, now)
         rendered = await render(report, "pdf")
         stem = f"{schedule.name}-{file_stem(report)}"
-        if not await self.files.queue(schedule.name, len(schedule.recipients), report, stem, rendered.body, now):
+        queued = await self.files.queue(
+            schedule.name, len(schedule.recipients), report, stem=stem, pdf=rendered.body, now=now
+        )
+        if not queued:
             log.info("reports: %s for %s was already queued", schedule.name, period.label)
             return 0
         log.info(

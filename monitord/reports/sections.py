@@ -144,7 +144,9 @@ def _stores_chart(stores: list[StoreFigure], most: int = 30) -> Chart:
     if len(stores) <= most:
         chosen, title = stores, "Share of opening hours up"
     else:
-        ranked = sorted(stores, key=lambda s: (s.availability if s.availability is not None else 101.0, s.store))
+        ranked = sorted(
+            stores, key=lambda s: (s.availability if s.availability is not None else 101.0, s.store)
+        )
         chosen = sorted(ranked[:most], key=lambda s: s.store)
         title = f"Share of opening hours up: the {most} least available of {len(stores)} stores"
     return Chart(title, [s.store for s in chosen], [s.availability for s in chosen])
@@ -218,7 +220,14 @@ def recurring_section(faults: list[RecurringFault]) -> Section:
                     Column("root_causes", "Root causes"),
                 ),
                 [
-                    (f.site, f.target, f.rule, f.tickets, f"#{f.last_ticket}", "; ".join(f.root_causes) or "not yet found")
+                    (
+                        f.site,
+                        f.target,
+                        f.rule,
+                        f.tickets,
+                        f"#{f.last_ticket}",
+                        "; ".join(f.root_causes) or "not yet found",
+                    )
                     for f in faults
                 ],
                 note="" if faults else "No fault recurred in the period.",

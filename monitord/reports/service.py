@@ -70,7 +70,9 @@ class ReportService:
         loaded = self.runtime.loaded
         reopened = await self.repo.close_open()
         if reopened:
-            log.info("reports: %d outages left open by the last run end where they were last measured", reopened)
+            log.info(
+                "reports: %d outages left open by the last run end where they were last measured", reopened
+            )
         self._subscription = self.runtime.bus.subscribe("reports", loaded.config.reports.buffer_size)
         self.deliverer = ReportDeliverer(
             self.files, loaded.config.reports, loaded.config.notify, self.runtime.registry, self.clock

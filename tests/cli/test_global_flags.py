@@ -52,7 +52,10 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
     ("tickets", "ack"): (["1"], CLIENT),
     ("tickets", "resolve"): (["1"], CLIENT),
     ("tickets", "close"): (["1"], CLIENT),
-    ("report",): (["--period", "last-month", "--format", "pdf", "-o", "report.pdf"], ("url", "token", "timeout")),
+    ("report",): (
+        ["--period", "last-month", "--format", "pdf", "-o", "report.pdf"],
+        ("url", "token", "timeout"),
+    ),
 }
 # flag -> (argv words, the value it must give)
 VALUES: dict[str, tuple[list[str], Any]] = {

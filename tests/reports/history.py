@@ -48,8 +48,18 @@ def document(state_dir: Path, state_url: str | None = None) -> dict[str, Any]:
                 "criticality": "urgent",
                 "probes": {"icmp": {"interval": "60s"}},
             },
-            {"name": "hq-server", "address": "127.0.0.2", "site": "hq", "probes": {"tcp": {"port": 22, "interval": "60s"}}},
-            {"name": "branch-sw", "address": "127.0.0.3", "site": "branch", "probes": {"icmp": {"interval": "60s"}}},
+            {
+                "name": "hq-server",
+                "address": "127.0.0.2",
+                "site": "hq",
+                "probes": {"tcp": {"port": 22, "interval": "60s"}},
+            },
+            {
+                "name": "branch-sw",
+                "address": "127.0.0.3",
+                "site": "branch",
+                "probes": {"icmp": {"interval": "60s"}},
+            },
             {
                 "name": "files-1",
                 "address": "127.0.0.4",
@@ -77,7 +87,9 @@ def loaded_config(state_dir: Path) -> LoadedConfig:
     return build_config(document(state_dir))
 
 
-def _run(kind: str, measurement: str, target: str, at: float, ok: bool, reason: str | None = None) -> ProbeResult:
+def _run(
+    kind: str, measurement: str, target: str, at: float, ok: bool, reason: str | None = None
+) -> ProbeResult:
     return ProbeResult(
         measurement=measurement,
         target=target,
@@ -89,7 +101,9 @@ def _run(kind: str, measurement: str, target: str, at: float, ok: bool, reason: 
     )
 
 
-def _series(kind: str, measurement: str, target: str, start: str, stop: str, every: float, ok: bool) -> list[ProbeResult]:
+def _series(
+    kind: str, measurement: str, target: str, start: str, stop: str, every: float, ok: bool
+) -> list[ProbeResult]:
     """Runs at ``start``, ``start + every``, ... strictly before ``stop``."""
     first, end = utc(start), utc(stop)
     count = round((end - first) / every)
@@ -146,23 +160,73 @@ def results() -> list[ProbeResult]:
 
 TICKET_ROWS: list[dict[str, Any]] = [
     # (urgent) U1: ack after 10 min, resolved after 2 h.
-    {"fingerprint": "fp-u1", "priority": "urgent", "opened": "2026-10-10 10:00", "ack": 600, "resolved": 7200},
+    {
+        "fingerprint": "fp-u1",
+        "priority": "urgent",
+        "opened": "2026-10-10 10:00",
+        "ack": 600,
+        "resolved": 7200,
+    },
     # U2: ack after 20 min (late), resolved after 5 h (late); a repeat of a September fault.
-    {"fingerprint": "fp-u2", "priority": "urgent", "opened": "2026-10-12 08:00", "ack": 1200, "resolved": 18000, "recurring": True},
+    {
+        "fingerprint": "fp-u2",
+        "priority": "urgent",
+        "opened": "2026-10-12 08:00",
+        "ack": 1200,
+        "resolved": 18000,
+        "recurring": True,
+    },
     # U3: nobody acknowledged it, fixed after 12 min.
-    {"fingerprint": "fp-u3", "priority": "urgent", "opened": "2026-10-14 08:00", "ack": None, "resolved": 720},
+    {
+        "fingerprint": "fp-u3",
+        "priority": "urgent",
+        "opened": "2026-10-14 08:00",
+        "ack": None,
+        "resolved": 720,
+    },
     # U4: opened 10 min before the period ends, still open: not judged yet.
-    {"fingerprint": "fp-u4", "priority": "urgent", "opened": "2026-10-31 22:50", "ack": None, "resolved": None},
+    {
+        "fingerprint": "fp-u4",
+        "priority": "urgent",
+        "opened": "2026-10-31 22:50",
+        "ack": None,
+        "resolved": None,
+    },
     # U5: opened before the period: not counted.
     {"fingerprint": "fp-u5", "priority": "urgent", "opened": "2026-09-30 21:00", "ack": 60, "resolved": 600},
     # A child merged into U1 (id 1): part of U1's incident, not counted.
-    {"fingerprint": "fp-child", "priority": "urgent", "opened": "2026-10-10 10:01", "ack": None, "resolved": 7000, "merged_into": 1},
+    {
+        "fingerprint": "fp-child",
+        "priority": "urgent",
+        "opened": "2026-10-10 10:01",
+        "ack": None,
+        "resolved": 7000,
+        "merged_into": 1,
+    },
     # (normal) N1: ack 1 h, resolved 1 day.
-    {"fingerprint": "fp-n1", "priority": "normal", "opened": "2026-10-01 09:00", "ack": 3600, "resolved": 86400},
+    {
+        "fingerprint": "fp-n1",
+        "priority": "normal",
+        "opened": "2026-10-01 09:00",
+        "ack": 3600,
+        "resolved": 86400,
+    },
     # N2: ack 5 h (late), resolved 4 days (late).
-    {"fingerprint": "fp-n2", "priority": "normal", "opened": "2026-10-02 09:00", "ack": 18000, "resolved": 345600},
+    {
+        "fingerprint": "fp-n2",
+        "priority": "normal",
+        "opened": "2026-10-02 09:00",
+        "ack": 18000,
+        "resolved": 345600,
+    },
     # N3: ack 30 min, never resolved (overdue by the period's end).
-    {"fingerprint": "fp-disk", "priority": "normal", "opened": "2026-10-03 09:00", "ack": 1800, "resolved": None},
+    {
+        "fingerprint": "fp-disk",
+        "priority": "normal",
+        "opened": "2026-10-03 09:00",
+        "ack": 1800,
+        "resolved": None,
+    },
     # N4: the same fault again: recurring, with its root cause.
     {
         "fingerprint": "fp-disk",

@@ -44,7 +44,7 @@ def document(tmp_path: Path, state_url: str) -> dict[str, Any]:
 
 async def test_reports_from_a_running_daemon(tmp_path: Path, state_url: str) -> None:
     async with running(document(tmp_path, state_url)) as daemon:
-        service = reports_of(daemon)
+        assert reports_of(daemon).flushes >= 0
 
         async def failed_runs() -> int:
             async with daemon.state_store.engine.connect() as conn:
@@ -68,7 +68,9 @@ async def test_reports_from_a_running_daemon(tmp_path: Path, state_url: str) -> 
             async with http.get(f"{base}/availability", params=params) as answer:
                 assert answer.status == 200
                 lines = (await answer.text()).splitlines()
-            assert lines[0] == "target,site,kind,availability_pct,outage_minutes,outages,longest_outage_minutes"
+            assert (
+                lines[0] == "target,site,kind,availability_pct,outage_minutes,outages,longest_outage_minutes"
+            )
             target, site, kind, share, *_ = lines[1].split(",")
             assert (target, site, kind) == ("gone-service", "hq", "tcp")
             assert float(share) < 100.0
@@ -76,9 +78,14 @@ async def test_reports_from_a_running_daemon(tmp_path: Path, state_url: str) -> 
                 assert answer.headers["Content-Type"] == "application/zip"
                 names = zipfile.ZipFile(io.BytesIO(await answer.read())).namelist()
             assert {"sites.csv", "stores.csv", "incidents.csv", "backups.csv", "workload.csv"} <= set(names)
-            async with http.get(f"{base}/incidents", params={"from": "2026-01-01", "to": "2026-02-01", "format": "pdf"}) as answer:
+            async with http.get(
+                f"{base}/incidents", params={"from": "2026-01-01", "to": "2026-02-01", "format": "pdf"}
+            ) as answer:
                 assert answer.status == 200
-                assert answer.headers["Content-Disposition"] == 'attachment; filename="incidents-report-2026-01-01.pdf"'
+                assert (
+                    answer.headers["Content-Disposition"]
+                    == 'attachment; filename="incidents-report-2026-01-01.pdf"'
+                )
                 assert (await answer.read()).startswith(b"%PDF-")
             for params, field, status in [
                 ({"period": "fortnight"}, "period", 422),
@@ -108,5 +115,13 @@ async def test_reports_from_a_running_daemon(tmp_path: Path, state_url: str) -> 
             subprocess.run, ["pdfinfo", str(output)], capture_output=True, text=True, check=True, timeout=60
         )
         assert "Pages:" in pages.stdout
-        refused = ["report", "--period", "last-month", "--url", url(daemon, ""), "--token", "wrong-token-0123456789"]
+        refused = [
+            "report",
+            "--period",
+            "last-month",
+            "--url",
+            url(daemon, ""),
+            "--token",
+            "wrong-token-0123456789",
+        ]
         assert await asyncio.to_thread(main, refused) == 1

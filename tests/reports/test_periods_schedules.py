@@ -60,7 +60,9 @@ def test_custom_dates_are_local_midnights_and_to_is_exclusive() -> None:
         ("fortnight", None, None, "period"),
     ],
 )
-def test_bad_periods_name_the_field(period: str | None, start: str | None, end: str | None, field: str) -> None:
+def test_bad_periods_name_the_field(
+    period: str | None, start: str | None, end: str | None, field: str
+) -> None:
     with pytest.raises(RequestError) as caught:
         resolve_period(period, start, end, at("2026-11-01 00:00"), BERLIN)
     assert caught.value.field == field

@@ -8,7 +8,16 @@ from monitord.results import ProbeResult
 T0 = 1_790_000_000 // HOUR * HOUR  # an hour boundary
 
 
-def run(at: float, ok: bool = True, *, target: str = "sw", kind: str = "icmp", measurement: str = "icmp", up: int | None = None, reason: str | None = None) -> ProbeResult:
+def run(
+    at: float,
+    ok: bool = True,
+    *,
+    target: str = "sw",
+    kind: str = "icmp",
+    measurement: str = "icmp",
+    up: int | None = None,
+    reason: str | None = None,
+) -> ProbeResult:
     fields = {"up": (1 if ok else 0) if up is None else up}
     return ProbeResult(measurement, target, kind, round(at * 1e9), ok, reason, fields)
 

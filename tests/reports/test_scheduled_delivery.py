@@ -47,7 +47,9 @@ def document(tmp_path: Path, receiver: Receiver, state_url: str) -> dict[str, An
     return doc
 
 
-async def test_a_scheduled_report_arrives_with_its_pdf(tmp_path: Path, receiver: Receiver, state_url: str) -> None:
+async def test_a_scheduled_report_arrives_with_its_pdf(
+    tmp_path: Path, receiver: Receiver, state_url: str
+) -> None:
     clock = ManualClock(dt.datetime(2026, 11, 1, 6, 59, 0, tzinfo=BERLIN))
     async with running(document(tmp_path, receiver, state_url), clock) as daemon:
         service = reports_of(daemon)

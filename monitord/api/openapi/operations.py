@@ -17,8 +17,8 @@ from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
-from monitord.api.reports_routes import ReportQuery
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
+from monitord.api.reports_routes import ReportQuery
 from monitord.api.series_routes import SeriesQuery
 from monitord.config.reports import REPORT_KINDS
 from monitord.ipam import bodies as ipam
@@ -196,11 +196,21 @@ OPERATIONS: tuple[Operation, ...] = (
         (
             Answer(200, "the report page (format=html)", STRING, "text/html"),
             Answer(200, "one table (format=csv&table=NAME)", STRING, "text/csv"),
-            Answer(200, "every table as NAME.csv (format=csv)", {"type": "string", "format": "binary"}, "application/zip"),
+            Answer(
+                200,
+                "every table as NAME.csv (format=csv)",
+                {"type": "string", "format": "binary"},
+                "application/zip",
+            ),
             Answer(200, "the report (format=pdf)", {"type": "string", "format": "binary"}, "application/pdf"),
         ),
         params=(
-            Param("kind", {"enum": list(REPORT_KINDS)}, "which report (management has every section)", example="management"),
+            Param(
+                "kind",
+                {"enum": list(REPORT_KINDS)},
+                "which report (management has every section)",
+                example="management",
+            ),
         ),
         query=ReportQuery,
         errors=(404, 422, 503),
