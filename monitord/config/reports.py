@@ -112,9 +112,12 @@ class ReportsConfig(Section):
     buffer_size: int = Field(
         default=100_000,
         ge=100,
+        le=10_000_000,
         description="Results the rollup may hold before the oldest are dropped (counted).",
     )
-    keep_days: int = Field(default=800, ge=35, description="Hourly rollup rows older than this are deleted.")
+    keep_days: int = Field(
+        default=800, ge=35, le=36_500, description="Hourly rollup rows older than this are deleted."
+    )
     targets: dict[Priority, ResponseTarget] = Field(
         default_factory=_default_targets,
         description="Response targets per ticket priority: acknowledge and repair within (compliance).",
