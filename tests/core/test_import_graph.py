@@ -23,6 +23,7 @@ SUBSYSTEMS = {
     "monitord.sinks",
     "monitord.tsdb",
     "monitord.store",
+    "monitord.reports",
 }
 
 
