@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from monitord.errors import RequestError
 
 MAX_DAYS = 400
+MIN_YEAR_TS = 0.0
+MAX_YEAR_TS = 253_370_764_800.0  # 9998-12-31: a period's local dates stay representable
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,18 @@ class Period:
 
 def midnight(day: dt.date, zone: ZoneInfo) -> float:
     return dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
+
+
+def _checked_date(text: str, zone: ZoneInfo, field: str) -> float:
+    try:
+        moment = midnight(dt.date.fromisoformat(text), zone)
+    except (ValueError, OverflowError, OSError):
+        raise RequestError(
+            f"{field}: {text[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", field=field, status=422
+        ) from None
+    if not MIN_YEAR_TS <= moment <= MAX_YEAR_TS:
+        raise RequestError(f"{field}: reports cover the years 1970 to 9998", field=field, status=422)
+    return moment
 
 
 def named_period(name: str, now: float, zone: ZoneInfo) -> Period:
@@ -73,17 +87,20 @@ def named_period(name: str, now: float, zone: ZoneInfo) -> Period:
 
 def _moment(text: str, zone: ZoneInfo, field: str) -> tuple[float, bool]:
     """(UTC seconds, was a bare date) of ``text``."""
+    if len(text) == 10:
+        return _checked_date(text, zone, field), True
     try:
-        if len(text) == 10:
-            return midnight(dt.date.fromisoformat(text), zone), True
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone)
+        moment = parsed.timestamp()
+    except (ValueError, OverflowError, OSError):  # OverflowError: year 1 minus an offset
         raise RequestError(
-            f"{field}: {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", field=field, status=422
+            f"{field}: {text[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", field=field, status=422
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.timestamp(), False
+    if not MIN_YEAR_TS <= moment <= MAX_YEAR_TS:
+        raise RequestError(f"{field}: reports cover the years 1970 to 9998", field=field, status=422)
+    return moment, False
 
 
 def custom_period(start: str, end: str, zone: ZoneInfo) -> Period:

@@ -58,6 +58,9 @@ def test_custom_dates_are_local_midnights_and_to_is_exclusive() -> None:
         (None, "2026-10-05", "2026-10-01", "to"),
         (None, "2020-01-01", "2026-01-01", "to"),
         ("fortnight", None, None, "period"),
+        (None, "0001-01-01", "2026-01-01", "from"),  # year 1 minus Berlin's offset overflows
+        (None, "2026-01-01", "9999-12-31T23:59:59", "to"),
+        (None, "2026-02-30", "2026-03-01", "from"),
     ],
 )
 def test_bad_periods_name_the_field(
