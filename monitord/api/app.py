@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
+from monitord.api import (
+    alerts_routes,
+    core_routes,
+    ipam_routes,
+    openapi,
+    pos_routes,
+    repairs_routes,
+    series_routes,
+)
 from monitord.api.auth import TOKENS_KEY, TokenTable
 from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware
@@ -26,6 +34,7 @@ RouteSetup = Callable[[web.Application], None]
 ROUTE_SETUPS: list[RouteSetup] = [
     core_routes.setup,
     alerts_routes.setup,
+    repairs_routes.setup,
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,

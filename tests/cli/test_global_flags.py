@@ -52,6 +52,13 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
     ("tickets", "ack"): (["1"], CLIENT),
     ("tickets", "resolve"): (["1"], CLIENT),
     ("tickets", "close"): (["1"], CLIENT),
+    ("tickets", "open"): (
+        ["--site", "store-1", "--category", "printer", "--description", "jam", "--reporter", "jo", "--contact", "x"],
+        CLIENT,
+    ),
+    ("tickets", "assign"): (["1", "alice"], CLIENT),
+    ("tickets", "log"): (["1", "--minutes", "30"], CLIENT),
+    ("tickets", "worklog"): (["1"], CLIENT),
 }
 # flag -> (argv words, the value it must give)
 VALUES: dict[str, tuple[list[str], Any]] = {
