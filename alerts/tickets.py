@@ -24,10 +24,10 @@ the engine share them:
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import RowMapping, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.clock import iso
@@ -42,7 +42,7 @@ SYSTEM = "monitord"
 # A ticket kind's own rule for an action (a repair request needs a resolution, its assignee is
 # told): called with the ticket row as it was, last in the action's transaction, after the
 # lifecycle checks; it may write rows of its own, or raise a RequestError to undo the action.
-ActionCheck = Callable[[AsyncConnection, Mapping[str, Any], float], Awaitable[None]]
+ActionCheck = Callable[[AsyncConnection, RowMapping, float], Awaitable[None]]
 
 
 class TicketRepo:

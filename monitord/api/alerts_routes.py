@@ -183,7 +183,9 @@ async def close_ticket(request: web.Request) -> web.Response:
 async def note_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, NoteBody)
-    return web.json_response(await desk_of(request).act(_ticket_id(request), "note", identity.name, body.text))
+    return web.json_response(
+        await desk_of(request).act(_ticket_id(request), "note", identity.name, body.text)
+    )
 
 
 async def assign_ticket(request: web.Request) -> web.Response:

@@ -41,7 +41,8 @@ class OpenRequestBody(BaseModel):
         min_length=1, max_length=256, description="How to reach the reporter (phone, e-mail; not a secret)."
     )
     urgent: StrictBool | None = Field(
-        default=None, description="true: business stops (a store cannot take payments); null: the category's default."
+        default=None,
+        description="true: business stops (a store cannot take payments); null: the category's default.",
     )
 
 
@@ -54,7 +55,10 @@ class WorkBody(BaseModel):
     note: Text = Field(default="", max_length=10_000, description="What was done.")
     parts: list[Name] = Field(default_factory=list, max_length=50, description="Parts used, one per item.")
     technician: Name | None = Field(
-        default=None, min_length=1, max_length=128, description="Who did the work (one of repairs.technicians)."
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Who did the work (one of repairs.technicians).",
     )
 
 

@@ -70,7 +70,9 @@ def run(args: argparse.Namespace, call: Call) -> str:
 
 def add_actions(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     opening = add("open", "open a repair request (needs a technician or admin token)")
-    opening.add_argument("--category", required=True, help="one of repairs.categories (pos-payment, printer, ...)")
+    opening.add_argument(
+        "--category", required=True, help="one of repairs.categories (pos-payment, printer, ...)"
+    )
     opening.add_argument("--site", required=True, help="a configured site or POS store")
     opening.add_argument("--asset", help="the asset tag, if known (same asset and category again: recurring)")
     opening.add_argument("--description", required=True, help="what is wrong")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.tables import tickets
@@ -79,7 +79,9 @@ class RepairDesk:
                 "updated_at": now,
             }
             ticket_id = int(
-                (await conn.execute(tickets.insert().values(**ticket_row).returning(tickets.c.id))).scalar_one()
+                (
+                    await conn.execute(tickets.insert().values(**ticket_row).returning(tickets.c.id))
+                ).scalar_one()
             )
             request_row = {
                 "ticket_id": ticket_id,
@@ -121,7 +123,7 @@ class RepairDesk:
         assert found is not None
         return found
 
-    async def act(  # noqa: PLR0913
+    async def act(
         self,
         ticket_id: int,
         action: str,
@@ -137,7 +139,7 @@ class RepairDesk:
         cleaned = None if resolution is None else resolution_text(resolution)
         told: list[str] = []
 
-        async def check(conn: AsyncConnection, row: Mapping[str, Any], now: float) -> None:
+        async def check(conn: AsyncConnection, row: RowMapping, now: float) -> None:
             request = await _request_row(conn, ticket_id)
             if cleaned is not None and request is None:
                 raise RequestError(
@@ -148,24 +150,25 @@ class RepairDesk:
                 )
             if request is not None and action in ("resolve", "close"):
                 await self._resolution(conn, ticket_id, request, action, cleaned, actor, now)
-            if action == "assign" and assignee is not None:
-                if await self._assign(conn, row, request, assignee, actor, now):
-                    told.append(assignee)
+            if (
+                action == "assign"
+                and assignee is not None
+                and await self._assign(conn, row, request, assignee, actor, now)
+            ):
+                told.append(assignee)
 
-        await self.repo.act(
-            ticket_id, action, actor, text, assignee, force=force, note=note, check=check
-        )
+        await self.repo.act(ticket_id, action, actor, text, assignee, force=force, note=note, check=check)
         if told:
             self._wake()
         found = await self.views.get(ticket_id)
         assert found is not None
         return found
 
-    async def _resolution(  # noqa: PLR0913, PLR0917
+    async def _resolution(  # noqa: PLR0917
         self,
         conn: AsyncConnection,
         ticket_id: int,
-        request: Mapping[str, Any],
+        request: Mapping[Any, Any],
         action: str,
         given: str | None,
         actor: str,
@@ -185,11 +188,11 @@ class RepairDesk:
         )
         await self.repo.event(conn, ticket_id, "resolution", actor, given, now)
 
-    async def _assign(  # noqa: PLR0913, PLR0917
+    async def _assign(  # noqa: PLR0917
         self,
         conn: AsyncConnection,
-        row: Mapping[str, Any],
-        request: Mapping[str, Any] | None,
+        row: Mapping[Any, Any],
+        request: Mapping[Any, Any] | None,
         assignee: str,
         actor: str,
         now: float,
@@ -221,7 +224,7 @@ class RepairDesk:
         return True
 
 
-async def _request_row(conn: AsyncConnection, ticket_id: int) -> Mapping[str, Any] | None:
+async def _request_row(conn: AsyncConnection, ticket_id: int) -> RowMapping | None:
     return (
         (await conn.execute(select(repair_requests).where(repair_requests.c.ticket_id == ticket_id)))
         .mappings()

@@ -33,7 +33,7 @@ def request_labels(site: str, priority: str, category: str) -> dict[str, str]:
     }
 
 
-async def to_routes(  # noqa: PLR0913, PLR0917
+async def to_routes(  # noqa: PLR0917
     conn: AsyncConnection,
     tickets: TicketRepo,
     notify: NotifyConfig,
@@ -49,7 +49,7 @@ async def to_routes(  # noqa: PLR0913, PLR0917
     return [route.name for route in routes]
 
 
-async def to_technician(  # noqa: PLR0913, PLR0917
+async def to_technician(  # noqa: PLR0917
     conn: AsyncConnection,
     tickets: TicketRepo,
     notify: NotifyConfig,
@@ -63,7 +63,7 @@ async def to_technician(  # noqa: PLR0913, PLR0917
     await _write(conn, tickets, notify, technician.contact_route(), ticket_id, urgent, message, now)
 
 
-async def _write(  # noqa: PLR0913, PLR0917
+async def _write(  # noqa: PLR0917
     conn: AsyncConnection,
     tickets: TicketRepo,
     notify: NotifyConfig,
@@ -94,5 +94,10 @@ async def _write(  # noqa: PLR0913, PLR0917
         ],
     )
     await tickets.event(
-        conn, ticket_id, "notified", SYSTEM, f"route {route.name}: {message.title} (message {message_id[:12]})", now
+        conn,
+        ticket_id,
+        "notified",
+        SYSTEM,
+        f"route {route.name}: {message.title} (message {message_id[:12]})",
+        now,
     )

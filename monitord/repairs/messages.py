@@ -15,11 +15,11 @@ from alerts.sms import fit_sms
 from alerts.templates import Message
 
 
-def _where(request: Mapping[str, Any], site: str) -> str:
+def _where(request: Mapping[Any, Any], site: str) -> str:
     return f"{site}, asset {request['asset']}" if request["asset"] else site
 
 
-def _details(ticket: Mapping[str, Any], request: Mapping[str, Any]) -> list[str]:
+def _details(ticket: Mapping[Any, Any], request: Mapping[Any, Any]) -> list[str]:
     lines = [
         f"Category: {request['category']}",
         f"Priority: {ticket['priority']}",
@@ -34,15 +34,20 @@ def _details(ticket: Mapping[str, Any], request: Mapping[str, Any]) -> list[str]
     ]
     if ticket["recurring"]:
         earlier = ", ".join(f"#{t}" for t in ticket["earlier"])
-        lines += ["", f"Recurring: fault #{ticket['repeat_count']} of this asset and category (earlier {earlier})"]
+        lines += [
+            "",
+            f"Recurring: fault #{ticket['repeat_count']} of this asset and category (earlier {earlier})",
+        ]
     return lines
 
 
-def opened(ticket: Mapping[str, Any], request: Mapping[str, Any]) -> Message:
+def opened(ticket: Mapping[Any, Any], request: Mapping[Any, Any]) -> Message:
     """The message every matching route gets when a request is opened."""
     urgent = ticket["priority"] == "urgent"
     flag = "URGENT " if urgent else ""
-    title = f"{flag}Repair request #{ticket['id']}: {request['category']} at {_where(request, ticket['site'])}"
+    title = (
+        f"{flag}Repair request #{ticket['id']}: {request['category']} at {_where(request, ticket['site'])}"
+    )
     short = (
         f"{flag}#{ticket['id']} {request['category']} {_where(request, ticket['site'])}: "
         f"{request['description']} - {request['reporter']} {request['contact']}"
@@ -55,7 +60,9 @@ def opened(ticket: Mapping[str, Any], request: Mapping[str, Any]) -> Message:
     )
 
 
-def assigned(ticket: Mapping[str, Any], request: Mapping[str, Any] | None, technician: str, actor: str) -> Message:
+def assigned(
+    ticket: Mapping[Any, Any], request: Mapping[Any, Any] | None, technician: str, actor: str
+) -> Message:
     """The message a technician gets when a ticket is assigned to them."""
     urgent = ticket["priority"] == "urgent"
     flag = "URGENT " if urgent else ""

@@ -20,13 +20,13 @@ Kind = Literal["request", "alert"]
 REQUEST_FIELDS = ("category", "asset", "description", "reporter", "contact", "opened_by", "resolution")
 
 
-def request_json(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def request_json(row: Mapping[Any, Any] | None) -> dict[str, Any] | None:
     if row is None or row.get("category") is None:
         return None
     return {name: row[name] for name in REQUEST_FIELDS}
 
 
-def with_kind(body: dict[str, Any], request: Mapping[str, Any] | None) -> dict[str, Any]:
+def with_kind(body: dict[str, Any], request: Mapping[Any, Any] | None) -> dict[str, Any]:
     fields = request_json(request)
     body["kind"] = "alert" if fields is None else "request"
     body["request"] = fields
@@ -57,7 +57,7 @@ class TicketViews:
         body["work_minutes"] = int(minutes)
         return with_kind(body, request)
 
-    async def search(  # noqa: PLR0913
+    async def search(  # noqa: PLR0917
         self,
         status: str | None = None,
         priority: str | None = None,

@@ -56,7 +56,9 @@ class WorkLog:
     def __init__(self, store: StateStore) -> None:
         self.store = store
 
-    async def add(self, repo: TicketRepo, ticket_id: int, work: Work, actor: str, now: float) -> dict[str, Any]:
+    async def add(
+        self, repo: TicketRepo, ticket_id: int, work: Work, actor: str, now: float
+    ) -> dict[str, Any]:
         """Log ``work`` on the ticket and note it in the ticket's history; 404 for no such ticket."""
         async with self.store.engine.begin() as conn:
             if await repo.status_of(conn, ticket_id) is None:

@@ -98,7 +98,10 @@ async def test_alert_tickets_refuse_a_resolution_and_tell_a_technician_assignee(
     assert assigned["assignee"] == "alice"
     pending = await Outbox(store).due(time.time() + 1)
     assert [(p.route, p.title) for p in pending] == [
-        ("technician:alice", f"URGENT Ticket #{ticket_id} assigned to you: host-down on router-12: router-12 is down")
+        (
+            "technician:alice",
+            f"URGENT Ticket #{ticket_id} assigned to you: host-down on router-12: router-12 is down",
+        )
     ]
 
 
@@ -108,9 +111,13 @@ async def test_worklog_figures_for_reports(store: StateStore, tmp_path: Path) ->
     desk = RepairDesk(repo, config, lambda: None)
     log = WorkLog(store)
     till = await desk.open(_till(), "helpdesk", T0)
-    printer = await desk.open(Opening("printer", "store-12", "jam", "Sam", "x", asset="PRN-1"), "helpdesk", T0 + 10)
+    printer = await desk.open(
+        Opening("printer", "store-12", "jam", "Sam", "x", asset="PRN-1"), "helpdesk", T0 + 10
+    )
     await desk.open(Opening("printer", "store-12", "jam", "Sam", "x", urgent=True), "helpdesk", T0 + DAY)
-    await desk.open(Opening("pc", "store-12", "slow", "Kim", "x"), "helpdesk", T0 + 3 * DAY)  # after the period
+    await desk.open(
+        Opening("pc", "store-12", "slow", "Kim", "x"), "helpdesk", T0 + 3 * DAY
+    )  # after the period
     await log.add(repo, till["id"], Work("alice", 30, parts=("reader",)), "helpdesk", T0 + 60)
     await log.add(repo, till["id"], Work("alice", 15), "alice", T0 + 2 * DAY - 1)  # the period's last second
     await log.add(repo, printer["id"], Work("bob", 45, "cleared"), "bob", T0 + 120)
@@ -135,4 +142,5 @@ async def test_worklog_figures_for_reports(store: StateStore, tmp_path: Path) ->
     ]
     ticket = await desk.views.get(till["id"])
     assert ticket is not None and ticket["work_minutes"] == 50
-    assert [e["text"] for e in ticket["history"] if e["kind"] == "worklog"][0] == "alice: 30 min; parts: reader"
+    worklog = next(e["text"] for e in ticket["history"] if e["kind"] == "worklog")
+    assert worklog == "alice: 30 min; parts: reader"

@@ -148,7 +148,9 @@ async def test_help_desk_and_technician_work_through_the_cli(
             daemon, "log", ticket_id, "--minutes", "0", token=TECHNICIAN_TOKEN, monkeypatch=monkeypatch
         )
         assert code == 1 and "minutes" in err and "422" in err, err
-        code, _, err = await cli(daemon, "log", ticket_id, "--minutes", "5", token=READ_TOKEN, monkeypatch=monkeypatch)
+        code, _, err = await cli(
+            daemon, "log", ticket_id, "--minutes", "5", token=READ_TOKEN, monkeypatch=monkeypatch
+        )
         assert code == 1 and "403" in err, err
         code, out, _ = await cli(daemon, "worklog", ticket_id, token=READ_TOKEN, monkeypatch=monkeypatch)
         assert f"ticket #{ticket_id}: 40 min in 1 entries" in out

@@ -49,7 +49,9 @@ async def test_requests_are_routed_dispatched_logged_and_closed_with_a_resolutio
         }
         assert till["recurring"] is False and till["history"][0]["actor"] == "helpdesk"
         urgent = await at(receiver, "urgent", 1)
-        assert urgent[0].title == f"URGENT Repair request #{till['id']}: pos-payment at store-12, asset POS-0012"
+        assert (
+            urgent[0].title == f"URGENT Repair request #{till['id']}: pos-payment at store-12, asset POS-0012"
+        )
         assert "Reported by: Jane Doe (+49 30 1234567)" in urgent[0].body
         assert "terminal offline" in urgent[0].body and urgent[0].kind == "failure"
 
@@ -88,7 +90,12 @@ async def test_requests_are_routed_dispatched_logged_and_closed_with_a_resolutio
             "POST",
             f"/api/v1/tickets/{till['id']}/worklog",
             token=TECHNICIAN_TOKEN,
-            json={"minutes": 30, "note": "reseated the card reader", "parts": ["card reader CR-7"], "technician": "alice"},
+            json={
+                "minutes": 30,
+                "note": "reseated the card reader",
+                "parts": ["card reader CR-7"],
+                "technician": "alice",
+            },
         )
         assert status == 201 and entry["technician"] == "alice" and entry["logged_by"] == "helpdesk", entry
         status, entry = await api(
@@ -107,7 +114,9 @@ async def test_requests_are_routed_dispatched_logged_and_closed_with_a_resolutio
         # closing needs a resolution: refused without one, and the refusal changes nothing
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{till['id']}/close")
         assert (status, error["field"]) == (409, "resolution"), error
-        status, error = await api(daemon, "POST", f"/api/v1/tickets/{till['id']}/resolve", json={"text": "done"})
+        status, error = await api(
+            daemon, "POST", f"/api/v1/tickets/{till['id']}/resolve", json={"text": "done"}
+        )
         assert (status, error["field"]) == (409, "resolution"), error
         status, error = await api(
             daemon, "POST", f"/api/v1/tickets/{till['id']}/resolve", json={"resolution": "  "}
@@ -164,7 +173,9 @@ async def test_requests_are_routed_dispatched_logged_and_closed_with_a_resolutio
         assert [m for m in receiver.messages if m.path == "/bob"] == []
 
 
-async def test_bad_requests_are_4xx_naming_the_field(tmp_path: Path, receiver: Receiver, state_url: str) -> None:
+async def test_bad_requests_are_4xx_naming_the_field(
+    tmp_path: Path, receiver: Receiver, state_url: str
+) -> None:
     async with running(repairs_doc(tmp_path, receiver, state_url)) as daemon:
         cases: list[tuple[dict[str, Any], int, str]] = [
             ({**TILL_DOWN, "category": "coffee-machine"}, 422, "category"),
