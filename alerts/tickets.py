@@ -24,10 +24,10 @@ the engine share them:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import RowMapping, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.clock import iso
@@ -38,6 +38,11 @@ from monitord.store.engine import StateStore
 
 OPEN_STATES = ("open", "acknowledged")
 SYSTEM = "monitord"
+
+# A ticket kind's own rule for an action (a repair request needs a resolution, its assignee is
+# told): called with the ticket row as it was, last in the action's transaction, after the
+# lifecycle checks; it may write rows of its own, or raise a RequestError to undo the action.
+ActionCheck = Callable[[AsyncConnection, RowMapping, float], Awaitable[None]]
 
 
 class TicketRepo:
@@ -327,11 +332,13 @@ class TicketRepo:
         *,
         force: bool = False,
         note: str | None = None,
+        check: ActionCheck | None = None,
     ) -> dict[str, Any]:
         """One on-call action; ``text`` is the note, or the root cause for ``close``.
 
         ``force`` (resolve and close only) overrides "an alert still fires" and
-        needs ``note``, the reason, which the history records.
+        needs ``note``, the reason, which the history records. ``check`` is the
+        ticket kind's own rule (``ActionCheck``).
         """
         now = time.time()
         forced_note = _force_note(action, force, note)
@@ -399,6 +406,8 @@ class TicketRepo:
                 )
             elif forced_note is not None:
                 await self.event(conn, ticket_id, "note", actor, forced_note, now)
+            if check is not None:
+                await check(conn, row, now)
         found = await self.get(ticket_id)
         assert found is not None
         return found

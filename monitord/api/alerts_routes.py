@@ -2,6 +2,8 @@
 
 Reads need a read token (open when no tokens are configured); every change
 needs an admin token, and the token's name is what the ticket history records.
+Ticket answers and actions go through the repair desk (``monitord.repairs``),
+which adds a request's fields and rules (a resolution, a technician assignee).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from alerts.tickets import TicketRepo
 from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.keys import ALERTS_KEY, runtime_of, service_of
+from monitord.api.repairs_routes import MAX_TICKET_ID, desk_of, ticket_id_of
 from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name, Text
 
 M = TypeVar("M", bound=BaseModel)
-MAX_TICKET_ID = 2**31 - 1
+__all__ = ["MAX_TICKET_ID"]
 
 
 class TicketQuery(BaseModel):
@@ -31,6 +34,9 @@ class TicketQuery(BaseModel):
     status: Literal["open", "acknowledged", "resolved", "closed"] | None = None
     priority: Literal["urgent", "normal"] | None = None
     site: Name | None = Field(default=None, max_length=128)
+    kind: Literal["request", "alert"] | None = None
+    category: Name | None = Field(default=None, max_length=64)
+    asset: Name | None = Field(default=None, max_length=128)
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -55,21 +61,24 @@ class OptionalNoteBody(BaseModel):
 
 
 class ResolveBody(BaseModel):
-    """``force`` resolves although an alert still fires; ``note`` (required then) says why."""
+    """``force`` resolves although an alert still fires; ``note`` (required then) says why.
+    A repair request needs ``resolution`` (what was done) unless it was given before."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: Text | None = Field(default=None, max_length=10_000)
+    resolution: Text | None = Field(default=None, max_length=10_000)
     force: StrictBool = False
     note: Text | None = Field(default=None, max_length=10_000)
 
 
 class CloseBody(BaseModel):
-    """``root_cause`` must not be blank; ``force`` and ``note`` as for resolve."""
+    """``root_cause`` must not be blank; ``force``, ``note`` and ``resolution`` as for resolve."""
 
     model_config = ConfigDict(extra="forbid")
 
     root_cause: Text | None = Field(default=None, max_length=10_000)
+    resolution: Text | None = Field(default=None, max_length=10_000)
     force: StrictBool = False
     note: Text | None = Field(default=None, max_length=10_000)
 
@@ -89,12 +98,7 @@ def _given(request: web.Request) -> dict[str, str]:
     return {key: value for key, value in request.query.items() if value != ""}
 
 
-def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    # Ticket ids are INTEGER columns: PostgreSQL refuses anything past 2**31 - 1 (a 500 before).
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_TICKET_ID:
-        raise RequestError(f"ticket id must be a number up to {MAX_TICKET_ID}, not {raw[:40]!r}", field="id")
-    return int(raw)
+_ticket_id = ticket_id_of
 
 
 async def list_alerts(request: web.Request) -> web.Response:
@@ -115,8 +119,9 @@ async def list_alerts(request: web.Request) -> web.Response:
 async def list_tickets(request: web.Request) -> web.Response:
     require(request, "read")
     query = read_query(_given(request), TicketQuery)
-    repo = _repo(request)
-    found = await repo.search(query.status, query.priority, query.site, query.limit)
+    found = await desk_of(request).views.search(
+        query.status, query.priority, query.site, query.kind, query.category, query.asset, query.limit
+    )
     return web.json_response({"tickets": found})
 
 
@@ -130,7 +135,7 @@ def _repo(request: web.Request) -> TicketRepo:
 async def get_ticket(request: web.Request) -> web.Response:
     require(request, "read")
     ticket_id = _ticket_id(request)
-    found = await _repo(request).get(ticket_id)
+    found = await desk_of(request).views.get(ticket_id)
     if found is None:
         raise NotFoundError(f"ticket {ticket_id} does not exist", field="id")
     return web.json_response(found)
@@ -140,15 +145,21 @@ async def ack_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await _optional(request, OptionalNoteBody)
     text = body.text if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "ack", identity.name, text))
+    return web.json_response(await desk_of(request).act(_ticket_id(request), "ack", identity.name, text))
 
 
 async def resolve_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await _optional(request, ResolveBody) or ResolveBody()
     return web.json_response(
-        await _repo(request).act(
-            _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note
+        await desk_of(request).act(
+            _ticket_id(request),
+            "resolve",
+            identity.name,
+            body.text,
+            force=body.force,
+            note=body.note,
+            resolution=body.resolution,
         )
     )
 
@@ -157,8 +168,14 @@ async def close_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await _optional(request, CloseBody) or CloseBody()
     return web.json_response(
-        await _repo(request).act(
-            _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note
+        await desk_of(request).act(
+            _ticket_id(request),
+            "close",
+            identity.name,
+            body.root_cause,
+            force=body.force,
+            note=body.note,
+            resolution=body.resolution,
         )
     )
 
@@ -166,14 +183,16 @@ async def close_ticket(request: web.Request) -> web.Response:
 async def note_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, NoteBody)
-    return web.json_response(await _repo(request).act(_ticket_id(request), "note", identity.name, body.text))
+    return web.json_response(
+        await desk_of(request).act(_ticket_id(request), "note", identity.name, body.text)
+    )
 
 
 async def assign_ticket(request: web.Request) -> web.Response:
     identity = require(request, "admin")
     body = await read_json(request, AssignBody)
     return web.json_response(
-        await _repo(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
+        await desk_of(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
     )
 
 

@@ -18,6 +18,7 @@ from monitord.api import (
     ipam_routes,
     openapi,
     pos_routes,
+    repairs_routes,
     reports_routes,
     series_routes,
 )
@@ -34,6 +35,7 @@ RouteSetup = Callable[[web.Application], None]
 ROUTE_SETUPS: list[RouteSetup] = [
     core_routes.setup,
     alerts_routes.setup,
+    repairs_routes.setup,
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,

@@ -1,4 +1,5 @@
-"""Bearer tokens with roles: ``read`` for queries, ``admin`` for every change.
+"""Bearer tokens with roles: ``read`` for queries, ``technician`` to open repair requests and
+log work on tickets, ``admin`` for every change.
 
 Tokens are compared in constant time; the identity a handler gets carries the
 token's *name* (for audit logs), never its value.
@@ -15,8 +16,8 @@ from aiohttp import web
 from monitord.config.http import ApiToken
 from monitord.errors import RequestError
 
-Role = Literal["read", "admin"]
-_RANK = {"read": 1, "admin": 2}
+Role = Literal["read", "technician", "admin"]
+_RANK = {"read": 1, "technician": 2, "admin": 3}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from monitord.config.durations import Bounds, Duration
 from monitord.config.secrets import Secret
 from monitord.config.section import Section
 
-Role = Literal["read", "admin"]
+Role = Literal["read", "technician", "admin"]
 
 
 class ApiToken(Section):
@@ -23,7 +23,11 @@ class ApiToken(Section):
         pattern=r"^[A-Za-z0-9_.@-]+$",
         description="Who holds the token; audit records and ticket history name it.",
     )
-    role: Role = Field(default="read", description="read: queries only; admin: queries and every change.")
+    role: Role = Field(
+        default="read",
+        description="read: queries only; technician: also opens repair requests and logs work "
+        "on tickets; admin: queries and every change.",
+    )
     token: Secret = Field(
         description="The bearer value clients send (Authorization: Bearer ...), "
         "at least 16 characters, unique across API and POS tokens."

@@ -13,6 +13,7 @@ from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
+from monitord.config.repairs import RepairsConfig
 from monitord.config.reports import ReportsConfig
 from monitord.config.storage import StorageConfig
 from monitord.config.targets import GroupConfig, SiteConfig, TargetConfig
@@ -76,6 +77,10 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+    repairs: RepairsConfig = Field(
+        default_factory=RepairsConfig,
+        description="Repair requests opened by people: categories with default priorities, technicians.",
     )
     reports: ReportsConfig = Field(
         default_factory=ReportsConfig,

@@ -18,8 +18,8 @@ from monitord.reports import availability, backups, incidents, sections
 from monitord.reports.model import Report, Section
 from monitord.reports.opening import store_hours
 from monitord.reports.periods import Period, midnight
-from monitord.reports.providers import register_source, workload_source
 from monitord.reports.rollup_repo import Outage, RollupRepo
+from monitord.reports.sources import register_source, workload_source
 from monitord.store.engine import StateStore
 
 KIND_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -83,8 +83,8 @@ async def build_report(
         built.append(sections.backups_section(figures_b))
     if "workload" in wanted:
         source = workload_source(store)
-        rows = None if source is None else await source.workload(period.start, as_of)
-        built.append(sections.workload_section(rows))
+        summary_w = None if source is None else await source.workload(period.start, as_of)
+        built.append(sections.workload_section(summary_w))
     if "register" in wanted:
         register = register_source(store)
         summary = None if register is None else await register.register(now, config.warranty_days)

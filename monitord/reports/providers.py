@@ -2,18 +2,14 @@
 
 The repair desk (work logs) and the register are their own components; a
 report asks them through these small protocols, so reports work (with an
-explanatory note) before those components are installed. A provider is a
-factory over the state store, listed in ``WORKLOAD_PROVIDERS`` /
-``REGISTER_PROVIDERS``; the first listed one answers.
+explanatory note) before those components are installed. ``sources`` lists
+the installed providers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
-
-from monitord.store.engine import StateStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +17,19 @@ class WorkloadRow:
     technician: str
     tickets: int  # tickets assigned to them that were worked on in the period
     minutes: float  # time logged in the period
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCount:
+    category: str
+    priority: str
+    requests: int  # repair requests opened in the period
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadSummary:
+    technicians: list[WorkloadRow]
+    requests: list[CategoryCount]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +54,9 @@ class RegisterSummary:
 
 
 class WorkloadSource(Protocol):
-    async def workload(self, start: float, end: float) -> list[WorkloadRow]:
-        """Per technician: tickets worked on and minutes logged within [start, end)."""
+    async def workload(self, start: float, end: float) -> WorkloadSummary:
+        """Per technician: tickets worked on and minutes logged within [start, end); and the
+        repair requests opened then, per category and priority."""
         ...
 
 
@@ -54,15 +64,3 @@ class RegisterSource(Protocol):
     async def register(self, now: float, within_days: int) -> RegisterSummary:
         """Assets by status, and warranties ending within ``within_days`` of ``now``."""
         ...
-
-
-WORKLOAD_PROVIDERS: list[Callable[[StateStore], WorkloadSource]] = []
-REGISTER_PROVIDERS: list[Callable[[StateStore], RegisterSource]] = []
-
-
-def workload_source(store: StateStore) -> WorkloadSource | None:
-    return WORKLOAD_PROVIDERS[0](store) if WORKLOAD_PROVIDERS else None
-
-
-def register_source(store: StateStore) -> RegisterSource | None:
-    return REGISTER_PROVIDERS[0](store) if REGISTER_PROVIDERS else None

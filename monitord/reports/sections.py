@@ -9,7 +9,7 @@ from monitord.reports.availability import SiteFigure, StoreFigure, TargetFigure
 from monitord.reports.backups import BackupFigure
 from monitord.reports.incidents import PriorityFigures, RecurringFault
 from monitord.reports.model import Chart, Column, Figure, Section, Table
-from monitord.reports.providers import RegisterSummary, WorkloadRow
+from monitord.reports.providers import RegisterSummary, WorkloadSummary
 
 
 def minutes(seconds: float) -> float:
@@ -273,24 +273,44 @@ def _dates(missed: list[str], shown: int = 6) -> str:
     return " ".join(missed[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def workload_section(rows: list[WorkloadRow] | None) -> Section:
+def workload_section(summary: WorkloadSummary | None) -> Section:
+    missing = "The repair desk (work logs) is not installed in this daemon."
+    technicians = summary.technicians if summary else []
+    requests = summary.requests if summary else []
     return Section(
         name="workload",
         title="Technician workload",
+        figures=[]
+        if summary is None
+        else [
+            Figure("Time logged", f"{hours(sum(r.minutes for r in technicians) * 60.0)} h"),
+            Figure("Repair requests opened", str(sum(r.requests for r in requests))),
+        ],
         tables=[
             Table(
                 "workload",
                 "Per technician",
                 (
                     Column("technician", "Technician"),
-                    Column("tickets", "Tickets", "count"),
+                    Column("tickets", "Tickets worked on", "count"),
                     Column("hours_logged", "Time logged", "h"),
                 ),
-                [(r.technician, r.tickets, hours(r.minutes * 60.0)) for r in rows or []],
-                note="The repair desk (work logs) is not installed in this daemon."
-                if rows is None
-                else ("" if rows else "No time was logged in the period."),
-            )
+                [(r.technician, r.tickets, hours(r.minutes * 60.0)) for r in technicians],
+                note=missing
+                if summary is None
+                else ("" if technicians else "No time was logged in the period."),
+            ),
+            Table(
+                "repair_requests",
+                "Repair requests by category",
+                (
+                    Column("category", "Category"),
+                    Column("priority", "Priority"),
+                    Column("requests", "Requests", "count"),
+                ),
+                [(r.category, r.priority, r.requests) for r in requests],
+                note=missing if summary is None else ("" if requests else "No repair request was opened."),
+            ),
         ],
     )
 

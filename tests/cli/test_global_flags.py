@@ -56,6 +56,24 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
         ["--period", "last-month", "--format", "pdf", "-o", "report.pdf"],
         ("url", "token", "timeout"),
     ),
+    ("tickets", "open"): (
+        [
+            "--site",
+            "store-1",
+            "--category",
+            "printer",
+            "--description",
+            "jam",
+            "--reporter",
+            "jo",
+            "--contact",
+            "x",
+        ],
+        CLIENT,
+    ),
+    ("tickets", "assign"): (["1", "alice"], CLIENT),
+    ("tickets", "log"): (["1", "--minutes", "30"], CLIENT),
+    ("tickets", "worklog"): (["1"], CLIENT),
 }
 # flag -> (argv words, the value it must give)
 VALUES: dict[str, tuple[list[str], Any]] = {

@@ -24,6 +24,7 @@ SUBSYSTEMS = {
     "monitord.tsdb",
     "monitord.store",
     "monitord.reports",
+    "monitord.repairs",
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 
 from alerts.tables import tickets
 from monitord.config.loader import LoadedConfig, build_config
+from monitord.repairs.tables import repair_requests, repair_worklog
 from monitord.reports.jobs import rollup_setup
 from monitord.reports.rollup import Rollup
 from monitord.reports.rollup_repo import RollupRepo
@@ -272,6 +273,40 @@ async def insert_tickets(store: StateStore) -> None:
             await conn.execute(insert(tickets).values(**row))
 
 
+async def insert_work(store: StateStore) -> None:
+    """N1 (ticket 7) is a repair request (a printer); time logged on three tickets, one entry in September."""
+    request = {
+        "ticket_id": 7,
+        "category": "printer",
+        "asset": "",
+        "description": "receipt printer jams",
+        "reporter": "store manager",
+        "contact": "",
+        "opened_by": "reader",
+        "resolution": None,
+    }
+    work = [
+        ("anna", 7, "2026-10-01 10:00", 30),
+        ("anna", 9, "2026-10-03 10:00", 45),
+        ("ben", 1, "2026-10-10 11:00", 90),
+        ("ben", 5, "2026-09-30 21:30", 20),  # before the period: not counted
+    ]
+    async with store.engine.begin() as conn:
+        await conn.execute(insert(repair_requests).values(**request))
+        for technician, ticket, at, minutes in work:
+            await conn.execute(
+                insert(repair_worklog).values(
+                    ticket_id=ticket,
+                    technician=technician,
+                    at=utc(at),
+                    minutes=minutes,
+                    note="",
+                    parts=[],
+                    logged_by="admin",
+                )
+            )
+
+
 async def fill(store: StateStore, loaded: LoadedConfig) -> None:
     """Feed the results through the rollup in two flushes (the second adds to the first's rows)."""
     setup = rollup_setup(loaded)
@@ -284,3 +319,4 @@ async def fill(store: StateStore, loaded: LoadedConfig) -> None:
     rollup.add(history[half:])
     await repo.write(rollup.drain(NOW))
     await insert_tickets(store)
+    await insert_work(store)

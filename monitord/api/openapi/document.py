@@ -33,12 +33,14 @@ ERROR_TEXT = {
 SECURITY = {
     "none": [],
     "read": [{"apiToken": ["read"]}],
+    "technician": [{"apiToken": ["technician"]}],
     "admin": [{"apiToken": ["admin"]}],
     "pos": [{"posToken": []}],
 }
 ROLE_TEXT = {
     "none": "No token needed.",
-    "read": "Needs a `read` or `admin` token (open when `http.tokens` is empty).",
+    "read": "Needs a `read`, `technician` or `admin` token (open when `http.tokens` is empty).",
+    "technician": "Needs a `technician` or `admin` token.",
     "admin": "Needs an `admin` token.",
     "pos": "Needs a store or terminal token from `pos.stores` (API tokens are refused).",
 }
@@ -162,7 +164,7 @@ def _responses(operation: Operation) -> Schema:
     codes = {400, *operation.errors}
     if operation.role != "none":
         codes.add(401)
-    if operation.role == "admin":
+    if operation.role in ("technician", "admin"):
         codes.add(403)
     for code in sorted(codes):
         out.setdefault(str(code), {"$ref": f"#/components/responses/Error{code}"})
@@ -232,7 +234,7 @@ def build_document() -> dict[str, Any]:
                 "apiToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A token from http.tokens; its role (read or admin) decides "
+                    "description": "A token from http.tokens; its role (read, technician or admin) decides "
                     "what it may do. Roles are listed per operation.",
                 },
                 "posToken": {

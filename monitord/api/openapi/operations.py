@@ -17,6 +17,7 @@ from alerts.silences import SilenceSpec
 from monitord.api import alerts_routes as alerts_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
+from monitord.api import repairs_routes as repairs_api
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
 from monitord.api.reports_routes import ReportQuery
 from monitord.api.series_routes import SeriesQuery
@@ -24,7 +25,7 @@ from monitord.config.reports import REPORT_KINDS
 from monitord.ipam import bodies as ipam
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody
 
-Role = Literal["none", "read", "admin", "pos"]
+Role = Literal["none", "read", "technician", "admin", "pos"]
 Body = type[BaseModel] | Literal["csv"] | None
 
 
@@ -251,7 +252,51 @@ OPERATIONS: tuple[Operation, ...] = (
         ok(obj(("tickets",), tickets=array(ref("Ticket")))),
         query=alerts_api.TicketQuery,
         errors=(404, 422),
-        query_example="status=open&priority=urgent",
+        query_example="status=open&priority=urgent&kind=request",
+    ),
+    Operation(
+        "POST",
+        "/api/v1/tickets",
+        "openRepairRequest",
+        TICKETS,
+        "Open a repair request (help desk); the routes that take it are told",
+        "technician",
+        ok(ref("Ticket"), "the request, opened", 201),
+        body=repairs_api.OpenRequestBody,
+        errors=(404, 415, 422),
+        example={
+            "category": "pos-payment",
+            "site": "head-office",
+            "asset": "POS-0012",
+            "description": "till 2 refuses card payments",
+            "reporter": "Jane Doe",
+            "contact": "+49 30 1234567",
+            "urgent": True,
+        },
+    ),
+    Operation(
+        "GET",
+        "/api/v1/tickets/{id}/worklog",
+        "getTicketWorkLog",
+        TICKETS,
+        "Time spent and parts used on a ticket",
+        "read",
+        ok(ref("WorkLog")),
+        params=(TICKET_ID,),
+        errors=(400, 404),
+    ),
+    Operation(
+        "POST",
+        "/api/v1/tickets/{id}/worklog",
+        "logTicketWork",
+        TICKETS,
+        "Log time spent and parts used on a ticket",
+        "technician",
+        ok(ref("WorkEntry"), "the entry, logged", 201),
+        params=(TICKET_ID,),
+        body=repairs_api.WorkBody,
+        errors=(400, 404, 415, 422),
+        example={"minutes": 30, "note": "replaced the card reader", "parts": ["card reader CR-7"]},
     ),
     Operation(
         "GET",
@@ -275,7 +320,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "resolve",
         "resolveTicket",
-        "Resolve a ticket (optional note; force with a note)",
+        "Resolve a ticket (optional note; force with a note; resolution for repair requests)",
         alerts_api.ResolveBody,
         required=False,
         example=NOTE,
@@ -283,7 +328,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "close",
         "closeTicket",
-        "Close a ticket (optional root cause)",
+        "Close a ticket (root cause for recurring ones, resolution for repair requests)",
         alerts_api.CloseBody,
         required=False,
         example={"root_cause": "power cut at the store"},
@@ -294,7 +339,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "assign",
         "assignTicket",
-        "Assign a ticket to someone",
+        "Assign a ticket to someone (a technician is sent it)",
         alerts_api.AssignBody,
         required=True,
         example={"assignee": "alice"},

@@ -28,6 +28,7 @@ VERSION_LOCATIONS: list[Path] = [
     _ROOT / "monitord" / "ipam" / "migrations",
     _ROOT / "alerts" / "migrations",
     _ROOT / "monitord" / "reports" / "migrations",
+    _ROOT / "monitord" / "repairs" / "migrations",
 ]
 
 
