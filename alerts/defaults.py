@@ -433,4 +433,23 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "severity": "critical",
         "summary": "{target} answers {query} {qtype} wrongly: {reason}",
     },
+    # Equipment register (issue 16). Discovery publishes one ``asset_drift`` result per asset
+    # and kind of drift (tag ``drift``: serial, model, firmware, address) on every judgement,
+    # so each asset and kind is one alert and one ticket, resolved by the 0 that follows a
+    # corrected register. The target is the asset's tag.
+    {
+        "name": "asset-drift",
+        "description": "A device reports another serial, model or firmware than the equipment "
+        "register, or answers at an address the register does not link to it",
+        "kind": "asset",
+        "measurement": "asset_drift",
+        "condition": "threshold",
+        "field": "drift",
+        "above": 0.5,
+        "for": "0s",
+        "clear_for": "0s",
+        "severity": "warning",
+        "priority": "normal",
+        "summary": "asset {target}: {reason}",
+    },
 ]

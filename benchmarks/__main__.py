@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, int] = {
     "alerts_storm": 90,
     "ipam_next_free": 60,
     "ipam_http": 120,
+    "assets_import": 120,
     "pos_ingest": 120,
     "pos_evaluate": 60,
     "ssh_scrape": 120,

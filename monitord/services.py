@@ -9,6 +9,7 @@ configuration and stopped in reverse order. Adding one is one line here.
 from __future__ import annotations
 
 from alerts.service import alert_service
+from monitord.assets.service import asset_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
 from monitord.reports.service import report_service
@@ -44,4 +45,5 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     alert_service,
     pos_service,
     reconcile_service,
+    asset_service,
 ]

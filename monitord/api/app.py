@@ -14,6 +14,7 @@ from aiohttp import web
 
 from monitord.api import (
     alerts_routes,
+    assets_routes,
     core_routes,
     ipam_routes,
     openapi,
@@ -40,6 +41,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     pos_routes.setup,
     ipam_routes.setup,
     reports_routes.setup,
+    assets_routes.setup,
     openapi.setup,
 ]
 

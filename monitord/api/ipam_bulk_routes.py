@@ -47,8 +47,9 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _csv_request(request: web.Request) -> tuple[str, bool, int]:
-    """The CSV text, ``dry_run`` and ``line_offset`` of an import request (4xx when malformed)."""
+async def csv_request(request: web.Request) -> tuple[str, bool, int]:
+    """The CSV text, ``dry_run`` and ``line_offset`` of an import request (4xx when malformed);
+    the asset register's import reads its requests the same way."""
     query = read_query({k: v for k, v in request.query.items() if k != "line_offset"}, ImportQuery)
     offset_text = request.query.get("line_offset", "0")
     if not (offset_text.isascii() and offset_text.isdigit() and len(offset_text) <= 18):
@@ -66,7 +67,7 @@ async def _csv_request(request: web.Request) -> tuple[str, bool, int]:
 
 async def import_register(request: web.Request) -> web.Response:
     identity = require(request, "admin")
-    text, dry_run, offset = await _csv_request(request)
+    text, dry_run, offset = await csv_request(request)
     try:
         targets = frozenset(r.target.name for r in runtime_of(request).loaded.targets)
         report = await import_csv(
@@ -80,7 +81,7 @@ async def import_register(request: web.Request) -> web.Response:
 async def import_range_sheet(request: web.Request) -> web.Response:
     """Named ranges from CSV (``subnet,name,kind,first,last,description``), e.g. DHCP pools."""
     identity = require(request, "admin")
-    text, dry_run, offset = await _csv_request(request)
+    text, dry_run, offset = await csv_request(request)
     allocator = allocator_of(request)
     try:
         report = await import_ranges(

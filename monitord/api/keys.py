@@ -14,6 +14,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from alerts.service import AlertService
+from monitord.assets.service import AssetService
 from monitord.errors import NotFoundError
 from monitord.ipam.service import ReconcileService
 from monitord.pos.service import PosService
@@ -27,6 +28,7 @@ POS_KEY = web.AppKey("pos", PosService)
 RECONCILE_KEY = web.AppKey("ipam_reconcile", ReconcileService)
 REPORTS_KEY = web.AppKey("reports", ReportService)
 SERIES_KEY = web.AppKey("series", SeriesStore)
+ASSETS_KEY = web.AppKey("assets", AssetService)
 
 T = TypeVar("T")
 
@@ -37,6 +39,7 @@ SERVICE_KEYS: dict[web.AppKey[object], tuple[type, str, str]] = {
     RECONCILE_KEY: (ReconcileService, "IPAM reconciliation", "ipam.reconcile"),  # type: ignore[dict-item]
     REPORTS_KEY: (ReportService, "reports", "reports.rollup"),  # type: ignore[dict-item]
     SERIES_KEY: (SeriesStore, "the embedded series store", "storage.embedded.enabled"),  # type: ignore[dict-item]
+    ASSETS_KEY: (AssetService, "the asset register service", "assets"),  # type: ignore[dict-item]
 }
 
 

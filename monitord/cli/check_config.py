@@ -46,7 +46,15 @@ def summary(loaded: LoadedConfig) -> list[str]:
     )
     tokens = Counter(t.role for t in config.http.tokens)
     lines.append(f"http: {config.http.listen}, tokens: {tokens['admin']} admin, {tokens['read']} read")
-    sections = [config.alerts, config.notify, config.ipam, config.pos, config.repairs, config.reports]
+    sections = [
+        config.alerts,
+        config.notify,
+        config.ipam,
+        config.pos,
+        config.repairs,
+        config.assets,
+        config.reports,
+    ]
     if config.storage.influxdb is not None:
         sections.insert(0, config.storage.influxdb)
     for section in sections:

@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 DEFAULT_URL = "http://127.0.0.1:8470"
 
@@ -34,6 +34,9 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class IpamClient:
+    """Calls under ``API_PATH``; the asset register's client is the same with its own path."""
+
+    API_PATH: ClassVar[str] = "/api/v1/ipam"
     base_url: str
     token: str | None
     timeout: float = 60.0
@@ -57,7 +60,7 @@ class IpamClient:
         content_type: str = "application/json",
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        url = f"{self.base_url}/api/v1/ipam{path}"
+        url = f"{self.base_url}{self.API_PATH}{path}"
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitord.config.alerts import AlertsConfig
+from monitord.config.assets import AssetsConfig
 from monitord.config.daemon import DaemonConfig
 from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
@@ -77,6 +78,10 @@ class MonitordConfig(BaseSettings):
     pos: PosConfig = Field(
         default_factory=PosConfig,
         description="POS terminal heartbeats: stores, tills, opening hours; off while stores is empty.",
+    )
+    assets: AssetsConfig = Field(
+        default_factory=AssetsConfig,
+        description="The equipment register: discovery of linked devices and the weekly warranty digest.",
     )
     repairs: RepairsConfig = Field(
         default_factory=RepairsConfig,

@@ -36,10 +36,18 @@ class ResolvedTarget:
 
 # Later subsystems append checks that span sections (alert routes -> notify, ...).
 SemanticCheck = Callable[[MonitordConfig], list[Problem]]
+
+
+def check_assets(config: MonitordConfig) -> list[Problem]:
+    """The register's digest route must exist (``assets.digest.route``)."""
+    return config.assets.route_problems(config.notify)
+
+
 SEMANTIC_CHECKS: list[SemanticCheck] = [
     check_pos,
     check_alerts,
     check_tokens,
+    check_assets,
 ]
 # The top-level sections each check reads. When one of them has errors the check
 # is skipped (it would only report echoes of those errors); a check not listed
@@ -48,6 +56,7 @@ CHECK_READS: dict[SemanticCheck, frozenset[str]] = {
     check_pos: frozenset({"pos", "sites", "targets"}),
     check_alerts: frozenset({"alerts", "notify", "sites", "targets"}),
     check_tokens: frozenset({"http", "pos"}),
+    check_assets: frozenset({"assets", "notify"}),
 }
 _KIND_DEFAULTS_READS = frozenset({"probes"})
 _NAMES_READS = frozenset({"targets", "groups", "sites"})

@@ -35,15 +35,19 @@ async def query(
     engine: AsyncEngine,
     *,
     object_key: str | None = None,
+    object_type: str | None = None,
     actor: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
     before_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; ``before_id`` pages further back."""
+    """Newest first; ``before_id`` pages further back. The register of assets writes here too
+    (``object_type`` ``asset``), so one log answers "who changed what"."""
     statement = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
     if object_key is not None:
         statement = statement.where(audit.c.object_key == object_key)
+    if object_type is not None:
+        statement = statement.where(audit.c.object_type == object_type)
     if actor is not None:
         statement = statement.where(audit.c.actor == actor)
     if since is not None:

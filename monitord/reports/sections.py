@@ -326,7 +326,9 @@ def register_section(summary: RegisterSummary | None, within_days: int) -> Secti
                 "Assets by status",
                 (Column("status", "Status"), Column("assets", "Assets", "count")),
                 [(a.status, a.assets) for a in summary.by_status] if summary else [],
-                note=missing if summary is None else ("" if summary.by_status else "The register is empty."),
+                note=missing
+                if summary is None
+                else ("" if any(a.assets for a in summary.by_status) else "The register is empty."),
             ),
             Table(
                 "warranties_ending",

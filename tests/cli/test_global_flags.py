@@ -74,6 +74,14 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
     ("tickets", "assign"): (["1", "alice"], CLIENT),
     ("tickets", "log"): (["1", "--minutes", "30"], CLIENT),
     ("tickets", "worklog"): (["1"], CLIENT),
+    ("assets", "list"): ([], CLIENT),
+    ("assets", "show"): (["SW-0001"], CLIENT),
+    ("assets", "history"): (["SW-0001"], CLIENT),
+    ("assets", "add"): (["SW-0001", "--kind", "switch", "--site", "head-office"], CLIENT),
+    ("assets", "set"): (["SW-0001", "--status", "spare"], CLIENT),
+    ("assets", "import"): (["assets.csv", "--dry-run"], CLIENT),
+    ("assets", "export"): ([], CLIENT),
+    ("assets", "discover"): (["core-switch"], CLIENT),
 }
 # flag -> (argv words, the value it must give)
 VALUES: dict[str, tuple[list[str], Any]] = {

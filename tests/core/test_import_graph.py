@@ -25,6 +25,7 @@ SUBSYSTEMS = {
     "monitord.store",
     "monitord.reports",
     "monitord.repairs",
+    "monitord.assets",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from alerts.tables import tickets
+from monitord.assets.tables import assets
 from monitord.config.loader import LoadedConfig, build_config
 from monitord.repairs.tables import repair_requests, repair_worklog
 from monitord.reports.jobs import rollup_setup
@@ -307,6 +308,37 @@ async def insert_work(store: StateStore) -> None:
             )
 
 
+# (tag, kind, status, warranty end): NOW is 10 November 2026, "within 60 days" is up to and
+# including 9 January 2027.
+ASSETS = [
+    ("SW-1", "switch", "in-use", dt.date(2026, 12, 1)),  # listed
+    ("RT-1", "router", "in-use", dt.date(2027, 1, 9)),  # day 60: listed
+    ("TILL-1", "pos-till", "spare", dt.date(2027, 1, 10)),  # day 61: not listed
+    ("PR-1", "printer", "retired", dt.date(2026, 11, 20)),  # retired: not listed
+    ("SRV-1", "server", "in-repair", dt.date(2026, 11, 5)),  # already ended: not listed
+    ("UPS-1", "ups", "spare", None),
+]
+
+
+async def insert_assets(store: StateStore) -> None:
+    stamp = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    async with store.engine.begin() as conn:
+        for tag, kind, status, warranty in ASSETS:
+            await conn.execute(
+                insert(assets).values(
+                    tag=tag,
+                    kind=kind,
+                    site="hq",
+                    model=f"{kind} model",
+                    status=status,
+                    warranty_end=warranty,
+                    notes="",
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+
+
 async def fill(store: StateStore, loaded: LoadedConfig) -> None:
     """Feed the results through the rollup in two flushes (the second adds to the first's rows)."""
     setup = rollup_setup(loaded)
@@ -320,3 +352,4 @@ async def fill(store: StateStore, loaded: LoadedConfig) -> None:
     await repo.write(rollup.drain(NOW))
     await insert_tickets(store)
     await insert_work(store)
+    await insert_assets(store)

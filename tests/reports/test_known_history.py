@@ -197,7 +197,15 @@ async def test_technician_workload_from_the_work_log(store: StateStore, loaded: 
     assert requests is not None and requests.rows == [("printer", "normal", 1)]
 
 
-async def test_the_register_says_why_it_is_empty(store: StateStore, loaded: LoadedConfig) -> None:
+async def test_the_register_by_status_and_warranties_ending(store: StateStore, loaded: LoadedConfig) -> None:
     report = await _report(store, loaded)
-    assets = report.table("assets_by_status")
-    assert assets is not None and assets.rows == [] and "not installed" in assets.note
+    by_status = report.table("assets_by_status")
+    assert by_status is not None
+    assert by_status.rows == [("in-use", 2), ("spare", 2), ("in-repair", 1), ("retired", 1)]
+    ending = report.table("warranties_ending")
+    # Made on 10 November 2026, 60 days: up to 9 January 2027; not retired, not already ended.
+    assert ending is not None and ending.title == "Warranties ending within 60 days"
+    assert ending.rows == [
+        ("SW-1", "switch", "hq", "switch model", "2026-12-01"),
+        ("RT-1", "router", "hq", "router model", "2027-01-09"),
+    ]

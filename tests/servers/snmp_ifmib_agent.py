@@ -1,10 +1,12 @@
-"""A net-snmp ``pass_persist`` agent serving IF-MIB's ifTable or ifXTable from a JSON file.
+"""A net-snmp ``pass_persist`` agent serving IF-MIB's ifTable or ifXTable, or ENTITY-MIB's
+entPhysicalTable (net-snmp has no ENTITY-MIB of its own), from a JSON file.
 
 The test harness writes the file (atomically) to set interface state and
 counter values - e.g. a 32-bit counter about to wrap, or an interface going
-down - and snmpd answers from it on the next request.
+down - or a device's physical entities (chassis model, serial, firmware), and
+snmpd answers from it on the next request.
 
-Usage (from snmpd.conf): ``pass_persist OID PYTHON THIS_FILE iftable|ifxtable STATE.json``
+Usage (from snmpd.conf): ``pass_persist OID PYTHON THIS_FILE iftable|ifxtable|entphysical STATE.json``
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 IF_TABLE = (1, 3, 6, 1, 2, 1, 2, 2, 1)
 IF_X_TABLE = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
+ENT_PHYSICAL_TABLE = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1)
 WRAP32 = 1 << 32
 WRAP64 = 1 << 64
 
@@ -57,10 +60,35 @@ def _if_x_table(iface: dict[str, Any]) -> list[tuple[int, str, Any]]:
     return columns
 
 
+def _ent_physical(entity: dict[str, Any]) -> list[tuple[int, str, Any]]:
+    texts = (
+        (2, "descr"),
+        (7, "name"),
+        (8, "hardware_rev"),
+        (9, "firmware_rev"),
+        (10, "software_rev"),
+        (11, "serial"),
+        (12, "mfg_name"),
+        (13, "model"),
+    )
+    columns: list[tuple[int, str, Any]] = [
+        (4, "integer", entity.get("contained_in", 0)),
+        (5, "integer", entity.get("class", 3)),
+    ]
+    columns += [(column, "string", entity.get(key, "")) for column, key in texts]
+    return sorted(columns)
+
+
+TABLES = {
+    "iftable": (IF_TABLE, _if_table, "interfaces"),
+    "ifxtable": (IF_X_TABLE, _if_x_table, "interfaces"),
+    "entphysical": (ENT_PHYSICAL_TABLE, _ent_physical, "entities"),
+}
+
+
 class Table:
     def __init__(self, which: str, path: str) -> None:
-        self.base = IF_TABLE if which == "iftable" else IF_X_TABLE
-        self.columns = _if_table if which == "iftable" else _if_x_table
+        self.base, self.columns, self.key = TABLES[which]
         self.path = path
         self.stamp: int | None = None
         self.rows: list[tuple[tuple[int, ...], str, Any]] = []
@@ -76,7 +104,7 @@ class Table:
         with open(self.path, encoding="utf-8") as handle:
             data = json.load(handle)
         rows = []
-        for iface in data.get("interfaces", []):
+        for iface in data.get(self.key, []):
             for column, kind, value in self.columns(iface):
                 rows.append(((*self.base, column, int(iface["index"])), kind, value))
         rows.sort(key=lambda row: row[0])

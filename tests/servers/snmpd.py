@@ -85,6 +85,7 @@ class SnmpdServer:
         self.persist = root / "persist"
         self.persist.mkdir(parents=True, exist_ok=True)
         self.state = root / "interfaces.json"
+        self.entity_state = root / "entities.json"
         self.conf = root / "snmpd.conf"
         self.log = root / "snmpd.log"
         self.addresses = list(addresses)
@@ -118,6 +119,7 @@ class SnmpdServer:
             lines += [
                 f"pass_persist .1.3.6.1.2.1.2.2 {python} {AGENT_SCRIPT} iftable {self.state}",
                 f"pass_persist .1.3.6.1.2.1.31.1.1 {python} {AGENT_SCRIPT} ifxtable {self.state}",
+                f"pass_persist .1.3.6.1.2.1.47.1.1.1 {python} {AGENT_SCRIPT} entphysical {self.entity_state}",
             ]
         self.conf.write_text("\n".join(lines) + "\n")
 
@@ -126,6 +128,13 @@ class SnmpdServer:
         scratch = self.state.with_suffix(".tmp")
         scratch.write_text(json.dumps({"interfaces": interfaces}))
         os.replace(scratch, self.state)
+
+    def set_entities(self, entities: list[dict[str, Any]]) -> None:
+        """Replace ENTITY-MIB's entPhysicalTable (keys: index, class, contained_in, descr, name,
+        hardware_rev, firmware_rev, software_rev, serial, mfg_name, model); empty by default."""
+        scratch = self.entity_state.with_suffix(".tmp")
+        scratch.write_text(json.dumps({"entities": entities}))
+        os.replace(scratch, self.entity_state)
 
     def start(self) -> None:
         command = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from monitord.api.openapi.catalog import OPERATIONS
 from monitord.api.openapi.document import build_document
-from monitord.api.openapi.operations import OPERATIONS, Operation
+from monitord.api.openapi.operations import Operation
 
 __all__ = ["OPERATIONS", "Operation", "build_document", "setup"]
 

@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from monitord.api.openapi.operations import OPERATIONS, Operation, Param
-from monitord.api.openapi.schemas import COMPONENTS, Schema, ref
+from monitord.api.openapi.catalog import COMPONENTS, OPERATIONS
+from monitord.api.openapi.operations import Operation, Param
+from monitord.api.openapi.schemas import Schema, ref
 
 VERSION = "1"
 ERROR_TEXT = {
@@ -222,7 +223,8 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "monitord HTTP API",
             "version": VERSION,
-            "description": "Probes, alerts and tickets, POS heartbeats and IPAM. Every error answer is "
+            "description": "Probes, alerts and tickets, POS heartbeats, IPAM and the equipment register. "
+            "Every error answer is "
             'JSON `{"error": ..., "field": ...}`. See docs/api.md.',
         },
         "tags": [{"name": name} for name in dict.fromkeys(o.tag for o in OPERATIONS)],

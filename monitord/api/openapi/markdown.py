@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from monitord.api.openapi.catalog import OPERATIONS
 from monitord.api.openapi.document import build_document
-from monitord.api.openapi.operations import OPERATIONS, Operation
+from monitord.api.openapi.operations import Operation
 
 MARKER = "<!-- Everything below is generated: python -m monitord.api.openapi.markdown docs/api.md -->"
 BASE = "http://127.0.0.1:8470"
@@ -33,6 +34,7 @@ TAG_TITLES = {
     "pos": "POS terminals",
     "ipam": "IPAM",
     "reports": "Management reports",
+    "assets": "Equipment register",
 }
 
 

@@ -29,6 +29,7 @@ VERSION_LOCATIONS: list[Path] = [
     _ROOT / "alerts" / "migrations",
     _ROOT / "monitord" / "reports" / "migrations",
     _ROOT / "monitord" / "repairs" / "migrations",
+    _ROOT / "monitord" / "assets" / "migrations",
 ]
 
 
