@@ -9,9 +9,14 @@ a report can never make the daemon fetch a URL or read a file.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NoReturn
 
 from monitord.errors import MonitordError
+
+# WeasyPrint logs each rendering step at INFO and fontTools each subset: not daemon news.
+for _noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 class PdfUnavailable(MonitordError, RuntimeError):
