@@ -134,7 +134,10 @@ class ReportService:
             wait = max(0.0, next_flush - loop.time())
             batch = await subscription.get_batch(BATCH, timeout=wait)
             if batch:
-                self.rollup.add(batch)
+                try:
+                    self.rollup.add(batch)
+                except Exception:  # a bug: say so once per batch, keep counting the next one
+                    log.exception("reports: could not count a batch of %d results", len(batch))
             done = subscription.closed and not len(subscription)
             if loop.time() >= next_flush or done:
                 await self.flush()
@@ -185,8 +188,14 @@ class ReportService:
             due = scheduler.next_due()
             if due is None or due > self.clock.now():
                 continue
-            await self.flush()  # the report counts everything measured up to now
-            await scheduler.run_due(self.runtime.loaded.config.reports)
+            try:
+                await self.flush()  # the report counts everything measured up to now
+                await scheduler.run_due(self.runtime.loaded.config.reports)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # e.g. the state store is away: the moment stays due, retried
+                log.exception("reports: scheduled reports failed; trying again")
+                await asyncio.sleep(30.0)
 
     # -- on demand --------------------------------------------------------------------------
 
