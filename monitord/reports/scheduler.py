@@ -26,6 +26,7 @@ from monitord.store.probe_state import ProbeStateRepo
 log = logging.getLogger("monitord.reports")
 
 STATE_KIND = "reports"
+RETRY_AFTER = 300.0
 BuildReport = Callable[[str, Period, float], Awaitable[Report]]
 
 
@@ -43,6 +44,7 @@ class ReportScheduler:
         self.wake = wake
         self.state = ProbeStateRepo(files.store)
         self._next: dict[str, float] = {}
+        self._hold: dict[str, float] = {}  # a failed report is tried again from here on
         self.fired = 0  # reports queued since start (tests wait on it)
 
     async def configure(self, config: ReportsConfig) -> None:
@@ -57,7 +59,8 @@ class ReportScheduler:
         self._next = upcoming
 
     def next_due(self) -> float | None:
-        return min(self._next.values(), default=None)
+        """The next moment a report is due (or a failed one is tried again)."""
+        return min((max(at, self._hold.get(name, 0.0)) for name, at in self._next.items()), default=None)
 
     async def run_due(self, config: ReportsConfig) -> int:
         """Fire every schedule whose moment has come; returns how many were queued."""
@@ -65,7 +68,7 @@ class ReportScheduler:
         queued = 0
         for schedule in config.schedules:
             due = self._next.get(schedule.name)
-            if due is None or due > now:
+            if due is None or due > now or self._hold.get(schedule.name, 0.0) > now:
                 continue
             zone = ZoneInfo(schedule.timezone)
             parsed = schedule.parsed()
@@ -76,9 +79,11 @@ class ReportScheduler:
                 queued += await self._fire(schedule, latest, now)
             except Exception:
                 log.exception(
-                    "reports: could not make scheduled report %s; trying again later", schedule.name
+                    "reports: could not make scheduled report %s; trying again in 5 min", schedule.name
                 )
+                self._hold[schedule.name] = now + RETRY_AFTER
                 continue
+            self._hold.pop(schedule.name, None)
             await self.state.put(*_state_key(schedule.name), {"last": latest})
             self._next[schedule.name] = parsed.next_after(latest, zone)
         return queued
