@@ -5,10 +5,12 @@ written in the same transaction that records "receivers were told", so a crash
 either loses both or keeps both; delivered rows are never sent again, so a
 restart delays messages but never duplicates them.
 
-Other senders share the table (one outbox, one delivery policy): their rows have a
-route named ``<sender>:<name>`` (alert route names never hold a colon). Each
-``Outbox`` sees only its own sender's rows, so the alert deliverer never picks up
-a scheduled report and the report deliverer never an alert.
+Other senders with deliverers of their own share the table (one outbox, one
+delivery policy): their rows have a route named ``<sender>:<name>`` with the
+sender listed in ``OWN_DELIVERERS``. Each ``Outbox`` sees only its own rows, so
+the alert deliverer never picks up a scheduled report and the report deliverer
+never an alert. (Technician contacts, ``technician:<name>``, are routes the alert
+deliverer itself resolves: they are not in the list.)
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.tables import outbox
@@ -38,6 +40,10 @@ class Pending:
     digest: bool = False
 
 
+# Senders whose rows another deliverer sends (scheduled reports attach their PDF).
+OWN_DELIVERERS = ("report",)
+
+
 def sender_route(sender: str, name: str) -> str:
     """The route column of a row another sender (e.g. ``report``) owns."""
     return f"{sender}:{name}"
@@ -45,13 +51,13 @@ def sender_route(sender: str, name: str) -> str:
 
 class Outbox:
     def __init__(self, store: StateStore, sender: str | None = None) -> None:
-        """``sender`` None: the alert engine's rows (routes without a colon); else that sender's."""
+        """``sender`` None: every row but those of ``OWN_DELIVERERS``; else that sender's rows."""
         self.store = store
         self.sender = sender
 
     def _mine(self) -> ColumnElement[bool]:
         if self.sender is None:
-            return ~outbox.c.route.contains(":", autoescape=True)
+            return and_(*(~outbox.c.route.startswith(f"{s}:", autoescape=True) for s in OWN_DELIVERERS))
         return outbox.c.route.startswith(f"{self.sender}:", autoescape=True)
 
     @staticmethod

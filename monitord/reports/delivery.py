@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
 from alerts.delivery import Deliverer, Destination
-from alerts.outbox import Outbox, Pending, sender_route
+from alerts.outbox import OWN_DELIVERERS, Outbox, Pending, sender_route
 from alerts.tables import outbox
 from monitord.clock import Clock
 from monitord.config.notify import NotifyConfig
@@ -30,6 +30,7 @@ from monitord.store.engine import StateStore
 log = logging.getLogger("monitord.reports")
 
 SENDER = "report"
+assert SENDER in OWN_DELIVERERS  # the alert deliverer leaves these rows to ours
 
 
 def outbox_dir(state_dir: Path) -> Path:
