@@ -20,12 +20,11 @@ from alerts.tickets import TicketRepo
 from monitord.api.auth import require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.keys import ALERTS_KEY, runtime_of, service_of
-from monitord.api.repairs_routes import MAX_TICKET_ID, desk_of, ticket_id_of
+from monitord.api.repairs_routes import desk_of, ticket_id_of
 from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name, Text
 
 M = TypeVar("M", bound=BaseModel)
-__all__ = ["MAX_TICKET_ID"]
 
 
 class TicketQuery(BaseModel):

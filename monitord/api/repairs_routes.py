@@ -78,8 +78,9 @@ def desk_of(request: web.Request) -> RepairDesk:
 
 
 def ticket_id_of(request: web.Request) -> int:
+    """The ``{id}`` of every ticket route (alert tickets' too)."""
     raw = request.match_info["id"]
-    # Ticket ids are INTEGER columns: PostgreSQL refuses anything past 2**31 - 1.
+    # Ticket ids are INTEGER columns: PostgreSQL refuses anything past 2**31 - 1 (a 500 before).
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_TICKET_ID:
         raise RequestError(f"ticket id must be a number up to {MAX_TICKET_ID}, not {raw[:40]!r}", field="id")
     return int(raw)

@@ -74,7 +74,10 @@ SUBNET_ID = Param(
 )
 ADDRESS = Param("address", STRING, "an IPv4 or IPv6 address registered in a subnet", example="10.20.0.10")
 TICKET_ID = Param(
-    "id", {"type": "integer", "minimum": 0, "maximum": alerts_api.MAX_TICKET_ID}, "the ticket's id", example=1
+    "id",
+    {"type": "integer", "minimum": 0, "maximum": repairs_api.MAX_TICKET_ID},
+    "the ticket's id",
+    example=1,
 )
 STORE = Param("store", STRING, "a store name from pos.stores", example="store-a")
 TERMINAL = Param(
