@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.silences import WEEKDAYS, WeeklyWindow
+from monitord.config.notify import NotifyConfig
 
 
 def next_delivery(window: WeeklyWindow, now: float) -> float:
@@ -23,3 +24,14 @@ def next_delivery(window: WeeklyWindow, now: float) -> float:
         if start > local:
             return start.timestamp()
     return now
+
+
+def delivery_slot(notify: NotifyConfig, urgent: bool, now: float) -> tuple[float, bool]:
+    """(not before, digest) for a message written now: urgent ones go at once; normal ones
+    as ``normal_delivery`` says (alert groups and repair requests alike)."""
+    if urgent or notify.normal_delivery == "immediate":
+        return now, False
+    if notify.normal_delivery == "business_hours":
+        return next_delivery(notify.business_hours.window(), now), False
+    slot = (now // notify.digest_interval + 1) * notify.digest_interval
+    return next_delivery(notify.business_hours.window(), slot), True

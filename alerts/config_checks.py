@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alerts.defaults import DEFAULT_RULES
+from monitord.config.repairs import REQUEST_RULE
 
 if TYPE_CHECKING:
     from monitord.config.model import MonitordConfig
@@ -29,7 +30,8 @@ def check_alerts(config: MonitordConfig) -> list[tuple[str, str]]:
     for name in config.alerts.disabled_rules:
         if name not in written:
             problems.append(("alerts.disabled_rules", f"unknown rule {name!r}"))
-    known_rules = {r.name for r in config.alerts.effective_rules()}
+    # Repair requests carry the rule label repair-request, so a route can take them.
+    known_rules = {r.name for r in config.alerts.effective_rules()} | {REQUEST_RULE}
     for index, route in enumerate(config.notify.routes):
         for site in route.match.sites:
             if site not in sites:

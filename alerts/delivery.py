@@ -18,6 +18,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
 
@@ -35,6 +36,15 @@ RUN_BACKOFF_INITIAL = 1.0
 RUN_BACKOFF_MAX = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one outbox row goes: its apprise URL (a secret), format and attached files."""
+
+    url: str
+    format: str = "auto"
+    attachments: tuple[str, ...] = ()
+
+
 class Deliverer:
     """Drains the outbox; ``wake()`` after writing rows for prompt delivery."""
 
@@ -47,6 +57,7 @@ class Deliverer:
         health: Callable[[bool, str], None] | None = None,
         clock: Clock | None = None,
         run_backoff: float = RUN_BACKOFF_INITIAL,
+        metrics: str = "monitord_notifications",
     ) -> None:
         self.outbox = outbox
         self.clock: Clock = clock or SystemClock()
@@ -62,13 +73,13 @@ class Deliverer:
         self._unrecorded: dict[int, float] = {}
         self._rejected: set[tuple[str, int, str]] = set()  # (route, URL index, URL) logged as rejected
         self.sent = Counter(
-            "monitord_notifications_sent", "Messages accepted by an endpoint", ["route"], registry=registry
+            f"{metrics}_sent", "Messages accepted by an endpoint", ["route"], registry=registry
         )
         self.retried = Counter(
-            "monitord_notifications_retried", "Failed sends to be retried", ["route"], registry=registry
+            f"{metrics}_retried", "Failed sends to be retried", ["route"], registry=registry
         )
         self.given_up = Counter(
-            "monitord_notifications_given_up",
+            f"{metrics}_given_up",
             "Messages given up: after give_up_after, or at once for a URL apprise rejects",
             ["route"],
             registry=registry,
@@ -172,8 +183,8 @@ class Deliverer:
         now = self.clock.now()
         first = parcel[0]
         ids = [row.id for row in parcel]
-        url, route_format = await self._destination(first)
-        if url is None:
+        target = await self.destination(first)
+        if target is None:
             log.error(
                 "outbox message %s: route %r or its URL %d is no longer configured; dropped",
                 first.key,
@@ -182,11 +193,12 @@ class Deliverer:
             )
             await self._give_up(parcel, "route no longer configured", now)
             return None
+        url = target.url
         title, body, short, notify_type = _combined(parcel)
-        if wants_short(url, route_format):
+        if wants_short(url, target.format):
             title, body = "", short
         result = await self._sender.send(
-            with_key(url, first.key), title, body, notify_type, self.config.send_timeout
+            with_key(url, first.key), title, body, notify_type, self.config.send_timeout, target.attachments
         )
         destination = (first.route, first.url_index)
         if result.outcome is Outcome.SENT:
@@ -238,16 +250,20 @@ class Deliverer:
             )
         return now + backoff
 
-    async def _destination(self, row: Pending) -> tuple[str | None, str]:
-        """(URL, format) of a row's destination: a configured route's URL, or an account's
-        own contact URL (route ``account:<name>``), read now so a changed contact is used."""
+    async def destination(self, row: Pending) -> Destination | None:
+        """The row's URL: a notify route's (technician contacts included), or an account's own
+        contact URL (route ``account:<name>``, read now so a changed contact is used); None
+        when the route or URL is gone. Another sender sharing the outbox (scheduled reports)
+        overrides this.
+        """
         account = route_account(row.route)
         if account is not None:
-            return await contact_url(self.outbox.store, account, row.url_index), "auto"
+            url = await contact_url(self.outbox.store, account, row.url_index)
+            return None if url is None else Destination(url)
         route = self.config.route(row.route)
         if route is None or row.url_index >= len(route.urls):
-            return None, "auto"
-        return route.urls[row.url_index].get_secret_value(), route.format
+            return None
+        return Destination(route.urls[row.url_index].get_secret_value(), route.format)
 
     async def _give_up(self, parcel: list[Pending], reason: str, now: float) -> None:
         await self.outbox.failed([row.id for row in parcel], reason, None, now)

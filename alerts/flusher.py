@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.alert_repo import AlertRepo
-from alerts.business_hours import next_delivery
+from alerts.business_hours import delivery_slot
 from alerts.evaluator import Evaluator
 from alerts.grouping import Group, GroupBook
 from alerts.mute import Mute
@@ -141,14 +141,7 @@ class Flusher:
         notify = self._notify
         message = render(notify.templates, key, notices, self._zones)
         urgent = any(n.priority == "urgent" for n in notices)
-        not_before = now
-        digest = not urgent and notify.normal_delivery == "digest"
-        if not urgent and notify.normal_delivery == "business_hours":
-            not_before = next_delivery(notify.business_hours.window(), now)
-        elif digest:
-            interval = notify.digest_interval
-            slot = (now // interval + 1) * interval
-            not_before = next_delivery(notify.business_hours.window(), slot)
+        not_before, digest = delivery_slot(notify, urgent, now)
         message_id = uuid.uuid4().hex
         await Outbox.add(
             conn,

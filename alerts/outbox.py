@@ -9,6 +9,13 @@ In a cluster every node sends: ``due`` then claims its rows through the
 coordination's ``OutboxClaims`` (``FOR UPDATE SKIP LOCKED`` and a claim lease,
 ``monitord.cluster.claims``), and marking rows delivered, failed or postponed
 drops the claim in the same transaction. A single node claims nothing.
+
+Other senders with deliverers of their own share the table (one outbox, one
+delivery policy): their rows have a route named ``<sender>:<name>`` with the
+sender listed in ``OWN_DELIVERERS``. Each ``Outbox`` sees only its own rows, so
+the alert deliverer never picks up a scheduled report and the report deliverer
+never an alert. (Technician contacts, ``technician:<name>``, are routes the alert
+deliverer itself resolves: they are not in the list.)
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.tables import outbox
-from monitord.coordination import OutboxClaims
+from monitord.coordination import OutboxClaims, RouteScope
 from monitord.store.engine import StateStore
 
 
@@ -39,10 +46,33 @@ class Pending:
     digest: bool = False
 
 
+# Senders whose rows another deliverer sends (scheduled reports attach their PDF).
+OWN_DELIVERERS = ("report",)
+
+
+def sender_route(sender: str, name: str) -> str:
+    """The route column of a row another sender (e.g. ``report``) owns."""
+    return f"{sender}:{name}"
+
+
 class Outbox:
-    def __init__(self, store: StateStore, claims: OutboxClaims | None = None) -> None:
+    def __init__(
+        self, store: StateStore, claims: OutboxClaims | None = None, sender: str | None = None
+    ) -> None:
+        """``sender`` None: every row but those of ``OWN_DELIVERERS``; else that sender's rows."""
         self.store = store
         self.claims = claims
+        self.sender = sender
+
+    def _mine(self) -> ColumnElement[bool]:
+        if self.sender is None:
+            return and_(*(~outbox.c.route.startswith(f"{s}:", autoescape=True) for s in OWN_DELIVERERS))
+        return outbox.c.route.startswith(f"{self.sender}:", autoescape=True)
+
+    def _scope(self) -> RouteScope:
+        if self.sender is None:
+            return RouteScope(None, tuple(f"{s}:%" for s in OWN_DELIVERERS))
+        return RouteScope(f"{self.sender}:%")
 
     def may_send(self, margin: float) -> bool:
         """Whether this node's claims on the rows of the last ``due`` outlast ``margin`` seconds."""
@@ -75,7 +105,7 @@ class Outbox:
         """Rows to send now; in a cluster only those this node has just claimed."""
         if self.claims is not None:
             async with self.store.engine.begin() as conn:
-                ids = await self.claims.claim(conn, now, limit)
+                ids = await self.claims.claim(conn, now, limit, self._scope())
                 if not ids:
                     return []
                 query = select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
@@ -87,6 +117,7 @@ class Outbox:
                     outbox.c.delivered_at.is_(None),
                     outbox.c.gave_up_at.is_(None),
                     outbox.c.next_attempt_at <= now,
+                    self._mine(),
                 )
                 .order_by(outbox.c.id)
                 .limit(limit)
@@ -112,11 +143,11 @@ class Outbox:
 
     async def next_due(self) -> float | None:
         query = select(func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None)
+            outbox.c.delivered_at.is_(None), outbox.c.gave_up_at.is_(None), self._mine()
         )
         async with self.store.engine.connect() as conn:
             if self.claims is not None:
-                value = await self.claims.next_due(conn)
+                value = await self.claims.next_due(conn, self._scope())
             else:
                 value = (await conn.execute(query)).scalar()
         return None if value is None else float(value)

@@ -56,8 +56,13 @@ def with_key(url: str, key: str) -> str:
     return f"{url}{joiner}+{IDEMPOTENCY_HEADER}={key}"
 
 
-def send_blocking(url: str, title: str, body: str, notify_type: str, timeout: float) -> bool:
-    """One synchronous apprise send; raises ``UrlRejected`` for a URL apprise refuses."""
+def send_blocking(  # noqa: PLR0917
+    url: str, title: str, body: str, notify_type: str, timeout: float, attachments: tuple[str, ...] = ()
+) -> bool:
+    """One synchronous apprise send; raises ``UrlRejected`` for a URL apprise refuses.
+
+    ``attachments`` are file paths (a scheduled report's PDF); apprise reads them at send time.
+    """
     import apprise  # noqa: PLC0415  apprise costs ~70 ms to import; CLI commands never send
 
     sender = apprise.Apprise()
@@ -66,7 +71,8 @@ def send_blocking(url: str, title: str, body: str, notify_type: str, timeout: fl
     for plugin in sender:
         plugin.socket_connect_timeout = min(timeout, 10.0)
         plugin.socket_read_timeout = timeout
-    return bool(sender.notify(body=body, title=title, notify_type=notify_type))
+    attach = list(attachments) if attachments else None
+    return bool(sender.notify(body=body, title=title, notify_type=notify_type, attach=attach))
 
 
 class AppriseSender:
@@ -74,10 +80,18 @@ class AppriseSender:
         redact_apprise_urls()  # apprise logs a URL it rejects in full, secrets and all
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
 
-    async def send(self, url: str, title: str, body: str, notify_type: str, timeout: float) -> SendResult:
+    async def send(  # noqa: PLR0917
+        self,
+        url: str,
+        title: str,
+        body: str,
+        notify_type: str,
+        timeout: float,
+        attachments: tuple[str, ...] = (),
+    ) -> SendResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.run_in_executor(
-            self._pool, send_blocking, url, title, body, notify_type, timeout
+            self._pool, send_blocking, url, title, body, notify_type, timeout, attachments
         )
         try:
             async with asyncio.timeout(timeout + 5.0):

@@ -34,6 +34,7 @@ from alerts.state import Alert
 from monitord.bus import Subscription
 from monitord.clock import Clock
 from monitord.config.loader import LoadedConfig
+from monitord.config.notify import NotifyConfig
 from monitord.intake.syslog.tally import KIND as SYSLOG_KIND
 from monitord.pos.evaluator import STORE_KIND, TERMINAL_KIND
 from monitord.pos.register import store_router
@@ -53,6 +54,16 @@ STOP_BUDGET = 7.5  # seconds for all of stop(), inside the daemon's default 10 s
 SAVE_RESERVE = 1.5  # of STOP_BUDGET, kept for the final save of alert state
 # Where the probe digests of the running configuration are kept (``probe_state``).
 DIGESTS_KEY = ("alerts", "", "probe-digests")
+
+
+def delivery_config(loaded: LoadedConfig) -> NotifyConfig:
+    """The routes the outbox delivers through: ``notify.routes`` plus each technician's contact
+    (messages to an assignee; no alert is routed to one)."""
+    config = loaded.config
+    contacts = config.repairs.contact_routes()
+    if not contacts:
+        return config.notify
+    return config.notify.model_copy(update={"routes": [*config.notify.routes, *contacts]})
 
 
 def _policy(loaded: LoadedConfig) -> FlapPolicy:
@@ -145,7 +156,7 @@ class AlertService:
         health = self.runtime.health
         self.deliverer = Deliverer(
             Outbox(store, self.runtime.coordination.claims),
-            config.notify,
+            delivery_config(self.runtime.loaded),
             self.runtime.registry,
             health=lambda ok, detail: health.set(NOTIFIER_HEALTH, ok, detail),
             clock=self.clock,
@@ -185,7 +196,7 @@ class AlertService:
             if self.pipeline is not None:
                 self.pipeline.configure(alerts, loaded.config.notify, loaded.config.sites)
             if self.deliverer is not None:
-                self.deliverer.config = loaded.config.notify
+                self.deliverer.config = delivery_config(loaded)
         try:
             await self._save_digests()
         except Exception as exc:  # the next reload or start writes them; alerts still end then

@@ -24,10 +24,10 @@ the engine share them:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import RowMapping, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.assignment import checked_assignee, queue_notice
@@ -39,6 +39,11 @@ from monitord.store.engine import StateStore
 
 OPEN_STATES = ("open", "acknowledged")
 SYSTEM = "monitord"
+
+# A ticket kind's own rule for an action (a repair request needs a resolution, its assignee is
+# told): called with the ticket row as it was, last in the action's transaction, after the
+# lifecycle checks; it may write rows of its own, or raise a RequestError to undo the action.
+ActionCheck = Callable[[AsyncConnection, RowMapping, float], Awaitable[None]]
 
 
 class TicketRepo:
@@ -331,11 +336,18 @@ class TicketRepo:
         *,
         force: bool = False,
         note: str | None = None,
+        check: ActionCheck | None = None,
+        technicians: Collection[str] = (),
     ) -> dict[str, Any]:
         """One on-call action; ``text`` is the note, or the root cause for ``close``.
 
+        An assignee is an enabled technician or admin account, told on its own contacts,
+        or one of ``technicians`` (``repairs.technicians``: the ticket kind's ``check``
+        tells them).
+
         ``force`` (resolve and close only) overrides "an alert still fires" and
-        needs ``note``, the reason, which the history records.
+        needs ``note``, the reason, which the history records. ``check`` is the
+        ticket kind's own rule (``ActionCheck``).
         """
         now = time.time()
         forced_note = _force_note(action, force, note)
@@ -378,7 +390,10 @@ class TicketRepo:
                 if row["resolved_at"] is None:
                     values["resolved_at"] = now
             elif action == "assign":
-                assignee, contacts = await checked_assignee(conn, assignee)
+                if assignee is not None and assignee in technicians:
+                    contacts = 0  # a configured technician: the repair desk's check tells them
+                else:
+                    assignee, contacts = await checked_assignee(conn, assignee)
                 values["assignee"] = assignee
             elif action == "note":
                 pass
@@ -407,6 +422,8 @@ class TicketRepo:
                 )
             elif forced_note is not None:
                 await self.event(conn, ticket_id, "note", actor, forced_note, now)
+            if check is not None:
+                await check(conn, row, now)
         if queued and self.wake is not None:
             self.wake()
         found = await self.get(ticket_id)

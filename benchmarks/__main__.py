@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, int] = {
     "syslog_ingest": 120,
     "cluster": 300,
     "snmp_traps": 120,
+    "reports": 240,
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -164,11 +165,21 @@ class Leadership:
             listener(leading)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteScope:
+    """Which outbox rows a deliverer sends, as SQL ``LIKE`` patterns on the route column:
+    those matching ``own`` (a sender with a deliverer of its own, ``report:%``), or with
+    ``own`` None every row matching none of ``others``."""
+
+    own: str | None
+    others: tuple[str, ...] = ()
+
+
 class OutboxClaims(Protocol):
     """How the notify stage takes rows it alone may send (a cluster node's side)."""
 
-    async def claim(self, conn: AsyncConnection, now: float, limit: int) -> list[int]:
-        """Claim up to ``limit`` due outbox rows for this node; their ids."""
+    async def claim(self, conn: AsyncConnection, now: float, limit: int, scope: RouteScope) -> list[int]:
+        """Claim up to ``limit`` due outbox rows of ``scope`` for this node; their ids."""
 
     def may_send(self, margin: float) -> bool:
         """Whether this node's claims are certainly still valid ``margin`` seconds from now."""
@@ -176,8 +187,8 @@ class OutboxClaims(Protocol):
     async def release(self, conn: AsyncConnection, ids: list[int]) -> None:
         """Drop this node's claims on ``ids`` (delivered, failed or postponed)."""
 
-    async def next_due(self, conn: AsyncConnection) -> float | None:
-        """When the next row this node could claim falls due (rows others hold do not count)."""
+    async def next_due(self, conn: AsyncConnection, scope: RouteScope) -> float | None:
+        """When the next row of ``scope`` this node could claim falls due (rows others hold do not count)."""
 
 
 class HeartbeatShare(Protocol):

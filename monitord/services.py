@@ -15,6 +15,7 @@ from monitord.intake.syslog.service import syslog_service
 from monitord.intake.traps.service import trap_service
 from monitord.ipam.service import reconcile_service
 from monitord.pos.service import pos_service
+from monitord.reports.service import report_service
 from monitord.runtime import Runtime, ServiceFactory, SinkFactory
 from monitord.sinks.embedded import EmbeddedSink
 from monitord.sinks.influx.sink import InfluxSink
@@ -40,10 +41,12 @@ SINK_FACTORIES: list[SinkFactory] = [
     influx_sink,
 ]
 
-# Subsystems started in this order and stopped in reverse.
-# The cluster comes first: every later service finds the node's coordination filled in.
+# Subsystems started in this order and stopped in reverse. The cluster comes first: every
+# later service finds the node's coordination filled in. Reports next: stopped almost last,
+# its rollup still counts what the others publish while they stop.
 SERVICE_FACTORIES: list[ServiceFactory] = [
     cluster_service,
+    report_service,
     alert_service,
     pos_service,
     reconcile_service,

@@ -5,6 +5,8 @@ tickets (ack, note, resolve, close, assign to oneself) needs a technician;
 assigning to someone else and silences need an admin. The history records the
 account's (or configured token's) name. An assignee is an enabled technician
 or admin account, told on their own contacts through the outbox.
+Ticket answers and actions go through the repair desk (``monitord.repairs``),
+which adds a request's fields and rules (a resolution, a technician assignee).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from alerts.tickets import TicketRepo
 from monitord.api.auth import Forbidden, Identity, require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.keys import ALERTS_KEY, runtime_of, service_of
+from monitord.api.repairs_routes import desk_of, ticket_id_of
 from monitord.errors import NotFoundError, RequestError
 from monitord.inputs import Name, Text
 
 M = TypeVar("M", bound=BaseModel)
-MAX_TICKET_ID = 2**31 - 1
 
 
 class TicketQuery(BaseModel):
@@ -37,6 +39,9 @@ class TicketQuery(BaseModel):
     assignee: Name | None = Field(
         default=None, max_length=128, description="an account name, or me for the caller's own tickets"
     )
+    kind: Literal["request", "alert"] | None = None
+    category: Name | None = Field(default=None, max_length=64)
+    asset: Name | None = Field(default=None, max_length=128)
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -61,21 +66,24 @@ class OptionalNoteBody(BaseModel):
 
 
 class ResolveBody(BaseModel):
-    """``force`` resolves although an alert still fires; ``note`` (required then) says why."""
+    """``force`` resolves although an alert still fires; ``note`` (required then) says why.
+    A repair request needs ``resolution`` (what was done) unless it was given before."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: Text | None = Field(default=None, max_length=10_000)
+    resolution: Text | None = Field(default=None, max_length=10_000)
     force: StrictBool = False
     note: Text | None = Field(default=None, max_length=10_000)
 
 
 class CloseBody(BaseModel):
-    """``root_cause`` must not be blank; ``force`` and ``note`` as for resolve."""
+    """``root_cause`` must not be blank; ``force``, ``note`` and ``resolution`` as for resolve."""
 
     model_config = ConfigDict(extra="forbid")
 
     root_cause: Text | None = Field(default=None, max_length=10_000)
+    resolution: Text | None = Field(default=None, max_length=10_000)
     force: StrictBool = False
     note: Text | None = Field(default=None, max_length=10_000)
 
@@ -95,12 +103,7 @@ def _given(request: web.Request) -> dict[str, str]:
     return {key: value for key, value in request.query.items() if value != ""}
 
 
-def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    # Ticket ids are INTEGER columns: PostgreSQL refuses anything past 2**31 - 1 (a 500 before).
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_TICKET_ID:
-        raise RequestError(f"ticket id must be a number up to {MAX_TICKET_ID}, not {raw[:40]!r}", field="id")
-    return int(raw)
+_ticket_id = ticket_id_of
 
 
 async def list_alerts(request: web.Request) -> web.Response:
@@ -121,9 +124,17 @@ async def list_alerts(request: web.Request) -> web.Response:
 async def list_tickets(request: web.Request) -> web.Response:
     identity = require(request, "read")
     query = read_query(_given(request), TicketQuery)
-    repo = _repo(request)
     assignee = _assignee_filter(identity, query.assignee)
-    found = await repo.search(query.status, query.priority, query.site, query.limit, assignee=assignee)
+    found = await desk_of(request).views.search(
+        query.status,
+        query.priority,
+        query.site,
+        query.kind,
+        query.category,
+        query.asset,
+        query.limit,
+        assignee=assignee,
+    )
     return web.json_response({"tickets": found})
 
 
@@ -144,7 +155,7 @@ def _repo(request: web.Request) -> TicketRepo:
 async def get_ticket(request: web.Request) -> web.Response:
     require(request, "read")
     ticket_id = _ticket_id(request)
-    found = await _repo(request).get(ticket_id)
+    found = await desk_of(request).views.get(ticket_id)
     if found is None:
         raise NotFoundError(f"ticket {ticket_id} does not exist", field="id")
     return web.json_response(found)
@@ -154,15 +165,21 @@ async def ack_ticket(request: web.Request) -> web.Response:
     identity = require(request, "technician")
     body = await _optional(request, OptionalNoteBody)
     text = body.text if body else None
-    return web.json_response(await _repo(request).act(_ticket_id(request), "ack", identity.name, text))
+    return web.json_response(await desk_of(request).act(_ticket_id(request), "ack", identity.name, text))
 
 
 async def resolve_ticket(request: web.Request) -> web.Response:
     identity = require(request, "technician")
     body = await _optional(request, ResolveBody) or ResolveBody()
     return web.json_response(
-        await _repo(request).act(
-            _ticket_id(request), "resolve", identity.name, body.text, force=body.force, note=body.note
+        await desk_of(request).act(
+            _ticket_id(request),
+            "resolve",
+            identity.name,
+            body.text,
+            force=body.force,
+            note=body.note,
+            resolution=body.resolution,
         )
     )
 
@@ -171,8 +188,14 @@ async def close_ticket(request: web.Request) -> web.Response:
     identity = require(request, "technician")
     body = await _optional(request, CloseBody) or CloseBody()
     return web.json_response(
-        await _repo(request).act(
-            _ticket_id(request), "close", identity.name, body.root_cause, force=body.force, note=body.note
+        await desk_of(request).act(
+            _ticket_id(request),
+            "close",
+            identity.name,
+            body.root_cause,
+            force=body.force,
+            note=body.note,
+            resolution=body.resolution,
         )
     )
 
@@ -180,7 +203,9 @@ async def close_ticket(request: web.Request) -> web.Response:
 async def note_ticket(request: web.Request) -> web.Response:
     identity = require(request, "technician")
     body = await read_json(request, NoteBody)
-    return web.json_response(await _repo(request).act(_ticket_id(request), "note", identity.name, body.text))
+    return web.json_response(
+        await desk_of(request).act(_ticket_id(request), "note", identity.name, body.text)
+    )
 
 
 async def assign_ticket(request: web.Request) -> web.Response:
@@ -189,7 +214,7 @@ async def assign_ticket(request: web.Request) -> web.Response:
     if not identity.can("admin") and body.assignee.strip().lower() != identity.name:
         raise Forbidden(f"{identity.name!r} is a technician: they may assign tickets only to themselves")
     return web.json_response(
-        await _repo(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
+        await desk_of(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
     )
 
 

@@ -23,6 +23,8 @@ from monitord.api import (
     ipam_routes,
     openapi,
     pos_routes,
+    repairs_routes,
+    reports_routes,
     series_routes,
 )
 from monitord.api.auth import TOKENS_KEY, TokenTable, auth_middleware
@@ -39,9 +41,11 @@ RouteSetup = Callable[[web.Application], None]
 ROUTE_SETUPS: list[RouteSetup] = [
     core_routes.setup,
     alerts_routes.setup,
+    repairs_routes.setup,
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,
+    reports_routes.setup,
     assets_routes.setup,
     cluster_routes.setup,
     accounts_routes.setup,

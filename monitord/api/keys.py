@@ -21,6 +21,7 @@ from monitord.cluster.service import ClusterService
 from monitord.errors import NotFoundError
 from monitord.ipam.service import ReconcileService
 from monitord.pos.service import PosService
+from monitord.reports.service import ReportService
 from monitord.runtime import Runtime
 from monitord.tsdb.store import SeriesStore
 
@@ -28,6 +29,7 @@ RUNTIME_KEY = web.AppKey("runtime", Runtime)
 ALERTS_KEY = web.AppKey("alerts", AlertService)
 POS_KEY = web.AppKey("pos", PosService)
 RECONCILE_KEY = web.AppKey("ipam_reconcile", ReconcileService)
+REPORTS_KEY = web.AppKey("reports", ReportService)
 SERIES_KEY = web.AppKey("series", SeriesStore)
 ASSETS_KEY = web.AppKey("assets", AssetService)
 CLUSTER_KEY = web.AppKey("cluster", ClusterService)
@@ -42,6 +44,7 @@ SERVICE_KEYS: dict[web.AppKey[object], tuple[type, str, str]] = {
     ALERTS_KEY: (AlertService, "the alert engine", "alerts.enabled"),  # type: ignore[dict-item]
     POS_KEY: (PosService, "POS monitoring", "pos.stores"),  # type: ignore[dict-item]
     RECONCILE_KEY: (ReconcileService, "IPAM reconciliation", "ipam.reconcile"),  # type: ignore[dict-item]
+    REPORTS_KEY: (ReportService, "reports", "reports.rollup"),  # type: ignore[dict-item]
     SERIES_KEY: (SeriesStore, "the embedded series store", "storage.embedded.enabled"),  # type: ignore[dict-item]
     ASSETS_KEY: (AssetService, "the asset register service", "assets"),  # type: ignore[dict-item]
     CLUSTER_KEY: (ClusterService, "the cluster", "cluster"),  # type: ignore[dict-item]

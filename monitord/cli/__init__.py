@@ -24,6 +24,11 @@ COMMANDS: list[Command] = [
     Command("ipam", "monitord.cli.ipam", "IP address management"),
     Command("tickets", "monitord.cli.tickets", "list and work on tickets"),
     Command("assets", "monitord.cli.assets", "the equipment register"),
+    Command(
+        "report",
+        "monitord.cli.report",
+        "a management report (availability, incidents, backups) as HTML, CSV or PDF",
+    ),
     Command("users", "monitord.cli.users", "named accounts: add, passwords, roles, tokens (on the server)"),
 ]
 

@@ -57,6 +57,8 @@ def summary(loaded: LoadedConfig) -> list[str]:
         config.syslog,
         config.assets,
         config.snmp_traps,
+        config.repairs,
+        config.reports,
     ]
     if config.storage.influxdb is not None:
         sections.insert(0, config.storage.influxdb)

@@ -1,5 +1,7 @@
 """``monitord tickets list|show|ack|assign|resolve|close``: on-call work on tickets through the daemon's API.
 
+Repair requests (``open``, ``assign``, ``log``, ``worklog``) are in ``repair_requests``.
+
 The rules (a root cause is never blank; no resolve or close while an alert on
 the ticket still fires unless ``--force`` with ``--note`` saying why) are the
 daemon's (``alerts.tickets``): the CLI only passes the request on.
@@ -22,6 +24,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from monitord.cli import repair_requests
 from monitord.cli.global_options import add_global_flags, uses
 
 DEFAULT_URL = "http://127.0.0.1:8470"
@@ -75,6 +78,14 @@ def _line(ticket: dict[str, Any]) -> str:
 
 def _show(ticket: dict[str, Any]) -> str:
     lines = [_line(ticket), f"opened {ticket['opened_at']}"]
+    request = ticket.get("request")
+    if request:
+        asset = f", asset {request['asset']}" if request["asset"] else ""
+        lines.append(f"repair request: {request['category']}{asset}, opened by {request['opened_by']}")
+        lines.append(f"reported by {request['reporter']} ({request['contact']}): {request['description']}")
+        if request["resolution"]:
+            lines.append(f"resolution: {request['resolution']}")
+        lines.append(f"work logged: {ticket.get('work_minutes', 0)} min")
     for key in ("acknowledged_at", "resolved_at", "closed_at", "root_cause"):
         if ticket.get(key):
             lines.append(f"{key.replace('_', ' ')}: {ticket[key]}")
@@ -95,18 +106,18 @@ def _show(ticket: dict[str, Any]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     try:
-        if args.action == "list":
-            found = _call(
-                args,
-                "GET",
-                "/tickets",
-                query={
-                    "status": args.status,
-                    "priority": args.priority,
-                    "site": args.site,
-                    "assignee": args.assignee,
-                },
-            )["tickets"]
+        if args.action in repair_requests.ACTIONS:
+            output = repair_requests.run(args, _call)
+        elif args.action == "list":
+            query = {
+                "status": args.status,
+                "priority": args.priority,
+                "site": args.site,
+                "kind": args.kind,
+                "category": args.category,
+                "assignee": args.assignee,
+            }
+            found = _call(args, "GET", "/tickets", query=query)["tickets"]
             output = json.dumps(found, indent=2) if args.json else "\n".join(_line(t) for t in found)
         elif args.action == "show":
             ticket = _call(args, "GET", f"/tickets/{args.id}")
@@ -119,10 +130,14 @@ def handle(args: argparse.Namespace) -> int:
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         elif args.action == "resolve":
             body = {"force": True, "note": args.note} if args.force else {"text": args.note}
+            if args.resolution is not None:
+                body["resolution"] = args.resolution
             ticket = _call(args, "POST", f"/tickets/{args.id}/resolve", body=body)
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         else:
             body = {"root_cause": args.root_cause}
+            if args.resolution is not None:
+                body["resolution"] = args.resolution
             if args.force:
                 body.update(force=True, note=args.note)
             elif args.note is not None:
@@ -156,6 +171,8 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--priority", choices=["urgent", "normal"])
     listing.add_argument("--site")
     listing.add_argument("--assignee", help="an account name, or me (the token's own account)")
+    listing.add_argument("--kind", choices=["request", "alert"], help="repair requests or alert tickets")
+    listing.add_argument("--category", help="repair requests of this category")
     show = add("show", "one ticket with its history and earlier faults")
     show.add_argument("id", type=int)
     ack = add("ack", "acknowledge (you take it)")
@@ -163,13 +180,16 @@ def register(subparsers: Any) -> None:
     ack.add_argument("--note", help="a note for the history")
     assign = add("assign", "assign to an account (a technician may assign only to themselves)")
     assign.add_argument("id", type=int)
-    assign.add_argument("assignee", help="the account name (they are told on their contacts)")
+    assign.add_argument(
+        "assignee", help="an account or a repairs.technicians name (they are told on their contacts)"
+    )
     resolve = add("resolve", "resolve by hand (refused while an alert still fires)")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--note", help="a note for the history; with --force, the reason (required)")
     resolve.add_argument(
         "--force", action="store_true", help="resolve although an alert still fires (needs --note)"
     )
+    resolve.add_argument("--resolution", help="what was done (repair requests need one)")
     close = add("close", "close; recurring faults need --root-cause")
     close.add_argument("id", type=int)
     close.add_argument("--root-cause", help="what caused the fault (required for recurring ones)")
@@ -177,4 +197,6 @@ def register(subparsers: Any) -> None:
         "--force", action="store_true", help="close although an alert still fires (needs --note)"
     )
     close.add_argument("--note", help="with --force: why (recorded in the history)")
+    close.add_argument("--resolution", help="what was done (repair requests need one)")
+    repair_requests.add_actions(add)
     parser.set_defaults(handler=handle)

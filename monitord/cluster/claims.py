@@ -21,13 +21,15 @@ from sqlalchemy import Float, Integer, String, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from monitord.coordination import Ownership
+from monitord.coordination import Ownership, RouteScope
 
 _CLAIM = text(
     """
     WITH due AS (
         SELECT o.id FROM outbox o
         WHERE o.delivered_at IS NULL AND o.gave_up_at IS NULL AND o.next_attempt_at <= :now
+          AND ((CAST(:own AS text) IS NULL AND NOT (o.route LIKE ANY(CAST(:others AS text[]))))
+               OR o.route LIKE CAST(:own AS text))
           AND NOT EXISTS (
               SELECT 1 FROM cluster_outbox_claims c
               WHERE c.outbox_id = o.id AND c.claim_until > now() AND c.node <> :node)
@@ -46,6 +48,8 @@ _CLAIM = text(
     bindparam("node", type_=String()),
     bindparam("limit", type_=Integer()),
     bindparam("lease", type_=Float()),
+    bindparam("own", type_=String()),
+    bindparam("others", type_=ARRAY(String())),
 )
 
 _RELEASE = text("DELETE FROM cluster_outbox_claims WHERE node = :node AND outbox_id = ANY(:ids)").bindparams(
@@ -56,11 +60,17 @@ _NEXT_DUE = text(
     """
     SELECT min(o.next_attempt_at) FROM outbox o
     WHERE o.delivered_at IS NULL AND o.gave_up_at IS NULL
+      AND ((CAST(:own AS text) IS NULL AND NOT (o.route LIKE ANY(CAST(:others AS text[]))))
+           OR o.route LIKE CAST(:own AS text))
       AND NOT EXISTS (
           SELECT 1 FROM cluster_outbox_claims c
           WHERE c.outbox_id = o.id AND c.claim_until > now() AND c.node <> :node)
     """
-).bindparams(bindparam("node", type_=String()))
+).bindparams(
+    bindparam("node", type_=String()),
+    bindparam("own", type_=String()),
+    bindparam("others", type_=ARRAY(String())),
+)
 
 _FORGET = text(
     "DELETE FROM cluster_outbox_claims c WHERE c.claim_until < now() "
@@ -78,12 +88,20 @@ class ClaimBook:
         self._valid_until = 0.0  # monotonic: the earliest end of the claims of the last pass
         self._ownership = ownership
 
-    async def claim(self, conn: AsyncConnection, now: float, limit: int) -> list[int]:
+    async def claim(self, conn: AsyncConnection, now: float, limit: int, scope: RouteScope) -> list[int]:
         if self._ownership.fenced:
             return []  # a node that cannot prove its membership takes no new work
         asked = time.monotonic()
         rows = await conn.execute(
-            _CLAIM, {"now": now, "node": self.node, "limit": limit, "lease": self.lease}
+            _CLAIM,
+            {
+                "now": now,
+                "node": self.node,
+                "limit": limit,
+                "lease": self.lease,
+                "own": scope.own,
+                "others": list(scope.others),
+            },
         )
         ids = sorted(int(r[0]) for r in rows)
         if ids:
@@ -99,8 +117,9 @@ class ClaimBook:
         if ids:
             await conn.execute(_RELEASE, {"node": self.node, "ids": ids})
 
-    async def next_due(self, conn: AsyncConnection) -> float | None:
-        value = (await conn.execute(_NEXT_DUE, {"node": self.node})).scalar()
+    async def next_due(self, conn: AsyncConnection, scope: RouteScope) -> float | None:
+        params = {"node": self.node, "own": scope.own, "others": list(scope.others)}
+        value = (await conn.execute(_NEXT_DUE, params)).scalar()
         return None if value is None else float(value)
 
     @staticmethod

@@ -27,8 +27,9 @@ class ApiToken(Section):
     )
     role: Role = Field(
         default="read",
-        description="read: queries only (a viewer); technician: also works tickets (ack, note, "
-        "resolve, close, assign to itself); admin: queries and every change.",
+        description="read: queries only (a viewer); technician: also opens repair requests, logs "
+        "work and works tickets (ack, note, resolve, close, assign to itself); admin: queries and "
+        "every change.",
     )
     token: Secret = Field(
         description="The bearer value clients send (Authorization: Bearer ...), "

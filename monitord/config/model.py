@@ -16,6 +16,8 @@ from monitord.config.http import HttpConfig
 from monitord.config.ipam import IpamConfig
 from monitord.config.notify import NotifyConfig
 from monitord.config.pos import PosConfig
+from monitord.config.repairs import RepairsConfig
+from monitord.config.reports import ReportsConfig
 from monitord.config.snmp_traps import SnmpTrapsConfig
 from monitord.config.storage import StorageConfig
 from monitord.config.syslog import SyslogConfig
@@ -93,6 +95,14 @@ class MonitordConfig(BaseSettings):
     assets: AssetsConfig = Field(
         default_factory=AssetsConfig,
         description="The equipment register: discovery of linked devices and the weekly warranty digest.",
+    )
+    repairs: RepairsConfig = Field(
+        default_factory=RepairsConfig,
+        description="Repair requests opened by people: categories with default priorities, technicians.",
+    )
+    reports: ReportsConfig = Field(
+        default_factory=ReportsConfig,
+        description="The availability rollup, response-time targets and scheduled management reports.",
     )
 
     cluster: ClusterConfig | None = Field(

@@ -148,7 +148,9 @@ def test_query_parameters_follow_the_query_models() -> None:
             continue
         op = document["paths"][operation.path][operation.method.lower()]
         names = {p["name"] for p in op["parameters"] if p["in"] == "query"}
-        assert set(operation.query.model_fields) <= names, operation.operation_id
+        # A field with an alias is sent under it (the reports' ``from``, a Python keyword).
+        wire = {field.alias or name for name, field in operation.query.model_fields.items()}
+        assert wire <= names, operation.operation_id
 
 
 async def test_served_without_a_token_as_json(tmp_path: Path) -> None:

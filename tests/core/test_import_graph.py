@@ -26,6 +26,8 @@ SUBSYSTEMS = {
     "monitord.tsdb",
     "monitord.store",
     "monitord.logrules",
+    "monitord.reports",
+    "monitord.repairs",
     "monitord.assets",
     "monitord.cluster",
     "monitord.coordination",

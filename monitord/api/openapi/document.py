@@ -152,6 +152,12 @@ def _body(operation: Operation) -> Schema | None:
 def _responses(operation: Operation) -> Schema:
     out: Schema = {}
     for answer in operation.answers:
+        known = out.get(str(answer.status))
+        if known is not None and answer.schema is not None:
+            # One status, several media types (a report as HTML, CSV, zip or PDF).
+            known["description"] = f"{known['description']}; {answer.description}"
+            known.setdefault("content", {})[answer.media] = {"schema": answer.schema}
+            continue
         entry: Schema = {"description": answer.description}
         if answer.schema is not None:
             entry["content"] = {answer.media: {"schema": answer.schema}}

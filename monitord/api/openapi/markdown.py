@@ -34,6 +34,7 @@ TAG_TITLES = {
     "silences": "Silences",
     "pos": "POS terminals",
     "ipam": "IPAM",
+    "reports": "Management reports",
     "assets": "Equipment register",
     "cluster": "Cluster",
     "accounts": "Accounts and API tokens",
@@ -83,7 +84,13 @@ def _parameters(op: dict[str, Any]) -> list[str]:
 def _answer(status: int, schema: dict[str, Any] | None, media: str) -> str:
     if schema is None:
         return str(status)
-    kind = {"text/csv": "CSV", "text/plain": "text"}.get(media, "JSON object")
+    kind = {
+        "text/csv": "CSV",
+        "text/plain": "text",
+        "text/html": "HTML",
+        "application/pdf": "PDF",
+        "application/zip": "zip of CSV files",
+    }.get(media, "JSON object")
     name = schema.get("$ref", "").rsplit("/", 1)[-1] or kind
     return f"{status} `{name}`"
 

@@ -19,8 +19,11 @@ from monitord.api import alerts_routes as alerts_api
 from monitord.api import cluster_routes as cluster_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
+from monitord.api import repairs_routes as repairs_api
 from monitord.api.openapi.schemas import INTEGER, STRING, Schema, array, listing, obj, ref
+from monitord.api.reports_routes import ReportQuery
 from monitord.api.series_routes import SeriesQuery
+from monitord.config.reports import REPORT_KINDS
 from monitord.ipam import bodies as ipam
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody
 
@@ -73,7 +76,10 @@ SUBNET_ID = Param(
 )
 ADDRESS = Param("address", STRING, "an IPv4 or IPv6 address registered in a subnet", example="10.20.0.10")
 TICKET_ID = Param(
-    "id", {"type": "integer", "minimum": 0, "maximum": alerts_api.MAX_TICKET_ID}, "the ticket's id", example=1
+    "id",
+    {"type": "integer", "minimum": 0, "maximum": repairs_api.MAX_TICKET_ID},
+    "the ticket's id",
+    example=1,
 )
 STORE = Param("store", STRING, "a store name from pos.stores", example="store-a")
 TERMINAL = Param(
@@ -88,7 +94,7 @@ LINE_OFFSET = Param(
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
-CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, CLUSTER, ACCOUNTS = (
+CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, CLUSTER, ACCOUNTS, REPORTS = (
     "core",
     "alerts",
     "tickets",
@@ -98,6 +104,7 @@ CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, CLUSTER, ACCOUNTS = (
     "ipam",
     "cluster",
     "accounts",
+    "reports",
 )
 IP = "/api/v1/ipam"
 
@@ -200,6 +207,37 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "GET",
+        "/api/v1/reports/{kind}",
+        "getReport",
+        REPORTS,
+        "A management report for a period: HTML with inline charts, CSV (one table, or a zip of "
+        "every table) or PDF",
+        "read",
+        (
+            Answer(200, "the report page (format=html)", STRING, "text/html"),
+            Answer(200, "one table (format=csv&table=NAME)", STRING, "text/csv"),
+            Answer(
+                200,
+                "every table as NAME.csv (format=csv)",
+                {"type": "string", "format": "binary"},
+                "application/zip",
+            ),
+            Answer(200, "the report (format=pdf)", {"type": "string", "format": "binary"}, "application/pdf"),
+        ),
+        params=(
+            Param(
+                "kind",
+                {"enum": list(REPORT_KINDS)},
+                "which report (management has every section)",
+                example="management",
+            ),
+        ),
+        query=ReportQuery,
+        errors=(404, 422, 503),
+        query_example="period=last-month&format=pdf",
+    ),
+    Operation(
+        "GET",
         "/api/v1/series",
         "getSeries",
         SERIES,
@@ -233,7 +271,51 @@ OPERATIONS: tuple[Operation, ...] = (
         ok(obj(("tickets",), tickets=array(ref("Ticket")))),
         query=alerts_api.TicketQuery,
         errors=(404, 422),
-        query_example="status=open&priority=urgent&assignee=me",
+        query_example="status=open&priority=urgent&kind=request&assignee=me",
+    ),
+    Operation(
+        "POST",
+        "/api/v1/tickets",
+        "openRepairRequest",
+        TICKETS,
+        "Open a repair request (help desk); the routes that take it are told",
+        "technician",
+        ok(ref("Ticket"), "the request, opened", 201),
+        body=repairs_api.OpenRequestBody,
+        errors=(404, 415, 422),
+        example={
+            "category": "pos-payment",
+            "site": "head-office",
+            "asset": "POS-0012",
+            "description": "till 2 refuses card payments",
+            "reporter": "Jane Doe",
+            "contact": "+49 30 1234567",
+            "urgent": True,
+        },
+    ),
+    Operation(
+        "GET",
+        "/api/v1/tickets/{id}/worklog",
+        "getTicketWorkLog",
+        TICKETS,
+        "Time spent and parts used on a ticket",
+        "read",
+        ok(ref("WorkLog")),
+        params=(TICKET_ID,),
+        errors=(400, 404),
+    ),
+    Operation(
+        "POST",
+        "/api/v1/tickets/{id}/worklog",
+        "logTicketWork",
+        TICKETS,
+        "Log time spent and parts used on a ticket",
+        "technician",
+        ok(ref("WorkEntry"), "the entry, logged", 201),
+        params=(TICKET_ID,),
+        body=repairs_api.WorkBody,
+        errors=(400, 404, 415, 422),
+        example={"minutes": 30, "note": "replaced the card reader", "parts": ["card reader CR-7"]},
     ),
     Operation(
         "GET",
@@ -257,7 +339,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "resolve",
         "resolveTicket",
-        "Resolve a ticket (optional note; force with a note)",
+        "Resolve a ticket (optional note; force with a note; resolution for repair requests)",
         alerts_api.ResolveBody,
         required=False,
         example=NOTE,
@@ -265,7 +347,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "close",
         "closeTicket",
-        "Close a ticket (optional root cause)",
+        "Close a ticket (root cause for recurring ones, resolution for repair requests)",
         alerts_api.CloseBody,
         required=False,
         example={"root_cause": "power cut at the store"},
@@ -276,7 +358,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "assign",
         "assignTicket",
-        "Assign a ticket to an account (technicians: only to themselves; the assignee is told)",
+        "Assign a ticket to an account or a configured technician (technicians: only to "
+        "themselves; the assignee is told)",
         alerts_api.AssignBody,
         required=True,
         example={"assignee": "alice"},

@@ -205,6 +205,43 @@ TICKET = obj(
     closed_at=TIME,
     time_to_acknowledge_s=nullable(NUMBER),
     time_to_repair_s=nullable(NUMBER),
+    kind={"enum": ["alert", "request"]},
+    request={
+        "type": ["object", "null"],
+        "description": "a repair request's own fields; null for an alert ticket",
+        "required": ["category", "asset", "description", "reporter", "contact", "opened_by", "resolution"],
+        "properties": {
+            "category": STRING,
+            "asset": STRING,
+            "description": STRING,
+            "reporter": STRING,
+            "contact": STRING,
+            "opened_by": STRING,
+            "resolution": nullable(STRING),
+        },
+    },
+    work_minutes={**INTEGER, "description": "minutes logged on the ticket (single ticket answers)"},
+)
+
+WORK_ENTRY = obj(
+    ("id", "ticket_id", "technician", "at", "minutes", "note", "parts", "logged_by"),
+    id=INTEGER,
+    ticket_id=INTEGER,
+    technician=STRING,
+    at=TIME,
+    minutes=INTEGER,
+    note=STRING,
+    parts=array(STRING),
+    logged_by=STRING,
+)
+
+WORK_LOG = obj(
+    ("ticket_id", "entries", "count", "total_minutes", "parts"),
+    ticket_id=INTEGER,
+    entries=array(ref("WorkEntry")),
+    count=INTEGER,
+    total_minutes=INTEGER,
+    parts=array(STRING),
 )
 
 FAULT = obj(
@@ -439,6 +476,8 @@ COMPONENTS: dict[str, Schema] = {
     "Series": SERIES,
     "Alert": ALERT,
     "Ticket": TICKET,
+    "WorkEntry": WORK_ENTRY,
+    "WorkLog": WORK_LOG,
     "RecurringFault": FAULT,
     "Silence": SILENCE,
     "Store": STORE,

@@ -27,6 +27,8 @@ VERSION_LOCATIONS: list[Path] = [
     _HERE / "versions",
     _ROOT / "monitord" / "ipam" / "migrations",
     _ROOT / "alerts" / "migrations",
+    _ROOT / "monitord" / "reports" / "migrations",
+    _ROOT / "monitord" / "repairs" / "migrations",
     _ROOT / "monitord" / "assets" / "migrations",
     _ROOT / "monitord" / "cluster" / "migrations",
     _ROOT / "monitord" / "accounts" / "migrations",
