@@ -393,7 +393,16 @@ class TicketRepo:
                 if assignee is not None and assignee in technicians:
                     contacts = 0  # a configured technician: the repair desk's check tells them
                 else:
-                    assignee, contacts = await checked_assignee(conn, assignee)
+                    try:
+                        assignee, contacts = await checked_assignee(conn, assignee)
+                    except RequestError as exc:
+                        if not technicians:
+                            raise
+                        raise RequestError(
+                            f"{exc}; nor is it one of repairs.technicians ({', '.join(sorted(technicians))})",
+                            field="assignee",
+                            status=422,
+                        ) from None
                 values["assignee"] = assignee
             elif action == "note":
                 pass

@@ -91,8 +91,10 @@ async def test_alert_tickets_refuse_a_resolution_and_tell_a_technician_assignee(
     resolved = await desk.act(ticket_id, "resolve", "oncall")
     assert resolved["kind"] == "alert" and resolved["request"] is None and resolved["status"] == "resolved"
 
-    # an alert ticket may go to anyone; a technician among them is sent it
-    await desk.act(ticket_id, "assign", "oncall", assignee="someone-else")
+    # an assignee is an account or a configured technician (who is sent it); nobody else
+    with pytest.raises(RequestError) as nobody:
+        await desk.act(ticket_id, "assign", "oncall", assignee="someone-else")
+    assert nobody.value.field == "assignee" and "repairs.technicians (alice)" in str(nobody.value)
     assert await Outbox(store).counts() == {"pending": 0, "gave_up": 0}
     assigned = await desk.act(ticket_id, "assign", "oncall", assignee="alice")
     assert assigned["assignee"] == "alice"
