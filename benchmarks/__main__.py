@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, int] = {
     "ssh_scrape": 120,
     "ssh_patterns": 60,
     "cli_startup": 60,
+    "icmp_sweep_cli": 240,
 }
 
 
