@@ -44,6 +44,7 @@ BENCHMARKS: dict[str, int] = {
     "cluster": 300,
     "snmp_traps": 120,
     "reports": 240,
+    "icmp_sweep_cli": 240,
 }
 
 

@@ -141,6 +141,19 @@ def to_result(name: str, stats: PingStats | None, reason: str | None) -> ProbeRe
     )
 
 
+def json_array(objects: list[dict[str, Any]]) -> str:
+    """A JSON array with one object per line.
+
+    ``json.dumps(indent=2)`` runs the pure-Python encoder (the C one only takes
+    ``indent=None``): 1.19 s of CPU for a /16's 65,534 results, 0.43 s this way. Each
+    object is encoded by the C encoder; the array stays valid JSON, one target per line.
+    """
+    encode = json.JSONEncoder().encode
+    if not objects:
+        return "[]\n"
+    return "[\n  " + ",\n  ".join(encode(item) for item in objects) + "\n]\n"
+
+
 def handle(args: argparse.Namespace) -> int:
     if args.count < 1 or args.interval < 0 or args.timeout <= 0:
         print("monitord probe icmp: --count must be >= 1, --interval >= 0, --timeout > 0", file=sys.stderr)
@@ -162,7 +175,7 @@ def handle(args: argparse.Namespace) -> int:
         return 3
     # One write of the whole report: print() per line cost 0.2 s on a /16.
     if args.json:
-        sys.stdout.write(json.dumps([result_json(to_result(*row)) for row in outcome], indent=2) + "\n")
+        sys.stdout.write(json_array([result_json(to_result(*row)) for row in outcome]))
     else:
         sys.stdout.write("".join(summary_line(*row) + "\n" for row in outcome))
     sys.stdout.flush()

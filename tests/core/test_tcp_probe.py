@@ -41,6 +41,8 @@ async def test_open_port_is_up(open_port: int) -> None:
     assert result.ok and result.reason is None
     assert result.fields["up"] == 1 and result.fields["connect_ms"] > 0
     assert result.tags == {"site": "head-office", "port": str(open_port)}
+    # the probe's cached tags are the kind's documented ones
+    assert result.tags == TcpProbe().tags(target("127.0.0.1"), TcpSettings(port=open_port))
     assert result.measurement == "tcp"
 
 

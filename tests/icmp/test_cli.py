@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from monitord.cli.probe_icmp import expand
+from monitord.cli.probe_icmp import expand, json_array
 from tests.lab.netns import Lab
 
 
@@ -56,6 +56,17 @@ def test_json_output_and_unresolvable_name(lab: Lab) -> None:
     assert [row["ok"] for row in rows] == [True, False]
     assert rows[0]["fields"]["received"] == 1 and rows[0]["tags"]["address"] == "127.0.0.1"
     assert rows[1]["reason"].startswith("name not resolved: no-such-host.invalid")
+
+
+def test_json_array_is_the_same_json_one_target_per_line() -> None:
+    objects = [
+        {"target": "127.0.0.1", "fields": {"rtt_ms": 0.5}, "reason": None},
+        {"target": "b", "ok": False},
+    ]
+    text = json_array(objects)
+    assert json.loads(text) == objects
+    assert text.count("\n") == len(objects) + 2 and text.endswith("]\n")
+    assert json.loads(json_array([])) == []
 
 
 def test_bad_input_exits_two() -> None:
