@@ -20,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
 
 from monitord.api.app import build_runner
+from monitord.console import app as console
 from monitord.bus import ResultBus, Subscription
 from monitord.config.loader import LoadedConfig, load_config
 from monitord.errors import ConfigError, StartupError
@@ -300,7 +301,7 @@ class Daemon:
     async def _start_http(self, runtime: Runtime) -> None:
         http = self.loaded.config.http
         stores = [sink.store for sink in self.sinks if isinstance(sink, EmbeddedSink)]
-        self._runner = build_runner(runtime, [*self.services, *stores])
+        self._runner = build_runner(runtime, [*self.services, *stores], [console.mount])
         await self._runner.setup()
         site = web.TCPSite(self._runner, http.host, http.port, reuse_address=True)
         try:
