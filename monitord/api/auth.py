@@ -1,30 +1,61 @@
-"""Bearer tokens with roles: ``read`` for queries, ``admin`` for every change.
+"""Who is asking: configured bearer tokens, per-user API tokens, and roles.
 
-Tokens are compared in constant time; the identity a handler gets carries the
-token's *name* (for audit logs), never its value.
+Roles are the accounts' (``monitord.accounts.principal``): viewer < technician
+< admin. A configured ``read`` token acts as a viewer and an ``admin`` token as
+an admin. A per-user token (``mdu_...``, issued by ``monitord users token`` or
+the API) acts as its owner, with the lower of its own and the owner's current
+role, so the audit log and ticket history name the person.
+
+``auth_middleware`` works out the identity once per request (a user token is
+one indexed lookup, skipped unless the value has the user-token prefix);
+handlers call ``require(request, role)``, which answers 401 or 403 JSON.
+Configured tokens are compared in constant time; an identity carries a name,
+never a token value.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
+from monitord.accounts.principal import RANK, Principal, Role
+from monitord.accounts.tokens import PREFIX as USER_TOKEN_PREFIX
+from monitord.api.keys import ACCOUNTS_KEY
 from monitord.config.http import ApiToken
 from monitord.errors import RequestError
 
-Role = Literal["read", "admin"]
-_RANK = {"read": 1, "admin": 2}
+log = logging.getLogger("monitord.api.auth")
+Needed = Literal["read", "viewer", "technician", "admin"]
+Via = Literal["config-token", "user-token", "session", "anonymous"]
+CONFIG_ROLES: dict[str, Role] = {"read": "viewer", "admin": "admin"}
+IDENTITY = "monitord.identity"  # request key: the Identity the middleware (or the console) found
 
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who made a request: the token's name and role."""
+    """Who made a request: a token's or an account's name, its role, and how it was shown."""
 
     name: str
     role: Role
+    via: Via = "config-token"
+
+    def can(self, needed: Needed) -> bool:
+        return RANK[self.role] >= RANK["viewer" if needed == "read" else needed]
+
+    @property
+    def is_account(self) -> bool:
+        """True when ``name`` is an account (a user token or a signed-in session)."""
+        return self.via in ("user-token", "session")
+
+    @classmethod
+    def of(cls, principal: Principal, via: Via) -> Identity:
+        return cls(principal.name, principal.role, via)
 
 
 class Unauthorized(RequestError):
@@ -41,7 +72,9 @@ class TokenTable:
     """The configured tokens, checked in constant time."""
 
     def __init__(self, tokens: list[ApiToken]) -> None:
-        self._tokens = [(t.token.get_secret_value().encode(), Identity(t.name, t.role)) for t in tokens]
+        self._tokens = [
+            (t.token.get_secret_value().encode(), Identity(t.name, CONFIG_ROLES[t.role])) for t in tokens
+        ]
 
     def __repr__(self) -> str:
         return f"TokenTable({len(self._tokens)} tokens)"
@@ -61,6 +94,10 @@ class TokenTable:
 
 
 TOKENS_KEY = web.AppKey("tokens", TokenTable)
+# A bearer value that named no one: remembered so ``require`` answers 401 "invalid token".
+_REFUSED = "monitord.identity_refused"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def bearer(request: web.Request) -> str | None:
@@ -71,21 +108,56 @@ def bearer(request: web.Request) -> str | None:
     return value.strip()
 
 
-def require(request: web.Request, role: Role) -> Identity:
+async def identify(request: web.Request) -> Identity | None:
+    """The identity behind the request's bearer token, or None (no token, or an unknown one)."""
+    presented = bearer(request)
+    if presented is None:
+        return None
+    found = request.app[TOKENS_KEY].identify(presented)
+    if found is None and presented.startswith(USER_TOKEN_PREFIX):
+        accounts = request.app.get(ACCOUNTS_KEY)
+        try:
+            principal = await accounts.tokens.identify(presented) if accounts is not None else None
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("checking a user token failed on the state database: %s", exc)
+            raise RequestError(
+                f"the state database is unavailable or busy ({type(exc).__name__}); retry", status=503
+            ) from None
+        if principal is not None:
+            found = Identity.of(principal, "user-token")
+    return found
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Find the caller once, before the handler; the handler decides what it needs."""
+    if IDENTITY not in request and bearer(request) is not None:
+        found = await identify(request)
+        if found is None:
+            request[_REFUSED] = True
+        else:
+            request[IDENTITY] = found
+    return await handler(request)
+
+
+def set_identity(request: web.Request, identity: Identity) -> None:
+    """For the console: the signed-in person acts through the same checks as a token."""
+    request[IDENTITY] = identity
+
+
+def require(request: web.Request, role: Needed) -> Identity:
     """The caller's identity, or a 401/403 JSON error.
 
     Reads are open when no tokens are configured (the listener is loopback by
-    default); changes always need an admin token.
+    default); every change needs a token (or a session) with the role.
     """
-    table = request.app[TOKENS_KEY]
-    presented = bearer(request)
-    if presented is None:
-        if role == "read" and table.empty:
-            return Identity("anonymous", "read")
-        raise Unauthorized("missing bearer token (Authorization: Bearer TOKEN)")
-    identity = table.identify(presented)
+    identity: Identity | None = request.get(IDENTITY)
     if identity is None:
-        raise Unauthorized("invalid token")
-    if _RANK[identity.role] < _RANK[role]:
-        raise Forbidden(f"token {identity.name!r} has role {identity.role}; this needs {role}")
+        if request.get(_REFUSED):
+            raise Unauthorized("invalid token")
+        if role in ("read", "viewer") and request.app[TOKENS_KEY].empty:
+            return Identity("anonymous", "viewer", "anonymous")
+        raise Unauthorized("missing bearer token (Authorization: Bearer TOKEN)")
+    if not identity.can(role):
+        raise Forbidden(f"{identity.name!r} has role {identity.role}; this needs {role}")
     return identity

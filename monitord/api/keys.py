@@ -14,6 +14,8 @@ from typing import TypeVar
 from aiohttp import web
 
 from alerts.service import AlertService
+from monitord.accounts.service import Accounts
+from monitord.accounts.sessions import Sessions
 from monitord.errors import NotFoundError
 from monitord.ipam.service import ReconcileService
 from monitord.pos.service import PosService
@@ -25,6 +27,9 @@ ALERTS_KEY = web.AppKey("alerts", AlertService)
 POS_KEY = web.AppKey("pos", PosService)
 RECONCILE_KEY = web.AppKey("ipam_reconcile", ReconcileService)
 SERIES_KEY = web.AppKey("series", SeriesStore)
+# Always present (built from the runtime's state store in ``app.build_app``).
+ACCOUNTS_KEY = web.AppKey("accounts", Accounts)
+SESSIONS_KEY = web.AppKey("sessions", Sessions)
 
 T = TypeVar("T")
 
@@ -52,6 +57,14 @@ def service_of(request: web.Request, key: web.AppKey[T]) -> T:
         _kind, what, field = SERVICE_KEYS[key]  # type: ignore[index]
         raise NotFoundError(f"{what} is not running (see {field} in the configuration)", field=field)
     return found
+
+
+def accounts_of(request: web.Request) -> Accounts:
+    return request.app[ACCOUNTS_KEY]
+
+
+def sessions_of(request: web.Request) -> Sessions:
+    return request.app[SESSIONS_KEY]
 
 
 def runtime_of(request: web.Request) -> Runtime:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitord.config.accounts import AccountsConfig
 from monitord.config.alerts import AlertsConfig
 from monitord.config.daemon import DaemonConfig
 from monitord.config.http import HttpConfig
@@ -71,6 +72,10 @@ class MonitordConfig(BaseSettings):
     ipam: IpamConfig = Field(
         default_factory=IpamConfig,
         description="IP address management: the allocation check ping and reconciliation sweeps.",
+    )
+    accounts: AccountsConfig = Field(
+        default_factory=AccountsConfig,
+        description="Named accounts' sign-in sessions and lockout (accounts live in the state store).",
     )
     pos: PosConfig = Field(
         default_factory=PosConfig,

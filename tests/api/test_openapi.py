@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import jsonschema_rs
@@ -18,6 +18,8 @@ from monitord.api.app import build_app
 from monitord.api.openapi import OPERATIONS, build_document, markdown
 from monitord.config.loader import build_config
 from monitord.daemon import Daemon
+from monitord.runtime import Runtime
+from monitord.store.engine import StateStore
 from tests.daemon_harness import base_config, running_daemon, url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +48,10 @@ def document_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def app_for(tmp_path: Path) -> web.Application:
-    return build_app(Daemon(build_config(base_config(tmp_path))))
+    """The application's routes only: the state store is never opened (nothing is served)."""
+    daemon = Daemon(build_config(base_config(tmp_path)))
+    unopened = cast(StateStore, None)
+    return build_app(Runtime(daemon.config, daemon.registry, daemon.health, unopened, daemon.bus))
 
 
 def test_document_and_router_name_the_same_operations(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ VERSION_LOCATIONS: list[Path] = [
     _HERE / "versions",
     _ROOT / "monitord" / "ipam" / "migrations",
     _ROOT / "alerts" / "migrations",
+    _ROOT / "monitord" / "accounts" / "migrations",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Named accounts with roles, their passwords, API tokens, sign-in sessions and audit log."""

@@ -1,0 +1,1 @@
+"""Alembic revisions (a package so they ship in the wheel; Alembic skips this file)."""
