@@ -1,7 +1,8 @@
 """Who may do what in the console, checked on the server for every action.
 
-A viewer reads; a technician works tickets and silences; an admin also changes
-IPAM. Templates hide the buttons a role may not use, but the POST handlers
+The roles mean what they mean for the API (``monitord.accounts.principal``): a
+viewer reads; a technician works tickets (and may assign one only to themselves);
+an admin also assigns to others, silences and changes IPAM. Templates hide the buttons a role may not use, but the POST handlers
 check again here, so a hand-made request is refused with 403 all the same.
 """
 
@@ -14,7 +15,8 @@ from monitord.console.session import principal_of
 from monitord.errors import RequestError
 
 TICKETS: Role = "technician"
-SILENCES: Role = "technician"
+SILENCES: Role = "admin"
+ASSIGN_OTHERS: Role = "admin"
 IPAM: Role = "admin"
 
 

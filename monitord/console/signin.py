@@ -69,6 +69,9 @@ def _refusal(refused: SignInRefused) -> tuple[int, str]:
         return 429, f"Too many failed sign-ins for this account: try again in {seconds} seconds."
     if refused.reason == "disabled":
         return 403, "This account is disabled: ask an administrator."
+    if refused.retry_after:  # this failure locked the name
+        seconds = max(1, round(refused.retry_after))
+        return 401, f"Wrong name or password. Too many failed sign-ins: try again in {seconds} seconds."
     return 401, "Wrong name or password."
 
 
@@ -102,7 +105,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
-    await request.config_dict[SESSIONS_KEY].close(session.token)
+    await request.config_dict[SESSIONS_KEY].close(session.token, request.remote or "console")
     response = web.HTTPSeeOther(f"{SIGN_IN_PATH}?signed_out=1")
     clear_session_cookie(request, response)
     return response

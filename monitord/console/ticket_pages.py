@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.tickets import TicketRepo
+from monitord.accounts.account import Account
 from monitord.api.alerts_routes import MAX_TICKET_ID, AssignBody, CloseBody, NoteBody, ResolveBody
 from monitord.api.keys import ACCOUNTS_KEY, ALERTS_KEY
 from monitord.console import access, lookup
@@ -22,7 +23,7 @@ from monitord.console.forms import form_fields, validated
 from monitord.console.query import read_page_query
 from monitord.console.render import render
 from monitord.console.session import principal_of
-from monitord.errors import NotFoundError, RequestError
+from monitord.errors import NotFoundError
 from monitord.inputs import Name
 
 QUEUE_LIMIT = 200
@@ -76,13 +77,12 @@ async def queue(request: web.Request) -> web.Response:
     )
 
 
-async def assignable(request: web.Request) -> list[Any]:
-    """Accounts a ticket can be given to: enabled technicians and admins."""
+async def assignable(request: web.Request) -> list[Account]:
+    """Accounts a ticket can be given to: enabled technicians and admins (no contacts shown)."""
     accounts = lookup.optional(request, ACCOUNTS_KEY)
     if accounts is None:
         return []
-    people = await accounts.list()
-    return [p for p in people if getattr(p, "enabled", True) and p.role in ("technician", "admin")]
+    return [p for p in await accounts.list() if p.enabled and p.role in ("technician", "admin")]
 
 
 async def ticket_page(request: web.Request) -> web.Response:
@@ -98,6 +98,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "section": "tickets",
             "ticket": found,
             "can_act": principal_of(request).can(access.TICKETS),
+            "assign_others": principal_of(request).can(access.ASSIGN_OTHERS),
             "people": await assignable(request),
         },
     )
@@ -125,10 +126,10 @@ async def act(request: web.Request) -> web.StreamResponse:
         await repo.act(number, "note", me.name, body.text)
     elif action == "assign":
         assign = validated(AssignBody, {"assignee": fields.get("assignee", "")})
-        accounts = lookup.optional(request, ACCOUNTS_KEY)
-        if accounts is not None and await accounts.get(assign.assignee) is None:
-            raise RequestError(f"no account named {assign.assignee!r}", field="assignee", status=422)
-        await repo.act(number, "assign", me.name, assignee=assign.assignee)
+        assignee = assign.assignee.strip().lower()
+        if assignee != me.name and not me.can(access.ASSIGN_OTHERS):
+            raise access.RoleRefused(me, access.ASSIGN_OTHERS)
+        await repo.act(number, "assign", me.name, assignee=assignee)
     elif action == "resolve":
         resolve = validated(ResolveBody, {"text": fields.get("text"), **_forced(fields)})
         await repo.act(number, "resolve", me.name, resolve.text, force=resolve.force, note=resolve.note)
