@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
 from monitord.accounts.service import Accounts
 from monitord.accounts.sessions import Sessions
+from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
 from monitord.api.auth import TOKENS_KEY, TokenTable, auth_middleware
 from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware

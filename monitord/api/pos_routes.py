@@ -195,9 +195,7 @@ async def get_store(request: web.Request) -> web.Response:
         raise NotFoundError(f"no store named {name!r}", field="store")
     now = service.clock.now()
     body = store_json(store, now)
-    body["terminal_list"] = [
-        terminal_json(t, now, service.ipam_address(t)) for t in store.terminals.values()
-    ]
+    body["terminal_list"] = [terminal_json(t, now, service.ipam_address(t)) for t in store.terminals.values()]
     return web.json_response(body)
 
 

@@ -1,9 +1,10 @@
 """Who may do what in the console, checked on the server for every action.
 
 The roles mean what they mean for the API (``monitord.accounts.principal``): a
-viewer reads; a technician works tickets (and may assign one only to themselves);
-an admin also assigns to others, silences and changes IPAM. Templates hide the buttons a role may not use, but the POST handlers
-check again here, so a hand-made request is refused with 403 all the same.
+viewer reads; a technician works tickets (and may assign one only to
+themselves); an admin also assigns to others, silences and changes IPAM.
+Templates hide the buttons a role may not use, but the POST handlers check
+again here, so a hand-made request is refused with 403 all the same.
 """
 
 from __future__ import annotations

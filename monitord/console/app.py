@@ -16,7 +16,15 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from monitord.console import ipam_pages, overview, pos_pages, signin, silence_pages, target_pages, ticket_pages
+from monitord.console import (
+    ipam_pages,
+    overview,
+    pos_pages,
+    signin,
+    silence_pages,
+    target_pages,
+    ticket_pages,
+)
 from monitord.console.headers import security_headers
 from monitord.console.render import page_errors_middleware
 from monitord.console.session import PREFIX, session_middleware
@@ -38,7 +46,7 @@ PAGE_SETUPS: list[PageSetup] = [
 def timestamp(value: float | None) -> str:
     """Unix seconds as UTC wall-clock text for a page."""
     if value is None:
-        return "–"
+        return "-"
     return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -126,17 +126,23 @@ def build_board(
         totals[state] += 1
     rows.sort(key=lambda r: (RANK[r.state], r.site, r.name))
     ordered_sites = sorted(sites.values(), key=lambda s: (-s.counts["down"], -s.problems, s.name))
-    firing.sort(key=lambda a: (a.labels.get("priority") != "urgent", a.labels.get("site", ""), a.target, a.rule))
+    firing.sort(
+        key=lambda a: (a.labels.get("priority") != "urgent", a.labels.get("site", ""), a.target, a.rule)
+    )
     return Board(rows, ordered_sites, totals, firing)
 
 
-def _silenced(silences: SilenceBook, resolved: ResolvedTarget, own: Iterable[Alert], moment: datetime) -> bool:
+def _silenced(
+    silences: SilenceBook, resolved: ResolvedTarget, own: Iterable[Alert], moment: datetime
+) -> bool:
     if silences.muted(_target_labels(resolved), moment):
         return True
     return any(silences.muted(a.labels, moment) for a in own)
 
 
-def select_rows(rows: Sequence[TargetRow], *, site: str | None, state: str | None, text: str | None) -> list[TargetRow]:
+def select_rows(
+    rows: Sequence[TargetRow], *, site: str | None, state: str | None, text: str | None
+) -> list[TargetRow]:
     needle = text.lower() if text else None
     return [
         r

@@ -28,7 +28,9 @@ async def form_fields(request: web.Request) -> dict[str, str]:
     """Text fields of the posted form that have a value (files and the CSRF token left out)."""
     form = await request.post()
     return {
-        key: value for key, value in form.items() if isinstance(value, str) and value != "" and key != CSRF_FIELD
+        key: value
+        for key, value in form.items()
+        if isinstance(value, str) and value != "" and key != CSRF_FIELD
     }
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from netaddr import IPNetwork
 
 from monitord.api.ipam_state import ALLOCATOR_KEY, guarded
 from monitord.console import access, lookup
 from monitord.console.forms import form_fields, validated
-from monitord.console.render import render
+from monitord.console.render import render, see_other
 from monitord.console.session import principal_of
 from monitord.errors import NotFoundError, RequestError
 from monitord.ipam import assignments, queries, subnets
@@ -75,7 +76,9 @@ async def subnet_tree(request: web.Request) -> web.Response:
     )
 
 
-def _cells(network: IPNetwork, first: int, last: int, known: dict[str, dict[str, Any]], state: Any) -> list[dict[str, Any]]:
+def _cells(
+    network: IPNetwork, first: int, last: int, known: dict[str, dict[str, Any]], state: Any
+) -> list[dict[str, Any]]:
     version = int(network.version)
     children = state.children
     cells = []
@@ -142,7 +145,9 @@ async def allocate(request: web.Request) -> web.StreamResponse:
     me = access.require_role(request, access.IPAM)
     number = subnet_id(request)
     fields = await form_fields(request)
-    body = validated(AllocateBody, {k: v for k, v in fields.items() if k in AllocateBody.model_fields and k != "check"})
+    body = validated(
+        AllocateBody, {k: v for k, v in fields.items() if k in AllocateBody.model_fields and k != "check"}
+    )
     if body.target and lookup.runtime(request).loaded.target(body.target) is None:
         raise RequestError(f"no monitoring target named {body.target!r}", field="target", status=422)
     wanted = AddressRequest(
@@ -161,20 +166,25 @@ async def allocate(request: web.Request) -> web.StreamResponse:
         raise RequestError(str(exc), field="address", status=exc.status) from None
     address = result.address["address"]
     found = await subnets.get_subnet(allocator(request).engine, number)
-    return web.HTTPSeeOther(f"/console/ipam/subnets/{number}?block={_block_of(found, address)}#a-{address}")
+    return see_other(f"/console/ipam/subnets/{number}?block={_block_of(found, address)}#a-{address}")
 
 
 async def release(request: web.Request) -> web.StreamResponse:
     me = access.require_role(request, access.IPAM)
     released = await assignments.release(allocator(request), request.match_info["address"], me.name)
-    return web.HTTPSeeOther(f"/console/ipam/subnets/{released['subnet_id']}")
+    return see_other(f"/console/ipam/subnets/{released['subnet_id']}")
 
 
 async def export(request: web.Request) -> web.StreamResponse:
     text = request.query.get("subnet_id", "")
-    wanted = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+    wanted = (
+        int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+    )
     response = web.StreamResponse(
-        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="ipam.csv"'}
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="ipam.csv"',
+        }
     )
     await response.prepare(request)
     offset = 0
@@ -193,16 +203,20 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 async def import_page(request: web.Request) -> web.Response:
     access.require_role(request, access.IPAM)
-    return render(request, "ipam_import.html", {"title": "IPAM import", "section": "ipam", "report": None, "csv": ""})
+    return render(
+        request, "ipam_import.html", {"title": "IPAM import", "section": "ipam", "report": None, "csv": ""}
+    )
 
 
 async def _csv_text(request: web.Request) -> str:
     form = await request.post()
     upload = form.get("file")
-    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+    if isinstance(upload, FileField) and upload.filename:
         raw = upload.file.read(MAX_CSV_BYTES + 1)
         if len(raw) > MAX_CSV_BYTES:
-            raise RequestError("the CSV file is larger than 4 MiB: split it or use the CLI", field="file", status=413)
+            raise RequestError(
+                "the CSV file is larger than 4 MiB: split it or use the CLI", field="file", status=413
+            )
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -227,7 +241,13 @@ async def import_post(request: web.Request) -> web.Response:
     return render(
         request,
         "ipam_import.html",
-        {"title": "IPAM import", "section": "ipam", "report": report, "csv": text if dry_run else "", "applied": not dry_run},
+        {
+            "title": "IPAM import",
+            "section": "ipam",
+            "report": report,
+            "csv": text if dry_run else "",
+            "applied": not dry_run,
+        },
         status=status,
     )
 

@@ -22,9 +22,9 @@ def service(request: web.Request, key: web.AppKey[T]) -> T:
     """The running service under ``key``; a 404 naming the switch when it is not running."""
     found = request.config_dict.get(key)
     if found is None:
-        described = SERVICE_KEYS.get(key)  # type: ignore[call-overload]
+        described = SERVICE_KEYS.get(key)  # type: ignore[arg-type]
         if described is None:
-            raise NotFoundError(f"{key.name} is not available")
+            raise NotFoundError("this part of the daemon is not running")
         _kind, what, field = described
         raise NotFoundError(f"{what} is not running (see {field} in the configuration)", field=field)
     return found

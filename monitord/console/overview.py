@@ -60,7 +60,9 @@ async def overview(request: web.Request) -> web.Response:
         "rows": chosen[first:last],
         "matched": len(chosen),
         "page": min(query.page, pages),
-        "pager_params": {k: v for k, v in (("site", query.site), ("state", query.state), ("q", query.q)) if v},
+        "pager_params": {
+            k: v for k, v in (("site", query.site), ("state", query.state), ("q", query.q)) if v
+        },
         "pages": pages,
         "sites": board.sites[:SITES_SHOWN],
         "more_sites": max(0, len(board.sites) - SITES_SHOWN),
@@ -69,6 +71,7 @@ async def overview(request: web.Request) -> web.Response:
         "urgent": await urgent_tickets(request),
         "alerts_on": alerts is not None,
         "now": datetime.now(UTC),
+        "live_url": request.path_qs,
     }
     live_only = request.headers.get("HX-Request") == "true"
     return render(request, "overview_live.html" if live_only else "overview.html", context)

@@ -27,7 +27,9 @@ async def board(request: web.Request) -> web.Response:
             key=lambda s: (ORDER.get(s["state"], 9), s["store"]),
         )
     return render(
-        request, "pos.html", {"title": "POS", "section": "pos", "stores": stores, "pos_on": service is not None}
+        request,
+        "pos.html",
+        {"title": "POS", "section": "pos", "stores": stores, "pos_on": service is not None},
     )
 
 

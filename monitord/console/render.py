@@ -45,6 +45,11 @@ def render(
     return aiohttp_jinja2.render_template(template, request, base, status=status)
 
 
+def see_other(location: str) -> web.Response:
+    """303 after a POST: the browser loads ``location`` with a GET (a reload does not re-post)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
 def error_page(request: web.Request, status: int, message: str, field: str | None = None) -> web.Response:
     return render(
         request,

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 import time
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from monitord.accounts.principal import Principal
-from monitord.api.auth import Identity, set_identity
 from monitord.api.keys import SESSIONS_KEY
 from monitord.errors import RequestError
 
@@ -74,7 +73,9 @@ def is_open(path: str) -> bool:
     return path == SIGN_IN_PATH or path.startswith(f"{PREFIX}/static/")
 
 
-def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str, expires: float) -> None:
+def set_session_cookie(
+    request: web.Request, response: web.StreamResponse, token: str, expires: float
+) -> None:
     """``expires`` in Unix seconds: the cookie ends with the session's lifetime."""
     seconds = max(0, int(expires - time.time()))
     response.set_cookie(
@@ -150,7 +151,6 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if token is None or found is None:
         raise sign_in_redirect(request, expired=token is not None)
     request[SESSION] = ConsoleSession(token, found.principal, found.csrf, found.expires_at)
-    set_identity(request, Identity.of(found.principal, "session"))  # the API's checks see the person
     if request.method not in SAFE_METHODS and not same_token(found.csrf, await presented_csrf(request)):
         raise CsrfRefused
     return await handler(request)

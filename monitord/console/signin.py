@@ -13,7 +13,7 @@ from aiohttp import web
 
 from monitord.accounts.service import SignInRefused
 from monitord.api.keys import ACCOUNTS_KEY, SESSIONS_KEY
-from monitord.console.render import render
+from monitord.console.render import render, see_other
 from monitord.console.session import (
     CSRF_FIELD,
     PREFIX,
@@ -21,10 +21,10 @@ from monitord.console.session import (
     SIGNIN_COOKIE,
     CsrfRefused,
     clear_session_cookie,
+    new_signin_token,
     same_token,
     session_of,
     set_session_cookie,
-    new_signin_token,
     set_signin_cookie,
 )
 
@@ -42,7 +42,9 @@ def safe_next(value: object) -> str:
     return value
 
 
-def _form(request: web.Request, *, status: int, message: str | None, name: str, next_page: str) -> web.Response:
+def _form(
+    request: web.Request, *, status: int, message: str | None, name: str, next_page: str
+) -> web.Response:
     token = new_signin_token()
     response = render(
         request,
@@ -60,7 +62,9 @@ async def sign_in_page(request: web.Request) -> web.Response:
         message = "Your session has expired or was closed: sign in again."
     elif request.query.get("signed_out") == "1":
         message = "You are signed out."
-    return _form(request, status=200, message=message, name="", next_page=safe_next(request.query.get("next")))
+    return _form(
+        request, status=200, message=message, name="", next_page=safe_next(request.query.get("next"))
+    )
 
 
 def _refusal(refused: SignInRefused) -> tuple[int, str]:
@@ -83,7 +87,9 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     password = form.get("password")
     next_page = safe_next(form.get("next"))
     if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
-        return _form(request, status=422, message="Enter your name and password.", name="", next_page=next_page)
+        return _form(
+            request, status=422, message="Enter your name and password.", name="", next_page=next_page
+        )
     name = name.strip()[:MAX_NAME]
     if len(password) > MAX_PASSWORD:
         return _form(request, status=401, message="Wrong name or password.", name=name, next_page=next_page)
@@ -97,7 +103,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             response.headers["Retry-After"] = str(max(1, round(refused.retry_after)))
         return response
     issued = await request.config_dict[SESSIONS_KEY].open(principal, source)
-    response = web.HTTPSeeOther(next_page)
+    response = see_other(next_page)
     set_session_cookie(request, response, issued.token, issued.expires_at)
     response.del_cookie(SIGNIN_COOKIE, path=SIGN_IN_PATH)
     return response
@@ -106,7 +112,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
 async def sign_out(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
     await request.config_dict[SESSIONS_KEY].close(session.token, request.remote or "console")
-    response = web.HTTPSeeOther(f"{SIGN_IN_PATH}?signed_out=1")
+    response = see_other(f"{SIGN_IN_PATH}?signed_out=1")
     clear_session_cookie(request, response)
     return response
 

@@ -20,7 +20,7 @@ from monitord.api.keys import ALERTS_KEY
 from monitord.config.durations import parse_duration
 from monitord.console import access, lookup
 from monitord.console.forms import form_fields, validated
-from monitord.console.render import render
+from monitord.console.render import render, see_other
 from monitord.console.session import principal_of
 from monitord.errors import RequestError
 
@@ -34,12 +34,18 @@ def _spec(fields: dict[str, str], now: datetime) -> SilenceSpec:
     try:
         seconds = parse_duration(text)
     except ValueError:
-        raise RequestError(f"duration: {text[:40]!r} is not a duration (2h, 90m, 1d)", field="duration", status=422) from None
+        raise RequestError(
+            f"duration: {text[:40]!r} is not a duration (2h, 90m, 1d)", field="duration", status=422
+        ) from None
     if not 0 < seconds <= MAX_SILENCE:
         raise RequestError("duration: from a minute to 90 days", field="duration", status=422)
     return validated(
         SilenceSpec,
-        {"matchers": lines, "ends_at": now + timedelta(seconds=seconds), "comment": fields.get("comment", "")},
+        {
+            "matchers": lines,
+            "ends_at": now + timedelta(seconds=seconds),
+            "comment": fields.get("comment", ""),
+        },
     )
 
 
@@ -57,7 +63,12 @@ def matching(service: AlertService, spec: SilenceSpec) -> list[Any]:
 
 
 def _page(
-    request: web.Request, *, form: dict[str, str], preview: list[Any] | None, error: str | None, status: int = 200
+    request: web.Request,
+    *,
+    form: dict[str, str],
+    preview: list[Any] | None,
+    error: str | None,
+    status: int = 200,
 ) -> web.Response:
     service = lookup.service(request, ALERTS_KEY)
     now = datetime.now(UTC)
@@ -91,7 +102,9 @@ async def preview(request: web.Request) -> web.Response:
         spec = _spec(fields, datetime.now(UTC))
     except RequestError as exc:
         return _page(request, form=fields, preview=None, error=str(exc), status=exc.status)
-    return _page(request, form=fields, preview=matching(lookup.service(request, ALERTS_KEY), spec), error=None)
+    return _page(
+        request, form=fields, preview=matching(lookup.service(request, ALERTS_KEY), spec), error=None
+    )
 
 
 async def create(request: web.Request) -> web.StreamResponse:
@@ -102,7 +115,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     except RequestError as exc:
         return _page(request, form=fields, preview=None, error=str(exc), status=exc.status)
     await lookup.service(request, ALERTS_KEY).add_silence(spec, me.name)
-    return web.HTTPSeeOther("/console/silences")
+    return see_other("/console/silences")
 
 
 async def expire(request: web.Request) -> web.StreamResponse:
@@ -113,7 +126,7 @@ async def expire(request: web.Request) -> web.StreamResponse:
         raise RequestError("this silence comes from the config file; remove it there", field="id", status=409)
     if await service.remove_silence(silence_id) is None:
         raise RequestError(f"silence {silence_id[:40]} does not exist", field="id", status=404)
-    return web.HTTPSeeOther("/console/silences")
+    return see_other("/console/silences")
 
 
 def setup(app: web.Application) -> None:

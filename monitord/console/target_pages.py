@@ -69,7 +69,11 @@ async def target_page(request: web.Request) -> web.Response:
     tickets: list[dict[str, Any]] = []
     if alerts_service is not None:
         alerts = sorted(
-            (a for a in alerts_service.evaluator.alerts.values() if a.target == name and a.status != "inactive"),
+            (
+                a
+                for a in alerts_service.evaluator.alerts.values()
+                if a.target == name and a.status != "inactive"
+            ),
             key=lambda a: (a.status != "firing", a.rule),
         )
         if alerts_service.pipeline is not None:
@@ -98,7 +102,11 @@ async def target_page(request: web.Request) -> web.Response:
 def graph_columns(found: Sequence[Series], kind: str) -> dict[str, list[float | None]]:
     """uPlot's columns: ``t`` (Unix seconds) and min, median, max, loss aligned on it."""
     low, mid, high, loss = GRAPHS[kind]
-    wanted = {name: column for name, column in ((low, "min"), (mid, "median"), (high, "max"), (loss, "loss")) if name}
+    wanted = {
+        name: column
+        for name, column in ((low, "min"), (mid, "median"), (high, "max"), (loss, "loss"))
+        if name
+    }
     by_time: dict[int, dict[str, float]] = {}
     for series in found:
         column = wanted.get(series.field)

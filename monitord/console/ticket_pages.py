@@ -21,7 +21,7 @@ from monitord.api.keys import ACCOUNTS_KEY, ALERTS_KEY
 from monitord.console import access, lookup
 from monitord.console.forms import form_fields, validated
 from monitord.console.query import read_page_query
-from monitord.console.render import render
+from monitord.console.render import render, see_other
 from monitord.console.session import principal_of
 from monitord.errors import NotFoundError
 from monitord.inputs import Name
@@ -138,7 +138,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         await repo.act(number, "close", me.name, close.root_cause, force=close.force, note=close.note)
     else:
         raise NotFoundError(f"no ticket action {action!r}", field="action")
-    return web.HTTPSeeOther(f"/console/tickets/{number}#history")
+    return see_other(f"/console/tickets/{number}#history")
 
 
 async def faults(request: web.Request) -> web.Response:

@@ -49,7 +49,9 @@ class Watched:
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         page.on("dialog", self._dialog)
-        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        page.on(
+            "console", lambda message: self.errors.append(message.text) if message.type == "error" else None
+        )
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
     async def _dialog(self, dialog: object) -> None:
@@ -57,7 +59,9 @@ class Watched:
         await dialog.dismiss()  # type: ignore[attr-defined]
 
 
-async def new_page(browser: Browser, base: str, viewport: dict[str, int] = DESKTOP) -> tuple[BrowserContext, Watched]:
+async def new_page(
+    browser: Browser, base: str, viewport: dict[str, int] = DESKTOP
+) -> tuple[BrowserContext, Watched]:
     context = await browser.new_context(base_url=base, viewport=viewport)
     page = await context.new_page()
     page.set_default_timeout(15_000)

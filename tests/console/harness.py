@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from monitord.accounts.service import Accounts
-from monitord.api.keys import SESSIONS_KEY
 from monitord.accounts.sessions import Sessions
+from monitord.api.keys import SESSIONS_KEY
 from monitord.daemon import Daemon
 from tests.alerts.harness import DOWN_RULE, Listener, config_doc, running, tcp_target
 from tests.servers.receiver import Receiver
@@ -39,12 +39,14 @@ class Console:
 
     @property
     def sessions(self) -> Sessions:
-        runner = self.daemon._runner  # noqa: SLF001  the application the daemon serves
+        runner = self.daemon._runner
         assert runner is not None
         return runner.app[SESSIONS_KEY]
 
 
-def document(tmp_path: Path, receiver: Receiver, listeners: dict[str, Listener], **extra: Any) -> dict[str, Any]:
+def document(
+    tmp_path: Path, receiver: Receiver, listeners: dict[str, Listener], **extra: Any
+) -> dict[str, Any]:
     targets = []
     for name, listener in listeners.items():
         site = HOSTILE_SITE if name == "pos-router" else "store-7"
@@ -55,7 +57,12 @@ def document(tmp_path: Path, receiver: Receiver, listeners: dict[str, Listener],
     doc["storage"] = {"embedded": {"enabled": True}}
     doc["accounts"] = {"lockout": {"threshold": LOCKOUT_THRESHOLD, "initial": "30s"}}
     doc["pos"] = {
-        "stores": {"store-7": {"token": "store-7-heartbeat-token-0123456789", "terminals": {"till-1": {}, "till-2": {}}}}
+        "stores": {
+            "store-7": {
+                "token": "store-7-heartbeat-token-0123456789",
+                "terminals": {"till-1": {}, "till-2": {}},
+            }
+        }
     }
     doc.update(extra)
     return doc
@@ -70,7 +77,9 @@ async def add_users(daemon: Daemon, receiver: Receiver) -> None:
 
 
 @contextlib.asynccontextmanager
-async def console(tmp_path: Path, receiver: Receiver, names: tuple[str, ...] = ("web-1", "pos-router")) -> AsyncIterator[Console]:
+async def console(
+    tmp_path: Path, receiver: Receiver, names: tuple[str, ...] = ("web-1", "pos-router")
+) -> AsyncIterator[Console]:
     listeners = {name: Listener() for name in names}
     for listener in listeners.values():
         await listener.open()

@@ -15,7 +15,9 @@ from tests.eventually import eventually
 
 async def populate(site: Console) -> dict[str, str]:
     ticket = await down_with_evidence(site, "web-1")
-    code, _ = await api(site.daemon, "POST", f"/api/v1/tickets/{ticket['id']}/notes", json={"text": HOSTILE_NOTE})
+    code, _ = await api(
+        site.daemon, "POST", f"/api/v1/tickets/{ticket['id']}/notes", json={"text": HOSTILE_NOTE}
+    )
     assert code == 200
     number = await subnet(site)
     for body in (
@@ -65,7 +67,9 @@ async def test_every_page_at_desktop_and_phone_width(site: Console, browser: Bro
             await page.goto(path)
             await expect(page.locator("h1")).to_be_visible()
             if name == "target":
-                await expect(page.locator(".graph-box canvas, .graph-box:has-text('No measurements')").first).to_be_visible()
+                await expect(
+                    page.locator(".graph-box canvas, .graph-box:has-text('No measurements')").first
+                ).to_be_visible()
             overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}"
             await screenshot(page, f"{name}-{width}")

@@ -28,7 +28,9 @@ async def target_down(site: Console, name: str) -> dict[str, Any]:
     return found
 
 
-async def test_a_technician_is_assigned_a_ticket_acknowledges_and_closes_it(site: Console, browser: Browser) -> None:
+async def test_a_technician_is_assigned_a_ticket_acknowledges_and_closes_it(
+    site: Console, browser: Browser
+) -> None:
     ticket = await target_down(site, "web-1")
     number = ticket["id"]
     await settle(site.daemon)
@@ -105,7 +107,9 @@ async def test_a_viewer_sees_no_actions_and_their_posts_are_refused(site: Consol
         ("/console/silences", {"matchers": "target=web-1", "duration": "1h"}),
         ("/console/ipam/subnets/1/allocate", {}),
     ):
-        answer = await context.request.post(f"{site.base}{path}", form={"csrf": csrf, **form}, max_redirects=0)
+        answer = await context.request.post(
+            f"{site.base}{path}", form={"csrf": csrf, **form}, max_redirects=0
+        )
         assert answer.status == 403, path
     after = await ticket_of(site, "web-1")
     assert after is not None and after["status"] == "open" and after["assignee"] is None
