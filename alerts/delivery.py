@@ -25,6 +25,7 @@ from alerts.outbox import Outbox, Pending
 from alerts.sender import AppriseSender, Outcome, with_key
 from alerts.sms import fit_sms
 from alerts.templates import wants_short
+from monitord.accounts.contacts import contact_url, route_account
 from monitord.clock import Clock, SystemClock
 from monitord.config.notify import NotifyConfig
 
@@ -158,8 +159,8 @@ class Deliverer:
         now = self.clock.now()
         first = parcel[0]
         ids = [row.id for row in parcel]
-        route = self.config.route(first.route)
-        if route is None or first.url_index >= len(route.urls):
+        url, route_format = await self._destination(first)
+        if url is None:
             log.error(
                 "outbox message %s: route %r or its URL %d is no longer configured; dropped",
                 first.key,
@@ -168,9 +169,8 @@ class Deliverer:
             )
             await self._give_up(parcel, "route no longer configured", now)
             return None
-        url = route.urls[first.url_index].get_secret_value()
         title, body, short, notify_type = _combined(parcel)
-        if wants_short(url, route.format):
+        if wants_short(url, route_format):
             title, body = "", short
         result = await self._sender.send(
             with_key(url, first.key), title, body, notify_type, self.config.send_timeout
@@ -219,6 +219,17 @@ class Deliverer:
                 result.reason,
             )
         return now + backoff
+
+    async def _destination(self, row: Pending) -> tuple[str | None, str]:
+        """(URL, format) of a row's destination: a configured route's URL, or an account's
+        own contact URL (route ``account:<name>``), read now so a changed contact is used."""
+        account = route_account(row.route)
+        if account is not None:
+            return await contact_url(self.outbox.store, account, row.url_index), "auto"
+        route = self.config.route(row.route)
+        if route is None or row.url_index >= len(route.urls):
+            return None, "auto"
+        return route.urls[row.url_index].get_secret_value(), route.format
 
     async def _give_up(self, parcel: list[Pending], reason: str, now: float) -> None:
         await self.outbox.failed([row.id for row in parcel], reason, None, now)

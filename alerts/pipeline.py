@@ -57,7 +57,7 @@ class Pipeline:
         """(Re)build the stages for this configuration; what they hold between rounds stays."""
         if sites is not None:
             self._zones = site_zones(sites)
-        self.tickets = TicketRepo(self.store, alerts.tickets.recurring_window)
+        self.tickets = TicketRepo(self.store, alerts.tickets.recurring_window, self._wake)
         grace = alerts.dependency_grace
         self.recorder = Recorder(self.evaluator, self.store, self.tickets, self.alert_repo, grace)
         self.mute = Mute(self.evaluator, self.silences, notify.routes, grace)

@@ -24,12 +24,13 @@ the engine share them:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.assignment import checked_assignee, queue_notice
 from alerts.clock import iso
 from alerts.state import Alert
 from alerts.tables import alert_state, ticket_alerts, ticket_events, tickets
@@ -41,9 +42,12 @@ SYSTEM = "monitord"
 
 
 class TicketRepo:
-    def __init__(self, store: StateStore, recurring_window: float) -> None:
+    def __init__(
+        self, store: StateStore, recurring_window: float, wake: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
         self.recurring_window = recurring_window
+        self.wake = wake  # prompt delivery of the outbox rows an assignment writes
 
     # -- called by the engine inside its transaction -------------------------------------
 
@@ -335,6 +339,7 @@ class TicketRepo:
         """
         now = time.time()
         forced_note = _force_note(action, force, note)
+        queued = 0
         if action == "close" and text is not None:
             text = root_cause(text)
         async with self.store.engine.begin() as conn:
@@ -373,6 +378,7 @@ class TicketRepo:
                 if row["resolved_at"] is None:
                     values["resolved_at"] = now
             elif action == "assign":
+                assignee, contacts = await checked_assignee(conn, assignee)
                 values["assignee"] = assignee
             elif action == "note":
                 pass
@@ -388,6 +394,8 @@ class TicketRepo:
             }[action]
             message = f"{detail}: {text}" if text and detail else (text or detail)
             await self.event(conn, ticket_id, "note" if action == "note" else action, actor, message, now)
+            if action == "assign" and assignee is not None:
+                queued = await queue_notice(conn, {**row, **values}, assignee, contacts, actor, now)
             if firing:
                 await self.event(
                     conn,
@@ -399,6 +407,8 @@ class TicketRepo:
                 )
             elif forced_note is not None:
                 await self.event(conn, ticket_id, "note", actor, forced_note, now)
+        if queued and self.wake is not None:
+            self.wake()
         found = await self.get(ticket_id)
         assert found is not None
         return found

@@ -14,15 +14,18 @@ import gc
 import logging
 import os
 import signal
+import ssl
 from collections.abc import Sequence
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, disable_created_metrics
 
 from monitord.api.app import build_runner
-from monitord.console import app as console
+from monitord.api.server import tls_context
 from monitord.bus import ResultBus, Subscription
+from monitord.config.http import HttpConfig
 from monitord.config.loader import LoadedConfig, load_config
+from monitord.console import app as console
 from monitord.errors import ConfigError, StartupError
 from monitord.health import HealthBoard
 from monitord.icmp.shared import SharedIcmp
@@ -79,6 +82,7 @@ class Daemon:
         self.sinks: list[Sink] = []
         self.services: list[Service] = []
         self.http_port: int | None = None
+        self.https_port: int | None = None
         self._sink_names: set[str] = set()
         self.started = asyncio.Event()
         self._scheduler: Scheduler | None = None
@@ -311,7 +315,29 @@ class Daemon:
             raise StartupError(f"http.listen {http.listen}: {reason}") from exc
         addresses = self._runner.addresses
         self.http_port = int(addresses[0][1]) if addresses else http.port
-        self.health.set("http", True, f"listening on {http.host}:{self.http_port}")
+        listening = f"listening on {http.host}:{self.http_port}"
+        if http.tls is not None:
+            self.https_port = await self._start_https(http)
+            listening += f", https on {http.tls.host}:{self.https_port}"
+        self.health.set("http", True, listening)
+
+    async def _start_https(self, http: HttpConfig) -> int:
+        """The ``http.tls`` listener: the same application over TLS; its port."""
+        assert self._runner is not None and http.tls is not None
+        try:
+            context = await asyncio.to_thread(tls_context, http)
+        except (OSError, ssl.SSLError) as exc:
+            raise StartupError(f"http.tls: cannot load the certificate or key: {exc}") from exc
+        site = web.TCPSite(
+            self._runner, http.tls.host, http.tls.port, ssl_context=context, reuse_address=True
+        )
+        try:
+            await site.start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise StartupError(f"http.tls.listen {http.tls.listen}: {reason}") from exc
+        addresses = self._runner.addresses  # the TLS site's socket is the last one
+        return int(addresses[-1][1]) if addresses else http.tls.port
 
     def _install_signals(self, group: asyncio.TaskGroup) -> None:
         if not self.handle_signals:

@@ -5,18 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import SecretStr
 
 from monitord.accounts.principal import ROLES, Principal, Role
 from monitord.inputs import control_character
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
-NAME_RULE = "1-64 characters: lower-case letters, digits and _ . @ -, starting with a letter or digit"
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,47}$")
+NAME_RULE = "1-48 characters: lower-case letters, digits and _ . @ -, starting with a letter or digit"
 MAX_DISPLAY_NAME = 128
 MAX_CONTACTS = 8
 MAX_CONTACT_LENGTH = 2048
+
+
+def iso(epoch: float | None) -> str | None:
+    """Epoch seconds (as the tables store them) in the ISO form the API answers with."""
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
 def normal_name(name: str) -> str:
@@ -42,7 +48,7 @@ def check_display_name(text: str) -> str:
 def check_role(role: str) -> Role:
     if role not in ROLES:
         raise ValueError(f"a role is one of {', '.join(ROLES)}")
-    return cast(Role, role)
+    return role
 
 
 def check_contacts(urls: list[str]) -> list[str]:
@@ -84,8 +90,8 @@ class Account:
             "enabled": self.enabled,
             "contacts": len(self.contacts),
             "has_password": self.has_password,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
         }
 
 

@@ -8,14 +8,15 @@ token's label and id, never its value; a contact count, never a URL.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from monitord.accounts.account import iso
 from monitord.accounts.tables import account_audit
 
-ACTIONS = (
+Action = Literal[
     "sign-in",
     "sign-in-failed",
     "sign-in-locked",
@@ -30,23 +31,28 @@ ACTIONS = (
     "profile-changed",
     "token-issued",
     "token-revoked",
-)
+]
+ACTIONS: tuple[Action, ...] = get_args(Action)
 
 
-async def record(  # noqa: PLR0913, PLR0917  one entry is these six facts
+async def record(  # noqa: PLR0917  one entry is these six facts
     conn: AsyncConnection,
     at: float,
     actor: str,
-    action: str,
+    action: Action,
     account: str,
     source: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Add one entry inside the change's own transaction (both land or neither does)."""
-    assert action in ACTIONS, action
     await conn.execute(
         account_audit.insert().values(
-            at=at, actor=actor[:128], action=action, account=account[:64], source=source[:128], detail=detail or {}
+            at=at,
+            actor=actor[:128],
+            action=action,
+            account=account[:64],
+            source=source[:128],
+            detail=detail or {},
         )
     )
 
@@ -61,7 +67,7 @@ async def query(
     limit: int = 100,
     before_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; ``before_id`` pages further back. Times as epoch seconds."""
+    """Newest first; ``before_id`` pages further back."""
     statement = select(account_audit).order_by(account_audit.c.id.desc()).limit(limit)
     if account is not None:
         statement = statement.where(account_audit.c.account == account)
@@ -75,4 +81,4 @@ async def query(
         statement = statement.where(account_audit.c.id < before_id)
     async with engine.connect() as conn:
         rows = (await conn.execute(statement)).mappings().all()
-    return [dict(row) for row in rows]
+    return [{**row, "at": iso(row["at"])} for row in rows]

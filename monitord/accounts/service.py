@@ -36,6 +36,9 @@ from monitord.errors import ConflictError, MonitordError, NotFoundError, Request
 from monitord.store.engine import StateStore
 
 log = logging.getLogger("monitord.accounts")
+# ``Accounts.list`` shadows the built-in inside the class body.
+Strings = list[str]
+Entries = list[dict[str, Any]]
 
 Reason = Literal["bad-credentials", "locked", "disabled"]
 _MESSAGES: dict[Reason, str] = {
@@ -108,23 +111,33 @@ class Accounts:
             raise SignInRefused("disabled")
         if needs_rehash(stored):
             await self._store_hash(tried, await self.passwords.hash(password))
-        return account_of(row).principal
+        return account_of(dict(row)).principal
 
     async def _failed(self, tried: str, source: str, config: LockoutConfig) -> NoReturn:
         now = self.clock.now()
         async with self.store.engine.begin() as conn:
             failure = await lockout.count_failure(conn, tried, now, config)
-            await audit.record(conn, now, tried, "sign-in-failed", tried, source, {"failures": failure.failures})
+            await audit.record(
+                conn, now, tried, "sign-in-failed", tried, source, {"failures": failure.failures}
+            )
             if failure.locked_for:
                 await audit.record(
-                    conn, now, tried, "lockout", tried, source,
+                    conn,
+                    now,
+                    tried,
+                    "lockout",
+                    tried,
+                    source,
                     {"failures": failure.failures, "seconds": failure.locked_for},
                 )
             await lockout.forget_stale(conn, now, config)
         if failure.locked_for:
             log.warning(
                 "account name %r locked for %gs after %d failed sign-ins (last from %s)",
-                tried, failure.locked_for, failure.failures, source,
+                tried,
+                failure.locked_for,
+                failure.failures,
+                source,
             )
         raise SignInRefused("bad-credentials", retry_after=failure.locked_for or None)
 
@@ -136,12 +149,12 @@ class Accounts:
 
     async def get(self, name: str) -> Account | None:
         row = await self._row(normal_name(name))
-        return None if row is None else account_of(row)
+        return None if row is None else account_of(dict(row))
 
     async def list(self) -> list[Account]:
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(select(accounts).order_by(accounts.c.name))).mappings().all()
-        return [account_of(row) for row in rows]
+        return [account_of(dict(row)) for row in rows]
 
     async def require(self, name: str) -> Account:
         """The account, or a 404 naming it."""
@@ -152,14 +165,14 @@ class Accounts:
 
     # -- changing --------------------------------------------------------------------------
 
-    async def add(  # noqa: PLR0913  an account is these fields
+    async def add(
         self,
         name: str,
         display_name: str,
         role: str,
         password: str | None,
         *,
-        contacts: list[str] | None = None,
+        contacts: Strings | None = None,
         actor: str,
         source: str,
     ) -> Account:
@@ -182,8 +195,14 @@ class Accounts:
                 raise ConflictError(f"an account named {cleaned!r} exists already", field="name")
             await conn.execute(
                 accounts.insert().values(
-                    name=cleaned, display_name=shown, role=checked_role, enabled=True,
-                    password_hash=hashed, contacts=urls, created_at=now, updated_at=now,
+                    name=cleaned,
+                    display_name=shown,
+                    role=checked_role,
+                    enabled=True,
+                    password_hash=hashed,
+                    contacts=urls,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
             detail = {"role": checked_role, "contacts": len(urls), "password": hashed is not None}
@@ -199,7 +218,9 @@ class Accounts:
         async with self.store.engine.begin() as conn:
             await self._update(conn, account.name, now, password_hash=hashed)
             closed = await self._close_sessions(conn, account.name, now)
-            await audit.record(conn, now, actor, "password-changed", account.name, source, {"sessions_closed": closed})
+            await audit.record(
+                conn, now, actor, "password-changed", account.name, source, {"sessions_closed": closed}
+            )
             await lockout.clear(conn, account.name)
 
     async def set_role(self, name: str, role: str, *, actor: str, source: str) -> Account:
@@ -213,7 +234,13 @@ class Accounts:
                 await self._keep_an_admin(conn, account.name, "demote")
             await self._update(conn, account.name, now, role=new_role)
             await audit.record(
-                conn, now, actor, "role-changed", account.name, source, {"before": account.role, "after": new_role}
+                conn,
+                now,
+                actor,
+                "role-changed",
+                account.name,
+                source,
+                {"before": account.role, "after": new_role},
             )
         log.info("account %r: role %s -> %s by %s", account.name, account.role, new_role, actor)
         return await self.require(account.name)
@@ -231,7 +258,9 @@ class Accounts:
                     await self._keep_an_admin(conn, account.name, "disable")
                 detail["sessions_closed"] = await self._close_sessions(conn, account.name, now)
             await self._update(conn, account.name, now, enabled=enabled)
-            await audit.record(conn, now, actor, "enabled" if enabled else "disabled", account.name, source, detail)
+            await audit.record(
+                conn, now, actor, "enabled" if enabled else "disabled", account.name, source, detail
+            )
         return await self.require(account.name)
 
     async def set_profile(
@@ -239,7 +268,7 @@ class Accounts:
         name: str,
         *,
         display_name: str | None = None,
-        contacts: list[str] | None = None,
+        contacts: Strings | None = None,
         actor: str,
         source: str,
     ) -> Account:
@@ -262,7 +291,7 @@ class Accounts:
             await audit.record(conn, now, actor, "profile-changed", account.name, source, detail)
         return await self.require(account.name)
 
-    async def audit(self, **filters: Any) -> list[dict[str, Any]]:
+    async def audit(self, **filters: Any) -> Entries:
         """Audit entries, newest first (see ``audit.query`` for the filters)."""
         return await audit.query(self.store.engine, **filters)
 
@@ -290,7 +319,7 @@ class Accounts:
             raise _invalid("password", exc) from None
 
     @staticmethod
-    def _contacts(urls: list[str]) -> list[str]:
+    def _contacts(urls: Strings) -> Strings:
         try:
             return check_contacts(urls)
         except ValueError as exc:

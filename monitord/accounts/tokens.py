@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from monitord.accounts import audit
-from monitord.accounts.account import check_role, normal_name
+from monitord.accounts.account import check_role, iso, normal_name
 from monitord.accounts.principal import RANK, Principal, Role, lower_role
 from monitord.accounts.tables import account_tokens, accounts
 from monitord.clock import Clock
@@ -48,7 +48,9 @@ class IssuedToken:
     created_at: float
 
     def __repr__(self) -> str:
-        return f"IssuedToken(id={self.id}, account={self.account!r}, label={self.label!r}, role={self.role!r})"
+        return (
+            f"IssuedToken(id={self.id}, account={self.account!r}, label={self.label!r}, role={self.role!r})"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +59,7 @@ class IssuedToken:
             "label": self.label,
             "role": self.role,
             "token": self.token,
-            "created_at": self.created_at,
+            "created_at": iso(self.created_at),
         }
 
 
@@ -66,14 +68,16 @@ class UserTokens:
         self.store = store
         self.clock = clock
 
-    async def issue(  # noqa: PLR0913  a token is these facts plus who issued it from where
-        self, account: str, label: str, role: str, *, actor: str, source: str
-    ) -> IssuedToken:
+    async def issue(self, account: str, label: str, role: str, *, actor: str, source: str) -> IssuedToken:
         """A new token for ``account`` with ``role`` (at most the account's own role)."""
         name = normal_name(account)
         cleaned = label.strip()
         if not cleaned or len(cleaned) > MAX_LABEL or control_character(cleaned) is not None:
-            raise RequestError(f"a token label is 1-{MAX_LABEL} characters without control characters", field="label", status=422)
+            raise RequestError(
+                f"a token label is 1-{MAX_LABEL} characters without control characters",
+                field="label",
+                status=422,
+            )
         try:
             wanted = check_role(role)
         except ValueError as exc:
@@ -108,7 +112,13 @@ class UserTokens:
             )
             token_id = int(result.scalar_one())
             await audit.record(
-                conn, now, actor, "token-issued", name, source, {"id": token_id, "label": cleaned, "role": wanted}
+                conn,
+                now,
+                actor,
+                "token-issued",
+                name,
+                source,
+                {"id": token_id, "label": cleaned, "role": wanted},
             )
         return IssuedToken(token_id, name, cleaned, wanted, token, now)
 
@@ -127,8 +137,12 @@ class UserTokens:
                 raise NotFoundError(f"account {name!r} has no token {token_id}", field="id")
             if row.revoked_at is not None:
                 raise ConflictError(f"token {token_id} is already revoked", field="id")
-            await conn.execute(update(account_tokens).where(account_tokens.c.id == token_id).values(revoked_at=now))
-            await audit.record(conn, now, actor, "token-revoked", name, source, {"id": token_id, "label": row.label})
+            await conn.execute(
+                update(account_tokens).where(account_tokens.c.id == token_id).values(revoked_at=now)
+            )
+            await audit.record(
+                conn, now, actor, "token-revoked", name, source, {"id": token_id, "label": row.label}
+            )
 
     async def list(self, account: str, *, include_revoked: bool = False) -> list[dict[str, Any]]:
         """The account's tokens without their values (which are not stored)."""
@@ -146,9 +160,9 @@ class UserTokens:
                 "id": r["id"],
                 "label": r["label"],
                 "role": r["role"],
-                "created_at": r["created_at"],
-                "last_used_at": r["last_used_at"],
-                "revoked_at": r["revoked_at"],
+                "created_at": iso(r["created_at"]),
+                "last_used_at": iso(r["last_used_at"]),
+                "revoked_at": iso(r["revoked_at"]),
             }
             for r in rows
         ]

@@ -1,7 +1,10 @@
 """Alert, ticket, silence and recurring-fault routes under ``/api/v1``.
 
-Reads need a read token (open when no tokens are configured); every change
-needs an admin token, and the token's name is what the ticket history records.
+Reads need a viewer (a read token; open when no tokens are configured). Working
+tickets (ack, note, resolve, close, assign to oneself) needs a technician;
+assigning to someone else and silences need an admin. The history records the
+account's (or configured token's) name. An assignee is an enabled technician
+or admin account, told on their own contacts through the outbox.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from alerts.service import AlertService
 from alerts.silences import SilenceSpec
 from alerts.tickets import TicketRepo
-from monitord.api.auth import require
+from monitord.api.auth import Forbidden, Identity, require
 from monitord.api.bodies import read_json, read_query
 from monitord.api.keys import ALERTS_KEY, runtime_of, service_of
 from monitord.errors import NotFoundError, RequestError
@@ -31,6 +34,9 @@ class TicketQuery(BaseModel):
     status: Literal["open", "acknowledged", "resolved", "closed"] | None = None
     priority: Literal["urgent", "normal"] | None = None
     site: Name | None = Field(default=None, max_length=128)
+    assignee: Name | None = Field(
+        default=None, max_length=128, description="an account name, or me for the caller's own tickets"
+    )
     limit: int = Field(default=100, ge=1, le=1000)
 
 
@@ -113,11 +119,19 @@ async def list_alerts(request: web.Request) -> web.Response:
 
 
 async def list_tickets(request: web.Request) -> web.Response:
-    require(request, "read")
+    identity = require(request, "read")
     query = read_query(_given(request), TicketQuery)
     repo = _repo(request)
-    found = await repo.search(query.status, query.priority, query.site, query.limit)
+    assignee = _assignee_filter(identity, query.assignee)
+    found = await repo.search(query.status, query.priority, query.site, query.limit, assignee=assignee)
     return web.json_response({"tickets": found})
+
+
+def _assignee_filter(identity: Identity, wanted: str | None) -> str | None:
+    """``me`` is the caller (an account, or a configured token's name); names are lower case."""
+    if wanted is None:
+        return None
+    return identity.name if wanted == "me" else wanted.strip().lower()
 
 
 def _repo(request: web.Request) -> TicketRepo:
@@ -137,14 +151,14 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 
 async def ack_ticket(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+    identity = require(request, "technician")
     body = await _optional(request, OptionalNoteBody)
     text = body.text if body else None
     return web.json_response(await _repo(request).act(_ticket_id(request), "ack", identity.name, text))
 
 
 async def resolve_ticket(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+    identity = require(request, "technician")
     body = await _optional(request, ResolveBody) or ResolveBody()
     return web.json_response(
         await _repo(request).act(
@@ -154,7 +168,7 @@ async def resolve_ticket(request: web.Request) -> web.Response:
 
 
 async def close_ticket(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+    identity = require(request, "technician")
     body = await _optional(request, CloseBody) or CloseBody()
     return web.json_response(
         await _repo(request).act(
@@ -164,14 +178,16 @@ async def close_ticket(request: web.Request) -> web.Response:
 
 
 async def note_ticket(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+    identity = require(request, "technician")
     body = await read_json(request, NoteBody)
     return web.json_response(await _repo(request).act(_ticket_id(request), "note", identity.name, body.text))
 
 
 async def assign_ticket(request: web.Request) -> web.Response:
-    identity = require(request, "admin")
+    identity = require(request, "technician")
     body = await read_json(request, AssignBody)
+    if not identity.can("admin") and body.assignee.strip().lower() != identity.name:
+        raise Forbidden(f"{identity.name!r} is a technician: they may assign tickets only to themselves")
     return web.json_response(
         await _repo(request).act(_ticket_id(request), "assign", identity.name, assignee=body.assignee)
     )

@@ -14,10 +14,19 @@ from aiohttp import web
 
 from monitord.accounts.service import Accounts
 from monitord.accounts.sessions import Sessions
-from monitord.api import alerts_routes, core_routes, ipam_routes, openapi, pos_routes, series_routes
+from monitord.api import (
+    accounts_routes,
+    alerts_routes,
+    core_routes,
+    ipam_routes,
+    openapi,
+    pos_routes,
+    series_routes,
+)
 from monitord.api.auth import TOKENS_KEY, TokenTable, auth_middleware
 from monitord.api.edges import BODY_TIMEOUT_KEY, edge_middleware
 from monitord.api.errors import REJECTS_KEY, error_middleware
+from monitord.api.forwarded import TRUSTED_PROXIES_KEY, forwarded_middleware
 from monitord.api.keys import ACCOUNTS_KEY, RUNTIME_KEY, SESSIONS_KEY, register_components
 from monitord.api.rejects import RejectLog
 from monitord.api.server import GuardedAppRunner, HttpLimits
@@ -31,6 +40,7 @@ ROUTE_SETUPS: list[RouteSetup] = [
     series_routes.setup,
     pos_routes.setup,
     ipam_routes.setup,
+    accounts_routes.setup,
     openapi.setup,
 ]
 
@@ -44,7 +54,8 @@ def build_app(
     config = runtime.loaded.config.http
     # error_middleware first (outermost), so the edge checks' 400s become JSON too.
     app = web.Application(
-        middlewares=[error_middleware, edge_middleware, auth_middleware], client_max_size=config.max_body_bytes
+        middlewares=[error_middleware, edge_middleware, forwarded_middleware, auth_middleware],
+        client_max_size=config.max_body_bytes,
     )
     app[RUNTIME_KEY] = runtime
     register_components(app, components)
@@ -52,6 +63,7 @@ def build_app(
     app[REJECTS_KEY] = RejectLog(logging.getLogger("monitord.api.rejects"))
     app[BODY_TIMEOUT_KEY] = config.body_timeout
     app[TOKENS_KEY] = TokenTable(config.tokens)
+    app[TRUSTED_PROXIES_KEY] = tuple(config.trusted_proxies)
     app[ACCOUNTS_KEY] = Accounts(runtime.state, lambda: runtime.loaded.config.accounts, runtime.clock)
     app[SESSIONS_KEY] = Sessions(runtime.state, lambda: runtime.loaded.config.accounts, runtime.clock)
     for setup in ROUTE_SETUPS:

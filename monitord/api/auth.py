@@ -33,8 +33,7 @@ from monitord.errors import RequestError
 log = logging.getLogger("monitord.api.auth")
 Needed = Literal["read", "viewer", "technician", "admin"]
 Via = Literal["config-token", "user-token", "session", "anonymous"]
-CONFIG_ROLES: dict[str, Role] = {"read": "viewer", "admin": "admin"}
-IDENTITY = "monitord.identity"  # request key: the Identity the middleware (or the console) found
+CONFIG_ROLES: dict[str, Role] = {"read": "viewer", "technician": "technician", "admin": "admin"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +93,10 @@ class TokenTable:
 
 
 TOKENS_KEY = web.AppKey("tokens", TokenTable)
+# The Identity the middleware (or the console, for a signed-in session) found for a request.
+IDENTITY = web.RequestKey("identity", Identity)
 # A bearer value that named no one: remembered so ``require`` answers 401 "invalid token".
-_REFUSED = "monitord.identity_refused"
+_REFUSED = web.RequestKey("identity_refused", bool)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -151,7 +152,7 @@ def require(request: web.Request, role: Needed) -> Identity:
     Reads are open when no tokens are configured (the listener is loopback by
     default); every change needs a token (or a session) with the role.
     """
-    identity: Identity | None = request.get(IDENTITY)
+    identity = request.get(IDENTITY)
     if identity is None:
         if request.get(_REFUSED):
             raise Unauthorized("invalid token")

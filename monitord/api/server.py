@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -66,6 +67,16 @@ class HttpLimits:
             max_connections=config.max_connections,
             max_connections_per_address=config.max_connections_per_address,
         )
+
+
+def tls_context(config: HttpConfig) -> ssl.SSLContext | None:
+    """The server context of the ``http.tls`` listener (blocking file reads: run in a thread)."""
+    if config.tls is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(config.tls.certificate, config.tls.key)
+    return context
 
 
 def raw_answer(status: int, message: str, field: str | None) -> bytes:

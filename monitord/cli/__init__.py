@@ -13,10 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from monitord.cli import check_config, ipam, probe, run, tickets, version
+from monitord.cli import check_config, ipam, probe, run, tickets, users, version
 from monitord.cli.global_options import TOP_LEVEL, add_global_flags, settle
 
-COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version, ipam, tickets]
+COMMAND_MODULES: list[ModuleType] = [run, check_config, probe, version, ipam, tickets, users]
 
 Handler = Callable[[argparse.Namespace], int]
 

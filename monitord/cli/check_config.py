@@ -45,7 +45,10 @@ def summary(loaded: LoadedConfig) -> list[str]:
         f"under {config.daemon.state_dir}"
     )
     tokens = Counter(t.role for t in config.http.tokens)
-    lines.append(f"http: {config.http.listen}, tokens: {tokens['admin']} admin, {tokens['read']} read")
+    technicians = f", {tokens['technician']} technician" if tokens["technician"] else ""
+    lines.append(
+        f"http: {config.http.listen}, tokens: {tokens['admin']} admin{technicians}, {tokens['read']} read"
+    )
     sections = [config.alerts, config.notify, config.ipam, config.pos]
     if config.storage.influxdb is not None:
         sections.insert(0, config.storage.influxdb)

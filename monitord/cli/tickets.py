@@ -1,4 +1,4 @@
-"""``monitord tickets list|show|ack|resolve|close``: on-call work on tickets through the daemon's API.
+"""``monitord tickets list|show|ack|assign|resolve|close``: on-call work on tickets through the daemon's API.
 
 The rules (a root cause is never blank; no resolve or close while an alert on
 the ticket still fires unless ``--force`` with ``--note`` saying why) are the
@@ -6,7 +6,8 @@ daemon's (``alerts.tickets``): the CLI only passes the request on.
 
 The CLI runs no event loop, so it uses blocking stdlib HTTP with a timeout. The
 daemon comes from ``--url`` or ``$MONITORD_URL``; the token from ``--token`` or
-``$MONITORD_TOKEN`` (ack and close need an admin token). Exit 0 on success, 1
+``$MONITORD_TOKEN`` (working tickets needs a technician's or an admin's token;
+``list --assignee me`` lists the tickets of the token's own account). Exit 0 on success, 1
 when the daemon refuses (the message says why), 2 on bad usage.
 """
 
@@ -99,7 +100,12 @@ def handle(args: argparse.Namespace) -> int:
                 args,
                 "GET",
                 "/tickets",
-                query={"status": args.status, "priority": args.priority, "site": args.site},
+                query={
+                    "status": args.status,
+                    "priority": args.priority,
+                    "site": args.site,
+                    "assignee": args.assignee,
+                },
             )["tickets"]
             output = json.dumps(found, indent=2) if args.json else "\n".join(_line(t) for t in found)
         elif args.action == "show":
@@ -107,6 +113,9 @@ def handle(args: argparse.Namespace) -> int:
             output = json.dumps(ticket, indent=2) if args.json else _show(ticket)
         elif args.action == "ack":
             ticket = _call(args, "POST", f"/tickets/{args.id}/ack", body={"text": args.note})
+            output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
+        elif args.action == "assign":
+            ticket = _call(args, "POST", f"/tickets/{args.id}/assign", body={"assignee": args.assignee})
             output = json.dumps(ticket, indent=2) if args.json else _line(ticket)
         elif args.action == "resolve":
             body = {"force": True, "note": args.note} if args.force else {"text": args.note}
@@ -146,11 +155,15 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--status", choices=["open", "acknowledged", "resolved", "closed"])
     listing.add_argument("--priority", choices=["urgent", "normal"])
     listing.add_argument("--site")
+    listing.add_argument("--assignee", help="an account name, or me (the token's own account)")
     show = add("show", "one ticket with its history and earlier faults")
     show.add_argument("id", type=int)
     ack = add("ack", "acknowledge (you take it)")
     ack.add_argument("id", type=int)
     ack.add_argument("--note", help="a note for the history")
+    assign = add("assign", "assign to an account (a technician may assign only to themselves)")
+    assign.add_argument("id", type=int)
+    assign.add_argument("assignee", help="the account name (they are told on their contacts)")
     resolve = add("resolve", "resolve by hand (refused while an alert still fires)")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--note", help="a note for the history; with --force, the reason (required)")

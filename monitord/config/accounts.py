@@ -25,8 +25,7 @@ class LockoutConfig(Section):
     )
     initial: Annotated[Duration, Bounds(1.0, 86400.0)] = Field(
         default=30.0,
-        description="How long the first lock lasts; every failure after it doubles the lock, "
-        "up to maximum.",
+        description="How long the first lock lasts; every failure after it doubles the lock, up to maximum.",
     )
     maximum: Annotated[Duration, Bounds(1.0, 7 * 86400.0)] = Field(
         default=3600.0, description="The longest a name stays locked after one failure."

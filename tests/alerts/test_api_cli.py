@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from monitord.accounts.service import Accounts
 from monitord.cli import main
 from monitord.daemon import Daemon
 from tests.alerts.harness import (
@@ -78,7 +79,7 @@ async def test_ticket_api_and_cli(
         status, alerts = await api(daemon, "GET", "/api/v1/alerts?status=firing", token=READ_TOKEN)
         assert status == 200 and alerts["alerts"][0]["target"] == "nas-1"
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/ack", token=READ_TOKEN)
-        assert status == 403 and "admin" in error["error"]
+        assert status == 403 and "this needs technician" in error["error"]
         status, error = await api(daemon, "POST", f"/api/v1/tickets/{ticket_id}/ack", token="")
         assert status == 401
         status, error = await api(daemon, "GET", "/api/v1/tickets/abc")
@@ -125,6 +126,12 @@ async def test_ticket_api_and_cli(
             daemon, "POST", f"/api/v1/tickets/{ticket_id}/notes", json={"text": "disk shelf beeping"}
         )
         assert status == 200 and noted["history"][-1]["text"] == "disk shelf beeping"
+        status, error = await api(
+            daemon, "POST", f"/api/v1/tickets/{ticket_id}/assign", json={"assignee": "bob"}
+        )
+        assert (status, error["field"]) == (422, "assignee"), error  # no such account yet
+        assert daemon.state is not None
+        await Accounts(daemon.state).add("bob", "Bob", "technician", None, actor="test", source="test")
         status, assigned = await api(
             daemon, "POST", f"/api/v1/tickets/{ticket_id}/assign", json={"assignee": "bob"}
         )

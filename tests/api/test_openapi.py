@@ -104,11 +104,13 @@ def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
         for method, op in item.items():
             where = f"{method.upper()} {path}"
             role = op["x-monitord-role"]
-            assert role in {"none", "read", "admin", "pos"}, where
+            assert role in {"none", "read", "technician", "admin", "account", "pos"}, where
             expected = {
                 "none": [],
                 "read": [{"apiToken": ["read"]}],
+                "technician": [{"apiToken": ["technician"]}],
                 "admin": [{"apiToken": ["admin"]}],
+                "account": [{"apiToken": ["account"]}],
                 "pos": [{"posToken": []}],
             }[role]
             assert op["security"] == expected, where
@@ -119,7 +121,7 @@ def test_every_operation_has_typed_answers_roles_and_the_error_schema() -> None:
                 assert code == "204" or answer.get("content"), f"{where} {code} has no typed body"
             if role != "none":
                 assert "401" in op["responses"], where
-            if role == "admin":
+            if role in ("technician", "admin"):
                 assert "403" in op["responses"], where
             assert op["responses"]["4XX"] == {"$ref": "#/components/responses/OtherClientError"}
 
@@ -182,7 +184,7 @@ def test_docs_list_every_operation_with_a_curl_example() -> None:
             assert any(f"-X {method}" in b for b in curl), f"{heading}: curl without -X {method}"
 
 
-@pytest.mark.parametrize("role", ["read", "admin"])
+@pytest.mark.parametrize("role", ["read", "technician", "admin", "account"])
 def test_docs_say_which_role_each_operation_needs(role: str) -> None:
     sections = docs_sections()
     for path, item in build_document()["paths"].items():

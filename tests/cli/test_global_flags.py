@@ -52,6 +52,18 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {
     ("tickets", "ack"): (["1"], CLIENT),
     ("tickets", "resolve"): (["1"], CLIENT),
     ("tickets", "close"): (["1"], CLIENT),
+    ("tickets", "assign"): (["1", "alice"], CLIENT),
+    ("users", "add"): (["alice", "--role", "admin"], ("json", "config")),
+    ("users", "passwd"): (["alice"], ("json", "config")),
+    ("users", "list"): ([], ("json", "config")),
+    ("users", "disable"): (["alice"], ("json", "config")),
+    ("users", "enable"): (["alice"], ("json", "config")),
+    ("users", "role"): (["alice", "technician"], ("json", "config")),
+    ("users", "contacts"): (["alice"], ("json", "config")),
+    ("users", "audit"): ([], ("json", "config")),
+    ("users", "token", "issue"): (["alice", "--label", "scripts"], ("json", "config")),
+    ("users", "token", "revoke"): (["alice", "1"], ("json", "config")),
+    ("users", "token", "list"): (["alice"], ("json", "config")),
 }
 # flag -> (argv words, the value it must give)
 VALUES: dict[str, tuple[list[str], Any]] = {

@@ -62,9 +62,7 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.Float(), nullable=False),
         sa.Column("closed_at", sa.Float()),
         sa.PrimaryKeyConstraint("digest", name="pk_account_sessions"),
-        sa.ForeignKeyConstraint(
-            ["account"], ["accounts.name"], name="fk_account_sessions_account_accounts"
-        ),
+        sa.ForeignKeyConstraint(["account"], ["accounts.name"], name="fk_account_sessions_account_accounts"),
     )
     op.create_index("ix_account_sessions_account", "account_sessions", ["account"])
     op.create_index("ix_account_sessions_expires_at", "account_sessions", ["expires_at"])

@@ -21,7 +21,7 @@ VERSION = "1"
 ERROR_TEXT = {
     400: "bad request: a malformed header, id or query value",
     401: "no token, or an unknown one (WWW-Authenticate: Bearer)",
-    403: "the token's role is too low for this operation",
+    403: "the caller's role is too low for this operation",
     404: "no such object, or the subsystem is not configured",
     409: "conflicts with the current state",
     413: "body too large (http.max_body_bytes)",
@@ -33,13 +33,18 @@ ERROR_TEXT = {
 SECURITY = {
     "none": [],
     "read": [{"apiToken": ["read"]}],
+    "technician": [{"apiToken": ["technician"]}],
     "admin": [{"apiToken": ["admin"]}],
+    "account": [{"apiToken": ["account"]}],
     "pos": [{"posToken": []}],
 }
 ROLE_TEXT = {
     "none": "No token needed.",
-    "read": "Needs a `read` or `admin` token (open when `http.tokens` is empty).",
-    "admin": "Needs an `admin` token.",
+    "read": "Needs any token: a viewer or above (open when `http.tokens` is empty).",
+    "technician": "Needs a technician or admin: a per-user token, or a configured `technician` "
+    "or `admin` token.",
+    "admin": "Needs an admin: a per-user token of an admin, or a configured `admin` token.",
+    "account": "Needs a per-user token (`mdu_...`); a configured token has no account (409).",
     "pos": "Needs a store or terminal token from `pos.stores` (API tokens are refused).",
 }
 # Links let a client (and schemathesis' stateful phase) chain calls: create, use, delete.
@@ -156,7 +161,7 @@ def _responses(operation: Operation) -> Schema:
     codes = {400, *operation.errors}
     if operation.role != "none":
         codes.add(401)
-    if operation.role == "admin":
+    if operation.role in ("technician", "admin"):
         codes.add(403)
     for code in sorted(codes):
         out.setdefault(str(code), {"$ref": f"#/components/responses/Error{code}"})
@@ -226,8 +231,9 @@ def build_document() -> dict[str, Any]:
                 "apiToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A token from http.tokens; its role (read or admin) decides "
-                    "what it may do. Roles are listed per operation.",
+                    "description": "A token from http.tokens (role read, technician or admin) "
+                    "or a per-user token (mdu_..., from monitord users token issue or POST "
+                    "/api/v1/me/tokens) acting as its account. Roles are listed per operation.",
                 },
                 "posToken": {
                     "type": "http",

@@ -18,7 +18,13 @@ from monitord.api.openapi.operations import OPERATIONS, Operation
 
 MARKER = "<!-- Everything below is generated: python -m monitord.api.openapi.markdown docs/api.md -->"
 BASE = "http://127.0.0.1:8470"
-TOKEN_VARIABLE = {"read": "$READ_TOKEN", "admin": "$ADMIN_TOKEN", "pos": "$POS_TOKEN"}
+TOKEN_VARIABLE = {
+    "read": "$READ_TOKEN",
+    "technician": "$TECHNICIAN_TOKEN",
+    "admin": "$ADMIN_TOKEN",
+    "account": "$USER_TOKEN",
+    "pos": "$POS_TOKEN",
+}
 TAG_TITLES = {
     "core": "Health, metrics and targets",
     "series": "Time series",
@@ -27,6 +33,7 @@ TAG_TITLES = {
     "silences": "Silences",
     "pos": "POS terminals",
     "ipam": "IPAM",
+    "accounts": "Accounts and API tokens",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from alerts.silences import SilenceSpec
+from monitord.api import accounts_routes as accounts_api
 from monitord.api import alerts_routes as alerts_api
 from monitord.api import core_routes as core
 from monitord.api import pos_routes as pos_api
@@ -22,7 +23,7 @@ from monitord.api.series_routes import SeriesQuery
 from monitord.ipam import bodies as ipam
 from monitord.pos.ingest import TERMINAL_ID, HeartbeatBody
 
-Role = Literal["none", "read", "admin", "pos"]
+Role = Literal["none", "read", "technician", "admin", "account", "pos"]
 Body = type[BaseModel] | Literal["csv"] | None
 
 
@@ -86,7 +87,7 @@ LINE_OFFSET = Param(
 NOTE = {"text": "called the store; the router is rebooting"}
 
 DELETED: Schema = obj(("deleted",), deleted={"type": ["boolean", "string"]})
-CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
+CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM, ACCOUNTS = (
     "core",
     "alerts",
     "tickets",
@@ -94,6 +95,7 @@ CORE, ALERTS, TICKETS, SILENCES, SERIES, POS, IPAM = (
     "series",
     "pos",
     "ipam",
+    "accounts",
 )
 IP = "/api/v1/ipam"
 
@@ -117,7 +119,7 @@ def _ticket_action(
         operation_id,
         TICKETS,
         summary,
-        "admin",
+        "technician",
         ok(ref("Ticket"), "the ticket after the change"),
         params=(TICKET_ID,),
         body=body,
@@ -226,7 +228,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ok(obj(("tickets",), tickets=array(ref("Ticket")))),
         query=alerts_api.TicketQuery,
         errors=(404, 422),
-        query_example="status=open&priority=urgent",
+        query_example="status=open&priority=urgent&assignee=me",
     ),
     Operation(
         "GET",
@@ -269,7 +271,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _ticket_action(
         "assign",
         "assignTicket",
-        "Assign a ticket to someone",
+        "Assign a ticket to an account (technicians: only to themselves; the assignee is told)",
         alerts_api.AssignBody,
         required=True,
         example={"assignee": "alice"},
@@ -669,5 +671,101 @@ OPERATIONS: tuple[Operation, ...] = (
         body_required=False,
         errors=(409, 415, 422, 503),
         example={"subnet": "10.20.0.0/24"},
+    ),
+    # accounts
+    Operation(
+        "GET",
+        "/api/v1/accounts",
+        "listAccounts",
+        ACCOUNTS,
+        "Every account (contact URLs are never shown, only counted)",
+        "admin",
+        ok(listing("accounts", ref("Account"))),
+        errors=(503,),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/accounts/audit",
+        "listAccountAudit",
+        ACCOUNTS,
+        "Sign-ins, failures, lockouts, role changes and token issues, newest first",
+        "admin",
+        ok(listing("entries", ref("AccountAuditEntry"))),
+        query=accounts_api.AccountAuditQuery,
+        errors=(422, 503),
+        query_example="account=alice&limit=20",
+    ),
+    Operation(
+        "GET",
+        "/api/v1/accounts/{name}",
+        "getAccount",
+        ACCOUNTS,
+        "One account",
+        "admin",
+        ok(ref("Account")),
+        params=(Param("name", STRING, "the account's name", example="alice"),),
+        errors=(404, 503),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/me",
+        "getMe",
+        ACCOUNTS,
+        "Who the caller is: name, role, and their account when it is one",
+        "read",
+        ok(ref("Me")),
+        errors=(503,),
+    ),
+    Operation(
+        "PATCH",
+        "/api/v1/me",
+        "updateMe",
+        ACCOUNTS,
+        "Change your display name or contact URLs (apprise; replaced as a whole, never shown)",
+        "account",
+        ok(ref("Account"), "your account after the change"),
+        body=accounts_api.ProfilePatch,
+        errors=(409, 415, 422, 503),
+        example={"display_name": "Alice Example"},
+    ),
+    Operation(
+        "GET",
+        "/api/v1/me/tokens",
+        "listMyTokens",
+        ACCOUNTS,
+        "Your live API tokens (their values are not stored, so never shown again)",
+        "account",
+        ok(listing("tokens", ref("UserToken"))),
+        errors=(409, 503),
+    ),
+    Operation(
+        "POST",
+        "/api/v1/me/tokens",
+        "issueMyToken",
+        ACCOUNTS,
+        "Issue yourself an API token (role at most yours); the answer is the only time it is shown",
+        "account",
+        ok(ref("IssuedToken"), "issued", 201),
+        body=accounts_api.TokenBody,
+        errors=(409, 415, 422, 503),
+        example={"label": "laptop scripts", "role": "viewer"},
+    ),
+    Operation(
+        "DELETE",
+        "/api/v1/me/tokens/{id}",
+        "revokeMyToken",
+        ACCOUNTS,
+        "Revoke one of your tokens (it stops working at once)",
+        "account",
+        ok(DELETED),
+        params=(
+            Param(
+                "id",
+                {"type": "integer", "minimum": 0, "maximum": accounts_api.MAX_TOKEN_ID},
+                "the token's id",
+                example=1,
+            ),
+        ),
+        errors=(404, 409, 503),
     ),
 )

@@ -334,6 +334,57 @@ IMPORT_REPORT = obj(
     errors=array(obj(("line", "error"), line=INTEGER, field=nullable(STRING), error=STRING)),
 )
 
+ACCOUNT = obj(
+    ("name", "display_name", "role", "enabled", "contacts", "has_password", "created_at", "updated_at"),
+    name=STRING,
+    display_name=STRING,
+    role={"enum": ["viewer", "technician", "admin"]},
+    enabled=BOOLEAN,
+    contacts={**INTEGER, "description": "how many contact URLs (the URLs are never shown)"},
+    has_password=BOOLEAN,
+    created_at=TIME,
+    updated_at=TIME,
+)
+
+ACCOUNT_AUDIT_ENTRY = obj(
+    ("id", "at", "actor", "action", "account", "source", "detail"),
+    id=INTEGER,
+    at=TIME,
+    actor=STRING,
+    action=STRING,
+    account=STRING,
+    source={**STRING, "description": "the client address, or cli"},
+    detail=ANY_OBJECT,
+)
+
+ME = obj(
+    ("name", "role", "via", "account"),
+    name=STRING,
+    role={"enum": ["viewer", "technician", "admin"]},
+    via={"enum": ["config-token", "user-token", "session", "anonymous"]},
+    account={"anyOf": [ref("Account"), {"type": "null"}]},
+)
+
+USER_TOKEN = obj(
+    ("id", "label", "role", "created_at", "last_used_at", "revoked_at"),
+    id=INTEGER,
+    label=STRING,
+    role={"enum": ["viewer", "technician", "admin"]},
+    created_at=TIME,
+    last_used_at=TIME,
+    revoked_at=TIME,
+)
+
+ISSUED_TOKEN = obj(
+    ("id", "account", "label", "role", "token", "created_at"),
+    id=INTEGER,
+    account=STRING,
+    label=STRING,
+    role={"enum": ["viewer", "technician", "admin"]},
+    token={**STRING, "description": "the bearer value, shown only in this answer"},
+    created_at=TIME,
+)
+
 COMPONENTS: dict[str, Schema] = {
     "Error": ERROR,
     "ProbeResult": PROBE_RESULT,
@@ -354,4 +405,9 @@ COMPONENTS: dict[str, Schema] = {
     "Finding": FINDING,
     "Sweep": SWEEP,
     "ImportReport": IMPORT_REPORT,
+    "Account": ACCOUNT,
+    "AccountAuditEntry": ACCOUNT_AUDIT_ENTRY,
+    "Me": ME,
+    "UserToken": USER_TOKEN,
+    "IssuedToken": ISSUED_TOKEN,
 }
