@@ -25,6 +25,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from monitord.accounts.principal import Principal
+from monitord.api.auth import Identity, set_identity
 from monitord.api.keys import SESSIONS_KEY
 from monitord.errors import RequestError
 
@@ -151,6 +152,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if token is None or found is None:
         raise sign_in_redirect(request, expired=token is not None)
     request[SESSION] = ConsoleSession(token, found.principal, found.csrf, found.expires_at)
+    set_identity(request, Identity.of(found.principal, "session"))  # the API's checks see the person
     if request.method not in SAFE_METHODS and not same_token(found.csrf, await presented_csrf(request)):
         raise CsrfRefused
     return await handler(request)

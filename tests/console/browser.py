@@ -59,6 +59,13 @@ class Watched:
         await dialog.dismiss()  # type: ignore[attr-defined]
 
 
+def unexpected(errors: list[str], *statuses: int) -> list[str]:
+    """Console errors other than the failed loads of pages a test provoked on purpose
+    (a refused action answers 409 or 403, which the browser reports as a failed load)."""
+    expected = tuple(f"status of {status} " for status in statuses)
+    return [e for e in errors if not any(mark in e for mark in expected)]
+
+
 async def new_page(
     browser: Browser, base: str, viewport: dict[str, int] = DESKTOP
 ) -> tuple[BrowserContext, Watched]:

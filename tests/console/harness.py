@@ -1,16 +1,19 @@
 """A real daemon for the console's browser tests: tcp targets on loopback listeners we open
 and close, the alert engine with a json:// receiver, the embedded series store, a POS
-store, and three accounts (viewer, technician, admin) made through the accounts service."""
+store, and three accounts (viewer, technician, admin) made with `monitord users add`."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitord.accounts.service import Accounts
+import yaml
+
 from monitord.accounts.sessions import Sessions
 from monitord.api.keys import SESSIONS_KEY
 from monitord.daemon import Daemon
@@ -25,6 +28,7 @@ USERS = {
 }
 HOSTILE_SITE = '<script>alert("site")</script> "Ünïcødé" \'quoted\' ✓'
 LOCKOUT_THRESHOLD = 3
+CLI_TIMEOUT = 60.0
 
 
 @dataclass
@@ -68,12 +72,35 @@ def document(
     return doc
 
 
-async def add_users(daemon: Daemon, receiver: Receiver) -> None:
-    assert daemon.runtime is not None
-    accounts = Accounts(daemon.runtime.state)
-    for name, (shown, role) in USERS.items():
-        contacts = [receiver.url(f"people/{name}")] if role != "viewer" else []
-        await accounts.add(name, shown, role, PASSWORD, contacts=contacts, actor="test", source="test")
+async def monitord_cli(config: Path, *args: str, stdin: str) -> None:
+    """Run ``monitord ARGS -c CONFIG`` as an admin would, answering its prompt on stdin."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "monitord",
+        *args,
+        "-c",
+        str(config),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), CLI_TIMEOUT)
+    assert process.returncode == 0, f"monitord {' '.join(args)}: {err.decode()} {out.decode()}"
+
+
+async def add_user(config: Path, receiver: Receiver, name: str) -> None:
+    shown, role = USERS[name]
+    await monitord_cli(
+        config, "users", "add", name, "--role", role, "--display-name", shown, stdin=PASSWORD + "\n"
+    )
+    if role != "viewer":
+        await monitord_cli(config, "users", "contacts", name, stdin=receiver.url(f"people/{name}") + "\n")
+
+
+async def add_users(config: Path, receiver: Receiver) -> None:
+    """The accounts, made with ``monitord users add`` against the running daemon's state store."""
+    await asyncio.gather(*(add_user(config, receiver, name) for name in USERS))
 
 
 @contextlib.asynccontextmanager
@@ -84,8 +111,11 @@ async def console(
     for listener in listeners.values():
         await listener.open()
     try:
-        async with running(document(tmp_path, receiver, listeners)) as daemon:
-            await add_users(daemon, receiver)
+        doc = document(tmp_path, receiver, listeners)
+        config = tmp_path / "monitord.yaml"
+        config.write_text(yaml.safe_dump(doc))
+        async with running(doc) as daemon:
+            await add_users(config, receiver)
             yield Console(daemon, receiver, listeners)
     finally:
         for listener in listeners.values():
