@@ -87,7 +87,7 @@ async def target_page(request: web.Request) -> web.Response:
             "title": name,
             "section": "overview",
             "target": resolved.target,
-            "state": target_state(resolved, last),
+            "overall": target_state(resolved, last),
             "probes": probes,
             "alerts": alerts,
             "tickets": tickets,

@@ -28,6 +28,7 @@
           fill: "rgba(220,50,50,0.25)",
           width: 1,
           paths: uPlot.paths.stepped({ align: 1 }),
+          points: { show: false },
         },
       ],
       bands: [{ series: [2, 1], fill: "rgba(60,120,220,0.18)" }],
