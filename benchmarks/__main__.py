@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, int] = {
     "ipam_http": 120,
     "pos_ingest": 120,
     "pos_evaluate": 60,
+    "console_pages": 180,
     "ssh_scrape": 120,
     "ssh_patterns": 60,
 }
