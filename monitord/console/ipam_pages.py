@@ -94,7 +94,21 @@ def _cells(
         else:
             kind = "free"
         span = next((name for name, r in state.ranges.items() if r.first <= value <= r.last), None)
-        cells.append({"address": text, "kind": kind, "row": row, "range": span})
+        # Label and title made here, not in the template: 256 cells render in a millisecond.
+        title = f"{text} {kind}"
+        if row is not None and row["hostname"]:
+            title += f" {row['hostname']}"
+        if span is not None:
+            title += f" (range {span})"
+        cells.append(
+            {
+                "address": text,
+                "css": f"cell {kind} in-range" if span else f"cell {kind}",
+                "title": title,
+                "label": text.rsplit(".", 1)[-1] if version == 4 else str(value - first),
+                "registered": row is not None,
+            }
+        )
     return cells
 
 
