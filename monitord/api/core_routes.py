@@ -16,11 +16,6 @@ from monitord.errors import NotFoundError, RequestError
 from monitord.results import ProbeResult, result_json
 
 
-async def root(_request: web.Request) -> web.Response:
-    """A browser pointed at the daemon lands on the console (which asks it to sign in)."""
-    raise web.HTTPFound("/console/")
-
-
 async def healthz(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     board = runtime.health.snapshot()
@@ -125,7 +120,6 @@ async def get_target(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/", root)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/targets", list_targets)

@@ -68,6 +68,14 @@ def build_console() -> web.Application:
     return console
 
 
+async def root(_request: web.Request) -> web.Response:
+    """A browser pointed at the daemon lands on the console (which asks it to sign in)."""
+    raise web.HTTPFound(f"{PREFIX}/")
+
+
 def mount(app: web.Application) -> None:
-    """Serve the console at ``/console/`` on the daemon's application."""
+    """Serve the console at ``/console/`` on the daemon's application; ``/`` leads there.
+
+    Neither is part of the JSON API (nor of its OpenAPI document)."""
     app.add_subapp(PREFIX, build_console())
+    app.router.add_get("/", root)

@@ -133,15 +133,6 @@ OPERATIONS: tuple[Operation, ...] = (
     # core
     Operation(
         "GET",
-        "/",
-        "getRoot",
-        CORE,
-        "Redirects a browser to the web console (/console/)",
-        "none",
-        (Answer(302, "redirect to /console/", None),),
-    ),
-    Operation(
-        "GET",
         "/healthz",
         "getHealth",
         CORE,
