@@ -14,7 +14,7 @@ from monitord.console import lookup
 from monitord.console.render import render
 from monitord.errors import NotFoundError
 
-ORDER = {"down": 0, "degraded": 1, "pending": 2, "closed": 3, "up": 4}
+ORDER = {"down": 0, "pending": 1, "open": 2, "closed": 3}  # StoreState, problems first
 
 
 async def board(request: web.Request) -> web.Response:
