@@ -9,6 +9,7 @@ address, or ``cli``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, Literal, NoReturn
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from monitord.accounts import audit, lockout
 from monitord.accounts.account import (
+    NAME_PATTERN,
     Account,
     account_of,
     check_contacts,
@@ -40,6 +42,7 @@ log = logging.getLogger("monitord.accounts")
 Strings = list[str]
 Entries = list[dict[str, Any]]
 
+INVALID_NAME = "(invalid name)"
 Reason = Literal["bad-credentials", "locked", "disabled"]
 _MESSAGES: dict[Reason, str] = {
     "bad-credentials": "wrong account name or password",
@@ -88,7 +91,11 @@ class Accounts:
         counts a failure (and may start a lock); a right one clears the count.
         """
         config = self.settings().lockout
-        tried = normal_name(name)[:64]
+        # A name no account could have (NUL, control characters...) is counted under one
+        # placeholder: it still costs a hash check and a failure, and nothing odd is stored.
+        tried = normal_name(name)
+        if not NAME_PATTERN.match(tried):
+            tried = INVALID_NAME
         now = self.clock.now()
         async with self.store.engine.begin() as conn:
             until = await lockout.locked_until(conn, tried, now)
@@ -96,7 +103,7 @@ class Accounts:
                 await audit.record(conn, now, tried, "sign-in-locked", tried, source, {"until": until})
         if until is not None:
             raise SignInRefused("locked", retry_after=until - now)
-        row = await self._row(tried)
+        row = await self._row(tried) if tried != INVALID_NAME else None
         stored = row["password_hash"] if row is not None else None
         if not await self.passwords.verify(stored, password):
             await self._failed(tried, source, config)
@@ -148,7 +155,10 @@ class Accounts:
             return (await conn.execute(select(accounts).where(accounts.c.name == name))).mappings().first()
 
     async def get(self, name: str) -> Account | None:
-        row = await self._row(normal_name(name))
+        wanted = normal_name(name)
+        if not NAME_PATTERN.match(wanted):
+            return None  # no account has it; the database never sees it (NUL, control characters)
+        row = await self._row(wanted)
         return None if row is None else account_of(dict(row))
 
     async def list(self) -> list[Account]:
@@ -186,7 +196,7 @@ class Accounts:
         except ValueError as exc:
             raise _invalid("display_name", exc) from None
         checked_role = self._role(role)
-        urls = self._contacts(contacts or [])
+        urls = await self._contacts(contacts or [])
         hashed = None if password is None else await self.passwords.hash(self._strong(password))
         now = self.clock.now()
         async with self.store.engine.begin() as conn:
@@ -281,7 +291,7 @@ class Accounts:
             except ValueError as exc:
                 raise _invalid("display_name", exc) from None
         if contacts is not None:
-            values["contacts"] = self._contacts(contacts)
+            values["contacts"] = await self._contacts(contacts)
         if not values:
             return account
         now = self.clock.now()
@@ -319,9 +329,9 @@ class Accounts:
             raise _invalid("password", exc) from None
 
     @staticmethod
-    def _contacts(urls: Strings) -> Strings:
+    async def _contacts(urls: Strings) -> Strings:
         try:
-            return check_contacts(urls)
+            return await asyncio.to_thread(check_contacts, urls)  # apprise parses each URL
         except ValueError as exc:
             raise _invalid("contacts", exc) from None
 

@@ -152,7 +152,7 @@ def require(request: web.Request, role: Needed) -> Identity:
     Reads are open when no tokens are configured (the listener is loopback by
     default); every change needs a token (or a session) with the role.
     """
-    identity = request.get(IDENTITY)
+    identity: Identity | None = request.get(IDENTITY)
     if identity is None:
         if request.get(_REFUSED):
             raise Unauthorized("invalid token")

@@ -247,3 +247,16 @@ async def test_a_password_change_closes_sessions_and_rehashes(
     assert await sessions.resolve(issued.token) is None
     assert (await _refusal(service, "alice", PASSWORD)).reason == "bad-credentials"
     assert (await service.authenticate("alice", "another long password", "127.0.0.9")).name == "alice"
+
+
+async def test_odd_names_and_contacts_are_refused_without_reaching_the_database(service: Accounts) -> None:
+    # NUL would make PostgreSQL fail the query: such a name is an ordinary wrong sign-in.
+    for name in ("ali\x00ce", "x" * 5000, "\u202eevil"):
+        assert (await _refusal(service, name, PASSWORD)).reason == "bad-credentials"
+        assert await service.get(name) is None
+    entries = await service.audit(action="sign-in-failed")
+    assert {e["account"] for e in entries} == {"(invalid name)"}
+    await service.add("alice", "", "viewer", None, actor="cli", source="cli")
+    with pytest.raises(RequestError) as refused:
+        await service.set_profile("alice", contacts=["nosuchscheme://secret-part"], actor="cli", source="cli")
+    assert refused.value.field == "contacts" and "secret-part" not in str(refused.value)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SUBSYSTEMS = {
     "probes",
     "alerts",
+    "monitord.accounts",
     "monitord.ipam",
     "monitord.pos",
     "monitord.ssh",
