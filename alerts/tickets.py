@@ -463,10 +463,13 @@ class TicketRepo:
         limit: int = 100,
         *,
         assignee: str | None = None,
+        target: str | None = None,
     ) -> list[dict[str, Any]]:
         query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
         if assignee:
             query = query.where(tickets.c.assignee == assignee)
+        if target:
+            query = query.where(tickets.c.target == target)
         if status:
             query = query.where(tickets.c.status == status)
         if priority:

@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, int] = {
     "assets_import": 120,
     "pos_ingest": 120,
     "pos_evaluate": 60,
+    "console_pages": 180,
     "ssh_scrape": 120,
     "ssh_patterns": 60,
     "cli_startup": 60,

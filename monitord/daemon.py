@@ -25,6 +25,7 @@ from monitord.api.server import tls_context
 from monitord.bus import ResultBus, Subscription
 from monitord.config.http import HttpConfig
 from monitord.config.loader import LoadedConfig, load_config
+from monitord.console import app as console
 from monitord.coordination import Coordination
 from monitord.errors import ConfigError, StartupError
 from monitord.health import HealthBoard
@@ -327,7 +328,7 @@ class Daemon:
     async def _start_http(self, runtime: Runtime) -> None:
         http = self.loaded.config.http
         stores = [sink.store for sink in self.sinks if isinstance(sink, EmbeddedSink)]
-        self._runner = build_runner(runtime, [*self.services, *stores])
+        self._runner = build_runner(runtime, [*self.services, *stores], [console.mount])
         await self._runner.setup()
         site = web.TCPSite(self._runner, http.host, http.port, reuse_address=True)
         try:

@@ -53,9 +53,12 @@ ROUTE_SETUPS: list[RouteSetup] = [
 ]
 
 
-def build_app(runtime: Runtime, components: Iterable[object] = ()) -> web.Application:
+def build_app(
+    runtime: Runtime, components: Iterable[object] = (), extensions: Iterable[RouteSetup] = ()
+) -> web.Application:
     """The application over ``runtime``; ``components`` are the running services and stores
-    routes talk to (each lands under its own typed key)."""
+    routes talk to (each lands under its own typed key); ``extensions`` mount what sits above
+    the API (the console, which imports the API and so cannot be imported by it)."""
     config = runtime.loaded.config.http
     # error_middleware first (outermost), so the edge checks' 400s become JSON too.
     app = web.Application(
@@ -73,11 +76,15 @@ def build_app(runtime: Runtime, components: Iterable[object] = ()) -> web.Applic
     app[SESSIONS_KEY] = Sessions(runtime.state, lambda: runtime.loaded.config.accounts, runtime.clock)
     for setup in ROUTE_SETUPS:
         setup(app)
+    for extend in extensions:
+        extend(app)
     return app
 
 
-def build_runner(runtime: Runtime, components: Iterable[object] = ()) -> web.AppRunner:
+def build_runner(
+    runtime: Runtime, components: Iterable[object] = (), extensions: Iterable[RouteSetup] = ()
+) -> web.AppRunner:
     """The application behind a ``GuardedServer``: timeouts, connection caps, quiet JSON errors."""
     rejects = RejectLog(logging.getLogger("monitord.api.rejects"))
     limits = HttpLimits.from_config(runtime.loaded.config.http)
-    return GuardedAppRunner(build_app(runtime, components), limits, rejects)
+    return GuardedAppRunner(build_app(runtime, components, extensions), limits, rejects)

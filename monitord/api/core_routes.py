@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,17 +43,29 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def probe_state(result: ProbeResult | None) -> str:
+    """One probe kind's state: pending until its first result, then up or down."""
+    return "pending" if result is None else ("up" if result.ok else "down")
+
+
+def target_state(resolved: ResolvedTarget, last: Mapping[str, ProbeResult]) -> str:
+    """A target's state from its probes' newest results: any down is down, all up is up
+    (the API and the console both report this)."""
+    states = [probe_state(last.get(kind)) for kind in resolved.probes]
+    if not states:
+        return "unmonitored"
+    return "down" if "down" in states else ("up" if "pending" not in states else "pending")
+
+
 def _target_json(resolved: ResolvedTarget, last: dict[str, ProbeResult]) -> dict[str, Any]:
     target = resolved.target
     probes = {}
     for kind in resolved.probes:
         result = last.get(kind)
         probes[kind] = {
-            "state": "pending" if result is None else ("up" if result.ok else "down"),
+            "state": probe_state(result),
             "last": result_json(result) if result is not None else None,
         }
-    states = [p["state"] for p in probes.values()]
-    overall = "down" if "down" in states else ("up" if states and "pending" not in states else "pending")
     return {
         "name": target.name,
         "address": target.address,
@@ -61,17 +74,21 @@ def _target_json(resolved: ResolvedTarget, last: dict[str, ProbeResult]) -> dict
         "parent": target.parent,
         "criticality": target.criticality,
         "tags": list(target.tags),
-        "state": overall if states else "unmonitored",
+        "state": target_state(resolved, last),
         "probes": probes,
     }
 
 
-def _last_by_target(request: web.Request) -> dict[str, dict[str, ProbeResult]]:
-    runtime = runtime_of(request)
+def last_by_target(latest: Mapping[tuple[str, str], ProbeResult]) -> dict[str, dict[str, ProbeResult]]:
+    """The newest result of each probe kind, grouped by target name."""
     grouped: dict[str, dict[str, ProbeResult]] = {}
-    for (target, kind), result in runtime.results.latest().items():
+    for (target, kind), result in latest.items():
         grouped.setdefault(target, {})[kind] = result
     return grouped
+
+
+def _last_by_target(request: web.Request) -> dict[str, dict[str, ProbeResult]]:
+    return last_by_target(runtime_of(request).results.latest())
 
 
 TARGET_STATES = ("up", "down", "pending", "unmonitored")  # what _target_json reports

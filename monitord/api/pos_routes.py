@@ -104,7 +104,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     return web.json_response({"terminal": terminal.key, "interval": terminal.interval})
 
 
-def _terminal_json(terminal: Terminal, now: float, address: str | None = None) -> dict[str, Any]:
+def terminal_json(terminal: Terminal, now: float, address: str | None = None) -> dict[str, Any]:
     return {
         "store": terminal.store,
         "terminal": terminal.id,
@@ -138,7 +138,7 @@ def _hours_json(store: Store) -> dict[str, list[str]]:
     }
 
 
-def _store_json(store: Store, now: float) -> dict[str, Any]:
+def store_json(store: Store, now: float) -> dict[str, Any]:
     status = store.hours_at(now)
     return {
         "store": store.name,
@@ -179,7 +179,7 @@ async def list_stores(request: web.Request) -> web.Response:
     service = _service(request)
     now = service.clock.now()
     items = [
-        _store_json(s, now)
+        store_json(s, now)
         for s in service.register.stores.values()
         if query.state is None or s.state == query.state
     ]
@@ -194,10 +194,8 @@ async def get_store(request: web.Request) -> web.Response:
     if store is None:
         raise NotFoundError(f"no store named {name!r}", field="store")
     now = service.clock.now()
-    body = _store_json(store, now)
-    body["terminal_list"] = [
-        _terminal_json(t, now, service.ipam_address(t)) for t in store.terminals.values()
-    ]
+    body = store_json(store, now)
+    body["terminal_list"] = [terminal_json(t, now, service.ipam_address(t)) for t in store.terminals.values()]
     return web.json_response(body)
 
 
@@ -209,7 +207,7 @@ async def list_terminals(request: web.Request) -> web.Response:
         raise NotFoundError(f"no store named {query.store!r}", field="store")
     now = service.clock.now()
     items = [
-        _terminal_json(t, now, service.ipam_address(t))
+        terminal_json(t, now, service.ipam_address(t))
         for t in service.register.terminals()
         if (query.store is None or t.store == query.store) and (query.state is None or t.state == query.state)
     ]
@@ -249,7 +247,7 @@ async def put_terminal(request: web.Request) -> web.Response:
     terminal = service.add_terminal(
         request.match_info["store"], terminal_id, body.checked_address(), body.interval
     )
-    return web.json_response(_terminal_json(terminal, service.clock.now()), status=201)
+    return web.json_response(terminal_json(terminal, service.clock.now()), status=201)
 
 
 async def delete_terminal(request: web.Request) -> web.Response:

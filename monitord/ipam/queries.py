@@ -31,6 +31,8 @@ class AddressFilter:
     q: str | None = None
     limit: int = 100
     offset: int = 0
+    # Sort keys (``addressing.sort_key``) of the first and last address wanted: one block of a map.
+    between: tuple[str, str] | None = None
 
 
 async def list_addresses(allocator: Allocator, wanted: AddressFilter) -> tuple[list[dict[str, Any]], int]:
@@ -48,6 +50,8 @@ async def list_addresses(allocator: Allocator, wanted: AddressFilter) -> tuple[l
         conditions.append(addresses.c.owner == wanted.owner)
     if wanted.range is not None:
         conditions.append(addresses.c.range_name == wanted.range)
+    if wanted.between is not None:
+        conditions.append(addresses.c.sort_key.between(*wanted.between))
     if wanted.q is not None:
         needle = wanted.q.strip().lower()
         like = f"%{needle.replace('%', '').replace('_', '')}%"
