@@ -119,7 +119,10 @@ class AssetService:
         loop = asyncio.get_running_loop()
         next_round = loop.time() + min(FIRST_ROUND_AFTER, self._config.discovery.interval)
         while True:
-            if self._config.discovery.enabled and loop.time() >= next_round:
+            # In a cluster the leader discovers (facts land in the shared state store); every
+            # node judges drift, and each evaluates only the assets it owns.
+            leading = self._runtime.coordination.leadership.leading()
+            if self._config.discovery.enabled and loop.time() >= next_round and leading:
                 await self._guarded(self.discover_all())
                 next_round = loop.time() + self._config.discovery.interval
             else:
@@ -296,7 +299,8 @@ class AssetService:
             config = self._config.digest
             route = self._runtime.loaded.config.notify.route(config.route) if config.route else None
             wait = JUDGE_EVERY
-            if route is not None:
+            # One digest per week for the whole cluster: the leader writes it.
+            if route is not None and self._runtime.coordination.leadership.leading():
                 try:
                     slot = digest.last_slot(clock.now(), config)
                     if slot != self._digest_slot:  # once per week's slot: no hourly "nothing to send"

@@ -98,7 +98,7 @@ async def assignable(request: web.Request) -> list[Account]:
 
 async def ticket_page(request: web.Request) -> web.Response:
     number = ticket_id(request)
-    found = await repo_of(request).get(number)
+    found = await desk_of(request).views.get(number)  # with a repair request's fields
     if found is None:
         raise NotFoundError(f"ticket {number} does not exist", field="id")
     return render(
@@ -142,11 +142,29 @@ async def act(request: web.Request) -> web.StreamResponse:
             raise access.RoleRefused(me, access.ASSIGN_OTHERS)
         await desk.act(number, "assign", me.name, assignee=assignee)
     elif action == "resolve":
-        resolve = validated(ResolveBody, {"text": fields.get("text"), **_forced(fields)})
-        await desk.act(number, "resolve", me.name, resolve.text, force=resolve.force, note=resolve.note)
+        given = {"text": fields.get("text"), "resolution": fields.get("resolution") or None}
+        resolve = validated(ResolveBody, {**given, **_forced(fields)})
+        await desk.act(
+            number,
+            "resolve",
+            me.name,
+            resolve.text,
+            force=resolve.force,
+            note=resolve.note,
+            resolution=resolve.resolution,
+        )
     elif action == "close":
-        close = validated(CloseBody, {"root_cause": fields.get("root_cause", ""), **_forced(fields)})
-        await desk.act(number, "close", me.name, close.root_cause, force=close.force, note=close.note)
+        given = {"root_cause": fields.get("root_cause", ""), "resolution": fields.get("resolution") or None}
+        close = validated(CloseBody, {**given, **_forced(fields)})
+        await desk.act(
+            number,
+            "close",
+            me.name,
+            close.root_cause,
+            force=close.force,
+            note=close.note,
+            resolution=close.resolution,
+        )
     else:
         raise NotFoundError(f"no ticket action {action!r}", field="action")
     return see_other(f"/console/tickets/{number}#history")

@@ -116,3 +116,40 @@ async def test_a_viewer_sees_no_actions_and_their_posts_are_refused(site: Consol
     history = (await api(site.daemon, "GET", f"/api/v1/tickets/{number}"))[1]["history"]
     assert all(e["actor"] != "vera" for e in history)
     await context.close()
+
+
+async def test_a_repair_request_is_closed_in_the_console_with_its_resolution(
+    site: Console, browser: Browser
+) -> None:
+    """The console acts through the repair desk as the API does: closing a repair request
+    needs a resolution, and the one typed in the close form is stored with the request."""
+    code, opened = await api(
+        site.daemon,
+        "POST",
+        "/api/v1/tickets",
+        json={
+            "category": "printer",
+            "site": "store-7",
+            "description": "receipt printer jams",
+            "reporter": "Jane Doe",
+            "contact": "+49 30 1234567",
+        },
+    )
+    assert code == 201, opened
+    number = opened["id"]
+    context, watched = await new_page(browser, site.base)
+    page = watched.page
+    await sign_in(page, "ada", PASSWORD)
+    await page.goto(f"/console/tickets/{number}")
+    await page.get_by_label("Root cause").fill("paper roll mounted backwards")
+    await page.get_by_role("button", name="Close").click()
+    await expect(page.get_by_role("alert")).to_contain_text("resolution")  # refused: none given
+    await page.goto(f"/console/tickets/{number}")
+    await page.locator("#c-resolution").fill("remounted the paper roll")
+    await page.get_by_label("Root cause").fill("paper roll mounted backwards")
+    await page.get_by_role("button", name="Close").click()
+    await expect(page.locator(".facts .status")).to_have_text("closed")
+    _, body = await api(site.daemon, "GET", f"/api/v1/tickets/{number}")
+    assert body["request"]["resolution"] == "remounted the paper roll", body
+    assert unexpected(watched.errors, 409, 422) == []
+    await context.close()
