@@ -13,9 +13,8 @@ import asyncio
 import logging
 import socket
 
-from monitord.config.http import split_listen
-from monitord.errors import StartupError
 from monitord.pos.ingest import HeartbeatIngest
+from monitord.udp_listener import bind_udp
 
 log = logging.getLogger("monitord.pos")
 
@@ -35,16 +34,7 @@ class UdpListener:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
-        host, port = split_listen(self.listen)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.buffer_bytes)
-            sock.bind((host, port))
-        except OSError as exc:
-            sock.close()
-            raise StartupError(f"pos.udp.listen {self.listen}: {exc.strerror or exc}") from exc
-        sock.setblocking(False)
+        sock, host = bind_udp(self.listen, self.buffer_bytes, "pos.udp.listen")
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(sock.fileno(), self._drain)
         self._sock = sock

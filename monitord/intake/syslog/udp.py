@@ -13,11 +13,10 @@ import logging
 import socket
 import time
 
-from monitord.config.http import split_listen
-from monitord.errors import StartupError
 from monitord.intake.syslog.counters import UDP
 from monitord.intake.syslog.limits import Inbox
 from monitord.intake.syslog.senders import normalise
+from monitord.udp_listener import bind_udp
 
 log = logging.getLogger("monitord.syslog")
 
@@ -37,16 +36,8 @@ class UdpReceiver:
         self._ipv6 = False
 
     async def start(self) -> None:
-        host, port = split_listen(self.listen)
-        self._ipv6 = ":" in host
-        sock = socket.socket(socket.AF_INET6 if self._ipv6 else socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.buffer_bytes)
-            sock.bind((host, port))
-        except OSError as exc:
-            sock.close()
-            raise StartupError(f"syslog.udp.listen {self.listen}: {exc.strerror or exc}") from exc
-        sock.setblocking(False)
+        sock, host = bind_udp(self.listen, self.buffer_bytes, "syslog.udp.listen")
+        self._ipv6 = sock.family == socket.AF_INET6
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(sock.fileno(), self._drain)
         self._sock = sock

@@ -15,10 +15,10 @@ import socket
 import time
 from collections import deque
 
-from monitord.config.http import split_listen
 from monitord.errors import StartupError
 from monitord.intake.traps.limits import SenderLimits
 from monitord.intake.traps.metrics import TrapMetrics
+from monitord.udp_listener import bind_udp
 
 log = logging.getLogger("monitord.snmp_traps")
 
@@ -65,19 +65,7 @@ class TrapListener:
             raise
 
     def _open(self, address: str) -> None:
-        host, port = split_listen(address)
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.buffer_bytes)
-            if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.bind((host, port))
-        except OSError as exc:
-            sock.close()
-            hint = " (ports below 1024 need CAP_NET_BIND_SERVICE)" if port < 1024 else ""
-            raise StartupError(f"snmp_traps.listen {address}: {exc.strerror or exc}{hint}") from exc
-        sock.setblocking(False)
+        sock, host = bind_udp(address, self.buffer_bytes, "snmp_traps.listen", v6only=True)
         assert self._loop is not None
         self._loop.add_reader(sock.fileno(), self._drain, sock)
         self._sockets.append(sock)
