@@ -15,6 +15,7 @@ import pytest
 from monitord.daemon import Daemon
 from tests.alerts.coverage.matrix import Incident, built_in, matrix_doc
 from tests.alerts.harness import api, running, sighup, write_config
+from tests.servers.processes import need_binary
 from tests.servers.receiver import Receiver
 from tests.syslog.harness import receiver_of, send_with_logger
 
@@ -30,15 +31,29 @@ SYSLOG = {"udp": {"listen": "127.0.0.1:0"}, "interval": "0.3s"}
 
 @contextlib.asynccontextmanager
 async def sending(daemon: Daemon, priority: str, message: str) -> AsyncIterator[None]:
-    """The fault: ``message`` keeps arriving (a few per interval) until the block ends."""
+    """The fault: ``message`` keeps arriving (several per interval) until the block ends.
+
+    One ``logger`` reads the lines from its stdin and sends each as it arrives: starting a
+    process per line took longer than an interval on a loaded machine, and the quiet gap
+    ended the alert (``clear_for: 0s``) before the next line opened it again.
+    """
     port = receiver_of(daemon).port("udp")
+    binary = need_binary("logger", "bsdutils")
+    process = await asyncio.create_subprocess_exec(
+        *[binary, "--server", "127.0.0.1", "--port", str(port), "--udp", "--rfc5424"],
+        *["-p", priority, "-t", "erp"],
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None
 
     async def run() -> None:
+        assert process.stdin is not None
         for number in range(10_000):
-            await send_with_logger(
-                port, "--udp", "--rfc5424", "-p", priority, "-t", "erp", message=f"{message} {number}"
-            )
-            await asyncio.sleep(0.1)
+            process.stdin.write(f"{message} {number}\n".encode())
+            await process.stdin.drain()
+            await asyncio.sleep(0.05)
 
     task = asyncio.create_task(run())
     try:
@@ -47,6 +62,9 @@ async def sending(daemon: Daemon, priority: str, message: str) -> AsyncIterator[
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        process.stdin.close()
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, f"logger failed: {err.decode()}"
 
 
 async def evidence_of(daemon: Daemon, ticket: dict[str, Any]) -> str:
