@@ -46,6 +46,7 @@ BENCHMARKS: dict[str, int] = {
     "snmp_traps": 120,
     "reports": 240,
     "icmp_sweep_cli": 240,
+    "http_checks": 120,
 }
 
 

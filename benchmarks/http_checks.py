@@ -22,7 +22,7 @@ a child process, so its CPU (the server half of every handshake) is counted for 
 
 Medians with min-max spread over the rounds.
 
-    .venv/bin/python -m benchmarks.http_checks [--targets 1000] [--interval 30] [--rounds 5]
+    .venv/bin/python -m benchmarks.http_checks [--quick] [--targets 1000] [--interval 30] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.harness import Figure, parser, report
 from benchmarks.stats import CpuClock
 from monitord.config.loader import build_config
 from monitord.daemon import Daemon, tune_garbage_collector
@@ -190,21 +190,64 @@ async def processes(argv: list[str], checks: int) -> float:
     return 1e6 * (children_cpu() - before) / checks
 
 
-def spread(values: list[float], unit: str = "", digits: int = 0) -> str:
-    return (
-        f"{statistics.median(values):,.{digits}f}{unit} "
-        f"(min {min(values):,.{digits}f}, max {max(values):,.{digits}f})"
-    )
+def figures(
+    args: argparse.Namespace,
+    daemon: list[dict[str, float]],
+    last: dict[str, float],
+    per_check: dict[str, list[float]],
+    version: str,
+) -> list[Figure]:
+    """The table rows: the daemon's share of a core, then our per-check CPU next to curl's."""
+    planned = args.targets / args.interval
+    failed = sum(d["failed"] for d in daemon)
+    network = [c - s for c, s in zip(per_check["curl"], per_check["start"], strict=True)]
+    name = f"{args.targets:,} https targets every {args.interval:g} s, new TLS connection per check"
+    return [
+        Figure(
+            "http_checks",
+            f"daemon CPU, {name}",
+            "% of a core",
+            "lower",
+            [d["cpu_pct"] for d in daemon],
+            note=f"checks {statistics.median([d['rate'] for d in daemon]):.1f}/s (planned {planned:.1f}/s), "
+            f"timed out or raised {failed:.0f}, latest result not up {last['not_up']:.0f} of "
+            f"{last['latest']:.0f}; CPU per check incl. scheduler, alerts and store "
+            f"{statistics.median([d['us_per_check'] for d in daemon]):.0f} us",
+            met=failed == 0 and last["not_up"] == 0,
+            goal="every check up",
+        ),
+        Figure(
+            "http_checks",
+            f"CPU per https check, {PARALLEL} at a time, vs curl once per check",
+            "us",
+            "lower",
+            per_check["ours"],
+            f"{version}, process per check",
+            per_check["curl"],
+            note=f"curl's start-up alone (file:///dev/null) {statistics.median(per_check['start']):,.0f} us",
+        ),
+        Figure(
+            "http_checks",
+            "CPU per https check vs curl minus its start-up",
+            "us",
+            "lower",
+            per_check["ours"],
+            "curl minus start-up (its network work)",
+            network,
+        ),
+    ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--targets", type=int, default=1000)
-    parser.add_argument("--interval", type=float, default=30.0)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--window", type=float, default=20.0, help="seconds per daemon round")
-    parser.add_argument("--checks", type=int, default=300, help="checks per per-check round")
-    args = parser.parse_args()
+    options = parser(__doc__)
+    options.add_argument("--targets", type=int, default=1000)
+    options.add_argument("--interval", type=float, default=30.0)
+    options.add_argument("--rounds", type=int, default=5)
+    options.add_argument("--window", type=float, default=20.0, help="seconds per daemon round")
+    options.add_argument("--checks", type=int, default=300, help="checks per per-check round")
+    args = options.parse_args()
+    if args.quick:
+        args.rounds, args.window, args.checks = 3, 10.0, 150
     curl = shutil.which("curl")
     assert curl is not None, "curl (Debian package curl) is needed"
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,53 +260,29 @@ def main() -> None:
             assert server.stdout is not None
             url = f"https://localhost:{int(server.stdout.readline())}/"
             tune_garbage_collector()  # as `monitord run` does
-            began = time.perf_counter()
             doc = document(Path(tmp) / "state", url, pki.ca, args.targets, args.interval)
             daemon = asyncio.run(daemon_rounds(doc, args.rounds, args.window, warmup=5.0))
             last = daemon.pop()
-            ours_us, curl_us, start_us = [], [], []
+            per_check: dict[str, list[float]] = {"ours": [], "curl": [], "start": []}
             for _ in range(args.rounds):  # interleaved, so drift in machine load hits all three alike
-                ours_us.append(asyncio.run(ours(url, pki.ca, args.checks)))
-                curl_us.append(
+                per_check["ours"].append(asyncio.run(ours(url, pki.ca, args.checks)))
+                per_check["curl"].append(
                     asyncio.run(
                         processes([curl, "-s", "-o", "/dev/null", "--cacert", str(pki.ca), url], args.checks)
                     )
                 )
-                start_us.append(
+                per_check["start"].append(
                     asyncio.run(processes([curl, "-s", "-o", "/dev/null", "file:///dev/null"], args.checks))
                 )
-            total = time.perf_counter() - began
         finally:
             server.terminate()
             server.wait(10)
-    version = subprocess.run(
-        [curl, "--version"], capture_output=True, text=True, check=True, timeout=10
-    ).stdout.split()[:2]
-    print(
-        f"http checks: {args.targets:,} https targets every {args.interval:g}s, new TLS connection per "
-        f"check, loopback aiohttp server in a child process; {args.rounds} rounds (run took {total:.0f}s)"
+    version = " ".join(
+        subprocess.run(
+            [curl, "--version"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.split()[:2]
     )
-    print(f"  daemon, {args.window:g}s windows after a 5s warm-up:")
-    print(f"    CPU: {spread([d['cpu_pct'] for d in daemon], ' %', 1)} of one core")
-    print(
-        f"    checks: {spread([d['rate'] for d in daemon], '/s', 1)} "
-        f"(planned {args.targets / args.interval:.1f}/s), timed out or raised: "
-        f"{sum(d['failed'] for d in daemon):.0f}; latest result not up: {last['not_up']:.0f} "
-        f"of {last['latest']:.0f}"
-    )
-    per_check = spread([d["us_per_check"] for d in daemon], " us")
-    print(f"    CPU per check incl. scheduler, alerts and store: {per_check}")
-    print(f"  per check, {args.checks} checks per round, {PARALLEL} at a time ({' '.join(version)}):")
-    print(f"    monitord http probe:        {spread(ours_us, ' us')}")
-    print(f"    curl, one process per check: {spread(curl_us, ' us')}")
-    print(f"    curl start-up only (file:///dev/null): {spread(start_us, ' us')}")
-    network = [c - s for c, s in zip(curl_us, start_us, strict=True)]
-    print(f"    curl minus start-up:        {spread(network, ' us')}")
-    ratio = [o / c for o, c in zip(ours_us, curl_us, strict=True)]
-    ratio_net = [o / n for o, n in zip(ours_us, network, strict=True) if n > 0]
-    print(f"  ratio ours / curl per check: {spread(ratio, 'x', 2)}")
-    if ratio_net:
-        print(f"  ratio ours / (curl minus start-up): {spread(ratio_net, 'x', 2)}")
+    report("HTTP checks", figures(args, daemon, last, per_check, version), args.rounds)
 
 
 if __name__ == "__main__":
